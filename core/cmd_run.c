@@ -1,0 +1,296 @@
+/* cmd_run.c - `mcpwatch run`: every configured check instance at once, as a table or JSON. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct mw_option run_options[] = {
+    {"config", 'c', MW_OPT_STRING, 0, "FILE", MW_DEFAULT_CONFIG,
+     "Main configuration file; every *.conf in its conf_dir is read after it.", NULL, NULL},
+    {NULL, 0, MW_OPT_STRING, 0, NULL, NULL, NULL, NULL, NULL}};
+
+static const char run_description[] =
+    "Runs every check instance of the configuration in parallel (or only the NAMEs given),\n"
+    "prints one row per instance and exits with the worst state (CRITICAL > WARNING > UNKNOWN\n"
+    "> OK). The configuration uses libconfig syntax:\n"
+    "\n"
+    "  timeout = 10;             # default timeout of every instance (main file only)\n"
+    "  conf_dir = \"conf.d\";     # more files, relative to the main file (main file only)\n"
+    "  checks: {\n"
+    "    root-disk: { check = \"disk\"; path = [\"/\"]; warning = \"80%\"; critical = \"90%\"; };\n"
+    "  };\n"
+    "\n"
+    "Keys inside an instance are the check's long option names ('mcpwatch CHECK --help');\n"
+    "a list gives a repeatable option several values. --timeout here is the default for\n"
+    "instances that set none.\n";
+
+struct loaded {
+  struct mw_plugin *plugins;
+  size_t count;
+};
+
+static const struct mw_check *plugin_for(struct loaded *loaded, const char *name, char *err,
+                                         size_t errlen)
+{
+  struct mw_plugin *grown;
+  size_t i;
+
+  for (i = 0; i < loaded->count; i++) {
+    if (strcmp(loaded->plugins[i].check->name, name) == 0)
+      return loaded->plugins[i].check;
+  }
+  grown = realloc(loaded->plugins, (loaded->count + 1) * sizeof(*grown));
+  if (!grown) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  loaded->plugins = grown;
+  if (mw_plugin_load(name, &loaded->plugins[loaded->count], err, errlen) != 0)
+    return NULL;
+  return loaded->plugins[loaded->count++].check;
+}
+
+static void unload_all(struct loaded *loaded)
+{
+  size_t i;
+
+  for (i = 0; i < loaded->count; i++)
+    mw_plugin_unload(&loaded->plugins[i]);
+  free(loaded->plugins);
+}
+
+/* Instance settings into validated args; errors name the file and line. */
+static struct mw_args *instance_args(const struct mw_instance *inst, const struct mw_check *check,
+                                     const char *default_timeout, char *err, size_t errlen)
+{
+  struct mw_args *args = mw_args_new(check->options);
+  char why[256];
+  size_t i;
+
+  if (!args) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  if (default_timeout && mw_args_set(args, "timeout", default_timeout, why, sizeof(why)) != 0) {
+    snprintf(err, errlen, "%s", why);
+    goto fail;
+  }
+  for (i = 0; i < inst->nsettings; i++) {
+    const struct mw_setting *s = &inst->settings[i];
+    const struct mw_option *opt = mw_args_option(args, s->key);
+    if (!opt || (opt->flags & MW_OPT_CLI_ONLY)) {
+      snprintf(err, errlen, "%s:%d: check '%s' (%s) has no option '%s'", inst->file, s->line,
+               inst->name, check->name, s->key);
+      goto fail;
+    }
+    if (mw_args_set(args, s->key, s->value, why, sizeof(why)) != 0) {
+      snprintf(err, errlen, "%s:%d: %s", inst->file, s->line, why);
+      goto fail;
+    }
+  }
+  return args;
+fail:
+  mw_args_free(args);
+  return NULL;
+}
+
+static void format_duration(int64_t ns, char *out, size_t outlen)
+{
+  if (ns < 1000000000)
+    snprintf(out, outlen, "%.1fms", (double)ns / 1e6);
+  else
+    snprintf(out, outlen, "%.2fs", (double)ns / 1e9);
+}
+
+static void print_table(const struct mw_instance **insts, const struct mw_job *jobs, size_t n,
+                        int verbosity)
+{
+  int name_w = 4;
+  int check_w = 5;
+  size_t i;
+
+  for (i = 0; i < n; i++) {
+    int len = (int)strlen(insts[i]->name);
+    if (len > name_w)
+      name_w = len;
+    len = (int)strlen(insts[i]->check);
+    if (len > check_w)
+      check_w = len;
+  }
+  printf("%-8s  %-*s  %-*s  %9s  %s\n", "STATE", name_w, "NAME", check_w, "CHECK", "TIME",
+         "SUMMARY");
+  for (i = 0; i < n; i++) {
+    char took[32];
+    const struct mw_result *res = jobs[i].result;
+    format_duration(jobs[i].duration_ns, took, sizeof(took));
+    printf("%-8s  %-*s  %-*s  %9s  %s\n", mw_state_name(mw_result_get_state(res)), name_w,
+           insts[i]->name, check_w, insts[i]->check, took,
+           res ? mw_result_get_summary(res) : "out of memory");
+    if (verbosity > 0 && res) {
+      const struct mw_result *child;
+      for (child = mw_result_first(res); child; child = mw_result_next(child))
+        printf("%-8s  %-*s  \\_ [%s] %s\n", "", name_w, "",
+               mw_state_name(mw_result_get_state(child)), mw_result_get_summary(child));
+    }
+  }
+}
+
+static int print_json(const struct mw_instance **insts, const struct mw_job *jobs, size_t n,
+                      enum mw_state worst)
+{
+  struct mw_buf out;
+  size_t i;
+  int result = 0;
+
+  mw_buf_init(&out, 64u << 20);
+  mw_buf_addf(&out, "{\"state\":\"%s\",\"exit_code\":%d,\"instances\":[", mw_state_name(worst),
+              (int)worst);
+  for (i = 0; i < n; i++) {
+    mw_buf_adds(&out, i ? ",{\"name\":" : "{\"name\":");
+    mw_json_string(&out, insts[i]->name);
+    mw_buf_adds(&out, ",\"check\":");
+    mw_json_string(&out, insts[i]->check);
+    mw_buf_addf(&out, ",\"duration_ms\":%.3f,\"result\":", (double)jobs[i].duration_ns / 1e6);
+    if (jobs[i].result)
+      mw_render_json(jobs[i].result, &out);
+    else
+      mw_buf_adds(&out, "null");
+    mw_buf_add(&out, "}", 1);
+  }
+  mw_buf_adds(&out, "]}\n");
+  if (out.failed)
+    result = -1;
+  else
+    fputs(mw_buf_str(&out), stdout);
+  mw_buf_free(&out);
+  return result;
+}
+
+static const struct mw_instance *find_instance(const struct mw_config *cfg, const char *name)
+{
+  size_t i;
+
+  for (i = 0; i < cfg->ninstances; i++) {
+    if (strcmp(cfg->instances[i].name, name) == 0)
+      return &cfg->instances[i];
+  }
+  return NULL;
+}
+
+int cmd_run(int argc, char **argv)
+{
+  struct mw_args *opts = mw_args_new(run_options);
+  struct mw_config cfg;
+  struct loaded loaded = {NULL, 0};
+  const struct mw_instance **insts = NULL;
+  struct mw_job *jobs = NULL;
+  const char *default_timeout = NULL;
+  char timeout_text[64];
+  char err[ERR_MAX];
+  size_t n = 0;
+  size_t i;
+  bool abandoned = false;
+  enum mw_state worst;
+  int first;
+  int result = MW_UNKNOWN;
+
+  memset(&cfg, 0, sizeof(cfg));
+  if (!opts)
+    return cli_fail("MCPWATCH", "out of memory");
+  first = mw_args_parse_argv(opts, argc, argv, err, sizeof(err));
+  if (first < 0) {
+    result = cli_fail("MCPWATCH", "%s (see 'mcpwatch run --help')", err);
+    goto cleanup;
+  }
+  if (mw_args_bool(opts, "help")) {
+    struct mw_buf text;
+    mw_buf_init(&text, 1 << 20);
+    mw_buf_addf(&text, "Usage: mcpwatch run [OPTIONS] [NAME...]\n\n%s\nOptions:\n",
+                run_description);
+    mw_options_help(run_options, &text);
+    mw_options_help(mw_common_options, &text);
+    fputs(mw_buf_str(&text), stdout);
+    mw_buf_free(&text);
+    result = 0;
+    goto cleanup;
+  }
+  if (mw_config_load(mw_args_str(opts, "config"), &cfg, err, sizeof(err)) != 0) {
+    result = cli_fail("MCPWATCH", "%s", err);
+    goto cleanup;
+  }
+  if (mw_args_given(opts, "timeout")) {
+    default_timeout = mw_args_str(opts, "timeout");
+  } else if (cfg.timeout > 0) {
+    mw_format_number(cfg.timeout, timeout_text, sizeof(timeout_text));
+    default_timeout = timeout_text;
+  }
+
+  insts = calloc(cfg.ninstances + (size_t)argc, sizeof(*insts));
+  jobs = calloc(cfg.ninstances + (size_t)argc, sizeof(*jobs));
+  if (!insts || !jobs) {
+    result = cli_fail("MCPWATCH", "out of memory");
+    goto cleanup;
+  }
+  if (first < argc) {
+    for (i = (size_t)first; i < (size_t)argc; i++) {
+      const struct mw_instance *inst = find_instance(&cfg, argv[i]);
+      if (!inst) {
+        result =
+            cli_fail("MCPWATCH", "no check instance named '%.80s' in the configuration", argv[i]);
+        goto cleanup;
+      }
+      insts[n++] = inst;
+    }
+  } else {
+    for (i = 0; i < cfg.ninstances; i++)
+      insts[n++] = &cfg.instances[i];
+  }
+  if (n == 0) {
+    result = cli_fail("MCPWATCH", "%s defines no checks", mw_args_str(opts, "config"));
+    goto cleanup;
+  }
+  for (i = 0; i < n; i++) {
+    const struct mw_check *check = plugin_for(&loaded, insts[i]->check, err, sizeof(err));
+    if (!check) {
+      result = cli_fail("MCPWATCH", "%s:%d: %s", insts[i]->file, insts[i]->line, err);
+      goto cleanup;
+    }
+    jobs[i].check = check;
+    jobs[i].args = instance_args(insts[i], check, default_timeout, err, sizeof(err));
+    if (!jobs[i].args) {
+      result = cli_fail("MCPWATCH", "%s", err);
+      goto cleanup;
+    }
+  }
+
+  worst = mw_run_jobs(jobs, n);
+  for (i = 0; i < n; i++)
+    abandoned = abandoned || jobs[i].abandoned;
+  if (strcmp(mw_args_str(opts, "format"), "json") == 0) {
+    if (print_json(insts, jobs, n, worst) != 0)
+      worst = (enum mw_state)cli_fail("MCPWATCH", "output too large");
+  } else {
+    print_table(insts, jobs, n, mw_args_verbosity(opts));
+  }
+  result = (int)worst;
+  if (abandoned) {
+    /* A thread still runs inside a plugin with its args: leave them to the exit. */
+    fflush(stdout);
+    exit(result);
+  }
+
+cleanup:
+  for (i = 0; jobs && i < n; i++) {
+    mw_result_free(jobs[i].result);
+    mw_args_free((struct mw_args *)jobs[i].args);
+  }
+  free(jobs);
+  free(insts);
+  unload_all(&loaded);
+  mw_config_free(&cfg);
+  mw_args_free(opts);
+  return result;
+}

@@ -1,0 +1,366 @@
+/* config.c - mcpwatch.conf and the *.conf files of its conf_dir (libconfig syntax).
+ *
+ *   timeout = 10;                   # main file only: default for every instance
+ *   conf_dir = "conf.d";            # main file only: relative to the main file's folder
+ *   checks: {
+ *     root-disk: { check = "disk"; path = ["/"]; warning = "80%"; };
+ *   };
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <libconfig.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "mw_core.h"
+
+#define CONF_MAX_INSTANCES 10000
+
+static void fold_key(char *key)
+{
+  for (; *key; key++) {
+    if (*key == '_')
+      *key = '-';
+  }
+}
+
+static int add_setting(struct mw_instance *inst, const char *key, const char *value, int line)
+{
+  struct mw_setting *grown;
+  struct mw_setting *s;
+
+  grown = realloc(inst->settings, (inst->nsettings + 1) * sizeof(*grown));
+  if (!grown)
+    return -1;
+  inst->settings = grown;
+  s = &inst->settings[inst->nsettings];
+  s->key = strdup(key);
+  s->value = strdup(value);
+  s->line = line;
+  if (!s->key || !s->value) {
+    free(s->key);
+    free(s->value);
+    return -1;
+  }
+  fold_key(s->key);
+  inst->nsettings++;
+  return 0;
+}
+
+/* Scalar setting as option text. Returns -1 for groups, lists and arrays. */
+static int scalar_text(const config_setting_t *s, char *out, size_t outlen, const char **text)
+{
+  switch (config_setting_type(s)) {
+  case CONFIG_TYPE_STRING:
+    *text = config_setting_get_string(s);
+    return 0;
+  case CONFIG_TYPE_INT:
+  case CONFIG_TYPE_INT64:
+    snprintf(out, outlen, "%lld", (long long)config_setting_get_int64(s));
+    break;
+  case CONFIG_TYPE_FLOAT:
+    mw_format_number(config_setting_get_float(s), out, outlen);
+    break;
+  case CONFIG_TYPE_BOOL:
+    snprintf(out, outlen, "%s", config_setting_get_bool(s) ? "true" : "false");
+    break;
+  default:
+    return -1;
+  }
+  *text = out;
+  return 0;
+}
+
+static int load_instance(const config_setting_t *group, const char *file, struct mw_instance *inst,
+                         char *err, size_t errlen)
+{
+  int n = config_setting_length(group);
+  int i;
+  int j;
+  char num[64];
+  const char *text;
+
+  if (config_setting_type(group) != CONFIG_TYPE_GROUP) {
+    snprintf(err, errlen, "%s:%d: check '%s' must be a group { ... }", file,
+             config_setting_source_line(group), config_setting_name(group));
+    return -1;
+  }
+  for (i = 0; i < n; i++) {
+    const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
+    const char *key = config_setting_name(s);
+    int line = config_setting_source_line(s);
+    if (strcmp(key, "check") == 0) {
+      if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+        snprintf(err, errlen, "%s:%d: 'check' must be a string such as \"disk\"", file, line);
+        return -1;
+      }
+      free(inst->check);
+      inst->check = strdup(config_setting_get_string(s));
+      if (!inst->check)
+        goto oom;
+      continue;
+    }
+    if (config_setting_is_aggregate(s) && config_setting_type(s) != CONFIG_TYPE_GROUP) {
+      for (j = 0; j < config_setting_length(s); j++) {
+        const config_setting_t *e = config_setting_get_elem(s, (unsigned)j);
+        if (scalar_text(e, num, sizeof(num), &text) != 0) {
+          snprintf(err, errlen, "%s:%d: '%s' may hold only plain values", file, line, key);
+          return -1;
+        }
+        if (add_setting(inst, key, text, line) != 0)
+          goto oom;
+      }
+      continue;
+    }
+    if (scalar_text(s, num, sizeof(num), &text) != 0) {
+      snprintf(err, errlen, "%s:%d: '%s' must be a value or a list of values", file, line, key);
+      return -1;
+    }
+    if (add_setting(inst, key, text, line) != 0)
+      goto oom;
+  }
+  if (!inst->check) {
+    snprintf(err, errlen, "%s:%d: check '%s' has no 'check = \"TYPE\";' line", file,
+             config_setting_source_line(group), inst->name);
+    return -1;
+  }
+  return 0;
+oom:
+  snprintf(err, errlen, "%s: out of memory", file);
+  return -1;
+}
+
+static int load_checks(const config_setting_t *checks, const char *file, struct mw_config *cfg,
+                       char *err, size_t errlen)
+{
+  int n = config_setting_length(checks);
+  int i;
+  size_t k;
+
+  if (config_setting_type(checks) != CONFIG_TYPE_GROUP) {
+    snprintf(err, errlen, "%s:%d: 'checks' must be a group: checks: { NAME: { ... }; };", file,
+             config_setting_source_line(checks));
+    return -1;
+  }
+  for (i = 0; i < n; i++) {
+    const config_setting_t *group = config_setting_get_elem(checks, (unsigned)i);
+    const char *name = config_setting_name(group);
+    struct mw_instance *grown;
+    struct mw_instance *inst;
+
+    for (k = 0; k < cfg->ninstances; k++) {
+      if (strcmp(cfg->instances[k].name, name) == 0) {
+        snprintf(err, errlen, "%s:%d: check '%s' is already defined in %s:%d", file,
+                 config_setting_source_line(group), name, cfg->instances[k].file,
+                 cfg->instances[k].line);
+        return -1;
+      }
+    }
+    if (cfg->ninstances >= CONF_MAX_INSTANCES) {
+      snprintf(err, errlen, "%s: more than %d checks", file, CONF_MAX_INSTANCES);
+      return -1;
+    }
+    grown = realloc(cfg->instances, (cfg->ninstances + 1) * sizeof(*grown));
+    if (!grown)
+      goto oom;
+    cfg->instances = grown;
+    inst = &cfg->instances[cfg->ninstances];
+    memset(inst, 0, sizeof(*inst));
+    inst->name = strdup(name);
+    inst->file = strdup(file);
+    inst->line = config_setting_source_line(group);
+    cfg->ninstances++;
+    if (!inst->name || !inst->file)
+      goto oom;
+    if (load_instance(group, file, inst, err, errlen) != 0)
+      return -1;
+  }
+  return 0;
+oom:
+  snprintf(err, errlen, "%s: out of memory", file);
+  return -1;
+}
+
+static int load_file(const char *file, bool is_main, struct mw_config *cfg, char *err,
+                     size_t errlen)
+{
+  config_t conf;
+  FILE *fp;
+  config_setting_t *root;
+  char *copy = NULL;
+  int result = -1;
+  int n;
+  int i;
+
+  fp = fopen(file, "r");
+  if (!fp) {
+    snprintf(err, errlen, "cannot read %s: %s", file, strerror(errno));
+    return -1;
+  }
+  config_init(&conf);
+  copy = strdup(file);
+  if (!copy) {
+    snprintf(err, errlen, "%s: out of memory", file);
+    goto cleanup;
+  }
+  config_set_include_dir(&conf, dirname(copy));
+  if (config_read(&conf, fp) != CONFIG_TRUE) {
+    snprintf(err, errlen, "%s:%d: %s", config_error_file(&conf) ? config_error_file(&conf) : file,
+             config_error_line(&conf), config_error_text(&conf));
+    goto cleanup;
+  }
+  root = config_root_setting(&conf);
+  n = config_setting_length(root);
+  for (i = 0; i < n; i++) {
+    config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
+    const char *name = config_setting_name(s);
+    int line = config_setting_source_line(s);
+    if (strcmp(name, "checks") == 0) {
+      if (load_checks(s, file, cfg, err, errlen) != 0)
+        goto cleanup;
+    } else if (is_main && strcmp(name, "timeout") == 0) {
+      char num[64];
+      const char *text;
+      if (scalar_text(s, num, sizeof(num), &text) != 0 ||
+          mw_duration_parse(text, &cfg->timeout) != 0 || cfg->timeout <= 0) {
+        snprintf(err, errlen, "%s:%d: timeout must be a duration such as 10 or \"2.5s\"", file,
+                 line);
+        goto cleanup;
+      }
+    } else if (is_main && (strcmp(name, "conf_dir") == 0 || strcmp(name, "conf-dir") == 0)) {
+      if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+        snprintf(err, errlen, "%s:%d: conf_dir must be a string", file, line);
+        goto cleanup;
+      }
+      free(cfg->conf_dir);
+      cfg->conf_dir = strdup(config_setting_get_string(s));
+      if (!cfg->conf_dir) {
+        snprintf(err, errlen, "%s: out of memory", file);
+        goto cleanup;
+      }
+    } else {
+      snprintf(err, errlen, "%s:%d: unknown setting '%s' (expected %s)", file, line, name,
+               is_main ? "checks, timeout or conf_dir" : "checks");
+      goto cleanup;
+    }
+  }
+  result = 0;
+
+cleanup:
+  config_destroy(&conf);
+  fclose(fp);
+  free(copy);
+  return result;
+}
+
+static int conf_filter(const struct dirent *entry)
+{
+  size_t len = strlen(entry->d_name);
+
+  return entry->d_name[0] != '.' && len > 5 && strcmp(entry->d_name + len - 5, ".conf") == 0;
+}
+
+/* Resolves conf_dir against the main file's folder. */
+static char *resolve_conf_dir(const char *main_file, const char *conf_dir)
+{
+  char *copy;
+  char *dir;
+  struct mw_buf path;
+
+  if (conf_dir && conf_dir[0] == '/')
+    return strdup(conf_dir);
+  copy = strdup(main_file);
+  if (!copy)
+    return NULL;
+  dir = dirname(copy);
+  mw_buf_init(&path, 4096);
+  mw_buf_addf(&path, "%s/%s", dir, conf_dir ? conf_dir : "conf.d");
+  free(copy);
+  if (path.failed) {
+    mw_buf_free(&path);
+    return NULL;
+  }
+  return path.data;
+}
+
+static int load_conf_dir(struct mw_config *cfg, const char *dir, bool required, char *err,
+                         size_t errlen)
+{
+  struct dirent **entries = NULL;
+  struct stat st;
+  int n;
+  int i;
+  int result = 0;
+
+  n = scandir(dir, &entries, conf_filter, alphasort);
+  if (n < 0) {
+    if (errno == ENOENT && !required)
+      return 0;
+    snprintf(err, errlen, "cannot read directory %s: %s", dir, strerror(errno));
+    return -1;
+  }
+  for (i = 0; i < n; i++) {
+    struct mw_buf file;
+    mw_buf_init(&file, 4096);
+    mw_buf_addf(&file, "%s/%s", dir, entries[i]->d_name);
+    if (result == 0) {
+      if (file.failed) {
+        snprintf(err, errlen, "%s: path too long", dir);
+        result = -1;
+      } else if (stat(file.data, &st) == 0 && S_ISREG(st.st_mode)) {
+        result = load_file(file.data, false, cfg, err, errlen);
+      }
+    }
+    mw_buf_free(&file);
+    free(entries[i]);
+  }
+  free(entries);
+  return result;
+}
+
+int mw_config_load(const char *path, struct mw_config *cfg, char *err, size_t errlen)
+{
+  char *dir;
+  bool explicit_dir;
+  int result;
+
+  memset(cfg, 0, sizeof(*cfg));
+  if (load_file(path, true, cfg, err, errlen) != 0)
+    return -1;
+  explicit_dir = cfg->conf_dir != NULL;
+  dir = resolve_conf_dir(path, cfg->conf_dir);
+  if (!dir) {
+    snprintf(err, errlen, "%s: out of memory", path);
+    return -1;
+  }
+  free(cfg->conf_dir);
+  cfg->conf_dir = dir;
+  result = load_conf_dir(cfg, dir, explicit_dir, err, errlen);
+  return result;
+}
+
+void mw_config_free(struct mw_config *cfg)
+{
+  size_t i;
+  size_t j;
+
+  for (i = 0; i < cfg->ninstances; i++) {
+    struct mw_instance *inst = &cfg->instances[i];
+    for (j = 0; j < inst->nsettings; j++) {
+      free(inst->settings[j].key);
+      free(inst->settings[j].value);
+    }
+    free(inst->settings);
+    free(inst->name);
+    free(inst->check);
+    free(inst->file);
+  }
+  free(cfg->instances);
+  free(cfg->conf_dir);
+  memset(cfg, 0, sizeof(*cfg));
+}

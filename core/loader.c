@@ -1,0 +1,237 @@
+/* loader.c - finds, verifies and loads check plugins; refuses what it cannot trust. */
+#include "config.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mw_core.h"
+
+#define NAME_MAX_LEN 64
+
+const char *mw_check_dir(void)
+{
+  const char *env = getenv("MCPWATCH_CHECK_DIR");
+
+  return env && *env ? env : MW_CHECK_DIR;
+}
+
+static bool check_name_is_valid(const char *name)
+{
+  size_t len = strlen(name);
+  const char *p;
+
+  if (len == 0 || len > NAME_MAX_LEN || name[0] == '-')
+    return false;
+  for (p = name; *p; p++) {
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
+      return false;
+  }
+  return true;
+}
+
+/* A plugin runs with the agent's privileges: anyone who can rewrite it, or swap it inside its
+ * folder, owns the agent. */
+static int check_trust(const char *path, char *err, size_t errlen)
+{
+  struct stat st;
+  char *copy;
+  int result = -1;
+
+  if (stat(path, &st) != 0) {
+    snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+    return -1;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    snprintf(err, errlen, "refusing %s: not a regular file", path);
+    return -1;
+  }
+  if (st.st_mode & S_IWOTH) {
+    snprintf(err, errlen, "refusing %s: it is world-writable", path);
+    return -1;
+  }
+  if (st.st_uid != 0 && st.st_uid != geteuid()) {
+    snprintf(err, errlen, "refusing %s: owned by uid %u, neither root nor this user", path,
+             (unsigned)st.st_uid);
+    return -1;
+  }
+  copy = strdup(path);
+  if (!copy) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  if (stat(dirname(copy), &st) == 0 && (st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX)) {
+    snprintf(err, errlen, "refusing %s: its folder is world-writable", path);
+    goto cleanup;
+  }
+  result = 0;
+cleanup:
+  free(copy);
+  return result;
+}
+
+int mw_plugin_load_path(const char *path, struct mw_plugin *out, char *err, size_t errlen)
+{
+  const struct mw_check *(*entry)(void);
+  const struct mw_check *check;
+  const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+  void *handle;
+  char why[256];
+
+  out->handle = NULL;
+  out->check = NULL;
+  if (check_trust(path, err, errlen) != 0)
+    return -1;
+  handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  if (!handle) {
+    const char *reason = dlerror();
+    snprintf(err, errlen, "cannot load %s: %s", path, reason ? reason : "unknown error");
+    return -1;
+  }
+  *(void **)&entry = dlsym(handle, MW_CHECK_ENTRY_SYMBOL);
+  if (!entry) {
+    snprintf(err, errlen, "%s is not an mcpwatch check: it has no %s()", base,
+             MW_CHECK_ENTRY_SYMBOL);
+    goto fail;
+  }
+  check = entry();
+  if (!check) {
+    snprintf(err, errlen, "%s: %s() returned nothing", base, MW_CHECK_ENTRY_SYMBOL);
+    goto fail;
+  }
+  if (check->abi != MW_CHECK_ABI) {
+    snprintf(err, errlen,
+             "%s was built for check ABI %u but this mcpwatch speaks ABI %u: rebuild or reinstall "
+             "it",
+             base, check->abi, MW_CHECK_ABI);
+    goto fail;
+  }
+  if (!check->name || !check_name_is_valid(check->name) || !check->summary || !check->open ||
+      !check->run || !check->close) {
+    snprintf(err, errlen, "%s: incomplete check description (name, summary, open, run, close)",
+             base);
+    goto fail;
+  }
+  if (mw_options_validate(check->options, why, sizeof(why)) != 0) {
+    snprintf(err, errlen, "%s: %s", base, why);
+    goto fail;
+  }
+  out->handle = handle;
+  out->check = check;
+  return 0;
+
+fail:
+  dlclose(handle);
+  return -1;
+}
+
+static int plugin_path(const char *name, struct mw_buf *path)
+{
+  const char *p;
+
+  mw_buf_addf(path, "%s/", mw_check_dir());
+  for (p = name; *p; p++)
+    mw_buf_add(path, *p == '-' ? "_" : p, 1);
+  mw_buf_adds(path, ".so");
+  return path->failed ? -1 : 0;
+}
+
+int mw_plugin_load(const char *name, struct mw_plugin *out, char *err, size_t errlen)
+{
+  struct mw_buf path;
+  struct stat st;
+  int result = -1;
+
+  out->handle = NULL;
+  out->check = NULL;
+  if (!check_name_is_valid(name)) {
+    snprintf(err, errlen, "'%.64s' is not a check name (lower-case letters, digits and '-')", name);
+    return -1;
+  }
+  mw_buf_init(&path, 4096);
+  if (plugin_path(name, &path) != 0) {
+    snprintf(err, errlen, "check directory path too long");
+    goto cleanup;
+  }
+  if (stat(path.data, &st) != 0 && errno == ENOENT) {
+    snprintf(err, errlen, "unknown check '%s' (no %s; 'mcpwatch list' shows the installed ones)",
+             name, path.data);
+    goto cleanup;
+  }
+  if (mw_plugin_load_path(path.data, out, err, errlen) != 0)
+    goto cleanup;
+  if (strcmp(out->check->name, name) != 0) {
+    snprintf(err, errlen, "%s calls itself '%s', not '%s'", path.data, out->check->name, name);
+    mw_plugin_unload(out);
+    goto cleanup;
+  }
+  result = 0;
+cleanup:
+  mw_buf_free(&path);
+  return result;
+}
+
+void mw_plugin_unload(struct mw_plugin *plugin)
+{
+  if (plugin->handle)
+    dlclose(plugin->handle);
+  plugin->handle = NULL;
+  plugin->check = NULL;
+}
+
+static int so_filter(const struct dirent *entry)
+{
+  size_t len = strlen(entry->d_name);
+
+  return entry->d_name[0] != '.' && len > 3 && strcmp(entry->d_name + len - 3, ".so") == 0;
+}
+
+int mw_plugin_names(const char *dir, char ***names, size_t *count)
+{
+  struct dirent **entries = NULL;
+  char **list;
+  int n;
+  int i;
+  size_t k = 0;
+
+  *names = NULL;
+  *count = 0;
+  n = scandir(dir, &entries, so_filter, alphasort);
+  if (n < 0)
+    return -1;
+  list = calloc((size_t)n + 1, sizeof(char *));
+  for (i = 0; i < n; i++) {
+    if (list) {
+      char *name = strndup(entries[i]->d_name, strlen(entries[i]->d_name) - 3);
+      char *p;
+      for (p = name; p && *p; p++) {
+        if (*p == '_')
+          *p = '-';
+      }
+      if (name)
+        list[k++] = name;
+    }
+    free(entries[i]);
+  }
+  free(entries);
+  if (!list)
+    return -1;
+  *names = list;
+  *count = k;
+  return 0;
+}
+
+void mw_names_free(char **names, size_t count)
+{
+  size_t i;
+
+  for (i = 0; i < count; i++)
+    free(names[i]);
+  free(names);
+}

@@ -1,0 +1,174 @@
+/*
+ * mw_check.h - the contract between mcpwatch and its check plugins.
+ *
+ * A check is a shared object that exports exactly one symbol, mw_check_entry(), returning a
+ * static struct mw_check. Everything a check needs from the core (options, ranges, deadlines,
+ * results) is declared here and lives in libmcpwatch. A check never prints and never exits:
+ * it fills a result tree and the core renders it for Nagios, JSON or collectd.
+ */
+#ifndef MW_CHECK_H
+#define MW_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/statvfs.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bump on any change to the structs or the meaning of a function below. The loader refuses a
+ * check built for another value, so an old check never runs against a new core. */
+#define MW_CHECK_ABI 1
+
+#if defined(__GNUC__)
+#define MW_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define MW_PRINTF(f, a)
+#endif
+
+enum mw_state { MW_OK = 0, MW_WARNING = 1, MW_CRITICAL = 2, MW_UNKNOWN = 3 };
+
+/* "OK", "WARNING", ... */
+const char *mw_state_name(enum mw_state state);
+/* Order for "worst": CRITICAL > WARNING > UNKNOWN > OK (as monitoring-plugins' max_state_alt). */
+enum mw_state mw_state_worst(enum mw_state a, enum mw_state b);
+
+/* ---- options ------------------------------------------------------------------------------ */
+
+enum mw_opt_type {
+  MW_OPT_STRING,   /* any text */
+  MW_OPT_INT,      /* decimal integer */
+  MW_OPT_DOUBLE,   /* decimal number */
+  MW_OPT_BOOL,     /* a flag on the command line; true/false/yes/no/on/off/1/0 in config */
+  MW_OPT_RANGE,    /* a Nagios range; numbers may carry a suffix from the option's unit table */
+  MW_OPT_DURATION, /* 10, 10s, 500ms, 2m: seconds */
+  MW_OPT_SECRET,   /* text never shown in help, JSON or logs */
+  MW_OPT_LIST,     /* comma separated, repeatable: every element is one value */
+  MW_OPT_STATE     /* ok, warning, critical, unknown */
+};
+
+#define MW_OPT_REPEAT 0x1u /* may be given more than once; every value is kept */
+
+/* A unit suffix accepted inside ranges. factor converts to the option's base unit; all numbers of
+ * one range must share a kind (no "80%:10GiB"). A table ends with a NULL suffix. */
+struct mw_unit {
+  const char *suffix;
+  double factor;
+  int kind;
+};
+
+struct mw_option {
+  const char *name; /* long option and config key: "path" */
+  char short_name;  /* 'p', or 0 */
+  enum mw_opt_type type;
+  unsigned flags;              /* MW_OPT_REPEAT */
+  const char *metavar;         /* shown in --help: "PATH"; NULL for flags */
+  const char *def;             /* default, as it would be written on the command line, or NULL */
+  const char *help;            /* one sentence */
+  const struct mw_unit *units; /* MW_OPT_RANGE only, or NULL for plain numbers */
+  const char *const *choices;  /* MW_OPT_STRING only: allowed values, NULL terminated, or NULL */
+};
+
+/* Parsed, validated option values. Values given on the command line or in a config block come
+ * first; when none was given the default counts as the one value. Getters of a name the check
+ * did not declare return 0/NULL/false. */
+struct mw_args;
+
+size_t mw_args_count(const struct mw_args *args, const char *name);
+bool mw_args_given(const struct mw_args *args, const char *name);
+const char *mw_args_str(const struct mw_args *args, const char *name);
+const char *mw_args_str_at(const struct mw_args *args, const char *name, size_t index);
+long long mw_args_int(const struct mw_args *args, const char *name);
+double mw_args_double(const struct mw_args *args, const char *name);
+bool mw_args_bool(const struct mw_args *args, const char *name);
+double mw_args_duration(const struct mw_args *args, const char *name);
+enum mw_state mw_args_state(const struct mw_args *args, const char *name);
+int mw_args_verbosity(const struct mw_args *args);
+
+/* ---- ranges (Nagios plugin guidelines) ------------------------------------------------------ */
+
+struct mw_range {
+  double start; /* -INFINITY for "~" */
+  double end;   /* +INFINITY when empty */
+  bool inside;  /* "@": alert when start <= value <= end */
+  int kind;     /* kind of the unit suffix used, 0 when plain numbers */
+};
+
+/* 0 on success; -1 with a one-line reason in err. */
+int mw_range_parse(const char *text, const struct mw_unit *units, struct mw_range *out, char *err,
+                   size_t errlen);
+bool mw_range_alerts(const struct mw_range *range, double value);
+/* CRITICAL if crit alerts, else WARNING if warn alerts, else OK; either range may be NULL. */
+enum mw_state mw_range_state(const struct mw_range *warn, const struct mw_range *crit,
+                             double value);
+bool mw_args_range(const struct mw_args *args, const char *name, struct mw_range *out);
+
+/* ---- results ------------------------------------------------------------------------------ */
+
+/* A result is a tree: the root is the check, children are mounts, tools, chain elements...
+ * The state of a node is the worst of its own state and its children's. Text is sanitised when
+ * stored, so nothing a server or a file system says can break the Nagios output. Allocation
+ * failures are remembered in the tree and reported as UNKNOWN; callers need not check. */
+struct mw_result;
+
+struct mw_perf {
+  const char *label;
+  double value; /* NAN renders as "U" */
+  const char *uom;
+  const struct mw_range *warn; /* may be NULL */
+  const struct mw_range *crit; /* may be NULL */
+  double min;                  /* NAN when absent */
+  double max;                  /* NAN when absent */
+};
+
+struct mw_result *mw_result_child(struct mw_result *parent);
+void mw_result_state(struct mw_result *res, enum mw_state state);
+void mw_result_summary(struct mw_result *res, const char *fmt, ...) MW_PRINTF(2, 3);
+void mw_result_perf(struct mw_result *res, const struct mw_perf *perf);
+enum mw_state mw_result_get_state(const struct mw_result *res);
+const char *mw_result_get_summary(const struct mw_result *res); /* never NULL */
+
+/* ---- deadlines ---------------------------------------------------------------------------- */
+
+/* CLOCK_MONOTONIC nanoseconds at which the run must be over. */
+typedef int64_t mw_deadline;
+
+int64_t mw_now_ns(void);
+/* Milliseconds left, rounded up, 0 when passed; suitable for poll(). */
+int mw_deadline_left_ms(mw_deadline deadline);
+bool mw_deadline_passed(mw_deadline deadline);
+
+/* statvfs() cannot be interrupted: on a hung network mount it blocks for minutes. This runs it
+ * on a helper thread owned by the core and waits at most until the deadline. Returns 0, an errno
+ * value from statvfs, or ETIMEDOUT (the helper stays blocked in the kernel and frees itself). */
+int mw_statvfs_bounded(const char *path, struct statvfs *out, mw_deadline deadline);
+
+/* ---- helpers for checks ------------------------------------------------------------------- */
+
+/* "12.3 GiB": binary units, 3 significant digits. */
+void mw_format_bytes(double bytes, char *out, size_t outlen);
+
+/* ---- the entry point ---------------------------------------------------------------------- */
+
+struct mw_check {
+  unsigned abi; /* MW_CHECK_ABI */
+  const char *name;
+  const char *summary;             /* one line for `mcpwatch list` */
+  const char *description;         /* paragraphs for --help and the man page, or NULL */
+  const struct mw_option *options; /* ends with a NULL name */
+  /* Validate options once. On failure return -1 and describe the problem in err. */
+  int (*open)(const struct mw_args *args, void **state, struct mw_result *err);
+  /* May be called many times on one state; honours the deadline on every blocking step. */
+  void (*run)(void *state, struct mw_result *res, mw_deadline deadline);
+  void (*close)(void *state);
+};
+
+#define MW_CHECK_ENTRY_SYMBOL "mw_check_entry"
+const struct mw_check *mw_check_entry(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MW_CHECK_H */

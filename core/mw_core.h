@@ -1,0 +1,138 @@
+/*
+ * mw_core.h - what the mcpwatch command, the tests and (later) the collectd plugin use from
+ * libmcpwatch beyond the check contract. Checks include mw_check.h only.
+ */
+#ifndef MW_CORE_H
+#define MW_CORE_H
+
+#include <stdarg.h>
+#include "mw_check.h"
+
+/* Internal option flag: accepted on the command line, refused in configuration files. */
+#define MW_OPT_CLI_ONLY 0x100u
+
+/* ---- size-capped buffer ------------------------------------------------------------------- */
+
+/* A growing string that refuses to grow past max. After a failed append the buffer keeps what
+ * it had and remembers the failure, so a caller may append many times and check once. */
+struct mw_buf {
+  char *data;
+  size_t len;
+  size_t cap;
+  size_t max;
+  bool failed;
+};
+
+void mw_buf_init(struct mw_buf *buf, size_t max);
+int mw_buf_add(struct mw_buf *buf, const void *data, size_t len);
+int mw_buf_adds(struct mw_buf *buf, const char *str);
+int mw_buf_addf(struct mw_buf *buf, const char *fmt, ...) MW_PRINTF(2, 3);
+int mw_buf_vaddf(struct mw_buf *buf, const char *fmt, va_list ap) MW_PRINTF(2, 0);
+const char *mw_buf_str(const struct mw_buf *buf); /* never NULL */
+void mw_buf_reset(struct mw_buf *buf);
+void mw_buf_free(struct mw_buf *buf);
+
+/* ---- numbers and text --------------------------------------------------------------------- */
+
+/* Shortest decimal text that reads back as the same double, without exponent where possible:
+ * what perfdata consumers parse reliably. "U" for NAN. */
+void mw_format_number(double value, char *out, size_t outlen);
+int mw_range_format(const struct mw_range *range, struct mw_buf *out);
+int mw_state_parse(const char *text, enum mw_state *out);
+/* Seconds from "10", "2.5s", "500ms", "2m", "1h"; -1 on garbage. */
+int mw_duration_parse(const char *text, double *seconds);
+/* JSON string literal, quotes included. */
+int mw_json_string(struct mw_buf *out, const char *text);
+
+/* ---- results ------------------------------------------------------------------------------ */
+
+struct mw_result *mw_result_new(void);
+void mw_result_free(struct mw_result *res);
+bool mw_result_failed(const struct mw_result *res); /* an allocation failed somewhere in it */
+const struct mw_result *mw_result_first(const struct mw_result *res);
+const struct mw_result *mw_result_next(const struct mw_result *res);
+size_t mw_result_perf_count(const struct mw_result *res);
+
+/* "DISK WARNING - summary | perfdata" then one line per sub-result. */
+int mw_render_nagios(const struct mw_result *res, const char *service, struct mw_buf *out);
+/* {"state":..,"summary":..,"perfdata":[..],"children":[..]} */
+int mw_render_json(const struct mw_result *res, struct mw_buf *out);
+
+/* ---- options ------------------------------------------------------------------------------ */
+
+extern const struct mw_option mw_common_options[];
+
+int mw_options_validate(const struct mw_option *options, char *err, size_t errlen);
+struct mw_args *mw_args_new(const struct mw_option *check_options);
+void mw_args_free(struct mw_args *args);
+const struct mw_option *mw_args_option(const struct mw_args *args, const char *name);
+/* The index-th option the args know, common ones first; NULL past the end. */
+const struct mw_option *mw_args_option_at(const struct mw_args *args, size_t index);
+/* Validate and store one value of a named option. */
+int mw_args_set(struct mw_args *args, const char *name, const char *value, char *err,
+                size_t errlen);
+/* getopt_long over the common and the check's options; argv[0] is the command's name. Returns
+ * the index of the first positional argument (argc when there is none), or -1 with err set. */
+int mw_args_parse_argv(struct mw_args *args, int argc, char **argv, char *err, size_t errlen);
+/* Option reference generated from the table, for --help and man pages. */
+int mw_options_help(const struct mw_option *options, struct mw_buf *out);
+
+/* ---- configuration ------------------------------------------------------------------------ */
+
+struct mw_setting {
+  char *key; /* option name, '_' folded to '-' */
+  char *value;
+  int line;
+};
+
+struct mw_instance {
+  char *name;
+  char *check;
+  char *file;
+  int line;
+  struct mw_setting *settings;
+  size_t nsettings;
+};
+
+struct mw_config {
+  struct mw_instance *instances;
+  size_t ninstances;
+  char *conf_dir;
+  double timeout; /* default for instances that set none; 0 = the option's default */
+};
+
+/* Reads FILE and then every *.conf in its conf_dir (default: conf.d beside FILE), in name order. */
+int mw_config_load(const char *path, struct mw_config *cfg, char *err, size_t errlen);
+void mw_config_free(struct mw_config *cfg);
+
+/* ---- plugins ------------------------------------------------------------------------------ */
+
+struct mw_plugin {
+  void *handle;
+  const struct mw_check *check;
+};
+
+/* MCPWATCH_CHECK_DIR when set, else the installed check directory. */
+const char *mw_check_dir(void);
+int mw_plugin_load(const char *name, struct mw_plugin *out, char *err, size_t errlen);
+int mw_plugin_load_path(const char *path, struct mw_plugin *out, char *err, size_t errlen);
+void mw_plugin_unload(struct mw_plugin *plugin);
+/* Names of the checks installed in dir, sorted; free with mw_names_free. */
+int mw_plugin_names(const char *dir, char ***names, size_t *count);
+void mw_names_free(char **names, size_t count);
+
+/* ---- running ------------------------------------------------------------------------------ */
+
+struct mw_job {
+  const struct mw_check *check; /* in */
+  const struct mw_args *args;   /* in */
+  struct mw_result *result;     /* out: never NULL after mw_run_jobs unless out of memory */
+  int64_t duration_ns;          /* out */
+  bool abandoned; /* out: still running past deadline + grace; its inputs must stay alive */
+};
+
+/* Runs every job on its own thread (open, run, close) and waits for all of them, but never
+ * longer than each job's timeout plus a grace second. Returns the worst state. */
+enum mw_state mw_run_jobs(struct mw_job *jobs, size_t njobs);
+
+#endif /* MW_CORE_H */

@@ -1,0 +1,211 @@
+/* util.c - numbers, states, durations, deadlines and JSON strings shared by every part. */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "mw_core.h"
+
+static bool reads_back(const char *text, double value)
+{
+  return strtod(text, NULL) == value;
+}
+
+void mw_format_number(double value, char *out, size_t outlen)
+{
+  int digits;
+
+  if (isnan(value)) {
+    snprintf(out, outlen, "U");
+    return;
+  }
+  if (isinf(value)) {
+    /* Never valid perfdata; callers render infinities as range syntax instead. */
+    snprintf(out, outlen, "%s", value < 0 ? "-inf" : "inf");
+    return;
+  }
+  if (value == 0) {
+    snprintf(out, outlen, "0");
+    return;
+  }
+  if (fabs(value) < 1e15 && fabs(value) >= 1e-6) {
+    if (value == trunc(value)) {
+      snprintf(out, outlen, "%.0f", value);
+      return;
+    }
+    for (digits = 1; digits <= 17; digits++) {
+      snprintf(out, outlen, "%.*f", digits, value);
+      if (reads_back(out, value))
+        return;
+    }
+  }
+  for (digits = 1; digits <= 17; digits++) {
+    snprintf(out, outlen, "%.*g", digits, value);
+    if (reads_back(out, value))
+      return;
+  }
+}
+
+void mw_format_bytes(double bytes, char *out, size_t outlen)
+{
+  static const char *const names[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  size_t unit = 0;
+  double v = bytes;
+
+  while (fabs(v) >= 1024 && unit + 1 < sizeof(names) / sizeof(names[0])) {
+    v /= 1024;
+    unit++;
+  }
+  if (unit == 0)
+    snprintf(out, outlen, "%.0f B", v);
+  else if (fabs(v) >= 100)
+    snprintf(out, outlen, "%.0f %s", v, names[unit]);
+  else if (fabs(v) >= 10)
+    snprintf(out, outlen, "%.1f %s", v, names[unit]);
+  else
+    snprintf(out, outlen, "%.2f %s", v, names[unit]);
+}
+
+const char *mw_state_name(enum mw_state state)
+{
+  switch (state) {
+  case MW_OK:
+    return "OK";
+  case MW_WARNING:
+    return "WARNING";
+  case MW_CRITICAL:
+    return "CRITICAL";
+  case MW_UNKNOWN:
+    break;
+  }
+  return "UNKNOWN";
+}
+
+int mw_state_parse(const char *text, enum mw_state *out)
+{
+  static const struct {
+    const char *name;
+    enum mw_state state;
+  } names[] = {{"ok", MW_OK},
+               {"0", MW_OK},
+               {"warning", MW_WARNING},
+               {"1", MW_WARNING},
+               {"critical", MW_CRITICAL},
+               {"2", MW_CRITICAL},
+               {"unknown", MW_UNKNOWN},
+               {"3", MW_UNKNOWN}};
+  size_t i;
+
+  for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+    if (strcasecmp(text, names[i].name) == 0) {
+      *out = names[i].state;
+      return 0;
+    }
+  }
+  return -1;
+}
+
+static int state_rank(enum mw_state state)
+{
+  switch (state) {
+  case MW_OK:
+    return 0;
+  case MW_UNKNOWN:
+    return 1;
+  case MW_WARNING:
+    return 2;
+  case MW_CRITICAL:
+    return 3;
+  }
+  return 1;
+}
+
+enum mw_state mw_state_worst(enum mw_state a, enum mw_state b)
+{
+  return state_rank(a) >= state_rank(b) ? a : b;
+}
+
+int mw_duration_parse(const char *text, double *seconds)
+{
+  static const struct {
+    const char *suffix;
+    double factor;
+  } units[] = {{"", 1}, {"s", 1}, {"ms", 1e-3}, {"us", 1e-6}, {"m", 60}, {"h", 3600}};
+  char *end;
+  double v;
+  size_t i;
+
+  errno = 0;
+  v = strtod(text, &end);
+  if (end == text || errno != 0 || !isfinite(v) || v < 0)
+    return -1;
+  for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+    if (strcmp(end, units[i].suffix) == 0) {
+      *seconds = v * units[i].factor;
+      return 0;
+    }
+  }
+  return -1;
+}
+
+int mw_json_string(struct mw_buf *out, const char *text)
+{
+  const unsigned char *p;
+
+  mw_buf_add(out, "\"", 1);
+  for (p = (const unsigned char *)text; *p; p++) {
+    switch (*p) {
+    case '"':
+      mw_buf_add(out, "\\\"", 2);
+      break;
+    case '\\':
+      mw_buf_add(out, "\\\\", 2);
+      break;
+    case '\n':
+      mw_buf_add(out, "\\n", 2);
+      break;
+    case '\r':
+      mw_buf_add(out, "\\r", 2);
+      break;
+    case '\t':
+      mw_buf_add(out, "\\t", 2);
+      break;
+    default:
+      if (*p < 0x20)
+        mw_buf_addf(out, "\\u%04x", *p);
+      else
+        mw_buf_add(out, p, 1);
+    }
+  }
+  mw_buf_add(out, "\"", 1);
+  return out->failed ? -1 : 0;
+}
+
+int64_t mw_now_ns(void)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int mw_deadline_left_ms(mw_deadline deadline)
+{
+  int64_t left = deadline - mw_now_ns();
+
+  if (left <= 0)
+    return 0;
+  if (left / 1000000 >= 0x7fffffff)
+    return 0x7fffffff;
+  return (int)((left + 999999) / 1000000);
+}
+
+bool mw_deadline_passed(mw_deadline deadline)
+{
+  return mw_now_ns() >= deadline;
+}
