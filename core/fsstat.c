@@ -1,135 +1,137 @@
 /* fsstat.c - statvfs() bounded by a deadline.
  *
- * statvfs on a hung NFS or FUSE mount blocks in the kernel and no signal-free way interrupts
- * it, so the call runs on a detached helper thread. The helper and the waiter share a small
- * reference-counted record; whoever lets go last frees it, so a helper that returns an hour
- * later touches nothing that was freed. The helper's code lives here in libmcpwatch, which stays
- * mapped, and never in a check plugin that might be unloaded while the helper is blocked.
+ * statvfs on a hung NFS, CIFS or FUSE mount blocks in the kernel, and a FUSE request the
+ * server has already read cannot even be killed. A thread stuck that way would keep the whole
+ * process from exiting, and Nagios from ever seeing an exit code. So the call runs in a forked
+ * child that holds nothing but a pipe: when it does not answer before the deadline it is sent
+ * SIGKILL and left to a detached reaper thread, and the caller goes on. The reaper and its
+ * code live here in libmcpwatch, which stays mapped, never in a check that might be unloaded.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
-#include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
-#include <time.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "mw_core.h"
 
-/* Helpers blocked at once, process-wide: past this, further mounts are not even tried, so a
- * dead NFS server cannot make the agent pile up threads without bound. */
-#define MAX_BLOCKED_HELPERS 32
-#define HELPER_STACK (64 * 1024)
+/* Children stuck at once, process-wide: past this, further mounts are not even tried, so a
+ * dead NFS server cannot make the agent pile up processes without bound. */
+#define MAX_STUCK_CHILDREN 32
+#define REAPER_STACK (64 * 1024)
 
-struct statvfs_call {
-  pthread_mutex_t mutex;
-  pthread_cond_t done_cond;
-  int refs;
-  bool done;
+struct statvfs_answer {
   int error;
   struct statvfs st;
-  char path[];
 };
 
-static atomic_int helpers_running;
+static atomic_int stuck_children;
 
-static void call_release(struct statvfs_call *call)
+static void *reap_child(void *arg)
 {
-  bool last;
+  pid_t pid = (pid_t)(intptr_t)arg;
 
-  pthread_mutex_lock(&call->mutex);
-  last = --call->refs == 0;
-  pthread_mutex_unlock(&call->mutex);
-  if (last) {
-    pthread_mutex_destroy(&call->mutex);
-    pthread_cond_destroy(&call->done_cond);
-    free(call);
-  }
-}
-
-static void *statvfs_helper(void *arg)
-{
-  struct statvfs_call *call = arg;
-  struct statvfs st;
-  int error;
-
-  memset(&st, 0, sizeof(st));
-  error = statvfs(call->path, &st) == 0 ? 0 : errno;
-
-  pthread_mutex_lock(&call->mutex);
-  call->st = st;
-  call->error = error;
-  call->done = true;
-  pthread_cond_signal(&call->done_cond);
-  pthread_mutex_unlock(&call->mutex);
-  atomic_fetch_sub(&helpers_running, 1);
-  call_release(call);
+  while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+  atomic_fetch_sub(&stuck_children, 1);
   return NULL;
 }
 
-static struct statvfs_call *call_new(const char *path)
+static void abandon_child(pid_t pid)
 {
-  size_t len = strlen(path);
-  struct statvfs_call *call = calloc(1, sizeof(*call) + len + 1);
-  pthread_condattr_t attr;
+  pthread_attr_t attr;
+  pthread_t thread;
 
-  if (!call)
-    return NULL;
-  memcpy(call->path, path, len + 1);
-  call->refs = 2; /* the waiter and the helper */
-  pthread_mutex_init(&call->mutex, NULL);
-  pthread_condattr_init(&attr);
-  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-  pthread_cond_init(&call->done_cond, &attr);
-  pthread_condattr_destroy(&attr);
-  return call;
+  kill(pid, SIGKILL);
+  atomic_fetch_add(&stuck_children, 1);
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_attr_setstacksize(&attr, REAPER_STACK);
+  if (pthread_create(&thread, &attr, reap_child, (void *)(intptr_t)pid) != 0)
+    atomic_fetch_sub(&stuck_children, 1); /* left as a zombie until the process exits */
+  pthread_attr_destroy(&attr);
+}
+
+/* In the child of a possibly multi-threaded process: async-signal-safe calls only. */
+static void __attribute__((noreturn)) child_statvfs(const char *path, int answer_fd)
+{
+  struct statvfs_answer answer;
+
+  /* Hold no descriptor but the answer pipe: a stuck child must not keep stdout open. */
+  if (answer_fd != 0) {
+    dup2(answer_fd, 0);
+    answer_fd = 0;
+  }
+  syscall(SYS_close_range, 1U, ~0U, 0U);
+  memset(&answer, 0, sizeof(answer));
+  answer.error = statvfs(path, &answer.st) == 0 ? 0 : errno;
+  if (write(answer_fd, &answer, sizeof(answer)) < 0)
+    _exit(1);
+  _exit(0);
+}
+
+static int read_answer(int fd, struct statvfs_answer *answer, mw_deadline deadline)
+{
+  struct pollfd pfd = {fd, POLLIN, 0};
+  ssize_t n;
+
+  for (;;) {
+    int ready = poll(&pfd, 1, mw_deadline_left_ms(deadline));
+    if (ready < 0 && errno == EINTR)
+      continue;
+    if (ready < 0)
+      return errno;
+    if (ready == 0)
+      return ETIMEDOUT;
+    break;
+  }
+  do {
+    n = read(fd, answer, sizeof(*answer));
+  } while (n < 0 && errno == EINTR);
+  /* The answer is smaller than PIPE_BUF, so it arrives whole or not at all. */
+  return n == (ssize_t)sizeof(*answer) ? 0 : EIO;
 }
 
 int mw_statvfs_bounded(const char *path, struct statvfs *out, mw_deadline deadline)
 {
-  struct statvfs_call *call;
-  pthread_attr_t attr;
-  pthread_t thread;
-  struct timespec until;
+  struct statvfs_answer answer;
+  int fds[2];
+  pid_t pid;
   int result;
 
-  if (atomic_fetch_add(&helpers_running, 1) >= MAX_BLOCKED_HELPERS) {
-    atomic_fetch_sub(&helpers_running, 1);
+  if (atomic_load(&stuck_children) >= MAX_STUCK_CHILDREN)
     return EBUSY;
-  }
-  call = call_new(path);
-  if (!call) {
-    atomic_fetch_sub(&helpers_running, 1);
-    return ENOMEM;
-  }
-  pthread_attr_init(&attr);
-  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-  pthread_attr_setstacksize(&attr, HELPER_STACK);
-  result = pthread_create(&thread, &attr, statvfs_helper, call);
-  pthread_attr_destroy(&attr);
-  if (result != 0) {
-    atomic_fetch_sub(&helpers_running, 1);
-    call->refs = 1;
-    call_release(call);
+  if (pipe2(fds, O_CLOEXEC) != 0)
+    return errno;
+  pid = fork();
+  if (pid < 0) {
+    result = errno;
+    close(fds[0]);
+    close(fds[1]);
     return result;
   }
-
-  until.tv_sec = (time_t)(deadline / 1000000000);
-  until.tv_nsec = (long)(deadline % 1000000000);
-  pthread_mutex_lock(&call->mutex);
-  while (!call->done) {
-    if (pthread_cond_timedwait(&call->done_cond, &call->mutex, &until) == ETIMEDOUT)
-      break;
+  if (pid == 0)
+    child_statvfs(path, fds[1]);
+  close(fds[1]);
+  result = read_answer(fds[0], &answer, deadline);
+  close(fds[0]);
+  if (result == ETIMEDOUT) {
+    abandon_child(pid);
+    return ETIMEDOUT;
   }
-  if (call->done) {
-    result = call->error;
-    if (result == 0)
-      *out = call->st;
-  } else {
-    result = ETIMEDOUT;
-  }
-  pthread_mutex_unlock(&call->mutex);
-  call_release(call);
-  return result;
+  while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+    ;
+  if (result != 0)
+    return result;
+  if (answer.error == 0)
+    *out = answer.st;
+  return answer.error;
 }

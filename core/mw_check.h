@@ -141,8 +141,9 @@ int mw_deadline_left_ms(mw_deadline deadline);
 bool mw_deadline_passed(mw_deadline deadline);
 
 /* statvfs() cannot be interrupted: on a hung network mount it blocks for minutes. This runs it
- * on a helper thread owned by the core and waits at most until the deadline. Returns 0, an errno
- * value from statvfs, or ETIMEDOUT (the helper stays blocked in the kernel and frees itself). */
+ * in a short-lived child process and waits at most until the deadline. Returns 0, an errno value
+ * from statvfs, ETIMEDOUT (the child is killed and reaped in the background), or EBUSY when too
+ * many earlier children are still stuck. */
 int mw_statvfs_bounded(const char *path, struct statvfs *out, mw_deadline deadline);
 
 /* ---- helpers for checks ------------------------------------------------------------------- */

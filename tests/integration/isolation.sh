@@ -1,0 +1,13 @@
+#!/bin/bash
+# `mcpwatch disk` loads the disk plugin and nothing heavy: no libpq, libcurl or OpenSSL.
+. "$(dirname "$0")/lib.sh"
+
+LD_DEBUG=files "$MCPWATCH" disk -p / >"$TMP/out" 2>"$TMP/ld.log"
+RC=$?
+OUT=$(cat "$TMP/out")
+expect_true "[ $RC -le 2 ]" "disk ran (exit $RC)"
+expect_true "grep -q 'file=.*disk\.so' '$TMP/ld.log'" "the disk plugin was loaded"
+for lib in libpq libcurl libssl libcrypto libhiredis libjansson; do
+  expect_true "! grep -q 'file=.*$lib' '$TMP/ld.log'" "$lib not loaded"
+done
+finish

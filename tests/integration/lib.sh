@@ -1,0 +1,88 @@
+# lib.sh - sourced by every integration test: runs the real mcpwatch binary and counts results.
+# Each test prints "ok - ..." / "not ok - ..." lines and a closing "N passed, N failed" line.
+set -u
+
+: "${MCPWATCH:?MCPWATCH must name the mcpwatch binary (make check sets it)}"
+export MCPWATCH_CHECK_DIR
+PASS=0
+FAIL=0
+TMP=$(mktemp -d /tmp/mcpwatch-test.XXXXXX)
+CLEANUPS=()
+
+at_exit() {
+  local i
+  for ((i = ${#CLEANUPS[@]} - 1; i >= 0; i--)); do eval "${CLEANUPS[$i]}" >/dev/null 2>&1; done
+  rm -rf "$TMP"
+}
+trap at_exit EXIT
+on_exit() { CLEANUPS+=("$1"); }
+
+ok() { PASS=$((PASS + 1)); echo "ok - $1"; }
+not_ok() {
+  FAIL=$((FAIL + 1))
+  echo "not ok - $1"
+  printf '#   exit %s after %sms\n#   stdout: %s\n#   stderr: %s\n' "${RC:-}" "${ELAPSED_MS:-}" \
+    "$(printf '%s' "${OUT:-}" | head -c 2000 | sed '2,$s/^/#           /')" \
+    "$(printf '%s' "${ERR:-}" | head -c 2000)"
+}
+skip_all() { echo "SKIP: $1"; trap - EXIT; at_exit; exit 77; }
+
+# mw ARGS...: runs mcpwatch; sets OUT, ERR, RC, ELAPSED_MS, FIRST (first line of OUT).
+mw() {
+  local start end
+  start=$(date +%s%N)
+  OUT=$("$MCPWATCH" "$@" 2>"$TMP/.stderr")
+  RC=$?
+  end=$(date +%s%N)
+  ERR=$(cat "$TMP/.stderr")
+  ELAPSED_MS=$(((end - start) / 1000000))
+  FIRST=${OUT%%$'\n'*}
+}
+
+expect_rc() { if [ "$RC" = "$1" ]; then ok "$2"; else not_ok "$2 (expected exit $1)"; fi; }
+expect_out() { if grep -qE -- "$1" <<<"$OUT"; then ok "$2"; else not_ok "$2 (no match for /$1/)"; fi; }
+expect_no_out() { if grep -qE -- "$1" <<<"$OUT"; then not_ok "$2 (unexpected /$1/)"; else ok "$2"; fi; }
+expect_first() { if grep -qE -- "$1" <<<"$FIRST"; then ok "$2"; else not_ok "$2 (first line does not match /$1/)"; fi; }
+# One clear line on stdout, nothing on stderr, exit 3.
+expect_one_error_line() {
+  local lines
+  lines=$(printf '%s\n' "$OUT" | wc -l)
+  if [ "$RC" = 3 ] && [ "$lines" = 1 ] && [ -z "$ERR" ] && grep -qE -- "$1" <<<"$OUT"; then
+    ok "$2"
+  else
+    not_ok "$2 (want exit 3, one line matching /$1/, empty stderr)"
+  fi
+}
+expect_true() { if eval "$1"; then ok "$2"; else not_ok "$2 (false: $1)"; fi; }
+
+# Polls CONDITION (a shell expression) every 50 ms for at most SECONDS.
+wait_for() {
+  local cond=$1 limit_ms=$(($2 * 1000)) waited=0
+  until eval "$cond"; do
+    [ "$waited" -ge "$limit_ms" ] && return 1
+    sleep 0.05
+    waited=$((waited + 50))
+  done
+}
+
+finish() {
+  echo "$(basename "$0" .sh): $PASS passed, $FAIL failed"
+  [ "$FAIL" = 0 ]
+}
+
+need_root_mounts() {
+  [ "$(id -u)" = 0 ] || skip_all "needs root to mount a tmpfs"
+  mkdir -p "$TMP/probe"
+  mount -t tmpfs -o size=1m tmpfs "$TMP/probe" 2>/dev/null || skip_all "cannot mount a tmpfs here"
+  umount "$TMP/probe"
+}
+
+# mount_tmpfs DIR SIZE [NR_INODES]: a file system whose usage the test controls.
+mount_tmpfs() {
+  mkdir -p "$1"
+  mount -t tmpfs -o "size=$2${3:+,nr_inodes=$3}" tmpfs "$1" || return 1
+  on_exit "umount -l $(printf %q "$1")"
+}
+
+# fill DIR KiB: writes a file of exactly KiB kibibytes.
+fill() { head -c "$(($2 * 1024))" /dev/zero >"$1/fill.$2.$RANDOM"; }

@@ -1,0 +1,45 @@
+#!/bin/bash
+# The loader refuses plugins it cannot trust or use, with one clear line and exit 3.
+. "$(dirname "$0")/lib.sh"
+: "${TEST_PLUGINS:?}"
+
+D=$TMP/plugins
+mkdir -p "$D"
+chmod 755 "$D"
+cp "$TEST_PLUGINS/badabi.so" "$TEST_PLUGINS/nosym.so" "$TEST_PLUGINS/unresolved.so" "$D/"
+cp "$MCPWATCH_CHECK_DIR/disk.so" "$D/disk.so"
+export MCPWATCH_CHECK_DIR=$D
+
+mw badabi
+expect_one_error_line "^MCPWATCH UNKNOWN - badabi\.so was built for check ABI 999 but this mcpwatch speaks ABI 1" \
+  "ABI mismatch refused"
+mw nosym
+expect_one_error_line "nosym\.so is not an mcpwatch check: it has no mw_check_entry\(\)" "no entry point"
+mw unresolved
+expect_one_error_line "^MCPWATCH UNKNOWN - cannot load .*unresolved\.so: .*undefined symbol" "unresolved symbol"
+mw disk -p /
+expect_true "[ $RC -le 2 ]" "a good plugin beside bad ones still runs"
+
+chmod 666 "$D/disk.so"
+mw disk -p /
+expect_one_error_line "refusing .*disk\.so: it is world-writable" "world-writable plugin refused"
+chmod 644 "$D/disk.so"
+chmod 777 "$D"
+mw disk -p /
+expect_one_error_line "refusing .*disk\.so: its folder is world-writable" "world-writable folder refused"
+chmod 755 "$D"
+
+mw list
+expect_rc 3 "list with broken plugins exits 3"
+expect_out "^badabi +\(not loadable: .*ABI 999" "list names the broken plugin and why"
+expect_out "^disk +Space and inode usage" "list still shows the good one"
+
+# A check file that names itself differently is refused.
+cp "$D/disk.so" "$D/other.so"
+mw other
+expect_one_error_line "calls itself 'disk', not 'other'" "misnamed plugin refused"
+
+export MCPWATCH_CHECK_DIR=$TMP/nowhere
+mw list
+expect_one_error_line "cannot read the check directory" "missing check directory"
+finish

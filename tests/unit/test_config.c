@@ -1,0 +1,198 @@
+/* Loading mcpwatch.conf and conf.d, including malformed files. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mw_core.h"
+
+static char dir[64];
+
+static void write_file(const char *name, const char *text)
+{
+  char path[256];
+  FILE *fp;
+
+  snprintf(path, sizeof(path), "%s/%s", dir, name);
+  fp = fopen(path, "w");
+  assert_non_null(fp);
+  fputs(text, fp);
+  fclose(fp);
+}
+
+static const char *path_of(const char *name)
+{
+  static char path[256];
+
+  snprintf(path, sizeof(path), "%s/%s", dir, name);
+  return path;
+}
+
+static int setup(void **state)
+{
+  (void)state;
+  snprintf(dir, sizeof(dir), "/tmp/mw-config-XXXXXX");
+  if (!mkdtemp(dir))
+    return -1;
+  snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir), "%s", "");
+  return mkdir(path_of("conf.d"), 0755);
+}
+
+static int teardown(void **state)
+{
+  char cmd[128];
+  (void)state;
+  snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+  return system(cmd) == 0 ? 0 : -1;
+}
+
+static int clean_conf_d(void **state)
+{
+  char cmd[128];
+  (void)state;
+  snprintf(cmd, sizeof(cmd), "rm -f '%s'/conf.d/*.conf", dir);
+  return system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_main_and_conf_d(void **state)
+{
+  struct mw_config cfg;
+  char err[512];
+  (void)state;
+
+  write_file("main.conf",
+             "timeout = 5;\nchecks: {\n  a: { check = \"disk\"; path = \"/\"; };\n};\n");
+  write_file("conf.d/20-b.conf",
+             "checks: {\n  b: {\n    check = \"disk\";\n    path = [\"/\", \"/tmp\"];\n"
+             "    errors_only = true;\n    warning = \"80%\";\n    timeout = 2.5;\n  };\n};\n");
+  write_file("conf.d/10-c.conf", "checks: { c: { check = \"disk\"; port = 42; }; };\n");
+  write_file("conf.d/ignored.txt", "this is not read");
+  assert_int_equal(mw_config_load(path_of("main.conf"), &cfg, err, sizeof(err)), 0);
+  assert_true(cfg.timeout == 5);
+  assert_int_equal(cfg.ninstances, 3);
+  assert_string_equal(cfg.instances[0].name, "a");
+  assert_string_equal(cfg.instances[1].name, "c"); /* conf.d files in name order */
+  assert_string_equal(cfg.instances[2].name, "b");
+  assert_string_equal(cfg.instances[2].check, "disk");
+  assert_int_equal(cfg.instances[2].nsettings, 5);
+  assert_string_equal(cfg.instances[2].settings[0].key, "path");
+  assert_string_equal(cfg.instances[2].settings[1].value, "/tmp");
+  assert_string_equal(cfg.instances[2].settings[2].key, "errors-only");
+  assert_string_equal(cfg.instances[2].settings[2].value, "true");
+  assert_int_equal(cfg.instances[2].settings[3].line, 6);
+  assert_string_equal(cfg.instances[2].settings[4].value, "2.5");
+  assert_string_equal(cfg.instances[1].settings[0].value, "42");
+  mw_config_free(&cfg);
+  clean_conf_d(NULL);
+}
+
+/* Replaces every "{dir}" of the template with the test's folder. */
+static void expand(const char *template, char *out, size_t outlen)
+{
+  size_t used = 0;
+
+  while (*template && used + 1 < outlen) {
+    if (strncmp(template, "{dir}", 5) == 0) {
+      used += (size_t)snprintf(out + used, outlen - used, "%s", dir);
+      template += 5;
+    } else {
+      out[used++] = *template ++;
+    }
+  }
+  out[used < outlen ? used : outlen - 1] = '\0';
+}
+
+static void expect_error(const char *main_text, const char *conf_d_text, const char *expected)
+{
+  struct mw_config cfg;
+  char err[512];
+  char want[512];
+
+  write_file("main.conf", main_text);
+  if (conf_d_text)
+    write_file("conf.d/x.conf", conf_d_text);
+  assert_int_equal(mw_config_load(path_of("main.conf"), &cfg, err, sizeof(err)), -1);
+  expand(expected, want, sizeof(want));
+  if (strcmp(err, want) != 0)
+    fail_msg("expected \"%s\", got \"%s\"", want, err);
+  mw_config_free(&cfg);
+  clean_conf_d(NULL);
+}
+
+static void test_errors(void **state)
+{
+  (void)state;
+  expect_error("checks: {\n a: {\n check = ;\n };\n};\n", NULL, "{dir}/main.conf:3: syntax error");
+  expect_error(
+      "tmeout = 5;\n", NULL,
+      "{dir}/main.conf:1: unknown setting 'tmeout' (expected checks, timeout or conf_dir)");
+  expect_error("", "timeout = 5;\n",
+               "{dir}/conf.d/x.conf:1: unknown setting 'timeout' (expected checks)");
+  expect_error("checks: {\n a: { check = \"disk\"; };\n};\n",
+               "checks: {\n\n a: { check = \"disk\"; };\n};\n",
+               "{dir}/conf.d/x.conf:3: check 'a' is already defined in {dir}/main.conf:2");
+  expect_error("checks: {\n a: { path = \"/\"; };\n};\n", NULL,
+               "{dir}/main.conf:2: check 'a' has no 'check = \"TYPE\";' line");
+  expect_error("checks: {\n a: { check = \"disk\"; x: { y = 1; }; };\n};\n", NULL,
+               "{dir}/main.conf:2: 'x' must be a value or a list of values");
+  expect_error("checks: {\n a: { check = 5; };\n};\n", NULL,
+               "{dir}/main.conf:2: 'check' must be a string such as \"disk\"");
+  expect_error("timeout = \"soon\";\n", NULL,
+               "{dir}/main.conf:1: timeout must be a duration such as 10 or \"2.5s\"");
+  expect_error("conf_dir = \"missing.d\";\n", NULL,
+               "cannot read directory {dir}/missing.d: No such file or directory");
+  expect_error("checks = ( 1, 2 );\n", NULL,
+               "{dir}/main.conf:1: 'checks' must be a group: checks: { NAME: { ... }; };");
+}
+
+static void test_missing_and_unreadable(void **state)
+{
+  struct mw_config cfg;
+  char err[512];
+  (void)state;
+
+  assert_int_equal(mw_config_load("/nonexistent/mcpwatch.conf", &cfg, err, sizeof(err)), -1);
+  assert_string_equal(err, "cannot read /nonexistent/mcpwatch.conf: No such file or directory");
+  mw_config_free(&cfg);
+  if (geteuid() != 0) {
+    write_file("secret.conf", "");
+    chmod(path_of("secret.conf"), 0);
+    assert_int_equal(mw_config_load(path_of("secret.conf"), &cfg, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "Permission denied"));
+    mw_config_free(&cfg);
+  }
+}
+
+static void test_no_conf_d_is_fine(void **state)
+{
+  struct mw_config cfg;
+  char err[512];
+  (void)state;
+
+  write_file("main.conf", "conf_dir = \"conf.d\";\n");
+  assert_int_equal(mw_config_load(path_of("main.conf"), &cfg, err, sizeof(err)), 0);
+  assert_int_equal(cfg.ninstances, 0);
+  mw_config_free(&cfg);
+  rmdir(path_of("conf.d"));
+  write_file("main.conf", "");
+  assert_int_equal(mw_config_load(path_of("main.conf"), &cfg, err, sizeof(err)), 0);
+  mw_config_free(&cfg);
+  mkdir(path_of("conf.d"), 0755);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_main_and_conf_d),
+      cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_missing_and_unreadable),
+      cmocka_unit_test(test_no_conf_d_is_fine),
+  };
+  return cmocka_run_group_tests_name("config", tests, setup, teardown);
+}
