@@ -29,12 +29,11 @@ static int parse_with(struct mw_args *args, const struct mw_option **opts, size_
   char what[100];
 
   longopts = calloc(nopts + 1, sizeof(*longopts));
-  shortopts = calloc(2 * nopts + 3, 1);
+  shortopts = calloc(2 * nopts + 2, 1);
   if (!longopts || !shortopts) {
     snprintf(err, errlen, "out of memory");
     goto cleanup;
   }
-  shortopts[s++] = '+'; /* stop at the first positional: "run NAME..." */
   shortopts[s++] = ':';
   for (i = 0; i < nopts; i++) {
     bool takes_value = opts[i]->type != MW_OPT_BOOL;

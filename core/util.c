@@ -146,7 +146,11 @@ int mw_duration_parse(const char *text, double *seconds)
     return -1;
   for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
     if (strcmp(end, units[i].suffix) == 0) {
-      *seconds = v * units[i].factor;
+      v *= units[i].factor;
+      /* Deadlines are int64 nanoseconds; a year is more than any check should wait. */
+      if (v > MW_DURATION_MAX)
+        return -1;
+      *seconds = v;
       return 0;
     }
   }

@@ -40,6 +40,10 @@ mw disk -w 80
 expect_one_error_line "needs a unit" "range without unit"
 mw disk -t never
 expect_one_error_line "--timeout expects a duration" "garbage timeout"
+mw disk -t 1e300
+expect_one_error_line "--timeout expects a duration" "absurd timeout"
+mw disk -t 0
+expect_one_error_line "--timeout expects a duration" "zero timeout"
 mw disk --timeout-state maybe
 expect_one_error_line "--timeout-state expects ok, warning, critical or unknown" "garbage timeout state"
 mw disk --format xml

@@ -44,6 +44,10 @@ expect_rc 1 "selected instances only: WARNING"
 expect_no_out "fs-crit" "unselected instance not run"
 
 
+mw run -c "$TMP/cfg/main.conf" fs-crit --format json
+expect_rc 2 "options after instance names work"
+expect_out '^\{"state":"CRITICAL"' "JSON after the instance name"
+
 mw run -c "$TMP/cfg/main.conf" -v fs-ok
 expect_out "^ +\\\\_ \[OK\] $TMP/a " "-v adds the long output under the row"
 

@@ -163,9 +163,10 @@ static void test_argv_errors(void **state)
   a = mw_args_new(opts);
   assert_int_equal(parse(a, err, sizeof(err), "--all=yes", NULL), -1);
   mw_args_free(a);
-  /* positional arguments are left to the caller */
+  /* positional arguments are moved to the end and left to the caller */
   a = mw_args_new(opts);
-  assert_int_equal(parse(a, err, sizeof(err), "-A", "extra", "-H", "x", NULL), 2);
+  assert_int_equal(parse(a, err, sizeof(err), "-A", "extra", "-H", "x", NULL), 4);
+  assert_string_equal(mw_args_str(a, "host"), "x");
   mw_args_free(a);
 }
 
