@@ -7,13 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mounts.h"
 #include "mw_check.h"
 
 enum { KIND_PERCENT = 1, KIND_BYTES = 2 };
-
-#define MOUNTINFO "/proc/self/mountinfo"
-#define MAX_MOUNTS 4096
-#define LINE_MAX_LEN 8192
 
 static const struct mw_unit space_units[] = {{"%", 1, KIND_PERCENT},
                                              {"B", 1, KIND_BYTES},
@@ -85,7 +82,7 @@ struct disk {
 
 struct target {
   char *path;
-  char *type;
+  char *type; /* NULL when unknown */
 };
 
 struct usage {
@@ -116,23 +113,6 @@ static bool args_list_has(const struct mw_args *args, const char *name, const ch
       return true;
   }
   return false;
-}
-
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static void unescape_octal(char *s)
-{
-  char *out = s;
-
-  while (*s) {
-    if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' &&
-        s[3] <= '7') {
-      *out++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-      s += 4;
-    } else {
-      *out++ = *s++;
-    }
-  }
-  *out = '\0';
 }
 
 static void free_targets(struct target *targets, size_t n)
@@ -173,84 +153,36 @@ static int add_target(struct target **targets, size_t *n, const char *path, cons
   return 0;
 }
 
-/* Fields: id parent major:minor root mountpoint options [optional...] - fstype source super. */
-static int parse_mountinfo_line(char *line, char **device, char **mountpoint, char **type)
+/* Every wanted file system once: a bind mount shows the same device again under another path. */
+static int discover(const struct disk *disk, const struct mount_table *mounts,
+                    struct target **targets, size_t *n)
 {
-  char *fields[6] = {0};
-  char *save = NULL;
-  char *tok;
-  int i = 0;
+  size_t i;
+  size_t j;
 
-  for (tok = strtok_r(line, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
-    if (i < 5) {
-      fields[i++] = tok;
-    } else if (strcmp(tok, "-") == 0) {
-      fields[5] = strtok_r(NULL, " \n", &save);
-      break;
-    }
+  for (i = 0; i < mounts->count; i++) {
+    const struct mount *m = &mounts->items[i];
+    bool duplicate = false;
+    if (!wanted_type(disk, m->type))
+      continue;
+    for (j = 0; j < i && !duplicate; j++)
+      duplicate = strcmp(mounts->items[j].device, m->device) == 0 &&
+                  wanted_type(disk, mounts->items[j].type);
+    if (!duplicate && add_target(targets, n, m->dir, m->type) != 0)
+      return -1;
   }
-  if (i < 5 || !fields[5])
-    return -1;
-  *device = fields[2];
-  *mountpoint = fields[4];
-  *type = fields[5];
-  unescape_octal(*mountpoint);
   return 0;
 }
 
-static int discover(const struct disk *disk, struct target **targets, size_t *n, char *err,
-                    size_t errlen)
+/* floor(), without linking libm into every check run for one call. */
+static double whole(double value)
 {
-  FILE *fp = fopen(MOUNTINFO, "r");
-  char line[LINE_MAX_LEN];
-  char **seen = NULL;
-  size_t nseen = 0;
-  size_t i;
-  int result = -1;
+  long long i;
 
-  if (!fp) {
-    snprintf(err, errlen, "cannot read %s: %s", MOUNTINFO, strerror(errno));
-    return -1;
-  }
-  while (fgets(line, sizeof(line), fp)) {
-    char *device;
-    char *mountpoint;
-    char *type;
-    bool duplicate = false;
-    char **grown;
-
-    if (parse_mountinfo_line(line, &device, &mountpoint, &type) != 0 || !wanted_type(disk, type))
-      continue;
-    /* A bind mount shows the same file system again: report it once, under its first path. */
-    for (i = 0; i < nseen && !duplicate; i++)
-      duplicate = strcmp(seen[i], device) == 0;
-    if (duplicate)
-      continue;
-    if (nseen >= MAX_MOUNTS) {
-      snprintf(err, errlen, "more than %d mounts", MAX_MOUNTS);
-      goto cleanup;
-    }
-    grown = realloc(seen, (nseen + 1) * sizeof(*grown));
-    if (!grown)
-      goto oom;
-    seen = grown;
-    seen[nseen] = strdup(device);
-    if (!seen[nseen])
-      goto oom;
-    nseen++;
-    if (add_target(targets, n, mountpoint, type) != 0)
-      goto oom;
-  }
-  result = 0;
-  goto cleanup;
-oom:
-  snprintf(err, errlen, "out of memory");
-cleanup:
-  for (i = 0; i < nseen; i++)
-    free(seen[i]);
-  free(seen);
-  fclose(fp);
-  return result;
+  if (value >= 9007199254740992.0 || value <= -9007199254740992.0)
+    return value;
+  i = (long long)value;
+  return (double)i > value ? (double)(i - 1) : (double)i;
 }
 
 static void usage_from(const struct statvfs *st, struct usage *u)
@@ -281,8 +213,8 @@ static struct mw_range as_used_bytes(const struct mw_range *range, const struct 
   struct mw_range out = *range;
 
   if (range->kind == KIND_PERCENT) {
-    out.start = isinf(range->start) ? range->start : floor(range->start * u->usable / 100.0);
-    out.end = isinf(range->end) ? range->end : floor(range->end * u->usable / 100.0);
+    out.start = isinf(range->start) ? range->start : whole(range->start * u->usable / 100.0);
+    out.end = isinf(range->end) ? range->end : whole(range->end * u->usable / 100.0);
   } else {
     out.start = isinf(range->end) ? -INFINITY : u->usable - range->end;
     out.end = isinf(range->start) ? INFINITY : u->usable - range->start;
@@ -335,7 +267,7 @@ static void report_usage(const struct disk *disk, const char *path, const struct
   snprintf(inode_label, sizeof(inode_label), "%s inodes", path);
   {
     struct mw_perf iperf = {inode_label,
-                            round(u->inode_percent * 100) / 100,
+                            whole(u->inode_percent * 100 + 0.5) / 100,
                             "%",
                             &disk->inode_warn,
                             &disk->inode_crit,
@@ -386,15 +318,16 @@ static void summarise(struct mw_result *res, const struct tally *t)
   }
 }
 
-static void check_target(const struct disk *disk, const char *path, bool single,
+static void check_target(const struct disk *disk, const struct target *target, bool single,
                          struct mw_result *res, mw_deadline deadline, struct tally *t)
 {
+  const char *path = target->path;
   struct statvfs st;
   struct usage u;
   struct mw_result *node;
   enum mw_state state;
   char text[512];
-  int error = mw_statvfs_bounded(path, &st, deadline);
+  int error = mw_statvfs_bounded(path, target->type, &st, deadline);
 
   if (error == 0) {
     usage_from(&st, &u);
@@ -432,6 +365,7 @@ static void check_target(const struct disk *disk, const char *path, bool single,
 static void disk_run(void *state, struct mw_result *res, mw_deadline deadline)
 {
   struct disk *disk = state;
+  struct mount_table mounts;
   struct target *targets = NULL;
   struct tally tally;
   size_t ntargets = 0;
@@ -439,25 +373,32 @@ static void disk_run(void *state, struct mw_result *res, mw_deadline deadline)
   char err[256];
 
   memset(&tally, 0, sizeof(tally));
-  if (mw_args_given(disk->args, "path")) {
-    for (i = 0; i < mw_args_count(disk->args, "path"); i++) {
-      if (add_target(&targets, &ntargets, mw_args_str_at(disk->args, "path", i), NULL) != 0) {
-        mw_result_state(res, MW_UNKNOWN);
-        mw_result_summary(res, "out of memory");
-        goto cleanup;
-      }
-    }
-  } else if (discover(disk, &targets, &ntargets, err, sizeof(err)) != 0) {
+  if (mount_table_load(&mounts, err, sizeof(err)) != 0) {
     mw_result_state(res, MW_UNKNOWN);
     mw_result_summary(res, "%s", err);
-    goto cleanup;
+    return;
+  }
+  if (mw_args_given(disk->args, "path")) {
+    for (i = 0; i < mw_args_count(disk->args, "path"); i++) {
+      const char *path = mw_args_str_at(disk->args, "path", i);
+      const struct mount *m = mount_table_find(&mounts, path);
+      if (add_target(&targets, &ntargets, path, m ? m->type : NULL) != 0)
+        goto oom;
+    }
+  } else if (discover(disk, &mounts, &targets, &ntargets) != 0) {
+    goto oom;
   }
   for (i = 0; i < ntargets; i++)
-    check_target(disk, targets[i].path, ntargets == 1, res, deadline, &tally);
+    check_target(disk, &targets[i], ntargets == 1, res, deadline, &tally);
   summarise(res, &tally);
+  goto cleanup;
 
+oom:
+  mw_result_state(res, MW_UNKNOWN);
+  mw_result_summary(res, "out of memory");
 cleanup:
   free_targets(targets, ntargets);
+  mount_table_free(&mounts);
 }
 
 static int disk_open(const struct mw_args *args, void **state, struct mw_result *err)

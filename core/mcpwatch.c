@@ -160,13 +160,8 @@ static int cmd_check(const char *name, int argc, char **argv)
   memset(&job, 0, sizeof(job));
   job.check = plugin.check;
   job.args = args;
-  mw_run_jobs(&job, 1);
+  mw_run_job_here(&job);
   result = render_single(&job, service, mw_args_str(args, "format"));
-  if (job.abandoned) {
-    /* Its thread may still use the plugin and the args: leave them to the exit. */
-    fflush(stdout);
-    exit(result);
-  }
   mw_result_free(job.result);
 
 cleanup:

@@ -140,11 +140,14 @@ int64_t mw_now_ns(void);
 int mw_deadline_left_ms(mw_deadline deadline);
 bool mw_deadline_passed(mw_deadline deadline);
 
-/* statvfs() cannot be interrupted: on a hung network mount it blocks for minutes. This runs it
- * in a short-lived child process and waits at most until the deadline. Returns 0, an errno value
- * from statvfs, ETIMEDOUT (the child is killed and reaped in the background), or EBUSY when too
- * many earlier children are still stuck. */
-int mw_statvfs_bounded(const char *path, struct statvfs *out, mw_deadline deadline);
+/* statvfs() cannot be interrupted: on a hung network mount it blocks for minutes. This waits
+ * for it at most until the deadline, the way fstype (as in /proc/self/mountinfo, NULL when
+ * unknown) calls for: directly for local file systems, on a helper thread for network ones, in
+ * a short-lived child process for FUSE and unknown ones (a hung FUSE request cannot be killed
+ * and would keep the process from exiting). Returns 0, an errno value from statvfs, ETIMEDOUT
+ * (the helper is left to finish or die on its own), or EBUSY when too many are still stuck. */
+int mw_statvfs_bounded(const char *path, const char *fstype, struct statvfs *out,
+                       mw_deadline deadline);
 
 /* ---- helpers for checks ------------------------------------------------------------------- */
 

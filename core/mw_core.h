@@ -135,5 +135,9 @@ struct mw_job {
 /* Runs every job on its own thread (open, run, close) and waits for all of them, but never
  * longer than each job's timeout plus a grace second. Returns the worst state. */
 enum mw_state mw_run_jobs(struct mw_job *jobs, size_t njobs);
+/* Runs one job on the calling thread: for the single-check command, where a thread would cost
+ * as much as the check. The check's own deadline handling is the bound, and the scheduler that
+ * started the command (Nagios, Icinga) keeps its own timeout behind it. */
+void mw_run_job_here(struct mw_job *job);
 
 #endif /* MW_CORE_H */

@@ -161,6 +161,22 @@ static struct mw_result *abandoned_result(const struct task *task)
   return res;
 }
 
+void mw_run_job_here(struct mw_job *job)
+{
+  struct task task;
+  int64_t started = mw_now_ns();
+
+  memset(&task, 0, sizeof(task));
+  task.check = job->check;
+  task.args = job->args;
+  task.deadline = started + (int64_t)(mw_args_duration(job->args, "timeout") * 1e9);
+  job->result = mw_result_new();
+  if (job->result)
+    execute(&task, job->result);
+  job->duration_ns = mw_now_ns() - started;
+  job->abandoned = false;
+}
+
 enum mw_state mw_run_jobs(struct mw_job *jobs, size_t njobs)
 {
   struct batch *batch;

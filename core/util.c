@@ -34,7 +34,7 @@ void mw_format_number(double value, char *out, size_t outlen)
     return;
   }
   if (fabs(value) < 1e15 && fabs(value) >= 1e-6) {
-    if (value == trunc(value)) {
+    if (value == (double)(long long)value) {
       snprintf(out, outlen, "%.0f", value);
       return;
     }
