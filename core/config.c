@@ -1,5 +1,8 @@
 /* config.c - mcpwatch.conf and the *.conf files of its conf_dir (libconfig syntax).
  *
+ * Built as its own module (mwconfig.so), loaded by mw_config_load() only when a configuration
+ * is read, so that a single check run from Nagios never maps libconfig.
+ *
  *   timeout = 10;                   # main file only: default for every instance
  *   conf_dir = "conf.d";            # main file only: relative to the main file's folder
  *   checks: {
@@ -17,7 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "mw_core.h"
+#include "conf_module.h"
 
 #define CONF_MAX_INSTANCES 10000
 
@@ -323,7 +326,7 @@ static int load_conf_dir(struct mw_config *cfg, const char *dir, bool required, 
   return result;
 }
 
-int mw_config_load(const char *path, struct mw_config *cfg, char *err, size_t errlen)
+int mwconf_load(const char *path, struct mw_config *cfg, char *err, size_t errlen)
 {
   char *dir;
   bool explicit_dir;
@@ -344,7 +347,7 @@ int mw_config_load(const char *path, struct mw_config *cfg, char *err, size_t er
   return result;
 }
 
-void mw_config_free(struct mw_config *cfg)
+void mwconf_free(struct mw_config *cfg)
 {
   size_t i;
   size_t j;

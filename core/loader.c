@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <dirent.h>
+#include <pthread.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <libgen.h>
@@ -11,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "mw_core.h"
+#include "conf_module.h"
 
 #define NAME_MAX_LEN 64
 
@@ -234,4 +235,75 @@ void mw_names_free(char **names, size_t count)
   for (i = 0; i < count; i++)
     free(names[i]);
   free(names);
+}
+
+/* ---- the configuration module ---- */
+
+/* Loaded by the first configuration read and unloaded when the last one read is freed, so that
+ * nothing of it is left mapped (or reported by valgrind) once no configuration is in use. */
+static struct {
+  pthread_mutex_t mutex;
+  void *handle;
+  int (*load)(const char *, struct mw_config *, char *, size_t);
+  void (*free)(struct mw_config *);
+  size_t users;
+} conf_module = {PTHREAD_MUTEX_INITIALIZER, NULL, NULL, NULL, 0};
+
+/* With conf_module.mutex held. */
+static int conf_module_open(char *err, size_t errlen)
+{
+  const char *env = getenv("MCPWATCH_CONFIG_MODULE");
+  const char *path = env && *env ? env : MW_CONFIG_MODULE;
+  void *handle;
+
+  if (conf_module.handle)
+    return 0;
+  if (check_trust(path, err, errlen) != 0)
+    return -1;
+  handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  if (!handle) {
+    const char *reason = dlerror();
+    snprintf(err, errlen, "cannot load the configuration module: %s", reason ? reason : path);
+    return -1;
+  }
+  *(void **)&conf_module.load = dlsym(handle, MW_CONF_LOAD_SYMBOL);
+  *(void **)&conf_module.free = dlsym(handle, MW_CONF_FREE_SYMBOL);
+  if (!conf_module.load || !conf_module.free) {
+    snprintf(err, errlen, "%s is not the mcpwatch configuration module", path);
+    dlclose(handle);
+    return -1;
+  }
+  conf_module.handle = handle;
+  return 0;
+}
+
+int mw_config_load(const char *path, struct mw_config *cfg, char *err, size_t errlen)
+{
+  int result;
+
+  memset(cfg, 0, sizeof(*cfg));
+  pthread_mutex_lock(&conf_module.mutex);
+  result = conf_module_open(err, errlen);
+  if (result == 0)
+    conf_module.users++;
+  pthread_mutex_unlock(&conf_module.mutex);
+  if (result != 0)
+    return -1;
+  result = conf_module.load(path, cfg, err, errlen);
+  cfg->owned = true;
+  return result;
+}
+
+void mw_config_free(struct mw_config *cfg)
+{
+  if (!cfg->owned)
+    return;
+  conf_module.free(cfg);
+  cfg->owned = false;
+  pthread_mutex_lock(&conf_module.mutex);
+  if (--conf_module.users == 0) {
+    dlclose(conf_module.handle);
+    conf_module.handle = NULL;
+  }
+  pthread_mutex_unlock(&conf_module.mutex);
 }

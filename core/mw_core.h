@@ -100,9 +100,13 @@ struct mw_config {
   size_t ninstances;
   char *conf_dir;
   double timeout; /* default for instances that set none; 0 = the option's default */
+  bool owned;     /* filled by mw_config_load: mw_config_free has work to do */
 };
 
-/* Reads FILE and then every *.conf in its conf_dir (default: conf.d beside FILE), in name order. */
+/* Reads FILE and then every *.conf in its conf_dir (default: conf.d beside FILE), in name order.
+ * The parser lives in the configuration module, MCPWATCH_CONFIG_MODULE when set, else the
+ * installed one, mapped only while a configuration read through it is alive. Free with
+ * mw_config_free, also after a failed load. */
 int mw_config_load(const char *path, struct mw_config *cfg, char *err, size_t errlen);
 void mw_config_free(struct mw_config *cfg);
 

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "mw_core.h"
+#include "conf_module.h"
 
 static char dir[64];
 
@@ -73,7 +73,7 @@ static void test_main_and_conf_d(void **state)
              "    errors_only = true;\n    warning = \"80%\";\n    timeout = 2.5;\n  };\n};\n");
   write_file("conf.d/10-c.conf", "checks: { c: { check = \"disk\"; port = 42; }; };\n");
   write_file("conf.d/ignored.txt", "this is not read");
-  assert_int_equal(mw_config_load(path_of("main.conf"), &cfg, err, sizeof(err)), 0);
+  assert_int_equal(mwconf_load(path_of("main.conf"), &cfg, err, sizeof(err)), 0);
   assert_true(cfg.timeout == 5);
   assert_int_equal(cfg.ninstances, 3);
   assert_string_equal(cfg.instances[0].name, "a");
@@ -88,7 +88,7 @@ static void test_main_and_conf_d(void **state)
   assert_int_equal(cfg.instances[2].settings[3].line, 6);
   assert_string_equal(cfg.instances[2].settings[4].value, "2.5");
   assert_string_equal(cfg.instances[1].settings[0].value, "42");
-  mw_config_free(&cfg);
+  mwconf_free(&cfg);
   clean_conf_d(NULL);
 }
 
@@ -117,11 +117,11 @@ static void expect_error(const char *main_text, const char *conf_d_text, const c
   write_file("main.conf", main_text);
   if (conf_d_text)
     write_file("conf.d/x.conf", conf_d_text);
-  assert_int_equal(mw_config_load(path_of("main.conf"), &cfg, err, sizeof(err)), -1);
+  assert_int_equal(mwconf_load(path_of("main.conf"), &cfg, err, sizeof(err)), -1);
   expand(expected, want, sizeof(want));
   if (strcmp(err, want) != 0)
     fail_msg("expected \"%s\", got \"%s\"", want, err);
-  mw_config_free(&cfg);
+  mwconf_free(&cfg);
   clean_conf_d(NULL);
 }
 
@@ -157,15 +157,15 @@ static void test_missing_and_unreadable(void **state)
   char err[512];
   (void)state;
 
-  assert_int_equal(mw_config_load("/nonexistent/mcpwatch.conf", &cfg, err, sizeof(err)), -1);
+  assert_int_equal(mwconf_load("/nonexistent/mcpwatch.conf", &cfg, err, sizeof(err)), -1);
   assert_string_equal(err, "cannot read /nonexistent/mcpwatch.conf: No such file or directory");
-  mw_config_free(&cfg);
+  mwconf_free(&cfg);
   if (geteuid() != 0) {
     write_file("secret.conf", "");
     chmod(path_of("secret.conf"), 0);
-    assert_int_equal(mw_config_load(path_of("secret.conf"), &cfg, err, sizeof(err)), -1);
+    assert_int_equal(mwconf_load(path_of("secret.conf"), &cfg, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "Permission denied"));
-    mw_config_free(&cfg);
+    mwconf_free(&cfg);
   }
 }
 
@@ -176,13 +176,13 @@ static void test_no_conf_d_is_fine(void **state)
   (void)state;
 
   write_file("main.conf", "conf_dir = \"conf.d\";\n");
-  assert_int_equal(mw_config_load(path_of("main.conf"), &cfg, err, sizeof(err)), 0);
+  assert_int_equal(mwconf_load(path_of("main.conf"), &cfg, err, sizeof(err)), 0);
   assert_int_equal(cfg.ninstances, 0);
-  mw_config_free(&cfg);
+  mwconf_free(&cfg);
   rmdir(path_of("conf.d"));
   write_file("main.conf", "");
-  assert_int_equal(mw_config_load(path_of("main.conf"), &cfg, err, sizeof(err)), 0);
-  mw_config_free(&cfg);
+  assert_int_equal(mwconf_load(path_of("main.conf"), &cfg, err, sizeof(err)), 0);
+  mwconf_free(&cfg);
   mkdir(path_of("conf.d"), 0755);
 }
 

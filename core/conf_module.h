@@ -1,0 +1,13 @@
+/* conf_module.h - the entry points of the configuration module (mwconfig.so, config.c). */
+#ifndef MW_CONF_MODULE_H
+#define MW_CONF_MODULE_H
+
+#include "mw_core.h"
+
+#define MW_CONF_LOAD_SYMBOL "mwconf_load"
+#define MW_CONF_FREE_SYMBOL "mwconf_free"
+
+int mwconf_load(const char *path, struct mw_config *cfg, char *err, size_t errlen);
+void mwconf_free(struct mw_config *cfg);
+
+#endif
