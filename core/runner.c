@@ -113,7 +113,6 @@ static struct batch *batch_new(struct mw_job *jobs, size_t njobs)
   pthread_condattr_destroy(&attr);
   batch->ntasks = njobs;
   batch->pending = njobs;
-  batch->refs = 1;
   for (i = 0; i < njobs; i++) {
     struct task *task = &batch->tasks[i];
     double timeout = mw_args_duration(jobs[i].args, "timeout");
@@ -192,19 +191,21 @@ enum mw_state mw_run_jobs(struct mw_job *jobs, size_t njobs)
       jobs[i].result = NULL;
     return MW_UNKNOWN;
   }
+  /* Every thread's reference is counted before the first one starts: a worker that finishes
+   * early must never see the count reach zero while others are still being started. */
+  batch->refs = 1 + njobs;
   pthread_attr_init(&attr);
   pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
   pthread_attr_setstacksize(&attr, WORKER_STACK);
   for (i = 0; i < njobs; i++) {
     pthread_t thread;
-    batch->refs++;
     if (pthread_create(&thread, &attr, worker, &batch->tasks[i]) != 0) {
       /* No thread to be had: run it here; its own deadline still bounds it. */
-      batch->refs--;
       struct mw_result *res = mw_result_new();
       if (res)
         execute(&batch->tasks[i], res);
       finish(&batch->tasks[i], res);
+      batch_release(batch);
     }
   }
   pthread_attr_destroy(&attr);

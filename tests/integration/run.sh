@@ -81,6 +81,13 @@ expect_one_error_line "zz\.conf:2: unknown check 'nosuch'" "unknown check type w
 printf 'checks: {\n  x: {\n    check = "disk";\n    format = "json";\n  };\n};\n' >"$TMP/cfg/conf.d/zz.conf"
 mw run -c "$TMP/cfg/main.conf"
 expect_one_error_line "has no option 'format'" "command-line-only option refused in a file"
+head -c 65536 /dev/urandom >"$TMP/cfg/conf.d/zz.conf"
+mw run -c "$TMP/cfg/main.conf"
+expect_one_error_line "^MCPWATCH UNKNOWN - $TMP/cfg/conf\.d/zz\.conf:[0-9]+: " "binary garbage: one line naming the file"
+{ printf 'checks: {\n'; for i in $(seq 1 3000); do printf '  i%d: { check = "disk"; path = "%s"; };\n' "$i" "$TMP/a"; done; printf '};\n'; } >"$TMP/cfg/conf.d/zz.conf"
+mw run -c "$TMP/cfg/main.conf" --format json
+expect_rc 2 "3000 more instances run"
+expect_true "[ \"\$(jq -r '.instances | length' <<<\"\$OUT\")\" = 3003 ]" "3003 instances in JSON"
 rm -f "$TMP/cfg/conf.d/zz.conf"
 if [ "$(id -u)" != 0 ]; then
   chmod 000 "$TMP/cfg/main.conf"
