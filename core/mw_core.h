@@ -29,7 +29,6 @@ int mw_buf_adds(struct mw_buf *buf, const char *str);
 int mw_buf_addf(struct mw_buf *buf, const char *fmt, ...) MW_PRINTF(2, 3);
 int mw_buf_vaddf(struct mw_buf *buf, const char *fmt, va_list ap) MW_PRINTF(2, 0);
 const char *mw_buf_str(const struct mw_buf *buf); /* never NULL */
-void mw_buf_reset(struct mw_buf *buf);
 void mw_buf_free(struct mw_buf *buf);
 
 /* ---- numbers and text --------------------------------------------------------------------- */
@@ -52,7 +51,6 @@ void mw_result_free(struct mw_result *res);
 bool mw_result_failed(const struct mw_result *res); /* an allocation failed somewhere in it */
 const struct mw_result *mw_result_first(const struct mw_result *res);
 const struct mw_result *mw_result_next(const struct mw_result *res);
-size_t mw_result_perf_count(const struct mw_result *res);
 
 /* "DISK WARNING - summary | perfdata" then one line per sub-result. */
 int mw_render_nagios(const struct mw_result *res, const char *service, struct mw_buf *out);

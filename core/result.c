@@ -213,16 +213,3 @@ const struct mw_result *mw_result_next(const struct mw_result *res)
 {
   return res ? res->next : NULL;
 }
-
-size_t mw_result_perf_count(const struct mw_result *res)
-{
-  const struct mw_result *child;
-  size_t n;
-
-  if (!res)
-    return 0;
-  n = res->nperf;
-  for (child = res->first_child; child; child = child->next)
-    n += mw_result_perf_count(child);
-  return n;
-}
