@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/statvfs.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -103,6 +104,10 @@ bool mw_range_alerts(const struct mw_range *range, double value);
 /* CRITICAL if crit alerts, else WARNING if warn alerts, else OK; either range may be NULL. */
 enum mw_state mw_range_state(const struct mw_range *warn, const struct mw_range *crit,
                              double value);
+/* The range on another scale, value * factor + offset: percent of a limit to an absolute value
+ * (factor limit / 100), or "slots left" to "slots used" (factor -1, offset the limit; a negative
+ * factor swaps the ends). Infinite ends stay infinite. factor must not be 0. */
+struct mw_range mw_range_map(const struct mw_range *range, double factor, double offset);
 bool mw_args_range(const struct mw_args *args, const char *name, struct mw_range *out);
 
 /* ---- results ------------------------------------------------------------------------------ */
@@ -148,6 +153,22 @@ bool mw_deadline_passed(mw_deadline deadline);
  * (the helper is left to finish or die on its own), or EBUSY when too many are still stuck. */
 int mw_statvfs_bounded(const char *path, const char *fstype, struct statvfs *out,
                        mw_deadline deadline);
+
+/* ---- sockets, for checks that speak a protocol themselves --------------------------------- */
+
+/* A non-blocking, close-on-exec stream socket connected to host:port (a name or an IPv4/IPv6
+ * literal; every address is tried in turn), or to the unix socket host when it starts with '/'.
+ * The connect is bounded by the deadline; name resolution is not (getaddrinfo cannot be
+ * interrupted: give addresses where that matters). Returns the descriptor, or -1 with a one-line
+ * reason in err. */
+int mw_connect(const char *host, int port, mw_deadline deadline, char *err, size_t errlen);
+/* 0 once fd is ready for events (POLLIN, POLLOUT), ETIMEDOUT, or another errno value. */
+int mw_wait_fd(int fd, short events, mw_deadline deadline);
+/* Sends all of data before the deadline: 0, ETIMEDOUT or another errno value. No SIGPIPE. */
+int mw_send_all(int fd, const void *data, size_t len, mw_deadline deadline);
+/* Receives at least one byte before the deadline: the count, 0 at end of stream, or -1 with
+ * errno set (ETIMEDOUT when the deadline passed). */
+ssize_t mw_recv_some(int fd, void *buf, size_t len, mw_deadline deadline);
 
 /* ---- helpers for checks ------------------------------------------------------------------- */
 

@@ -197,3 +197,14 @@ int mw_range_format(const struct mw_range *range, struct mw_buf *out)
   }
   return out->failed ? -1 : 0;
 }
+
+struct mw_range mw_range_map(const struct mw_range *range, double factor, double offset)
+{
+  struct mw_range out = *range;
+  double a = isinf(range->start) ? range->start * factor : range->start * factor + offset;
+  double b = isinf(range->end) ? range->end * factor : range->end * factor + offset;
+
+  out.start = factor < 0 ? b : a;
+  out.end = factor < 0 ? a : b;
+  return out;
+}

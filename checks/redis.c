@@ -1,0 +1,334 @@
+/* redis.c - Redis health: PING, memory, clients, hit rate, replication, persistence, any INFO
+ * field. One INFO per run serves every mode; the connection stays open between runs. */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "redis_check.h"
+#include "redis_info.h"
+
+const char *const mode_names[] = {"ping",        "memory",      "clients", "hitrate",
+                                  "replication", "persistence", "info",    NULL};
+
+/* What a plain number means in each mode, the kinds a mode accepts, and its default ranges. */
+static const struct mode_rule {
+  enum kind plain;
+  unsigned kinds; /* bit per kind */
+  const char *warn;
+  const char *crit;
+  const char *takes; /* for the error message */
+} rules[M_N] = {
+    [M_PING] = {K_SECONDS, 1u << K_SECONDS, NULL, NULL, "seconds (1s, 500ms)"},
+    [M_MEMORY] = {K_PERCENT, 1u << K_PERCENT | 1u << K_BYTES, "80%", "90%",
+                  "percent of the limit (80%) or used bytes (2GiB)"},
+    [M_CLIENTS] = {K_PLAIN, 1u << K_PERCENT | 1u << K_PLAIN, "80%", "90%",
+                   "percent of maxclients (80%) or a number of clients"},
+    [M_HITRATE] = {K_PERCENT, 1u << K_PERCENT, "80:", "50:", "a percentage (80: alerts below 80)"},
+    [M_REPLICATION] = {K_SECONDS, 1u << K_SECONDS | 1u << K_BYTES, "30s", "60s",
+                       "seconds since the peer was last heard (30s) or offset lag (16MiB)"},
+    [M_PERSISTENCE] = {K_SECONDS, 1u << K_SECONDS, NULL, NULL,
+                       "seconds since the last save with changes pending (1h)"},
+    [M_INFO] = {K_PLAIN, 1u << K_PLAIN, NULL, NULL, "plain numbers"},
+};
+
+static const struct mw_unit units[] = {{"", 1, K_PLAIN},
+                                       {"%", 1, K_PERCENT},
+                                       {"B", 1, K_BYTES},
+                                       {"KB", 1e3, K_BYTES},
+                                       {"MB", 1e6, K_BYTES},
+                                       {"GB", 1e9, K_BYTES},
+                                       {"KiB", 1024, K_BYTES},
+                                       {"MiB", 1048576, K_BYTES},
+                                       {"GiB", 1073741824, K_BYTES},
+                                       {"ms", 0.001, K_SECONDS},
+                                       {"s", 1, K_SECONDS},
+                                       {"min", 60, K_SECONDS},
+                                       {"h", 3600, K_SECONDS},
+                                       {NULL, 0, 0}};
+
+static const struct mw_option redis_options[] = {
+    {"host", 'H', MW_OPT_STRING, 0, "HOST", "127.0.0.1", "Server name or address.", NULL, NULL},
+    {"port", 'p', MW_OPT_INT, 0, "PORT", "6379", "Server port.", NULL, NULL},
+    {"socket", 's', MW_OPT_STRING, 0, "PATH", NULL,
+     "Unix socket of the server, instead of host and port.", NULL, NULL},
+    {"user", 'u', MW_OPT_STRING, 0, "USER", NULL,
+     "ACL user (Redis 6 and later); without it the legacy AUTH with the password alone.", NULL,
+     NULL},
+    {"password-file", 0, MW_OPT_STRING, 0, "FILE", NULL,
+     "File whose first line is the password; without it REDISCLI_AUTH from the environment.", NULL,
+     NULL},
+    {"database", 'n', MW_OPT_INT, 0, "N", "0", "Database number to SELECT.", NULL, NULL},
+    {"mode", 'm', MW_OPT_STRING, MW_OPT_REPEAT, "MODE", "ping",
+     "What to check: ping, memory, clients, hitrate, replication, persistence or info.", NULL,
+     mode_names},
+    {"field", 'f', MW_OPT_STRING, 0, "FIELD", NULL, "The INFO field --mode info reports.", NULL,
+     NULL},
+    {"warning", 'w', MW_OPT_RANGE, 0, "RANGE", NULL,
+     "WARNING range for the one mode given; the mode's default otherwise (see below).", units,
+     NULL},
+    {"critical", 'c', MW_OPT_RANGE, 0, "RANGE", NULL,
+     "CRITICAL range for the one mode given; the mode's default otherwise (see below).", units,
+     NULL},
+    {"min-replicas", 0, MW_OPT_INT, 0, "N", "0",
+     "replication: a master with fewer connected replicas is CRITICAL.", NULL, NULL},
+    {"min-requests", 0, MW_OPT_INT, 0, "N", "100",
+     "hitrate: with fewer lookups since the server started the rate is not judged.", NULL, NULL},
+    {NULL, 0, MW_OPT_STRING, 0, NULL, NULL, NULL, NULL, NULL}};
+
+static const char redis_description[] =
+    "Every run sends PING and INFO; each mode reads what it needs from that one INFO.\n"
+    "  ping         round trip of PING (-w/-c in seconds); version, role and uptime.\n"
+    "  memory       used_memory against maxmemory, or against the system's memory when\n"
+    "               maxmemory is 0 (default -w 80% -c 90%; bytes such as 2GiB judge used\n"
+    "               memory); fragmentation ratio and evicted keys as perfdata.\n"
+    "  clients      connected clients against maxclients (default -w 80% -c 90%; a plain\n"
+    "               number is a count), blocked clients, rejected connections.\n"
+    "  hitrate      keyspace hits / (hits + misses) since start (default -w 80: -c 50:, alert\n"
+    "               below); not judged below --min-requests lookups.\n"
+    "  replication  on a master: connected replicas (--min-replicas) and each replica's lag\n"
+    "               in seconds and offset bytes; on a replica: the master link (down is\n"
+    "               CRITICAL) and seconds since the master was last heard (default -w 30s\n"
+    "               -c 60s; a byte range judges offset lag).\n"
+    "  persistence  a failed last RDB save or AOF write is CRITICAL; -w/-c judge the seconds\n"
+    "               since the last save while changes are pending.\n"
+    "  info         the number in --field, judged by -w/-c.\n"
+    "With several modes -w and -c cannot be given: each mode uses its default. Units in\n"
+    "ranges: %, B, KB, MB, GB, KiB, MiB, GiB, ms, s, min, h. A server that cannot be reached or\n"
+    "refuses the password is CRITICAL; answers larger than 1 MiB are refused.\n";
+
+bool snap_num(const struct snapshot *s, const char *field, double *out)
+{
+  return redis_info_number(s->info, s->len, field, out);
+}
+
+bool snap_is(const struct snapshot *s, const char *field, const char *value)
+{
+  struct info_value v;
+
+  return redis_info_get(s->info, s->len, field, &v) && v.len == strlen(value) &&
+         memcmp(v.text, value, v.len) == 0;
+}
+
+/* The state from mode's ranges of kind on value; ranges of other kinds judge other values. */
+enum mw_state mode_judge(const struct redis *r, enum mode mode, enum kind kind, double value)
+{
+  const struct mw_range *w =
+      r->has_warn[mode] && r->warn[mode].kind == (int)kind ? &r->warn[mode] : NULL;
+  const struct mw_range *c =
+      r->has_crit[mode] && r->crit[mode].kind == (int)kind ? &r->crit[mode] : NULL;
+  return mw_range_state(w, c, value);
+}
+
+/* Perfdata with the mode's ranges mapped onto the value's scale: factor[kind] converts a range
+ * of that kind (0 leaves ranges of that kind out). */
+void mode_perf(struct mw_result *res, const struct redis *r, enum mode mode,
+               const double factor[K_N], const char *label, double value, const char *uom,
+               double min, double max)
+{
+  struct mw_range w = {0, 0, false, 0};
+  struct mw_range c = {0, 0, false, 0};
+  struct mw_perf p = {label, value, uom, NULL, NULL, min, max};
+
+  if (r->has_warn[mode] && factor[r->warn[mode].kind] != 0) {
+    w = mw_range_map(&r->warn[mode], factor[r->warn[mode].kind], 0);
+    p.warn = &w;
+  }
+  if (r->has_crit[mode] && factor[r->crit[mode].kind] != 0) {
+    c = mw_range_map(&r->crit[mode], factor[r->crit[mode].kind], 0);
+    p.crit = &c;
+  }
+  if (strcmp(uom, "%") != 0 && strcmp(uom, "s") != 0) {
+    /* Bytes and counts are whole numbers: 80% of a limit is not 20220850995.2 bytes. */
+    w.start = p.warn && isfinite(w.start) ? round(w.start) : w.start;
+    w.end = p.warn && isfinite(w.end) ? round(w.end) : w.end;
+    c.start = p.crit && isfinite(c.start) ? round(c.start) : c.start;
+    c.end = p.crit && isfinite(c.end) ? round(c.end) : c.end;
+  }
+  mw_result_perf(res, &p);
+}
+
+void snap_text(const struct snapshot *s, const char *field, char *out, size_t outlen)
+{
+  struct info_value v;
+
+  if (!redis_info_get(s->info, s->len, field, &v))
+    snprintf(out, outlen, "?");
+  else
+    snprintf(out, outlen, "%.*s", (int)(v.len < outlen ? v.len : outlen - 1), v.text);
+}
+
+static void run_modes(struct redis *r, struct mw_result *root, const struct snapshot *s)
+{
+  struct mw_result *children[MODES_MAX];
+  const char *labels[MODES_MAX];
+  size_t i;
+
+  for (i = 0; i < r->modes.count; i++) {
+    enum mode mode = (enum mode)r->modes.ids[i];
+    struct mw_result *res = modes_result(root, &r->modes);
+
+    children[i] = res;
+    labels[i] = mode_names[mode];
+    mode_funcs[mode](r, res, s);
+  }
+  if (r->modes.count > 1)
+    modes_summarise(root, children, labels, r->modes.count);
+}
+
+static void report_failure(struct redis *r, struct mw_result *res, enum redis_status status,
+                           const char *err)
+{
+  mw_result_state(res, status == REDIS_TIMED_OUT   ? r->timeout_state
+                       : status == REDIS_BAD_INPUT ? MW_UNKNOWN
+                                                   : MW_CRITICAL);
+  mw_result_summary(res, "%s", err);
+}
+
+static void redis_run(void *state, struct mw_result *res, mw_deadline deadline)
+{
+  struct redis *r = state;
+  const char *ping[] = {"PING"};
+  const char *info[] = {"INFO"};
+  redisReply *pong = NULL;
+  redisReply *reply = NULL;
+  struct snapshot snap = {NULL, 0, 0};
+  enum redis_status status;
+  char err[512];
+  int64_t started;
+
+  status = redis_conn_open(&r->conn, &r->target, deadline, err, sizeof(err));
+  if (status != REDIS_DONE)
+    goto failed;
+  started = mw_now_ns();
+  status = redis_conn_command(&r->conn, 1, ping, &pong, deadline, err, sizeof(err));
+  if (status != REDIS_DONE)
+    goto failed;
+  snap.ping_s = (double)(mw_now_ns() - started) / 1e9;
+  if (pong->type != REDIS_REPLY_STATUS || strcmp(pong->str, "PONG") != 0) {
+    snprintf(err, sizeof(err), "%s: PING answered %s", r->conn.where,
+             pong->type == REDIS_REPLY_ERROR ? pong->str : "something other than PONG");
+    status = REDIS_FAILED;
+    goto failed;
+  }
+  status = redis_conn_command(&r->conn, 1, info, &reply, deadline, err, sizeof(err));
+  if (status != REDIS_DONE)
+    goto failed;
+  if (reply->type != REDIS_REPLY_STRING) {
+    snprintf(err, sizeof(err), "%s: INFO answered %s", r->conn.where,
+             reply->type == REDIS_REPLY_ERROR ? reply->str : "something other than text");
+    status = REDIS_FAILED;
+    goto failed;
+  }
+  snap.info = reply->str;
+  snap.len = reply->len;
+  run_modes(r, res, &snap);
+  goto cleanup;
+
+failed:
+  report_failure(r, res, status, err);
+cleanup:
+  if (pong)
+    freeReplyObject(pong);
+  if (reply)
+    freeReplyObject(reply);
+}
+
+/* Ranges for a mode: the ones given (one mode only) or the mode's defaults. */
+static int set_ranges(struct redis *r, const struct mw_args *args, struct mw_result *err)
+{
+  size_t i;
+  bool given = mw_args_given(args, "warning") || mw_args_given(args, "critical");
+
+  if (given && r->modes.count > 1) {
+    mw_result_summary(err, "-w and -c apply to one mode; give one --mode per check instance");
+    return -1;
+  }
+  for (i = 0; i < r->modes.count; i++) {
+    int m = r->modes.ids[i];
+    const struct mode_rule *rule = &rules[m];
+    char why[200];
+    int pass;
+
+    for (pass = 0; pass < 2; pass++) {
+      const char *name = pass ? "critical" : "warning";
+      const char *def = pass ? rule->crit : rule->warn;
+      struct mw_range *range = pass ? &r->crit[m] : &r->warn[m];
+      bool *has = pass ? &r->has_crit[m] : &r->has_warn[m];
+
+      if (given)
+        *has = mw_args_range(args, name, range);
+      else if (def)
+        *has = mw_range_parse(def, units, range, why, sizeof(why)) == 0;
+      if (*has && range->kind == K_PLAIN)
+        range->kind = (int)rule->plain;
+      if (*has && !(rule->kinds & (1u << range->kind))) {
+        mw_result_summary(err, "--%s: the %s mode takes %s", name, mode_names[m], rule->takes);
+        return -1;
+      }
+    }
+  }
+  return 0;
+}
+
+static int redis_open(const struct mw_args *args, void **state, struct mw_result *err)
+{
+  struct redis *r = calloc(1, sizeof(*r));
+
+  if (!r) {
+    mw_result_summary(err, "out of memory");
+    return -1;
+  }
+  redis_conn_init(&r->conn);
+  r->target.host = mw_args_str(args, "host");
+  r->target.port = (int)mw_args_int(args, "port");
+  r->target.socket = mw_args_str(args, "socket");
+  r->target.user = mw_args_str(args, "user");
+  r->target.password_file = mw_args_str(args, "password-file");
+  r->target.database = mw_args_int(args, "database");
+  r->field = mw_args_str(args, "field");
+  r->min_replicas = mw_args_int(args, "min-replicas");
+  r->min_requests = mw_args_int(args, "min-requests");
+  r->timeout_state = mw_args_state(args, "timeout-state");
+  if (modes_parse(args, "mode", mode_names, &r->modes, err) != 0 || set_ranges(r, args, err) != 0)
+    goto fail;
+  if (!r->target.socket && (r->target.port < 1 || r->target.port > 65535)) {
+    mw_result_summary(err, "--port must be between 1 and 65535");
+    goto fail;
+  }
+  if (r->target.database < 0 || r->target.database > 1000000) {
+    mw_result_summary(err, "--database must be a database number, 0 or more");
+    goto fail;
+  }
+  if (modes_has(&r->modes, M_INFO) != (r->field != NULL)) {
+    mw_result_summary(err, r->field ? "--field is only used by --mode info"
+                                    : "--mode info needs --field NAME");
+    goto fail;
+  }
+  *state = r;
+  return 0;
+fail:
+  free(r);
+  return -1;
+}
+
+static void redis_close(void *state)
+{
+  struct redis *r = state;
+
+  redis_conn_close(&r->conn);
+  free(r);
+}
+
+static const struct mw_check redis_check = {
+    MW_CHECK_ABI,      "redis",       "Redis: reachability, memory, clients, hit rate, replication",
+    redis_description, redis_options, redis_open,
+    redis_run,         redis_close};
+
+const struct mw_check *mw_check_entry(void)
+{
+  return &redis_check;
+}
