@@ -97,3 +97,92 @@ void modes_format_duration(double seconds, char *out, size_t outlen)
   else
     snprintf(out, outlen, "%lld d %lld h", s / 86400, s % 86400 / 3600);
 }
+
+int modes_set_ranges(const struct mw_args *args, const struct mode_set *set,
+                     const char *const *names, const struct mode_rule *rules,
+                     const struct mw_unit *units, int plain_kind, struct mode_ranges *ranges,
+                     struct mw_result *err)
+{
+  bool given = mw_args_given(args, "warning") || mw_args_given(args, "critical");
+  size_t users = 0;
+  size_t i;
+
+  for (i = 0; i < set->count; i++)
+    users += rules[set->ids[i]].takes != NULL;
+  if (given && users > 1) {
+    mw_result_summary(err, "-w and -c apply to one mode; give one --mode per check instance");
+    return -1;
+  }
+  for (i = 0; i < set->count; i++) {
+    int m = set->ids[i];
+    const struct mode_rule *rule = &rules[m];
+    struct mode_ranges *r = &ranges[m];
+    char why[200];
+    int pass;
+
+    if (!rule->takes) {
+      if (given && users == 0) {
+        mw_result_summary(err, "-w and -c do not apply to --mode %s", names[m]);
+        return -1;
+      }
+      continue;
+    }
+    for (pass = 0; pass < 2; pass++) {
+      const char *name = pass ? "critical" : "warning";
+      const char *def = pass ? rule->crit : rule->warn;
+      struct mw_range *range = pass ? &r->crit : &r->warn;
+      bool *has = pass ? &r->has_crit : &r->has_warn;
+
+      if (given)
+        *has = mw_args_range(args, name, range);
+      else if (def)
+        *has = mw_range_parse(def, units, range, why, sizeof(why)) == 0;
+      if (*has && range->kind == plain_kind)
+        range->kind = rule->plain;
+      if (*has &&
+          (range->kind <= 0 || range->kind >= MODE_KINDS || !(rule->kinds & (1u << range->kind)))) {
+        mw_result_summary(err, "--%s: the %s mode takes %s", name, names[m], rule->takes);
+        return -1;
+      }
+    }
+  }
+  return 0;
+}
+
+enum mw_state modes_judge(const struct mode_ranges *ranges, int kind, double value)
+{
+  const struct mw_range *w = ranges->has_warn && ranges->warn.kind == kind ? &ranges->warn : NULL;
+  const struct mw_range *c = ranges->has_crit && ranges->crit.kind == kind ? &ranges->crit : NULL;
+
+  return mw_range_state(w, c, value);
+}
+
+static bool mapped(const struct mw_range *range, bool has, const double factor[MODE_KINDS],
+                   bool whole, struct mw_range *out)
+{
+  if (!has || range->kind <= 0 || range->kind >= MODE_KINDS || factor[range->kind] == 0)
+    return false;
+  *out = mw_range_map(range, factor[range->kind], 0);
+  if (whole) {
+    /* 80% of a limit is not 20220850995.2 bytes. */
+    out->start = isfinite(out->start) ? round(out->start) : out->start;
+    out->end = isfinite(out->end) ? round(out->end) : out->end;
+  }
+  return true;
+}
+
+void modes_perf(struct mw_result *res, const struct mode_ranges *ranges,
+                const double factor[MODE_KINDS], const char *label, double value, const char *uom,
+                double min, double max)
+{
+  struct mw_range w;
+  struct mw_range c;
+  struct mw_perf p = {label, value, uom, NULL, NULL, min, max};
+  bool whole = strcmp(uom, "%") != 0 && strcmp(uom, "s") != 0;
+
+  if (ranges && mapped(&ranges->warn, ranges->has_warn, factor, whole, &w))
+    p.warn = &w;
+  if (ranges && mapped(&ranges->crit, ranges->has_crit, factor, whole, &c))
+    p.crit = &c;
+  mw_result_perf(res, &p);
+}

@@ -9,6 +9,25 @@
 #include "mw_check.h"
 
 #define MODES_MAX 16
+#define MODE_KINDS 8 /* unit kinds a check may use in its ranges: 1 .. MODE_KINDS - 1 */
+
+/* How a mode reads -w/-c: what a plain number means, which unit kinds it accepts (bit per kind)
+ * and its default ranges. A mode with takes == NULL does not use -w/-c. */
+struct mode_rule {
+  int plain;
+  unsigned kinds;
+  const char *warn;
+  const char *crit;
+  const char *takes; /* "percent (80%) or bytes (2GiB)", for the error message */
+};
+
+/* A mode's ranges; a range of one kind judges the value of that kind only. */
+struct mode_ranges {
+  struct mw_range warn;
+  struct mw_range crit;
+  bool has_warn;
+  bool has_crit;
+};
 
 struct mode_set {
   int ids[MODES_MAX]; /* indexes into the check's mode name table, in the order given */
@@ -20,6 +39,22 @@ struct mode_set {
 int modes_parse(const struct mw_args *args, const char *option, const char *const *names,
                 struct mode_set *set, struct mw_result *err);
 bool modes_has(const struct mode_set *set, int id);
+
+/* Fills ranges[mode] for every mode in set: -w/-c when given (then only one mode that uses them
+ * may be asked for) or the mode's defaults. The kind of the units table's "" entry (plain
+ * numbers) becomes the mode's plain kind. 0, or -1 with a reason in err. */
+int modes_set_ranges(const struct mw_args *args, const struct mode_set *set,
+                     const char *const *names, const struct mode_rule *rules,
+                     const struct mw_unit *units, int plain_kind, struct mode_ranges *ranges,
+                     struct mw_result *err);
+/* The state from the ranges of kind on value. */
+enum mw_state modes_judge(const struct mode_ranges *ranges, int kind, double value);
+/* Perfdata carrying the ranges mapped onto the value's scale: factor[kind] converts a range of
+ * that kind, 0 leaves it out. Ranges on bytes and counts (any uom but "%" and "s") are rounded
+ * to whole numbers. */
+void modes_perf(struct mw_result *res, const struct mode_ranges *ranges,
+                const double factor[MODE_KINDS], const char *label, double value, const char *uom,
+                double min, double max);
 
 /* Where a mode writes its results: the root itself when it is the only mode, so a single mode
  * does not repeat its line as long output; a child per mode otherwise. */

@@ -14,14 +14,7 @@
 const char *const mode_names[] = {"ping",        "memory",      "clients", "hitrate",
                                   "replication", "persistence", "info",    NULL};
 
-/* What a plain number means in each mode, the kinds a mode accepts, and its default ranges. */
-static const struct mode_rule {
-  enum kind plain;
-  unsigned kinds; /* bit per kind */
-  const char *warn;
-  const char *crit;
-  const char *takes; /* for the error message */
-} rules[M_N] = {
+static const struct mode_rule rules[M_N] = {
     [M_PING] = {K_SECONDS, 1u << K_SECONDS, NULL, NULL, "seconds (1s, 500ms)"},
     [M_MEMORY] = {K_PERCENT, 1u << K_PERCENT | 1u << K_BYTES, "80%", "90%",
                   "percent of the limit (80%) or used bytes (2GiB)"},
@@ -113,44 +106,6 @@ bool snap_is(const struct snapshot *s, const char *field, const char *value)
          memcmp(v.text, value, v.len) == 0;
 }
 
-/* The state from mode's ranges of kind on value; ranges of other kinds judge other values. */
-enum mw_state mode_judge(const struct redis *r, enum mode mode, enum kind kind, double value)
-{
-  const struct mw_range *w =
-      r->has_warn[mode] && r->warn[mode].kind == (int)kind ? &r->warn[mode] : NULL;
-  const struct mw_range *c =
-      r->has_crit[mode] && r->crit[mode].kind == (int)kind ? &r->crit[mode] : NULL;
-  return mw_range_state(w, c, value);
-}
-
-/* Perfdata with the mode's ranges mapped onto the value's scale: factor[kind] converts a range
- * of that kind (0 leaves ranges of that kind out). */
-void mode_perf(struct mw_result *res, const struct redis *r, enum mode mode,
-               const double factor[K_N], const char *label, double value, const char *uom,
-               double min, double max)
-{
-  struct mw_range w = {0, 0, false, 0};
-  struct mw_range c = {0, 0, false, 0};
-  struct mw_perf p = {label, value, uom, NULL, NULL, min, max};
-
-  if (r->has_warn[mode] && factor[r->warn[mode].kind] != 0) {
-    w = mw_range_map(&r->warn[mode], factor[r->warn[mode].kind], 0);
-    p.warn = &w;
-  }
-  if (r->has_crit[mode] && factor[r->crit[mode].kind] != 0) {
-    c = mw_range_map(&r->crit[mode], factor[r->crit[mode].kind], 0);
-    p.crit = &c;
-  }
-  if (strcmp(uom, "%") != 0 && strcmp(uom, "s") != 0) {
-    /* Bytes and counts are whole numbers: 80% of a limit is not 20220850995.2 bytes. */
-    w.start = p.warn && isfinite(w.start) ? round(w.start) : w.start;
-    w.end = p.warn && isfinite(w.end) ? round(w.end) : w.end;
-    c.start = p.crit && isfinite(c.start) ? round(c.start) : c.start;
-    c.end = p.crit && isfinite(c.end) ? round(c.end) : c.end;
-  }
-  mw_result_perf(res, &p);
-}
-
 void snap_text(const struct snapshot *s, const char *field, char *out, size_t outlen)
 {
   struct info_value v;
@@ -237,43 +192,6 @@ cleanup:
     freeReplyObject(reply);
 }
 
-/* Ranges for a mode: the ones given (one mode only) or the mode's defaults. */
-static int set_ranges(struct redis *r, const struct mw_args *args, struct mw_result *err)
-{
-  size_t i;
-  bool given = mw_args_given(args, "warning") || mw_args_given(args, "critical");
-
-  if (given && r->modes.count > 1) {
-    mw_result_summary(err, "-w and -c apply to one mode; give one --mode per check instance");
-    return -1;
-  }
-  for (i = 0; i < r->modes.count; i++) {
-    int m = r->modes.ids[i];
-    const struct mode_rule *rule = &rules[m];
-    char why[200];
-    int pass;
-
-    for (pass = 0; pass < 2; pass++) {
-      const char *name = pass ? "critical" : "warning";
-      const char *def = pass ? rule->crit : rule->warn;
-      struct mw_range *range = pass ? &r->crit[m] : &r->warn[m];
-      bool *has = pass ? &r->has_crit[m] : &r->has_warn[m];
-
-      if (given)
-        *has = mw_args_range(args, name, range);
-      else if (def)
-        *has = mw_range_parse(def, units, range, why, sizeof(why)) == 0;
-      if (*has && range->kind == K_PLAIN)
-        range->kind = (int)rule->plain;
-      if (*has && !(rule->kinds & (1u << range->kind))) {
-        mw_result_summary(err, "--%s: the %s mode takes %s", name, mode_names[m], rule->takes);
-        return -1;
-      }
-    }
-  }
-  return 0;
-}
-
 static int redis_open(const struct mw_args *args, void **state, struct mw_result *err)
 {
   struct redis *r = calloc(1, sizeof(*r));
@@ -293,7 +211,8 @@ static int redis_open(const struct mw_args *args, void **state, struct mw_result
   r->min_replicas = mw_args_int(args, "min-replicas");
   r->min_requests = mw_args_int(args, "min-requests");
   r->timeout_state = mw_args_state(args, "timeout-state");
-  if (modes_parse(args, "mode", mode_names, &r->modes, err) != 0 || set_ranges(r, args, err) != 0)
+  if (modes_parse(args, "mode", mode_names, &r->modes, err) != 0 ||
+      modes_set_ranges(args, &r->modes, mode_names, rules, units, K_PLAIN, r->ranges, err) != 0)
     goto fail;
   if (!r->target.socket && (r->target.port < 1 || r->target.port > 65535)) {
     mw_result_summary(err, "--port must be between 1 and 65535");

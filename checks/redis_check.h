@@ -8,7 +8,7 @@
 #include "modes.h"
 #include "redis_conn.h"
 
-enum kind { K_PLAIN = 1, K_PERCENT, K_BYTES, K_SECONDS, K_N };
+enum kind { K_PLAIN = 1, K_PERCENT, K_BYTES, K_SECONDS };
 enum mode { M_PING, M_MEMORY, M_CLIENTS, M_HITRATE, M_REPLICATION, M_PERSISTENCE, M_INFO, M_N };
 
 extern const char *const mode_names[];
@@ -16,10 +16,7 @@ extern const char *const mode_names[];
 struct redis {
   struct redis_target target;
   struct mode_set modes;
-  struct mw_range warn[M_N];
-  struct mw_range crit[M_N];
-  bool has_warn[M_N];
-  bool has_crit[M_N];
+  struct mode_ranges ranges[M_N];
   const char *field;
   long long min_replicas;
   long long min_requests;
@@ -37,10 +34,6 @@ struct snapshot {
 bool snap_num(const struct snapshot *s, const char *field, double *out);
 bool snap_is(const struct snapshot *s, const char *field, const char *value);
 void snap_text(const struct snapshot *s, const char *field, char *out, size_t outlen);
-enum mw_state mode_judge(const struct redis *r, enum mode mode, enum kind kind, double value);
-void mode_perf(struct mw_result *res, const struct redis *r, enum mode mode,
-               const double factor[K_N], const char *label, double value, const char *uom,
-               double min, double max);
 
 typedef void mode_func(const struct redis *r, struct mw_result *res, const struct snapshot *s);
 extern mode_func *const mode_funcs[M_N];

@@ -17,7 +17,7 @@ static void missing(struct mw_result *res, const char *field)
 
 static void mode_ping(const struct redis *r, struct mw_result *res, const struct snapshot *s)
 {
-  static const double factor[K_N] = {[K_SECONDS] = 1};
+  static const double factor[MODE_KINDS] = {[K_SECONDS] = 1};
   char version[64];
   char role[32];
   char uptime[48];
@@ -27,15 +27,15 @@ static void mode_ping(const struct redis *r, struct mw_result *res, const struct
   snap_text(s, "role", role, sizeof(role));
   snap_num(s, "uptime_in_seconds", &up);
   modes_format_duration(up, uptime, sizeof(uptime));
-  mw_result_state(res, mode_judge(r, M_PING, K_SECONDS, s->ping_s));
+  mw_result_state(res, modes_judge(&r->ranges[M_PING], K_SECONDS, s->ping_s));
   mw_result_summary(res, "Redis %s (%s), up %s, PING %.2f ms", version, role, uptime,
                     s->ping_s * 1000);
-  mode_perf(res, r, M_PING, factor, "time", s->ping_s, "s", 0, NAN);
+  modes_perf(res, &r->ranges[M_PING], factor, "time", s->ping_s, "s", 0, NAN);
 }
 
 static void mode_memory(const struct redis *r, struct mw_result *res, const struct snapshot *s)
 {
-  double factor[K_N] = {[K_BYTES] = 1};
+  double factor[MODE_KINDS] = {[K_BYTES] = 1};
   double used, maxmemory = 0, system = 0, ratio = NAN, evicted = NAN;
   double limit, percent;
   char used_text[32];
@@ -53,13 +53,13 @@ static void mode_memory(const struct redis *r, struct mw_result *res, const stru
   limit = maxmemory > 0 ? maxmemory : system;
   percent = limit > 0 ? used / limit * 100 : NAN;
   factor[K_PERCENT] = limit > 0 ? limit / 100 : 0;
-  state = mw_state_worst(mode_judge(r, M_MEMORY, K_PERCENT, percent),
-                         mode_judge(r, M_MEMORY, K_BYTES, used));
+  state = mw_state_worst(modes_judge(&r->ranges[M_MEMORY], K_PERCENT, percent),
+                         modes_judge(&r->ranges[M_MEMORY], K_BYTES, used));
   mw_format_bytes(used, used_text, sizeof(used_text));
   mw_format_bytes(limit, limit_text, sizeof(limit_text));
   if (limit <= 0) {
-    state =
-        mw_state_worst(state, r->has_warn[M_MEMORY] || r->has_crit[M_MEMORY] ? MW_UNKNOWN : MW_OK);
+    state = mw_state_worst(
+        state, r->ranges[M_MEMORY].has_warn || r->ranges[M_MEMORY].has_crit ? MW_UNKNOWN : MW_OK);
     mw_result_summary(res, "%s used; neither maxmemory nor the system's memory is known",
                       used_text);
   } else {
@@ -69,14 +69,17 @@ static void mode_memory(const struct redis *r, struct mw_result *res, const stru
                       ratio, evicted);
   }
   mw_result_state(res, state);
-  mode_perf(res, r, M_MEMORY, factor, "used_memory", used, "B", 0, limit > 0 ? limit : NAN);
-  mode_perf(res, r, M_MEMORY, (double[K_N]){0}, "fragmentation_ratio", ratio, "", NAN, NAN);
-  mode_perf(res, r, M_MEMORY, (double[K_N]){0}, "evicted_keys", evicted, "c", 0, NAN);
+  modes_perf(res, &r->ranges[M_MEMORY], factor, "used_memory", used, "B", 0,
+             limit > 0 ? limit : NAN);
+  modes_perf(res, &r->ranges[M_MEMORY], (double[MODE_KINDS]){0}, "fragmentation_ratio", ratio, "",
+             NAN, NAN);
+  modes_perf(res, &r->ranges[M_MEMORY], (double[MODE_KINDS]){0}, "evicted_keys", evicted, "c", 0,
+             NAN);
 }
 
 static void mode_clients(const struct redis *r, struct mw_result *res, const struct snapshot *s)
 {
-  double factor[K_N] = {[K_PLAIN] = 1};
+  double factor[MODE_KINDS] = {[K_PLAIN] = 1};
   double connected, maxclients = NAN, blocked = NAN, rejected = NAN;
   enum mw_state state;
 
@@ -88,30 +91,32 @@ static void mode_clients(const struct redis *r, struct mw_result *res, const str
   snap_num(s, "blocked_clients", &blocked);
   snap_num(s, "rejected_connections", &rejected);
   factor[K_PERCENT] = maxclients > 0 ? maxclients / 100 : 0;
-  state = mw_state_worst(
-      mode_judge(r, M_CLIENTS, K_PLAIN, connected),
-      mode_judge(r, M_CLIENTS, K_PERCENT, maxclients > 0 ? connected / maxclients * 100 : NAN));
+  state = mw_state_worst(modes_judge(&r->ranges[M_CLIENTS], K_PLAIN, connected),
+                         modes_judge(&r->ranges[M_CLIENTS], K_PERCENT,
+                                     maxclients > 0 ? connected / maxclients * 100 : NAN));
   if (!(maxclients > 0)) {
     /* Redis before 7.0 does not say; a percentage cannot be judged. */
     mw_result_summary(res, "%.0f clients (maxclients not in INFO: give -w/-c as a number)",
                       connected);
-    if ((r->has_warn[M_CLIENTS] && r->warn[M_CLIENTS].kind == K_PERCENT) ||
-        (r->has_crit[M_CLIENTS] && r->crit[M_CLIENTS].kind == K_PERCENT))
+    if ((r->ranges[M_CLIENTS].has_warn && r->ranges[M_CLIENTS].warn.kind == K_PERCENT) ||
+        (r->ranges[M_CLIENTS].has_crit && r->ranges[M_CLIENTS].crit.kind == K_PERCENT))
       state = MW_UNKNOWN;
   } else {
     mw_result_summary(res, "%.0f of %.0f clients (%.1f%%), %.0f blocked, %.0f rejected connections",
                       connected, maxclients, connected / maxclients * 100, blocked, rejected);
   }
   mw_result_state(res, state);
-  mode_perf(res, r, M_CLIENTS, factor, "clients", connected, "", 0,
-            maxclients > 0 ? maxclients : NAN);
-  mode_perf(res, r, M_CLIENTS, (double[K_N]){0}, "blocked_clients", blocked, "", 0, NAN);
-  mode_perf(res, r, M_CLIENTS, (double[K_N]){0}, "rejected_connections", rejected, "c", 0, NAN);
+  modes_perf(res, &r->ranges[M_CLIENTS], factor, "clients", connected, "", 0,
+             maxclients > 0 ? maxclients : NAN);
+  modes_perf(res, &r->ranges[M_CLIENTS], (double[MODE_KINDS]){0}, "blocked_clients", blocked, "", 0,
+             NAN);
+  modes_perf(res, &r->ranges[M_CLIENTS], (double[MODE_KINDS]){0}, "rejected_connections", rejected,
+             "c", 0, NAN);
 }
 
 static void mode_hitrate(const struct redis *r, struct mw_result *res, const struct snapshot *s)
 {
-  static const double factor[K_N] = {[K_PERCENT] = 1};
+  static const double factor[MODE_KINDS] = {[K_PERCENT] = 1};
   double hits, misses, total, rate;
 
   if (!snap_num(s, "keyspace_hits", &hits) || !snap_num(s, "keyspace_misses", &misses)) {
@@ -124,19 +129,21 @@ static void mode_hitrate(const struct redis *r, struct mw_result *res, const str
     mw_result_summary(res, "%.0f lookups since start, fewer than --min-requests %lld: not judged",
                       total, r->min_requests);
   } else {
-    mw_result_state(res, mode_judge(r, M_HITRATE, K_PERCENT, rate));
+    mw_result_state(res, modes_judge(&r->ranges[M_HITRATE], K_PERCENT, rate));
     mw_result_summary(res, "hit rate %.1f%% (%.0f hits, %.0f misses)", rate, hits, misses);
   }
-  mode_perf(res, r, M_HITRATE, factor, "hitrate", rate, "%", 0, 100);
-  mode_perf(res, r, M_HITRATE, (double[K_N]){0}, "keyspace_hits", hits, "c", 0, NAN);
-  mode_perf(res, r, M_HITRATE, (double[K_N]){0}, "keyspace_misses", misses, "c", 0, NAN);
+  modes_perf(res, &r->ranges[M_HITRATE], factor, "hitrate", rate, "%", 0, 100);
+  modes_perf(res, &r->ranges[M_HITRATE], (double[MODE_KINDS]){0}, "keyspace_hits", hits, "c", 0,
+             NAN);
+  modes_perf(res, &r->ranges[M_HITRATE], (double[MODE_KINDS]){0}, "keyspace_misses", misses, "c", 0,
+             NAN);
 }
 
 static void replica_of_master(const struct redis *r, struct mw_result *res,
                               const struct snapshot *s, int index, double master_offset)
 {
-  static const double seconds[K_N] = {[K_SECONDS] = 1};
-  static const double bytes[K_N] = {[K_BYTES] = 1};
+  static const double seconds[MODE_KINDS] = {[K_SECONDS] = 1};
+  static const double bytes[MODE_KINDS] = {[K_BYTES] = 1};
   struct mw_result *child = mw_result_child(res);
   struct info_value line, ip = {"?", 1}, port = {"?", 1}, state = {"?", 1}, v;
   double offset = NAN, lag = NAN, offset_lag;
@@ -161,8 +168,8 @@ static void replica_of_master(const struct redis *r, struct mw_result *res,
   offset_lag = master_offset - offset;
   snprintf(name, sizeof(name), "%.*s:%.*s", (int)(ip.len < 60 ? ip.len : 60), ip.text,
            (int)(port.len < 8 ? port.len : 8), port.text);
-  st = mw_state_worst(mode_judge(r, M_REPLICATION, K_SECONDS, lag),
-                      mode_judge(r, M_REPLICATION, K_BYTES, offset_lag));
+  st = mw_state_worst(modes_judge(&r->ranges[M_REPLICATION], K_SECONDS, lag),
+                      modes_judge(&r->ranges[M_REPLICATION], K_BYTES, offset_lag));
   /* wait_bgsave and send_bulk: the replica is still loading the master's data. */
   if (!(state.len == 6 && memcmp(state.text, "online", 6) == 0))
     st = mw_state_worst(st, MW_WARNING);
@@ -170,14 +177,14 @@ static void replica_of_master(const struct redis *r, struct mw_result *res,
   mw_result_summary(child, "replica %s %.*s, last heard %.0f s ago, offset lag %.0f B", name,
                     (int)(state.len < 32 ? state.len : 32), state.text, lag, offset_lag);
   snprintf(label, sizeof(label), "%s_lag", name);
-  mode_perf(child, r, M_REPLICATION, seconds, label, lag, "s", 0, NAN);
+  modes_perf(child, &r->ranges[M_REPLICATION], seconds, label, lag, "s", 0, NAN);
   snprintf(label, sizeof(label), "%s_offset_lag", name);
-  mode_perf(child, r, M_REPLICATION, bytes, label, offset_lag, "B", 0, NAN);
+  modes_perf(child, &r->ranges[M_REPLICATION], bytes, label, offset_lag, "B", 0, NAN);
 }
 
 static void mode_replication(const struct redis *r, struct mw_result *res, const struct snapshot *s)
 {
-  static const double seconds[K_N] = {[K_SECONDS] = 1};
+  static const double seconds[MODE_KINDS] = {[K_SECONDS] = 1};
   double replicas = 0, offset = NAN, last_io = NAN, down_since = NAN;
   char host[80];
   char port[16];
@@ -196,7 +203,8 @@ static void mode_replication(const struct redis *r, struct mw_result *res, const
     }
     for (i = 0; i < (int)replicas && i < 1000; i++)
       replica_of_master(r, res, s, i, offset);
-    mode_perf(res, r, M_REPLICATION, (double[K_N]){0}, "connected_replicas", replicas, "", 0, NAN);
+    modes_perf(res, &r->ranges[M_REPLICATION], (double[MODE_KINDS]){0}, "connected_replicas",
+               replicas, "", 0, NAN);
     return;
   }
   if (!snap_is(s, "role", "slave")) {
@@ -213,17 +221,17 @@ static void mode_replication(const struct redis *r, struct mw_result *res, const
     mw_result_state(res, MW_CRITICAL);
     mw_result_summary(res, "replica of %s:%s, master link down for %.0f s", host, port, down_since);
   } else {
-    mw_result_state(res, mode_judge(r, M_REPLICATION, K_SECONDS, last_io));
+    mw_result_state(res, modes_judge(&r->ranges[M_REPLICATION], K_SECONDS, last_io));
     mw_result_summary(res, "replica of %s:%s, link up, master last heard %.0f s ago", host, port,
                       last_io);
   }
-  mode_perf(res, r, M_REPLICATION, seconds, "master_last_io", last_io < 0 ? NAN : last_io, "s", 0,
-            NAN);
+  modes_perf(res, &r->ranges[M_REPLICATION], seconds, "master_last_io", last_io < 0 ? NAN : last_io,
+             "s", 0, NAN);
 }
 
 static void mode_persistence(const struct redis *r, struct mw_result *res, const struct snapshot *s)
 {
-  static const double seconds[K_N] = {[K_SECONDS] = 1};
+  static const double seconds[MODE_KINDS] = {[K_SECONDS] = 1};
   double last_save = NAN, changes = 0, aof = 0, now_us = NAN, age;
   enum mw_state state = MW_OK;
   char when[48];
@@ -246,18 +254,19 @@ static void mode_persistence(const struct redis *r, struct mw_result *res, const
     problem = "the last AOF rewrite failed";
   }
   if (changes > 0)
-    state = mw_state_worst(state, mode_judge(r, M_PERSISTENCE, K_SECONDS, age));
+    state = mw_state_worst(state, modes_judge(&r->ranges[M_PERSISTENCE], K_SECONDS, age));
   modes_format_duration(age, when, sizeof(when));
   mw_result_state(res, state);
   mw_result_summary(res, "%s%slast save %s ago, %.0f changes since, AOF %s", problem ? problem : "",
                     problem ? "; " : "", when, changes, aof > 0 ? "on" : "off");
-  mode_perf(res, r, M_PERSISTENCE, seconds, "last_save_age", age, "s", 0, NAN);
-  mode_perf(res, r, M_PERSISTENCE, (double[K_N]){0}, "changes_since_save", changes, "", 0, NAN);
+  modes_perf(res, &r->ranges[M_PERSISTENCE], seconds, "last_save_age", age, "s", 0, NAN);
+  modes_perf(res, &r->ranges[M_PERSISTENCE], (double[MODE_KINDS]){0}, "changes_since_save", changes,
+             "", 0, NAN);
 }
 
 static void mode_info(const struct redis *r, struct mw_result *res, const struct snapshot *s)
 {
-  static const double plain[K_N] = {[K_PLAIN] = 1};
+  static const double plain[MODE_KINDS] = {[K_PLAIN] = 1};
   struct info_value v;
   double value;
 
@@ -267,14 +276,16 @@ static void mode_info(const struct redis *r, struct mw_result *res, const struct
     return;
   }
   if (!redis_info_value_number(&v, &value)) {
-    mw_result_state(res, r->has_warn[M_INFO] || r->has_crit[M_INFO] ? MW_UNKNOWN : MW_OK);
+    mw_result_state(res,
+                    r->ranges[M_INFO].has_warn || r->ranges[M_INFO].has_crit ? MW_UNKNOWN : MW_OK);
     mw_result_summary(res, "%s is '%.*s'%s", r->field, (int)(v.len < 200 ? v.len : 200), v.text,
-                      r->has_warn[M_INFO] || r->has_crit[M_INFO] ? ", not a number" : "");
+                      r->ranges[M_INFO].has_warn || r->ranges[M_INFO].has_crit ? ", not a number"
+                                                                               : "");
     return;
   }
-  mw_result_state(res, mode_judge(r, M_INFO, K_PLAIN, value));
+  mw_result_state(res, modes_judge(&r->ranges[M_INFO], K_PLAIN, value));
   mw_result_summary(res, "%s is %.*s", r->field, (int)(v.len < 64 ? v.len : 64), v.text);
-  mode_perf(res, r, M_INFO, plain, r->field, value, "", NAN, NAN);
+  modes_perf(res, &r->ranges[M_INFO], plain, r->field, value, "", NAN, NAN);
 }
 
 mode_func *const mode_funcs[M_N] = {mode_ping,        mode_memory,      mode_clients, mode_hitrate,
