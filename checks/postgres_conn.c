@@ -1,0 +1,214 @@
+/* postgres_conn.c - one PostgreSQL connection, non-blocking, bounded by the run's deadline.
+ *
+ * Parameters go to PQconnectStartParams one by one: a host or password containing spaces or
+ * quotes can never turn into another connection option. */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "postgres_conn.h"
+
+void pg_conn_init(struct pg_conn *pg)
+{
+  pg->conn = NULL;
+  pg->where[0] = '\0';
+}
+
+void pg_conn_close(struct pg_conn *pg)
+{
+  if (pg->conn)
+    PQfinish(pg->conn);
+  pg->conn = NULL;
+}
+
+/* libpq's messages run over several lines ("connection to server ... failed: ...\n\tIs the
+ * server running ..."): the first line says it. */
+static void first_line(const char *message, char *out, size_t outlen)
+{
+  size_t len = strcspn(message, "\n");
+
+  while (len > 0 && (message[len - 1] == ' ' || message[len - 1] == '.'))
+    len--;
+  snprintf(out, outlen, "%.*s", (int)len, message);
+}
+
+static void fail_message(struct pg_conn *pg, const char *what, char *err, size_t errlen)
+{
+  char line[400];
+
+  first_line(pg->conn ? PQerrorMessage(pg->conn) : "out of memory", line, sizeof(line));
+  snprintf(err, errlen, "%s: %s%s%s", pg->where, what, *what ? ": " : "", line);
+}
+
+static int read_password(const char *path, char *out, size_t outlen, char *err, size_t errlen)
+{
+  FILE *f = fopen(path, "re");
+
+  if (!f) {
+    snprintf(err, errlen, "cannot read password file %s: %s", path, strerror(errno));
+    return -1;
+  }
+  if (!fgets(out, (int)outlen, f))
+    out[0] = '\0';
+  fclose(f);
+  out[strcspn(out, "\r\n")] = '\0';
+  return 0;
+}
+
+static enum pg_status timed_out(struct pg_conn *pg, const char *what, char *err, size_t errlen)
+{
+  snprintf(err, errlen, "%s: timed out %s", pg->where, what);
+  pg_conn_close(pg);
+  return PG_TIMED_OUT;
+}
+
+static void add_param(const char **keys, const char **values, int *n, const char *key,
+                      const char *value)
+{
+  if (!value)
+    return;
+  keys[*n] = key;
+  values[(*n)++] = value;
+}
+
+enum pg_status pg_conn_open(struct pg_conn *pg, const struct pg_target *target,
+                            mw_deadline deadline, double *connect_s, char *err, size_t errlen)
+{
+  const char *keys[10];
+  const char *values[10];
+  char password[1024];
+  PostgresPollingStatusType poll_status = PGRES_POLLING_WRITING;
+  enum pg_status result = PG_DONE;
+  int64_t started = mw_now_ns();
+  int n = 0;
+
+  *connect_s = NAN;
+  if (pg->conn)
+    return PG_DONE;
+  snprintf(pg->where, sizeof(pg->where), "%s%s%s", target->host ? target->host : "PostgreSQL",
+           target->port ? ":" : "", target->port ? target->port : "");
+  add_param(keys, values, &n, "host", target->host);
+  add_param(keys, values, &n, "port", target->port);
+  add_param(keys, values, &n, "dbname", target->dbname);
+  add_param(keys, values, &n, "user", target->user);
+  add_param(keys, values, &n, "sslmode", target->sslmode);
+  add_param(keys, values, &n, "service", target->service);
+  add_param(keys, values, &n, "application_name", "mcpwatch");
+  if (target->password_file) {
+    if (read_password(target->password_file, password, sizeof(password), err, errlen) != 0)
+      return PG_BAD_INPUT;
+    add_param(keys, values, &n, "password", password);
+  }
+  keys[n] = NULL;
+  values[n] = NULL;
+  pg->conn = PQconnectStartParams(keys, values, 0);
+  if (target->password_file)
+    explicit_bzero(password, sizeof(password));
+  if (!pg->conn || PQstatus(pg->conn) == CONNECTION_BAD) {
+    fail_message(pg, "", err, errlen);
+    pg_conn_close(pg);
+    return PG_FAILED;
+  }
+  while (poll_status != PGRES_POLLING_OK) {
+    int ready;
+
+    if (poll_status == PGRES_POLLING_FAILED) {
+      fail_message(pg, "", err, errlen);
+      pg_conn_close(pg);
+      return PG_FAILED;
+    }
+    /* The socket changes when libpq moves on to the next address or retries without SSL. */
+    ready = mw_wait_fd(PQsocket(pg->conn), poll_status == PGRES_POLLING_READING ? POLLIN : POLLOUT,
+                       deadline);
+    if (ready == ETIMEDOUT)
+      return timed_out(pg, "connecting", err, errlen);
+    poll_status = PQconnectPoll(pg->conn);
+  }
+  if (PQsetnonblocking(pg->conn, 1) != 0) {
+    fail_message(pg, "", err, errlen);
+    pg_conn_close(pg);
+    result = PG_FAILED;
+  }
+  *connect_s = (double)(mw_now_ns() - started) / 1e9;
+  return result;
+}
+
+/* Sends the query and waits until libpq has a whole result to give. */
+static enum pg_status wait_result(struct pg_conn *pg, mw_deadline deadline, char *err,
+                                  size_t errlen)
+{
+  int flushed;
+
+  while ((flushed = PQflush(pg->conn)) == 1) {
+    if (mw_wait_fd(PQsocket(pg->conn), POLLIN | POLLOUT, deadline) == ETIMEDOUT)
+      return timed_out(pg, "sending the query", err, errlen);
+    if (!PQconsumeInput(pg->conn))
+      break;
+  }
+  if (flushed < 0)
+    goto broken;
+  while (PQisBusy(pg->conn)) {
+    if (mw_wait_fd(PQsocket(pg->conn), POLLIN, deadline) == ETIMEDOUT)
+      return timed_out(pg, "waiting for the answer", err, errlen);
+    if (!PQconsumeInput(pg->conn))
+      goto broken;
+  }
+  return PG_DONE;
+broken:
+  fail_message(pg, "", err, errlen);
+  pg_conn_close(pg);
+  return PG_FAILED;
+}
+
+enum pg_status pg_conn_query(struct pg_conn *pg, const char *sql, bool first_row_only,
+                             PGresult **result, mw_deadline deadline, char *err, size_t errlen)
+{
+  PGresult *kept = NULL;
+  bool server_error = false;
+
+  *result = NULL;
+  if (!PQsendQueryParams(pg->conn, sql, 0, NULL, NULL, NULL, NULL, 0)) {
+    fail_message(pg, "", err, errlen);
+    pg_conn_close(pg);
+    return PG_FAILED;
+  }
+  if (first_row_only)
+    PQsetSingleRowMode(pg->conn);
+  /* Every result up to the NULL that ends the query must be read, or the connection cannot
+   * take the next query. */
+  for (;;) {
+    enum pg_status io = wait_result(pg, deadline, err, errlen);
+    PGresult *res;
+    ExecStatusType st;
+
+    if (io != PG_DONE) {
+      PQclear(kept);
+      return io;
+    }
+    res = PQgetResult(pg->conn);
+    if (!res)
+      break;
+    st = PQresultStatus(res);
+    if (st == PGRES_FATAL_ERROR || st == PGRES_BAD_RESPONSE || st == PGRES_NONFATAL_ERROR) {
+      if (!server_error)
+        first_line(PQresultErrorMessage(res), err, errlen);
+      server_error = true;
+    } else if (!kept && !server_error &&
+               (st == PGRES_TUPLES_OK || st == PGRES_SINGLE_TUPLE || st == PGRES_COMMAND_OK)) {
+      kept = res;
+      continue;
+    }
+    PQclear(res);
+  }
+  if (server_error) {
+    PQclear(kept);
+    return PG_FAILED;
+  }
+  *result = kept;
+  return PG_DONE;
+}
