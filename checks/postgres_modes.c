@@ -284,11 +284,12 @@ static void mode_wraparound(struct postgres *p, struct mw_result *res, struct ru
   if (!r)
     return;
   age = pg_number(r, 0, 1);
-  pct = round(age / XID_SPACE * 100 * 1e4) / 1e4;
+  pct = age / XID_SPACE * 100;
   mw_result_state(res, modes_judge(&p->ranges[M_WRAPAROUND], K_PERCENT, pct));
   mw_result_summary(res, "oldest datfrozenxid is %.0f transactions old in %s (%.2f%% of 2^31)", age,
                     PQntuples(r) ? PQgetvalue(r, 0, 0) : "?", pct);
-  modes_perf(res, &p->ranges[M_WRAPAROUND], percent, "wraparound", pct, "%", 0, 100);
+  modes_perf(res, &p->ranges[M_WRAPAROUND], percent, "wraparound", round(pct * 1e6) / 1e6, "%", 0,
+             100);
   modes_perf(res, NULL, NONE, "datfrozenxid_age", age, "", 0, XID_SPACE);
   PQclear(r);
 }

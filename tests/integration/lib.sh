@@ -25,7 +25,21 @@ not_ok() {
     "$(printf '%s' "${OUT:-}" | head -c 2000 | sed '2,$s/^/#           /')" \
     "$(printf '%s' "${ERR:-}" | head -c 2000)"
 }
-skip_all() { echo "SKIP: $1"; trap - EXIT; at_exit; exit 77; }
+# Without what a test needs it is skipped, loudly; quickstart sets MCPWATCH_REQUIRE_ALL=1 so
+# that in CI a missing server or an unbuilt check fails instead.
+skip_all() {
+  if [ "${MCPWATCH_REQUIRE_ALL:-0}" = 1 ]; then
+    echo "not ok - required but unavailable: $1"
+    trap - EXIT
+    at_exit
+    exit 1
+  fi
+  echo "SKIP: $1"
+  trap - EXIT
+  at_exit
+  exit 77
+}
+need_check() { [ -f "$MCPWATCH_CHECK_DIR/$1.so" ] || skip_all "the $1 check was not built"; }
 
 # mw ARGS...: runs mcpwatch; sets OUT, ERR, RC, ELAPSED_MS, FIRST (first line of OUT).
 mw() {
@@ -86,3 +100,34 @@ mount_tmpfs() {
 
 # fill DIR KiB: writes a file of exactly KiB kibibytes.
 fill() { head -c "$(($2 * 1024))" /dev/zero >"$1/fill.$2.$RANDOM"; }
+
+# free_port: a TCP port on 127.0.0.1 that nothing listens on right now.
+free_port() {
+  local port
+  for port in $(shuf -i 20000-60000 -n 50); do
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "$port"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# start_badserver MODE [PAYLOAD]: a misbehaving server (badserver.c); sets BAD_PORT.
+start_badserver() {
+  local portfile="$TMP/badserver.$1.$RANDOM"
+  "$TEST_BIN/badserver" "$1" "$portfile" ${2+"$2"} &
+  local pid=$!
+  on_exit "kill $pid"
+  wait_for "[ -s '$portfile' ]" 10 || return 1
+  BAD_PORT=$(cat "$portfile")
+}
+
+# expect_within MS WHAT: the last mw call returned within MS milliseconds.
+expect_within() {
+  if [ "$ELAPSED_MS" -le "$1" ]; then ok "$2 (${ELAPSED_MS}ms)"; else not_ok "$2 (took ${ELAPSED_MS}ms, limit $1ms)"; fi
+}
+# expect_one_line WHAT: the last mw call printed exactly one line and nothing on stderr.
+expect_one_line() {
+  if [ "$(printf '%s\n' "$OUT" | wc -l)" = 1 ] && [ -z "$ERR" ]; then ok "$1"; else not_ok "$1 (want one line, empty stderr)"; fi
+}
