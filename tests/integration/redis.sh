@@ -116,7 +116,7 @@ rcli config set dir "$TMP/main" >/dev/null
 RPORT=$(free_port)
 start_redis replica "$RPORT" --replicaof 127.0.0.1 "$PORT"
 wait_for "redis-cli -p $RPORT info replication | grep -q 'master_link_status:up'" 30
-wait_for "[ \"\$(info_num connected_slaves)\" = 1 ]" 30
+wait_for "rcli info replication | grep -q '^slave0:.*state=online'" 30
 mw "${R[@]}" -m replication --min-replicas 1
 expect_rc 0 "replication: master with its replica"
 expect_out "replica 127.0.0.1:$RPORT online" "replication: the replica in long output"
