@@ -45,21 +45,6 @@ static void fail_message(struct pg_conn *pg, const char *what, char *err, size_t
   snprintf(err, errlen, "%s: %s%s%s", pg->where, what, *what ? ": " : "", line);
 }
 
-static int read_password(const char *path, char *out, size_t outlen, char *err, size_t errlen)
-{
-  FILE *f = fopen(path, "re");
-
-  if (!f) {
-    snprintf(err, errlen, "cannot read password file %s: %s", path, strerror(errno));
-    return -1;
-  }
-  if (!fgets(out, (int)outlen, f))
-    out[0] = '\0';
-  fclose(f);
-  out[strcspn(out, "\r\n")] = '\0';
-  return 0;
-}
-
 static enum pg_status timed_out(struct pg_conn *pg, const char *what, char *err, size_t errlen)
 {
   snprintf(err, errlen, "%s: timed out %s", pg->where, what);
@@ -100,7 +85,7 @@ enum pg_status pg_conn_open(struct pg_conn *pg, const struct pg_target *target,
   add_param(keys, values, &n, "service", target->service);
   add_param(keys, values, &n, "application_name", "mcpwatch");
   if (target->password_file) {
-    if (read_password(target->password_file, password, sizeof(password), err, errlen) != 0)
+    if (mw_read_secret_file(target->password_file, password, sizeof(password), err, errlen) != 0)
       return PG_BAD_INPUT;
     add_param(keys, values, &n, "password", password);
   }

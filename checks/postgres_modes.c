@@ -40,6 +40,19 @@ static void mode_connection(struct postgres *p, struct mw_result *res, struct ru
   modes_perf(res, NULL, NONE, "query_time", query_s, "s", 0, NAN);
 }
 
+/* A backends range on connections in use: percent of max, or slots left (left = max - used, so
+ * the ends swap). */
+static struct mw_range as_connections(const struct mw_range *range, double max)
+{
+  struct mw_range out = range->kind == K_LEFT      ? mw_range_map(range, -1, max)
+                        : range->kind == K_PERCENT ? mw_range_map(range, max / 100, 0)
+                                                   : *range;
+
+  out.start = isfinite(out.start) ? round(out.start) : out.start;
+  out.end = isfinite(out.end) ? round(out.end) : out.end;
+  return out;
+}
+
 static void mode_backends(struct postgres *p, struct mw_result *res, struct run *run)
 {
   PGresult *r = pg_run_query(p, run, res,
@@ -49,7 +62,6 @@ static void mode_backends(struct postgres *p, struct mw_result *res, struct run 
                              "GROUP BY datname ORDER BY 3 DESC, 2",
                              false);
   const struct mode_ranges *ranges = &p->ranges[M_BACKENDS];
-  double factor[MODE_KINDS] = {[K_PLAIN] = 1};
   double max, used = 0, percent;
   struct mw_range w, c;
   struct mw_perf perf = {"backends", 0, "", NULL, NULL, 0, NAN};
@@ -70,21 +82,14 @@ static void mode_backends(struct postgres *p, struct mw_result *res, struct run 
   mw_result_summary(res, "%.0f of %.0f connections (%.1f%%), %.0f left", used, max, percent,
                     max - used);
   /* Perfdata in connections: percent and "left" ranges converted. */
-  factor[K_PERCENT] = max / 100;
   perf.value = used;
   perf.max = max;
   if (ranges->has_warn) {
-    w = ranges->warn.kind == K_LEFT ? mw_range_map(&ranges->warn, -1, max)
-                                    : mw_range_map(&ranges->warn, factor[ranges->warn.kind], 0);
-    w.start = isfinite(w.start) ? round(w.start) : w.start;
-    w.end = isfinite(w.end) ? round(w.end) : w.end;
+    w = as_connections(&ranges->warn, max);
     perf.warn = &w;
   }
   if (ranges->has_crit) {
-    c = ranges->crit.kind == K_LEFT ? mw_range_map(&ranges->crit, -1, max)
-                                    : mw_range_map(&ranges->crit, factor[ranges->crit.kind], 0);
-    c.start = isfinite(c.start) ? round(c.start) : c.start;
-    c.end = isfinite(c.end) ? round(c.end) : c.end;
+    c = as_connections(&ranges->crit, max);
     perf.crit = &c;
   }
   mw_result_perf(res, &perf);

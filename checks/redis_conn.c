@@ -114,24 +114,6 @@ enum redis_status redis_conn_command(struct redis_conn *conn, int argc, const ch
   return read_reply(conn, argv[0], reply, deadline, err, errlen);
 }
 
-/* The first line of the file, without its line end. */
-static int read_password(const char *path, char *out, size_t outlen, char *err, size_t errlen)
-{
-  FILE *f = fopen(path, "re");
-  size_t len;
-
-  if (!f) {
-    snprintf(err, errlen, "cannot read password file %s: %s", path, strerror(errno));
-    return -1;
-  }
-  if (!fgets(out, (int)outlen, f))
-    out[0] = '\0';
-  fclose(f);
-  len = strcspn(out, "\r\n");
-  out[len] = '\0';
-  return 0;
-}
-
 /* AUTH or SELECT: anything but +OK ends the connection with the server's reason. */
 static enum redis_status expect_ok(struct redis_conn *conn, int argc, const char **argv,
                                    const char *what, mw_deadline deadline, char *err, size_t errlen)
@@ -166,7 +148,7 @@ enum redis_status redis_conn_open(struct redis_conn *conn, const struct redis_ta
   else
     snprintf(conn->where, sizeof(conn->where), "%s:%d", target->host, target->port);
   if (target->password_file) {
-    if (read_password(target->password_file, password, sizeof(password), err, errlen) != 0)
+    if (mw_read_secret_file(target->password_file, password, sizeof(password), err, errlen) != 0)
       return REDIS_BAD_INPUT;
     secret = password;
   } else {

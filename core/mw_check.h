@@ -170,6 +170,13 @@ int mw_send_all(int fd, const void *data, size_t len, mw_deadline deadline);
  * errno set (ETIMEDOUT when the deadline passed). */
 ssize_t mw_recv_some(int fd, void *buf, size_t len, mw_deadline deadline);
 
+/* ---- secrets ------------------------------------------------------------------------------ */
+
+/* The first line of path without its line end (a password file), read at each connect so a
+ * rotated password is picked up. 0, or -1 with "cannot read password file PATH: reason" in
+ * err. */
+int mw_read_secret_file(const char *path, char *out, size_t outlen, char *err, size_t errlen);
+
 /* ---- helpers for checks ------------------------------------------------------------------- */
 
 /* "12.3 GiB": binary units, 3 significant digits. */

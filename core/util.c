@@ -213,3 +213,18 @@ bool mw_deadline_passed(mw_deadline deadline)
 {
   return mw_now_ns() >= deadline;
 }
+
+int mw_read_secret_file(const char *path, char *out, size_t outlen, char *err, size_t errlen)
+{
+  FILE *f = fopen(path, "re");
+
+  if (!f) {
+    snprintf(err, errlen, "cannot read password file %s: %s", path, strerror(errno));
+    return -1;
+  }
+  if (!fgets(out, (int)outlen, f))
+    out[0] = '\0';
+  fclose(f);
+  out[strcspn(out, "\r\n")] = '\0';
+  return 0;
+}
