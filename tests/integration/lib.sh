@@ -57,15 +57,6 @@ mw() {
   end=$(date +%s%N)
   ERR=$(cat "$TMP/.stderr")
   ELAPSED_MS=$(((end - start) / 1000000))
-  # LeakSanitizer's tracer thread itself crashes now and then on a loaded machine ("Tracer
-  # caught signal 11"): that says nothing about mcpwatch, so such a run is repeated once. A
-  # leak report ("detected memory leaks") is never repeated.
-  if [ "$RC" = 99 ] && grep -q "LeakSanitizer has encountered a fatal error" <<<"$ERR" &&
-    ! grep -q "detected memory leaks" <<<"$ERR" && [ -z "${MW_RETRIED:-}" ]; then
-    echo "# LeakSanitizer tracer crashed; running once more"
-    MW_RETRIED=1 mw "$@"
-    return
-  fi
   FIRST=${OUT%%$'\n'*}
 }
 
