@@ -138,3 +138,41 @@ expect_within() {
 expect_one_line() {
   if [ "$(printf '%s\n' "$OUT" | wc -l)" = 1 ] && [ -z "$ERR" ]; then ok "$1"; else not_ok "$1 (want one line, empty stderr)"; fi
 }
+
+# ---- certificates ------------------------------------------------------------------------
+# make_ca DIR: a test CA (DIR/ca.pem, DIR/ca.key) and what `openssl ca` needs to sign with it.
+make_ca() {
+  local dir=$1
+  mkdir -p "$dir/issued"
+  : >"$dir/index.txt"
+  echo 1000 >"$dir/serial"
+  cat >"$dir/ca.cnf" <<CNF
+[ca]
+default_ca = test
+[test]
+database = $dir/index.txt
+new_certs_dir = $dir/issued
+serial = $dir/serial
+default_md = sha256
+policy = any
+unique_subject = no
+copy_extensions = copy
+[any]
+commonName = supplied
+CNF
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/ca.key" -out "$dir/ca.pem" -days 3650 \
+    -subj "/CN=mcpwatch test CA" -addext "basicConstraints=critical,CA:TRUE" \
+    -addext "keyUsage=critical,keyCertSign,cRLSign" >"$dir/openssl.log" 2>&1
+}
+# cert_date OFFSET: a certificate time, e.g. cert_date '+60 days', cert_date '-1 day'.
+cert_date() { date -u -d "$1" +%Y%m%d%H%M%SZ; }
+# make_cert DIR NAME CN SAN NOT_BEFORE NOT_AFTER: DIR/NAME.pem and DIR/NAME.key signed by the
+# test CA of DIR (SAN as in "DNS:localhost,IP:127.0.0.1"; times from cert_date).
+make_cert() {
+  local dir=$1 name=$2 cn=$3 san=$4 start=$5 end=$6
+  openssl req -newkey rsa:2048 -nodes -keyout "$dir/$name.key" -out "$dir/$name.csr" \
+    -subj "/CN=$cn" -addext "subjectAltName=$san" >>"$dir/openssl.log" 2>&1 &&
+    openssl ca -batch -notext -config "$dir/ca.cnf" -cert "$dir/ca.pem" -keyfile "$dir/ca.key" \
+      -in "$dir/$name.csr" -out "$dir/$name.pem" -startdate "$start" -enddate "$end" \
+      >>"$dir/openssl.log" 2>&1
+}

@@ -1,0 +1,307 @@
+/* rest_body.c - what a health endpoint's body must say: a string, a regular expression, values
+ * at JSON paths, and the common health document {"status": ..., "checks": {...}}. */
+#include "config.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "json_path.h"
+#include "rest_health.h"
+
+void rest_appendf(char *buf, size_t size, const char *fmt, ...)
+{
+  size_t len = strnlen(buf, size);
+  va_list ap;
+
+  if (len + 1 >= size)
+    return;
+  va_start(ap, fmt);
+  vsnprintf(buf + len, size - len, fmt, ap);
+  va_end(ap);
+}
+
+bool rest_ranges_on_json(const struct mw_args *args)
+{
+  const char *path = mw_args_str(args, "json-path");
+
+  return mw_args_count(args, "json-path") == 1 && !mw_args_given(args, "json-equals") &&
+         !strpbrk(path, "=;");
+}
+
+/* "PATH", "PATH=VALUE" or "PATH;WARN[;CRIT]" into rule. */
+static int parse_rule(const char *spec, struct json_rule *rule, const struct mw_unit *units,
+                      struct mw_result *err)
+{
+  const char *sep = strpbrk(spec, "=;");
+  size_t path_len = sep ? (size_t)(sep - spec) : strlen(spec);
+  char reason[256];
+
+  rule->path = strndup(spec, path_len);
+  if (!rule->path) {
+    mw_result_summary(err, "out of memory");
+    return -1;
+  }
+  if (json_path_validate(rule->path, reason, sizeof(reason)) != 0) {
+    mw_result_summary(err, "--json-path: %s", reason);
+    return -1;
+  }
+  if (sep && *sep == '=') {
+    rule->want = sep + 1;
+  } else if (sep) {
+    char text[128];
+    const char *warn = sep + 1;
+    const char *crit = strchr(warn, ';');
+    size_t warn_len = crit ? (size_t)(crit - warn) : strlen(warn);
+
+    if (warn_len >= sizeof(text) || (crit && strchr(crit + 1, ';'))) {
+      mw_result_summary(err, "--json-path %s: expected PATH;WARN;CRIT", spec);
+      return -1;
+    }
+    memcpy(text, warn, warn_len);
+    text[warn_len] = '\0';
+    if (text[0] &&
+        mw_range_parse(text, units, &rule->warn, reason, sizeof(reason)) != 0) {
+      mw_result_summary(err, "--json-path %s: %s", spec, reason);
+      return -1;
+    }
+    rule->has_warn = text[0] != '\0';
+    if (crit && crit[1] &&
+        mw_range_parse(crit + 1, units, &rule->crit, reason, sizeof(reason)) != 0) {
+      mw_result_summary(err, "--json-path %s: %s", spec, reason);
+      return -1;
+    }
+    rule->has_crit = crit && crit[1];
+  }
+  return 0;
+}
+
+static const struct mw_unit plain_units[] = {{"", 1, K_PLAIN}, {NULL, 0, 0}};
+
+int rest_body_open(struct rest *rest, const struct mw_args *args, struct mw_result *err)
+{
+  const char *regex = mw_args_str(args, "regex");
+  const char *health = mw_args_str(args, "health-doc");
+  size_t i;
+
+  rest->string = mw_args_str(args, "string");
+  rest->health_doc = strcmp(health, "on") == 0    ? HEALTH_ON
+                     : strcmp(health, "off") == 0 ? HEALTH_OFF
+                                                  : HEALTH_AUTO;
+  if (regex) {
+    int rc = regcomp(&rest->regex, regex, REG_EXTENDED | REG_NOSUB);
+
+    if (rc != 0) {
+      char reason[128];
+
+      regerror(rc, &rest->regex, reason, sizeof(reason));
+      mw_result_summary(err, "--regex: %s", reason);
+      return -1;
+    }
+    rest->has_regex = true;
+    rest->regex_text = regex;
+  }
+  rest->n_json = mw_args_count(args, "json-path");
+  if (rest->n_json > REST_MAX_JSON) {
+    mw_result_summary(err, "at most %d --json-path", REST_MAX_JSON);
+    rest->n_json = 0;
+    return -1;
+  }
+  for (i = 0; i < rest->n_json; i++)
+    if (parse_rule(mw_args_str_at(args, "json-path", i), &rest->json[i], plain_units, err) != 0)
+      return -1;
+  if (mw_args_given(args, "json-equals")) {
+    if (rest->n_json != 1 || rest->json[0].want || rest->json[0].has_warn ||
+        rest->json[0].has_crit) {
+      mw_result_summary(err, "--json-equals needs exactly one plain --json-path; for several "
+                             "write --json-path PATH=VALUE");
+      return -1;
+    }
+    rest->json[0].want = mw_args_str(args, "json-equals");
+  }
+  if (rest_ranges_on_json(args)) {
+    struct json_rule *rule = &rest->json[0];
+
+    rule->has_warn = mw_args_range(args, "warning", &rule->warn);
+    rule->has_crit = mw_args_range(args, "critical", &rule->crit);
+    if ((rule->has_warn && rule->warn.kind != K_PLAIN) ||
+        (rule->has_crit && rule->crit.kind != K_PLAIN)) {
+      mw_result_summary(err, "-w/-c judge the number at --json-path: plain numbers only");
+      return -1;
+    }
+  }
+  return 0;
+}
+
+void rest_body_close(struct rest *rest)
+{
+  size_t i;
+
+  for (i = 0; i < REST_MAX_JSON; i++)
+    free(rest->json[i].path);
+  if (rest->has_regex)
+    regfree(&rest->regex);
+}
+
+static void check_rule(const struct json_rule *rule, json_t *doc, struct mw_result *parent,
+                       char *problems, size_t problems_len)
+{
+  struct mw_result *res = mw_result_child(parent);
+  char reason[256];
+  char text[128];
+  json_t *value = doc ? json_path_get(doc, rule->path, reason, sizeof(reason)) : NULL;
+  enum mw_state state = MW_OK;
+
+  if (!doc) {
+    snprintf(reason, sizeof(reason), "%s: the response is not JSON", rule->path);
+    state = MW_CRITICAL;
+  } else if (!value) {
+    state = MW_CRITICAL;
+  } else {
+    json_value_text(value, text, sizeof(text));
+    if (rule->want && !json_value_equals(value, rule->want)) {
+      snprintf(reason, sizeof(reason), "%s is %s, expected %s", rule->path, text, rule->want);
+      state = MW_CRITICAL;
+    } else if (rule->has_warn || rule->has_crit) {
+      if (!json_is_number(value)) {
+        snprintf(reason, sizeof(reason), "%s is %s, not a number", rule->path, text);
+        state = MW_CRITICAL;
+      } else {
+        state = mw_range_state(rule->has_warn ? &rule->warn : NULL,
+                               rule->has_crit ? &rule->crit : NULL, json_number_value(value));
+        snprintf(reason, sizeof(reason), "%s = %s", rule->path, text);
+      }
+    } else {
+      snprintf(reason, sizeof(reason), "%s = %s", rule->path, text);
+    }
+    if (json_is_number(value)) {
+      struct mw_perf perf = {rule->path,
+                             json_number_value(value),
+                             "",
+                             rule->has_warn ? &rule->warn : NULL,
+                             rule->has_crit ? &rule->crit : NULL,
+                             NAN,
+                             NAN};
+
+      mw_result_perf(res, &perf);
+    }
+  }
+  mw_result_state(res, state);
+  mw_result_summary(res, "%s", reason);
+  if (state != MW_OK)
+    rest_appendf(problems, problems_len, "; %s", reason);
+}
+
+/* healthy/ok/up/pass OK, degraded/warn WARNING, anything else CRITICAL. */
+static enum mw_state health_state(const char *status)
+{
+  static const char *const good[] = {"healthy", "ok", "up", "pass", "green", NULL};
+  static const char *const fair[] = {"degraded", "warn", "warning", "yellow", NULL};
+  size_t i;
+
+  for (i = 0; good[i]; i++)
+    if (strcasecmp(status, good[i]) == 0)
+      return MW_OK;
+  for (i = 0; fair[i]; i++)
+    if (strcasecmp(status, fair[i]) == 0)
+      return MW_WARNING;
+  return MW_CRITICAL;
+}
+
+/* A component's status: "ok", {"status": "ok"}, or the draft health+json's [{"status":..}]
+ * (the worst element counts). NULL when there is none. */
+static const char *component_status(json_t *value)
+{
+  const char *worst = NULL;
+  size_t i;
+  json_t *item;
+
+  if (json_is_string(value))
+    return json_string_value(value);
+  if (json_is_object(value))
+    return json_string_value(json_object_get(value, "status"));
+  json_array_foreach(value, i, item)
+  {
+    const char *status = json_string_value(json_object_get(item, "status"));
+
+    if (status && (!worst || mw_state_worst(health_state(status), health_state(worst)) !=
+                                 health_state(worst)))
+      worst = status;
+  }
+  return worst;
+}
+
+static void check_health(json_t *doc, struct mw_result *parent, char *problems,
+                         size_t problems_len)
+{
+  const char *status = json_string_value(json_object_get(doc, "status"));
+  json_t *components = json_object_get(doc, "checks");
+  const char *name;
+  json_t *value;
+  size_t failing = 0;
+
+  if (!json_is_object(components))
+    components = json_object_get(doc, "components"); /* Spring Boot */
+  if (!json_is_object(components))
+    components = json_object_get(doc, "details");
+  if (status) {
+    enum mw_state state = health_state(status);
+    struct mw_result *res = mw_result_child(parent);
+
+    mw_result_state(res, state);
+    mw_result_summary(res, "status %s", status);
+    if (state != MW_OK)
+      rest_appendf(problems, problems_len, "; status %.64s", status);
+  }
+  json_object_foreach(components, name, value)
+  {
+    const char *component = component_status(value);
+    struct mw_result *res;
+    enum mw_state state;
+
+    if (!component)
+      continue;
+    res = mw_result_child(parent);
+    state = health_state(component);
+    mw_result_state(res, state);
+    mw_result_summary(res, "%s: %s", name, component);
+    if (state != MW_OK)
+      rest_appendf(problems, problems_len, "%s%.64s %.32s", failing++ ? ", " : " (",
+                   name, component);
+  }
+  if (failing)
+    rest_appendf(problems, problems_len, ")");
+}
+
+void rest_body_check(const struct rest *rest, const struct mw_http_response *resp,
+                     struct mw_result *res, char *problems, size_t problems_len)
+{
+  json_t *doc = NULL;
+  size_t i;
+
+  if (rest->string && !memmem(resp->body, resp->body_len, rest->string, strlen(rest->string))) {
+    mw_result_state(res, MW_CRITICAL);
+    rest_appendf(problems, problems_len, "; \"%.64s\" not found", rest->string);
+  }
+  if (rest->has_regex && regexec(&rest->regex, resp->body, 0, NULL, 0) != 0) {
+    mw_result_state(res, MW_CRITICAL);
+    rest_appendf(problems, problems_len, "; no match for /%.64s/", rest->regex_text);
+  }
+  if (rest->n_json > 0 || rest->health_doc != HEALTH_OFF)
+    doc = json_loadb(resp->body, resp->body_len, JSON_DECODE_ANY, NULL);
+  for (i = 0; i < rest->n_json; i++)
+    check_rule(&rest->json[i], doc, res, problems, problems_len);
+  if (rest->health_doc != HEALTH_OFF) {
+    if (json_is_object(doc) && json_is_string(json_object_get(doc, "status"))) {
+      check_health(doc, res, problems, problems_len);
+    } else if (rest->health_doc == HEALTH_ON) {
+      mw_result_state(res, MW_CRITICAL);
+      rest_appendf(problems, problems_len, "; not a health document (no \"status\")");
+    }
+  }
+  json_decref(doc);
+}

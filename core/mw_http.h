@@ -1,0 +1,112 @@
+/*
+ * mw_http.h - the HTTP client every HTTP-speaking check and notifier shares (libmwhttp, over
+ * libcurl). Only parts that speak HTTP link it, so a disk check never maps libcurl.
+ *
+ * A client owns one curl handle and its connection cache: kept between runs (the agent, collectd)
+ * it reuses connections. Every request is bounded by the run's deadline (resolve, connect, TLS,
+ * transfer) and its body by a hard size cap. TLS is verified unless insecure is set.
+ */
+#ifndef MW_HTTP_H
+#define MW_HTTP_H
+
+#include "mw_check.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MW_HTTP_MAX_SIZE_DEFAULT (1024 * 1024)
+
+/* Fixed for the client's life; usually straight from the check's options (mw_http_config). */
+struct mw_http_config {
+  const char *ca_cert;     /* PEM file of trusted CAs; NULL: the system store */
+  const char *client_cert; /* PEM client certificate, or NULL */
+  const char *client_key;  /* its key; NULL: in client_cert */
+  bool insecure;           /* no verification of peer and host name */
+  const char *const *resolve; /* "HOST:PORT:ADDRESS" pins, as curl --resolve */
+  size_t n_resolve;
+  const char *http_version; /* "auto" (HTTP/2 over TLS when offered), "1.1" or "2"; NULL: auto */
+  size_t max_size;          /* body cap in bytes; 0: MW_HTTP_MAX_SIZE_DEFAULT */
+  long max_redirects;       /* 0: redirects are answers, not followed */
+};
+
+struct mw_http_request {
+  const char *method; /* NULL: GET, or POST when body is set */
+  const char *url;
+  const char *const *headers; /* "Name: value" */
+  size_t n_headers;
+  const char *body; /* NULL: none */
+  size_t body_len;
+};
+
+/* Seconds from the start of the request, as curl measures them; a reused connection has 0 for
+ * dns, connect and tls. */
+struct mw_http_timings {
+  double dns;
+  double connect;
+  double tls;
+  double first_byte;
+  double total;
+};
+
+struct mw_http_response {
+  long status;        /* 0 when no response was read */
+  char *body;         /* NUL-terminated (the body may hold NULs: use body_len); never NULL */
+  size_t body_len;
+  char content_type[128]; /* "" when absent */
+  char version[8];        /* "1.0", "1.1", "2" */
+  long redirects;         /* followed */
+  struct mw_http_timings time;
+};
+
+enum mw_http_status {
+  MW_HTTP_DONE,      /* a response was read (any status code) */
+  MW_HTTP_TIMED_OUT, /* the deadline passed */
+  MW_HTTP_TOO_LARGE, /* the body passed max_size */
+  MW_HTTP_FAILED     /* no response: the reason is in err */
+};
+
+struct mw_http;
+
+/* NULL with a one-line reason in err when the configuration is unusable. */
+struct mw_http *mw_http_new(const struct mw_http_config *config, char *err, size_t errlen);
+/* Fills resp (free it with mw_http_response_free whatever the outcome). err gets a one-line
+ * reason for anything but MW_HTTP_DONE. */
+enum mw_http_status mw_http_perform(struct mw_http *http, const struct mw_http_request *req,
+                                    struct mw_http_response *resp, mw_deadline deadline,
+                                    char *err, size_t errlen);
+void mw_http_response_free(struct mw_http_response *resp);
+void mw_http_free(struct mw_http *http);
+
+/* Option table entries every HTTP check offers: ca-cert, client-cert, client-key, insecure,
+ * resolve, http-version, max-size. Put MW_HTTP_OPTIONS in a check's table and read them with
+ * mw_http_config_from_args. */
+extern const char *const mw_http_versions[];
+#define MW_HTTP_OPTIONS                                                                           \
+  {"ca-cert", 0, MW_OPT_STRING, 0, "FILE", NULL,                                                  \
+   "PEM file of the CAs to trust instead of the system store.", NULL, NULL},                     \
+      {"client-cert", 0, MW_OPT_STRING, 0, "FILE", NULL,                                          \
+       "PEM client certificate (the key too, unless --client-key).", NULL, NULL},                \
+      {"client-key", 0, MW_OPT_STRING, 0, "FILE", NULL, "PEM key of --client-cert.", NULL, NULL}, \
+      {"insecure", 'k', MW_OPT_BOOL, 0, NULL, NULL,                                               \
+       "Do not verify the server's certificate (said in the output).", NULL, NULL},              \
+      {"resolve", 0, MW_OPT_STRING, MW_OPT_REPEAT, "HOST:PORT:ADDR", NULL,                        \
+       "Connect to ADDR for HOST:PORT, keeping the name for TLS (SNI and verification).", NULL,  \
+       NULL},                                                                                     \
+      {"http-version", 0, MW_OPT_STRING, 0, "VERSION", "auto",                                    \
+       "auto (HTTP/2 when the TLS server offers it), 1.1 or 2.", NULL, mw_http_versions},        \
+  {                                                                                               \
+    "max-size", 0, MW_OPT_INT, 0, "BYTES", "1048576",                                             \
+        "A larger response body is not read and is CRITICAL.", NULL, NULL                         \
+  }
+
+/* The configuration MW_HTTP_OPTIONS describe; pointers stay owned by args. 0, or -1 with a
+ * one-line reason in err (a --resolve that is not HOST:PORT:ADDR, a bad --max-size). */
+int mw_http_config_from_args(const struct mw_args *args, struct mw_http_config *config,
+                             const char **resolve_store, size_t resolve_max, char *err,
+                             size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MW_HTTP_H */
