@@ -308,9 +308,12 @@ static void report(struct vault *v, const struct mw_http_response *resp, json_t 
     add_perf(res, "clock_skew", skew, v->skew_warn, v->skew_crit, false);
   }
   mw_result_state(res, state);
-  mw_result_summary(res, "%s, version %s%s, cluster %s in %.3f s%s", m->what,
+  mw_result_summary(res, "%s, version %s%s, cluster %s in %.*f %s%s", m->what,
                     version ? version : "unknown", extra, cluster ? cluster : "unnamed",
-                    resp->time.total, v->insecure ? " (certificate not verified: --insecure)" : "");
+                    resp->time.total < 1 ? 1 : 3,
+                    resp->time.total < 1 ? resp->time.total * 1000 : resp->time.total,
+                    resp->time.total < 1 ? "ms" : "s",
+                    v->insecure ? " (certificate not verified: --insecure)" : "");
   add_perf(res, "time", resp->time.total, NAN, NAN, false);
   if (!isnan(v->ttl_warn) || !isnan(v->ttl_crit)) {
     if (resp->status == 501 || resp->status == 503 || resp->status == 530)

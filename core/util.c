@@ -135,7 +135,7 @@ int mw_duration_parse(const char *text, double *seconds)
   static const struct {
     const char *suffix;
     double factor;
-  } units[] = {{"", 1}, {"s", 1}, {"ms", 1e-3}, {"us", 1e-6}, {"m", 60}, {"h", 3600}};
+  } units[] = {{"", 1}, {"s", 1}, {"ms", 1e-3}, {"us", 1e-6}, {"m", 60}, {"h", 3600}, {"d", 86400}};
   char *end;
   double v;
   size_t i;

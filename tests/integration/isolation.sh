@@ -8,18 +8,24 @@ RC=$?
 OUT=$(cat "$TMP/out")
 expect_true "[ $RC -le 2 ]" "disk ran (exit $RC)"
 expect_true "grep -q 'file=.*disk\.so' '$TMP/ld.log'" "the disk plugin was loaded"
-for lib in libpq libcurl libssl libcrypto libhiredis libjansson libconfig mwconfig; do
+for lib in libpq libcurl libssl libcrypto libhiredis libjansson libmwhttp libconfig mwconfig; do
   expect_true "! grep -q 'file=.*$lib' '$TMP/ld.log'" "$lib not loaded"
 done
 
-# Each check maps its own client library and no other: redis never pulls in libpq, nor postgres
-# hiredis. Nothing needs to listen: a refused connection is enough.
-for pair in "postgres:libpq:libhiredis" "redis:libhiredis:libpq"; do
-  IFS=: read -r check own other <<<"$pair"
-  [ -f "$MCPWATCH_CHECK_DIR/$check.so" ] || continue
-  LD_DEBUG=files "$MCPWATCH" "$check" -H 127.0.0.1 -p 1 -t 2 >"$TMP/out" 2>"$TMP/ld.log"
-  expect_true "grep -q 'file=.*$own' '$TMP/ld.log'" "$check loads $own"
-  for lib in "$other" libcurl libconfig mwconfig; do
+# Each check maps its own client libraries and no other: redis never pulls in libpq, nor
+# postgres hiredis or libcurl. Nothing needs to listen: a refused connection is enough.
+for spec in "postgres|-H 127.0.0.1 -p 1|libpq|libhiredis libcurl libjansson" \
+  "redis|-H 127.0.0.1 -p 1|libhiredis|libpq libcurl libjansson" \
+  "rest-health|-u http://127.0.0.1:1/|libcurl libjansson libmwhttp|libpq libhiredis" \
+  "vault|-u http://127.0.0.1:1|libcurl libjansson libmwhttp|libpq libhiredis"; do
+  IFS='|' read -r check args own others <<<"$spec"
+  [ -f "$MCPWATCH_CHECK_DIR/${check//-/_}.so" ] || continue
+  # shellcheck disable=SC2086
+  LD_DEBUG=files "$MCPWATCH" "$check" $args -t 2 >"$TMP/out" 2>"$TMP/ld.log"
+  for lib in $own; do
+    expect_true "grep -q 'file=.*$lib' '$TMP/ld.log'" "$check loads $lib"
+  done
+  for lib in $others libconfig mwconfig; do
     expect_true "! grep -q 'file=.*$lib' '$TMP/ld.log'" "$check does not load $lib"
   done
 done

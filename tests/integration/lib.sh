@@ -176,3 +176,15 @@ make_cert() {
       -in "$dir/$name.csr" -out "$dir/$name.pem" -startdate "$start" -enddate "$end" \
       >>"$dir/openssl.log" 2>&1
 }
+
+# start_fakevault STATEDIR PORTVAR [CERT KEY]: fakevault.py answering from STATEDIR (over TLS
+# with CERT and KEY); its port goes into the variable PORTVAR.
+start_fakevault() {
+  local portfile="$TMP/vault.port.$RANDOM"
+  command -v python3 >/dev/null || skip_all "python3 is not installed (it runs the fake Vault)"
+  python3 "$SRCDIR/tests/integration/fakevault.py" "$1" "$portfile" "${@:3}" 2>>"$TMP/vault.log" &
+  local pid=$!
+  on_exit "kill $pid"
+  wait_for "[ -s '$portfile' ]" 20 || skip_all "the fake Vault did not start: $(tail -n 3 "$TMP/vault.log")"
+  eval "$2=\$(cat '$portfile')"
+}

@@ -15,11 +15,33 @@ VG="valgrind --quiet --suppressions=$SRCDIR/tests/integration/valgrind.supp --ch
 for cmd in "run -c $TMP/etc/mcpwatch.conf" "run -c $TMP/etc/mcpwatch.conf --format json" \
   "disk -p / -p /nonexistent" "disk --all -w 10GiB: -c 1GiB:" "disk -w garbage" "list" \
   "run -c $TMP/missing.conf" "postgres -H 127.0.0.1 -p 1 -m connection -m backends" \
-  "redis -H 127.0.0.1 -p 1 -m ping -m memory"; do
+  "redis -H 127.0.0.1 -p 1 -m ping -m memory" "rest-health -u http://127.0.0.1:1/" \
+  "vault -u http://127.0.0.1:1"; do
   # shellcheck disable=SC2086
   $LIBTOOL --mode=execute $VG "$MCPWATCH" $cmd >"$TMP/out" 2>"$TMP/vg.log"
   RC=$?
   OUT=$(cat "$TMP/vg.log")
   expect_true "[ $RC != 42 ] && [ ! -s '$TMP/vg.log' ]" "valgrind clean: mcpwatch $cmd"
 done
+
+# The HTTP checks through a whole TLS exchange and JSON parsing: libcurl and OpenSSL must give
+# back everything when the check is closed and unloaded.
+if [ -f "$MCPWATCH_CHECK_DIR/vault.so" ] && command -v python3 >/dev/null && command -v openssl >/dev/null; then
+  make_ca "$TMP/pki" && make_cert "$TMP/pki" vault localhost "DNS:localhost" "$(cert_date '-1 hour')" \
+    "$(cert_date '+30 days')" || skip_all "openssl failed: $(tail -n 3 "$TMP/pki/openssl.log")"
+  mkdir -p "$TMP/vault"
+  printf '200\n{"initialized":true,"sealed":false,"standby":false,"server_time_utc":@now,"version":"1.15.2","cluster_name":"c"}\n' >"$TMP/vault/health"
+  printf 't0ken\n' >"$TMP/vault/token"
+  printf '200\n{"data":{"ttl":3600,"expire_time":"2030-01-01T00:00:00Z"}}\n' >"$TMP/vault/lookup"
+  start_fakevault "$TMP/vault" VPORT "$TMP/pki/vault.pem" "$TMP/pki/vault.key"
+  for cmd in "vault -u https://localhost:$VPORT --ca-cert $TMP/pki/ca.pem --token-ttl-warning 1m" \
+    "rest-health -u https://localhost:$VPORT/v1/sys/health --ca-cert $TMP/pki/ca.pem --json-path version=1.15.2 --timings" \
+    "rest-health -u https://localhost:$VPORT/v1/sys/health"; do
+    # shellcheck disable=SC2086
+    VAULT_TOKEN=t0ken $LIBTOOL --mode=execute $VG "$MCPWATCH" $cmd >"$TMP/out" 2>"$TMP/vg.log"
+    RC=$?
+    OUT=$(cat "$TMP/out" "$TMP/vg.log")
+    expect_true "[ $RC != 42 ] && [ ! -s '$TMP/vg.log' ]" "valgrind clean: mcpwatch ${cmd%% -u*} over TLS (exit $RC)"
+  done
+fi
 finish
