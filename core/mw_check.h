@@ -172,8 +172,8 @@ ssize_t mw_recv_some(int fd, void *buf, size_t len, mw_deadline deadline);
 
 /* ---- secrets ------------------------------------------------------------------------------ */
 
-/* The first line of path without its line end (a password file), read at each connect so a
- * rotated password is picked up. 0, or -1 with "cannot read password file PATH: reason" in
+/* The first line of path without its line end (a password or token file), read at each use so a
+ * rotated secret is picked up. 0, or -1 with "cannot read PATH: reason" in
  * err. */
 int mw_read_secret_file(const char *path, char *out, size_t outlen, char *err, size_t errlen);
 

@@ -219,7 +219,7 @@ int mw_read_secret_file(const char *path, char *out, size_t outlen, char *err, s
   FILE *f = fopen(path, "re");
 
   if (!f) {
-    snprintf(err, errlen, "cannot read password file %s: %s", path, strerror(errno));
+    snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
     return -1;
   }
   if (!fgets(out, (int)outlen, f))

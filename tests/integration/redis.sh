@@ -153,7 +153,7 @@ expect_rc 0 "auth: ACL user with its own password"
 mw "${R[@]}" --user monitor --password-file "$TMP/pw"
 expect_rc 2 "auth: ACL user with a wrong password is CRITICAL"
 mw "${R[@]}" --password-file "$TMP/no-such-file"
-expect_one_error_line "cannot read password file" "auth: an unreadable password file is UNKNOWN"
+expect_one_error_line "cannot read .*no-such-file" "auth: an unreadable password file is UNKNOWN"
 
 # ---- servers that misbehave ------------------------------------------------------------------
 mw redis -p "$(free_port)"

@@ -103,4 +103,11 @@ expect_one_error_line "defines no checks" "configuration without checks"
 mw run --help
 expect_rc 0 "run --help exits 0"
 expect_out "conf_dir" "run --help explains the configuration"
+# Every shipped example configuration parses, and each instance's options pass their check's
+# validation (an option error names the option: "--..."); the targets themselves need not exist.
+for example in "$SRCDIR"/conf.d/*.conf.example; do
+  mw run -c "$example" -t 2
+  expect_out "^STATE +NAME" "$(basename "$example"): parsed"
+  expect_no_out "^UNKNOWN .* --" "$(basename "$example"): every option valid"
+done
 finish
