@@ -43,8 +43,7 @@ static bool all_digits(const char *s)
   return true;
 }
 
-static json_t *step_key(json_t *node, const char *key, const char *path, char *err,
-                        size_t errlen)
+static json_t *step_key(json_t *node, const char *key, const char *path, char *err, size_t errlen)
 {
   json_t *next = NULL;
 

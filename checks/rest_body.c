@@ -64,8 +64,7 @@ static int parse_rule(const char *spec, struct json_rule *rule, const struct mw_
     }
     memcpy(text, warn, warn_len);
     text[warn_len] = '\0';
-    if (text[0] &&
-        mw_range_parse(text, units, &rule->warn, reason, sizeof(reason)) != 0) {
+    if (text[0] && mw_range_parse(text, units, &rule->warn, reason, sizeof(reason)) != 0) {
       mw_result_summary(err, "--json-path %s: %s", spec, reason);
       return -1;
     }
@@ -235,8 +234,7 @@ static const char *component_status(json_t *value)
   return worst;
 }
 
-static void check_health(json_t *doc, struct mw_result *parent, char *problems,
-                         size_t problems_len)
+static void check_health(json_t *doc, struct mw_result *parent, char *problems, size_t problems_len)
 {
   const char *status = json_string_value(json_object_get(doc, "status"));
   json_t *components = json_object_get(doc, "checks");
@@ -270,8 +268,8 @@ static void check_health(json_t *doc, struct mw_result *parent, char *problems,
     mw_result_state(res, state);
     mw_result_summary(res, "%s: %s", name, component);
     if (state != MW_OK)
-      rest_appendf(problems, problems_len, "%s%.64s %.32s", failing++ ? ", " : " (",
-                   name, component);
+      rest_appendf(problems, problems_len, "%s%.64s %.32s", failing++ ? ", " : " (", name,
+                   component);
   }
   if (failing)
     rest_appendf(problems, problems_len, ")");

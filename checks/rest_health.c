@@ -12,8 +12,8 @@
 
 #define TOKEN_MAX 4096
 
-static const char *const methods[] = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS",
-                                      NULL};
+static const char *const methods[] = {"GET",   "HEAD",   "POST",    "PUT",
+                                      "PATCH", "DELETE", "OPTIONS", NULL};
 static const char *const redirect_choices[] = {"follow", "ok", "warning", "critical", NULL};
 static const char *const health_choices[] = {"auto", "on", "off", NULL};
 
@@ -29,15 +29,14 @@ static const struct mw_option rest_options[] = {
      "Request body (sent with POST unless --method says otherwise).", NULL, NULL},
     {"token-file", 0, MW_OPT_STRING, 0, "FILE", NULL,
      "File whose first line is a bearer token (read at every run).", NULL, NULL},
-    {"token-env", 0, MW_OPT_STRING, 0, "NAME", NULL,
-     "Environment variable holding a bearer token.", NULL, NULL},
+    {"token-env", 0, MW_OPT_STRING, 0, "NAME", NULL, "Environment variable holding a bearer token.",
+     NULL, NULL},
     {"expect", 'e', MW_OPT_LIST, 0, "CODES", NULL,
      "Status codes that are OK, as a list of codes and ranges (200-299,301); any other is "
      "CRITICAL.",
      NULL, NULL},
     {"onredirect", 0, MW_OPT_STRING, 0, "WHAT", "follow",
-     "A 3xx answer: follow it, or report it as ok, warning or critical.", NULL,
-     redirect_choices},
+     "A 3xx answer: follow it, or report it as ok, warning or critical.", NULL, redirect_choices},
     {"max-redirects", 0, MW_OPT_INT, 0, "N", "5",
      "Redirects followed before the check is CRITICAL (a loop).", NULL, NULL},
     {"warning", 'w', MW_OPT_RANGE, 0, "RANGE", NULL,
@@ -231,8 +230,8 @@ static int bearer_header(const struct rest *rest, char *out, size_t outlen, char
       return -1;
     }
   }
-  if (strpbrk(value, "\r\n") || (size_t)snprintf(out, outlen, "Authorization: Bearer %s",
-                                                 value) >= outlen) {
+  if (strpbrk(value, "\r\n") ||
+      (size_t)snprintf(out, outlen, "Authorization: Bearer %s", value) >= outlen) {
     snprintf(err, errlen, "the bearer token is not a single line of at most %d bytes",
              TOKEN_MAX - 1);
     return -1;
@@ -265,10 +264,8 @@ static void add_perf(struct mw_result *res, const char *label, double value, con
                      const struct mw_range *warn, const struct mw_range *crit)
 {
   /* curl measures in microseconds: more digits would be noise from the subtractions. */
-  struct mw_perf perf = {label, strcmp(uom, "s") == 0 ? round(value * 1e6) / 1e6 : value,
-                         uom,   warn,
-                         crit,  0,
-                         NAN};
+  struct mw_perf perf = {
+      label, strcmp(uom, "s") == 0 ? round(value * 1e6) / 1e6 : value, uom, warn, crit, 0, NAN};
 
   mw_result_perf(res, &perf);
 }
@@ -286,9 +283,9 @@ static void report(const struct rest *rest, const struct mw_http_response *resp,
   mw_result_state(res, mw_state_worst(state, time_state));
   if (state != MW_OK)
     rest_appendf(problems, sizeof(problems), "; %s status",
-                 rest->n_expect ? "unexpected" : resp->status >= 300 && resp->status < 400
-                                                     ? "redirect"
-                                                     : "error");
+                 rest->n_expect                              ? "unexpected"
+                 : resp->status >= 300 && resp->status < 400 ? "redirect"
+                                                             : "error");
   if (time_state != MW_OK)
     rest_appendf(problems, sizeof(problems), "; slow");
   rest_body_check(rest, resp, res, problems, sizeof(problems));
@@ -348,8 +345,14 @@ static void rest_run(void *state, struct mw_result *res, mw_deadline deadline)
 }
 
 static const struct mw_check rest_check = {
-    MW_CHECK_ABI, "rest-health", "REST health endpoint: status, time, body, JSON, health documents",
-    rest_description, rest_options, rest_open, rest_run, rest_close};
+    MW_CHECK_ABI,
+    "rest-health",
+    "REST health endpoint: status, time, body, JSON, health documents",
+    rest_description,
+    rest_options,
+    rest_open,
+    rest_run,
+    rest_close};
 
 const struct mw_check *mw_check_entry(void)
 {

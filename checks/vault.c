@@ -34,8 +34,7 @@ struct vault {
 
 static const struct mw_option vault_options[] = {
     {"url", 'u', MW_OPT_STRING, 0, "ADDR", NULL,
-     "Vault address; default VAULT_ADDR from the environment, else " DEFAULT_ADDR ".", NULL,
-     NULL},
+     "Vault address; default VAULT_ADDR from the environment, else " DEFAULT_ADDR ".", NULL, NULL},
     {"token-file", 0, MW_OPT_STRING, 0, "FILE", NULL,
      "File whose first line is the token for --token-ttl-*; default VAULT_TOKEN.", NULL, NULL},
     {"standby-ok", 0, MW_OPT_BOOL, 0, NULL, NULL,
@@ -49,8 +48,8 @@ static const struct mw_option vault_options[] = {
     {"token-ttl-critical", 0, MW_OPT_DURATION, 0, "DURATION", NULL,
      "CRITICAL when the token expires sooner (looks the token up).", NULL, NULL},
     {"expect-version", 0, MW_OPT_STRING, 0, "VERSION", NULL,
-     "WARNING unless the version is VERSION or starts with VERSION. (1.15 matches 1.15.2).",
-     NULL, NULL},
+     "WARNING unless the version is VERSION or starts with VERSION. (1.15 matches 1.15.2).", NULL,
+     NULL},
     MW_HTTP_OPTIONS,
     {NULL, 0, MW_OPT_STRING, 0, NULL, NULL, NULL, NULL, NULL}};
 
@@ -63,7 +62,8 @@ static const char vault_description[] =
     "  501 not initialized, 503 sealed, 530 removed from the cluster: CRITICAL\n"
     "  any other code: UNKNOWN\n"
     "The body gives version, cluster name and server_time_utc, compared with the local clock\n"
-    "(one second resolution). With --token-ttl-warning/--token-ttl-critical the token (VAULT_TOKEN\n"
+    "(one second resolution). With --token-ttl-warning/--token-ttl-critical the token "
+    "(VAULT_TOKEN\n"
     "or --token-file, never on the command line) is looked up with GET\n"
     "/v1/auth/token/lookup-self; a token that never expires is OK. VAULT_ADDR and VAULT_CACERT\n"
     "are honoured when --url and --ca-cert are not given.\n";
@@ -126,8 +126,7 @@ static int vault_open(const struct mw_args *args, void **state, struct mw_result
   v->ttl_crit = duration_or_nan(args, "token-ttl-critical");
   v->expect_version = mw_args_str(args, "expect-version");
   v->timeout_state = mw_args_state(args, "timeout-state");
-  if ((!isnan(v->ttl_warn) || !isnan(v->ttl_crit)) && !v->token_file &&
-      !getenv("VAULT_TOKEN")) {
+  if ((!isnan(v->ttl_warn) || !isnan(v->ttl_crit)) && !v->token_file && !getenv("VAULT_TOKEN")) {
     mw_result_summary(err, "--token-ttl-warning/--token-ttl-critical need a token: VAULT_TOKEN "
                            "or --token-file");
     goto fail;
@@ -174,8 +173,8 @@ static void add_perf(struct mw_result *res, const char *label, double value, dou
 {
   struct mw_range w = {below ? warn : 0, below ? INFINITY : warn, false, 0};
   struct mw_range c = {below ? crit : 0, below ? INFINITY : crit, false, 0};
-  struct mw_perf perf = {label, value, "s", isnan(warn) ? NULL : &w, isnan(crit) ? NULL : &c,
-                         below ? NAN : 0, NAN};
+  struct mw_perf perf = {
+      label, value, "s", isnan(warn) ? NULL : &w, isnan(crit) ? NULL : &c, below ? NAN : 0, NAN};
 
   mw_result_perf(res, &perf);
 }
@@ -194,9 +193,8 @@ static bool version_matches(const char *version, const char *want)
 {
   size_t len = strlen(want);
 
-  return strncmp(version, want, len) == 0 &&
-         (version[len] == '\0' || version[len] == '.' || version[len] == '+' ||
-          version[len] == '-');
+  return strncmp(version, want, len) == 0 && (version[len] == '\0' || version[len] == '.' ||
+                                              version[len] == '+' || version[len] == '-');
 }
 
 /* The token's TTL from lookup-self, as a child result. */
@@ -228,8 +226,7 @@ static void check_token(struct vault *v, struct mw_result *res, mw_deadline dead
   if (!value || strpbrk(value, "\r\n") ||
       (size_t)snprintf(header, sizeof(header), "X-Vault-Token: %s", value) >= sizeof(header)) {
     mw_result_state(child, MW_UNKNOWN);
-    mw_result_summary(child, "the token is not a single line of at most %d bytes",
-                      TOKEN_MAX - 1);
+    mw_result_summary(child, "the token is not a single line of at most %d bytes", TOKEN_MAX - 1);
     goto cleanup;
   }
   status = mw_http_perform(v->http, &req, &resp, deadline, err, sizeof(err));
@@ -303,8 +300,7 @@ static void report(struct vault *v, const struct mw_http_response *resp, json_t 
 
     state = mw_state_worst(state, skew_state);
     if (skew_state != MW_OK || skew >= 2)
-      snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), ", clock skew %.0f s",
-               skew);
+      snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), ", clock skew %.0f s", skew);
     add_perf(res, "clock_skew", skew, v->skew_warn, v->skew_crit, false);
   }
   mw_result_state(res, state);
@@ -345,9 +341,14 @@ static void vault_run(void *state, struct mw_result *res, mw_deadline deadline)
 }
 
 static const struct mw_check vault_check = {
-    MW_CHECK_ABI,      "vault",       "HashiCorp Vault: seal, HA role, version, clock skew, token TTL",
-    vault_description, vault_options, vault_open,
-    vault_run,         vault_close};
+    MW_CHECK_ABI,
+    "vault",
+    "HashiCorp Vault: seal, HA role, version, clock skew, token TTL",
+    vault_description,
+    vault_options,
+    vault_open,
+    vault_run,
+    vault_close};
 
 const struct mw_check *mw_check_entry(void)
 {

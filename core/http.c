@@ -195,8 +195,8 @@ static const char *reason(struct mw_http *http, CURLcode code)
 }
 
 enum mw_http_status mw_http_perform(struct mw_http *http, const struct mw_http_request *req,
-                                    struct mw_http_response *resp, mw_deadline deadline,
-                                    char *err, size_t errlen)
+                                    struct mw_http_response *resp, mw_deadline deadline, char *err,
+                                    size_t errlen)
 {
   struct curl_slist *headers = NULL;
   struct sink sink;

@@ -19,10 +19,10 @@ extern "C" {
 
 /* Fixed for the client's life; usually straight from the check's options (mw_http_config). */
 struct mw_http_config {
-  const char *ca_cert;     /* PEM file of trusted CAs; NULL: the system store */
-  const char *client_cert; /* PEM client certificate, or NULL */
-  const char *client_key;  /* its key; NULL: in client_cert */
-  bool insecure;           /* no verification of peer and host name */
+  const char *ca_cert;        /* PEM file of trusted CAs; NULL: the system store */
+  const char *client_cert;    /* PEM client certificate, or NULL */
+  const char *client_key;     /* its key; NULL: in client_cert */
+  bool insecure;              /* no verification of peer and host name */
   const char *const *resolve; /* "HOST:PORT:ADDRESS" pins, as curl --resolve */
   size_t n_resolve;
   const char *http_version; /* "auto" (HTTP/2 over TLS when offered), "1.1" or "2"; NULL: auto */
@@ -50,8 +50,8 @@ struct mw_http_timings {
 };
 
 struct mw_http_response {
-  long status;        /* 0 when no response was read */
-  char *body;         /* NUL-terminated (the body may hold NULs: use body_len); never NULL */
+  long status; /* 0 when no response was read */
+  char *body;  /* NUL-terminated (the body may hold NULs: use body_len); never NULL */
   size_t body_len;
   char content_type[128]; /* "" when absent */
   char version[8];        /* "1.0", "1.1", "2" */
@@ -73,8 +73,8 @@ struct mw_http *mw_http_new(const struct mw_http_config *config, char *err, size
 /* Fills resp (free it with mw_http_response_free whatever the outcome). err gets a one-line
  * reason for anything but MW_HTTP_DONE. */
 enum mw_http_status mw_http_perform(struct mw_http *http, const struct mw_http_request *req,
-                                    struct mw_http_response *resp, mw_deadline deadline,
-                                    char *err, size_t errlen);
+                                    struct mw_http_response *resp, mw_deadline deadline, char *err,
+                                    size_t errlen);
 void mw_http_response_free(struct mw_http_response *resp);
 void mw_http_free(struct mw_http *http);
 
@@ -82,23 +82,22 @@ void mw_http_free(struct mw_http *http);
  * resolve, http-version, max-size. Put MW_HTTP_OPTIONS in a check's table and read them with
  * mw_http_config_from_args. */
 extern const char *const mw_http_versions[];
-#define MW_HTTP_OPTIONS                                                                           \
-  {"ca-cert", 0, MW_OPT_STRING, 0, "FILE", NULL,                                                  \
-   "PEM file of the CAs to trust instead of the system store.", NULL, NULL},                     \
-      {"client-cert", 0, MW_OPT_STRING, 0, "FILE", NULL,                                          \
-       "PEM client certificate (the key too, unless --client-key).", NULL, NULL},                \
-      {"client-key", 0, MW_OPT_STRING, 0, "FILE", NULL, "PEM key of --client-cert.", NULL, NULL}, \
-      {"insecure", 'k', MW_OPT_BOOL, 0, NULL, NULL,                                               \
-       "Do not verify the server's certificate (said in the output).", NULL, NULL},              \
-      {"resolve", 0, MW_OPT_STRING, MW_OPT_REPEAT, "HOST:PORT:ADDR", NULL,                        \
-       "Connect to ADDR for HOST:PORT, keeping the name for TLS (SNI and verification).", NULL,  \
-       NULL},                                                                                     \
-      {"http-version", 0, MW_OPT_STRING, 0, "VERSION", "auto",                                    \
-       "auto (HTTP/2 when the TLS server offers it), 1.1 or 2.", NULL, mw_http_versions},        \
-  {                                                                                               \
-    "max-size", 0, MW_OPT_INT, 0, "BYTES", "1048576",                                             \
-        "A larger response body is not read and is CRITICAL.", NULL, NULL                         \
-  }
+/* clang-format off */
+#define MW_HTTP_OPTIONS                                                                            \
+  {"ca-cert", 0, MW_OPT_STRING, 0, "FILE", NULL,                                                   \
+   "PEM file of the CAs to trust instead of the system store.", NULL, NULL},                      \
+  {"client-cert", 0, MW_OPT_STRING, 0, "FILE", NULL,                                               \
+   "PEM client certificate (the key too, unless --client-key).", NULL, NULL},                     \
+  {"client-key", 0, MW_OPT_STRING, 0, "FILE", NULL, "PEM key of --client-cert.", NULL, NULL},      \
+  {"insecure", 'k', MW_OPT_BOOL, 0, NULL, NULL,                                                    \
+   "Do not verify the server's certificate (said in the output).", NULL, NULL},                   \
+  {"resolve", 0, MW_OPT_STRING, MW_OPT_REPEAT, "HOST:PORT:ADDR", NULL,                             \
+   "Connect to ADDR for HOST:PORT, keeping the name for TLS (SNI and verification).", NULL, NULL},\
+  {"http-version", 0, MW_OPT_STRING, 0, "VERSION", "auto",                                         \
+   "auto (HTTP/2 when the TLS server offers it), 1.1 or 2.", NULL, mw_http_versions},             \
+  {"max-size", 0, MW_OPT_INT, 0, "BYTES", "1048576",                                               \
+   "A larger response body is not read and is CRITICAL.", NULL, NULL}
+/* clang-format on */
 
 /* The configuration MW_HTTP_OPTIONS describe; pointers stay owned by args. 0, or -1 with a
  * one-line reason in err (a --resolve that is not HOST:PORT:ADDR, a bad --max-size). */

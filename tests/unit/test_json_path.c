@@ -41,19 +41,12 @@ static void test_lookups(void **state)
   static const struct {
     const char *path;
     const char *want;
-  } cases[] = {{"status", "ok"},
-               {"$.status", "ok"},
-               {"checks.db.latency_ms", "12"},
-               {"checks.db.ok", "true"},
-               {"checks.db", "an object"},
-               {"items", "an array"},
-               {"items[0].id", "7"},
-               {"items.1.id", "x"},
-               {"items[1].tags[0][1]", "2"},
-               {"items[1].tags.1.0", "3"},
-               {"a\\.b.c", "null"},
-               {"ratio", "0.25"},
-               {"$", "an object"}};
+  } cases[] = {
+      {"status", "ok"},           {"$.status", "ok"},         {"checks.db.latency_ms", "12"},
+      {"checks.db.ok", "true"},   {"checks.db", "an object"}, {"items", "an array"},
+      {"items[0].id", "7"},       {"items.1.id", "x"},        {"items[1].tags[0][1]", "2"},
+      {"items[1].tags.1.0", "3"}, {"a\\.b.c", "null"},        {"ratio", "0.25"},
+      {"$", "an object"}};
   json_t *doc = load();
   char out[256];
   size_t i;
@@ -68,9 +61,9 @@ static void test_lookups(void **state)
 
 static void test_missing(void **state)
 {
-  static const char *const paths[] = {"nope",        "checks.cache", "items[2]",   "items[0].name",
-                                      "status.deep", "items.x",      "ratio[0]",   "a.b.c",
-                                      "checks.db.latency_ms.x"};
+  static const char *const paths[] = {"nope",          "checks.cache", "items[2]",
+                                      "items[0].name", "status.deep",  "items.x",
+                                      "ratio[0]",      "a.b.c",        "checks.db.latency_ms.x"};
   json_t *doc = load();
   char err[256];
   size_t i;
@@ -88,8 +81,8 @@ static void test_missing(void **state)
 static void test_syntax(void **state)
 {
   static const char *const good[] = {"a", "a.b", "a[0]", "a[0][1].b", "[0]", "$.a", "a\\.b"};
-  static const char *const bad[] = {"a..b", "a.",   ".a",   "a[",    "a[x]",
-                                    "a[-1]", "a[0]b", "a\\",  "a[+1]", "a[1"};
+  static const char *const bad[] = {"a..b",  "a.",    ".a",  "a[",    "a[x]",
+                                    "a[-1]", "a[0]b", "a\\", "a[+1]", "a[1"};
   char err[256];
   char longkey[400];
   size_t i;
@@ -115,10 +108,10 @@ static void test_equals(void **state)
 
   assert_true(json_value_equals(json_path_get(doc, "status", err, sizeof(err)), "ok"));
   assert_false(json_value_equals(json_path_get(doc, "status", err, sizeof(err)), "OK"));
-  assert_true(json_value_equals(json_path_get(doc, "checks.db.latency_ms", err, sizeof(err)),
-                                "12.0"));
-  assert_false(json_value_equals(json_path_get(doc, "checks.db.latency_ms", err, sizeof(err)),
-                                 "12ms"));
+  assert_true(
+      json_value_equals(json_path_get(doc, "checks.db.latency_ms", err, sizeof(err)), "12.0"));
+  assert_false(
+      json_value_equals(json_path_get(doc, "checks.db.latency_ms", err, sizeof(err)), "12ms"));
   assert_true(json_value_equals(json_path_get(doc, "ratio", err, sizeof(err)), "0.25"));
   assert_true(json_value_equals(json_path_get(doc, "checks.db.ok", err, sizeof(err)), "true"));
   assert_false(json_value_equals(json_path_get(doc, "checks.db.ok", err, sizeof(err)), "1"));

@@ -124,9 +124,10 @@ static void test_durations(void **state)
   static const struct {
     const char *text;
     double seconds; /* -1: refused */
-  } cases[] = {{"10", 10},   {"2.5s", 2.5},  {"500ms", 0.5}, {"250us", 250e-6}, {"2m", 120},
-               {"1h", 3600}, {"7d", 604800}, {"366d", 366 * 86400.0},        {"367d", -1},
-               {"-1", -1},   {"1w", -1},     {"", -1},       {"d", -1},        {"1 h", -1}};
+  } cases[] = {{"10", 10},   {"2.5s", 2.5}, {"500ms", 0.5}, {"250us", 250e-6},
+               {"2m", 120},  {"1h", 3600},  {"7d", 604800}, {"366d", 366 * 86400.0},
+               {"367d", -1}, {"-1", -1},    {"1w", -1},     {"", -1},
+               {"d", -1},    {"1 h", -1}};
   size_t i;
   (void)state;
 
@@ -234,7 +235,7 @@ int main(void)
       cmocka_unit_test(test_table_is_valid), cmocka_unit_test(test_bad_tables),
       cmocka_unit_test(test_defaults),       cmocka_unit_test(test_argv),
       cmocka_unit_test(test_argv_errors),    cmocka_unit_test(test_config_values),
-      cmocka_unit_test(test_help), cmocka_unit_test(test_durations),
+      cmocka_unit_test(test_help),           cmocka_unit_test(test_durations),
   };
   return cmocka_run_group_tests_name("options", tests, NULL, NULL);
 }
