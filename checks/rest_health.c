@@ -289,9 +289,10 @@ static void report(const struct rest *rest, const struct mw_http_response *resp,
   if (time_state != MW_OK)
     rest_appendf(problems, sizeof(problems), "; slow");
   rest_body_check(rest, resp, res, problems, sizeof(problems));
-  mw_result_summary(res, "HTTP %ld in %.*f %s, %zu B%s%s%s", resp->status, t->total < 1 ? 1 : 3,
-                    t->total < 1 ? t->total * 1000 : t->total, t->total < 1 ? "ms" : "s",
-                    resp->body_len, resp->redirects ? " after redirects" : "",
+  mw_result_summary(res, "HTTP/%s %ld in %.*f %s, %zu B%s%s%s", resp->version, resp->status,
+                    t->total < 1 ? 1 : 3, t->total < 1 ? t->total * 1000 : t->total,
+                    t->total < 1 ? "ms" : "s", resp->body_len,
+                    resp->redirects ? " after redirects" : "",
                     rest->insecure ? " (certificate not verified: --insecure)" : "", problems);
   add_perf(res, "time", t->total, "s", rest->has_time_warn ? &rest->time_warn : NULL,
            rest->has_time_crit ? &rest->time_crit : NULL);

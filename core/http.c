@@ -140,9 +140,12 @@ static void read_info(CURL *curl, struct mw_http_response *resp)
 {
   char *type = NULL;
   long version = 0;
+  long connects = -1;
 
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp->status);
   curl_easy_getinfo(curl, CURLINFO_REDIRECT_COUNT, &resp->redirects);
+  if (curl_easy_getinfo(curl, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK)
+    resp->reused = resp->status != 0 && connects == 0;
   if (curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &type) == CURLE_OK && type)
     snprintf(resp->content_type, sizeof(resp->content_type), "%s", type);
   curl_easy_getinfo(curl, CURLINFO_HTTP_VERSION, &version);

@@ -56,6 +56,7 @@ struct mw_http_response {
   char content_type[128]; /* "" when absent */
   char version[8];        /* "1.0", "1.1", "2" */
   long redirects;         /* followed */
+  bool reused;            /* no new connection was opened: one kept from an earlier request */
   struct mw_http_timings time;
 };
 

@@ -46,7 +46,7 @@ not_applicable() {
   at_exit
   exit 77
 }
-need_check() { [ -f "$MCPWATCH_CHECK_DIR/$1.so" ] || skip_all "the $1 check was not built"; }
+need_check() { [ -f "$MCPWATCH_CHECK_DIR/${1//-/_}.so" ] || skip_all "the $1 check was not built"; }
 
 # mw ARGS...: runs mcpwatch; sets OUT, ERR, RC, ELAPSED_MS, FIRST (first line of OUT).
 mw() {

@@ -31,6 +31,7 @@ TLS_PORT=$(free_port)
 EXPIRED_PORT=$(free_port)
 OTHER_PORT=$(free_port)
 MTLS_PORT=$(free_port)
+PROXY_PORT=$(free_port)
 tls_server() { # PORT CERT [extra directives]
   printf '  server {\n    listen 127.0.0.1:%s ssl http2;\n    ssl_certificate %s/%s.pem;\n' "$1" "$PKI" "$2"
   printf '    ssl_certificate_key %s/%s.key;\n    %s\n' "$PKI" "$2" "${3:-}"
@@ -71,6 +72,10 @@ http {
     location = /method { default_type text/plain; return 200 'method=\$request_method'; }
     location = /header { default_type text/plain; return 200 'x-probe=\$http_x_probe'; }
   }
+  server {
+    listen 127.0.0.1:$PROXY_PORT;
+    location / { default_type text/plain; return 200 'via proxy for \$host'; }
+  }
 $(tls_server "$TLS_PORT" good)
 $(tls_server "$EXPIRED_PORT" expired)
 $(tls_server "$OTHER_PORT" other)
@@ -89,11 +94,11 @@ H=(rest-health -u)
 # ---- status codes ----------------------------------------------------------------------------
 mw "${H[@]}" "$U/file.txt"
 expect_rc 0 "2xx is OK"
-expect_first "^REST-HEALTH OK - HTTP 200 in [0-9.]+ m?s, 11 B" "says code, time and size"
+expect_first "^REST-HEALTH OK - HTTP/1.1 200 in [0-9.]+ m?s, 11 B" "says code, time and size"
 expect_out "\\| time=[0-9.]+s;;;0 size=11B;;;0 status=200;;;0" "perfdata time, size, status"
 mw "${H[@]}" "$U/missing"
 expect_rc 1 "4xx is WARNING"
-expect_first "HTTP 404.*error status" "says the code"
+expect_first "HTTP/1.1 404.*error status" "says the code"
 mw "${H[@]}" "$U/error"
 expect_rc 2 "5xx is CRITICAL"
 mw "${H[@]}" "$U/missing" --expect 404
@@ -105,10 +110,10 @@ mw "${H[@]}" "$U/teapot" -e 400-417 -e 418
 expect_rc 0 "--expect given twice, ranges and codes"
 mw "${H[@]}" "$U/moved"
 expect_rc 0 "a redirect is followed by default"
-expect_first "HTTP 200 .*after redirects" "says it followed"
+expect_first "HTTP/1.1 200 .*after redirects" "says it followed"
 mw "${H[@]}" "$U/moved" --onredirect warning
 expect_rc 1 "--onredirect warning"
-expect_first "HTTP 302" "reports the 302"
+expect_first "HTTP/1.1 302" "reports the 302"
 mw "${H[@]}" "$U/moved" --onredirect ok
 expect_rc 0 "--onredirect ok"
 mw "${H[@]}" "$U/loop"
@@ -219,8 +224,11 @@ expect_rc 2 "--health-doc on: a body that is not one is CRITICAL"
 # ---- HTTPS -----------------------------------------------------------------------------------
 mw "${H[@]}" "https://localhost:$TLS_PORT/" --ca-cert "$PKI/ca.pem"
 expect_rc 0 "HTTPS verified against --ca-cert"
-mw "${H[@]}" "https://localhost:$TLS_PORT/" --ca-cert "$PKI/ca.pem" --http-version 2
-expect_rc 0 "HTTP/2"
+expect_first "HTTP/2 200" "HTTP/2 negotiated by default over TLS"
+mw "${H[@]}" "https://localhost:$TLS_PORT/" --ca-cert "$PKI/ca.pem" --http-version 1.1
+expect_first "HTTP/1.1 200" "--http-version 1.1"
+mw "${H[@]}" "$U/file.txt" --http-version 2
+expect_rc 0 "--http-version 2 on plain HTTP (nginx declines the upgrade)"
 mw "${H[@]}" "https://localhost:$TLS_PORT/"
 expect_rc 2 "an unknown CA is CRITICAL"
 expect_first "certificate" "says it is the certificate"
@@ -244,6 +252,17 @@ mw "${H[@]}" "https://localhost:$MTLS_PORT/" --ca-cert "$PKI/ca.pem" \
 expect_rc 0 "mutual TLS with --client-cert and --client-key"
 mw "${H[@]}" "https://localhost:$TLS_PORT/" --ca-cert "$PKI/ca.pem" --timings
 expect_out "time_tls=[0-9.]+s" "--timings over TLS"
+
+# ---- proxies and kept connections ------------------------------------------------------------
+http_proxy=http://127.0.0.1:$PROXY_PORT mw "${H[@]}" "http://service.invalid/health" -s "via proxy for service.invalid"
+expect_rc 0 "http_proxy from the environment is used"
+http_proxy=http://127.0.0.1:$PROXY_PORT no_proxy=127.0.0.1 mw "${H[@]}" "$U/file.txt" -s "plain file"
+expect_rc 0 "no_proxy is honoured"
+# httpreuse holds one client for several requests, as the agent and collectd will.
+OUT=$("$TEST_BIN/httpreuse" "$U/file.txt" 3 2>&1)
+expect_true "[ \"\$OUT\" = \$'200 new\\n200 reused\\n200 reused' ]" "one client keeps its connection between requests"
+OUT=$("$TEST_BIN/httpreuse" "https://localhost:$TLS_PORT/" 2 "$PKI/ca.pem" 2>&1)
+expect_true "[ \"\$OUT\" = \$'200 new\\n200 reused' ]" "and its TLS connection"
 
 # ---- misbehaving servers ---------------------------------------------------------------------
 mw "${H[@]}" "$U/big"
