@@ -108,10 +108,13 @@ mount_tmpfs() {
 # fill DIR KiB: writes a file of exactly KiB kibibytes.
 fill() { head -c "$(($2 * 1024))" /dev/zero >"$1/fill.$2.$RANDOM"; }
 
-# free_port: a TCP port on 127.0.0.1 that nothing listens on right now.
+# free_port: a TCP port on 127.0.0.1 that nothing listens on right now. Taken below the kernel's
+# ephemeral range (32768 and up by default), so that no client connection of this machine can
+# hold it as its local port when a server binds it.
 free_port() {
-  local port
-  for port in $(shuf -i 20000-60000 -n 50); do
+  local port low
+  low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+  for port in $(shuf -i 10000-$((low - 1)) -n 50); do
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       echo "$port"
       return 0
@@ -137,6 +140,13 @@ expect_within() {
 # expect_one_line WHAT: the last mw call printed exactly one line and nothing on stderr.
 expect_one_line() {
   if [ "$(printf '%s\n' "$OUT" | wc -l)" = 1 ] && [ -z "$ERR" ]; then ok "$1"; else not_ok "$1 (want one line, empty stderr)"; fi
+}
+
+# http_answers PORT PATH TEXT: an HTTP server on 127.0.0.1:PORT answers GET PATH with TEXT in it
+# (proves that the server we started, not another process, is the one listening).
+http_answers() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1" && printf 'GET %s HTTP/1.0\r\nHost: localhost\r\n\r\n' "$2" >&3 &&
+    timeout 2 grep -q "$3" <&3) 2>/dev/null
 }
 
 # ---- certificates ------------------------------------------------------------------------

@@ -85,7 +85,8 @@ CONF
 "$NGINX" -p "$NG" -c "$NG/nginx.conf" -e "$NG/error.log" >"$NG/stdout.log" 2>&1 &
 NGINX_PID=$!
 on_exit "kill -QUIT $NGINX_PID; wait $NGINX_PID"
-wait_for "(exec 3<>/dev/tcp/127.0.0.1/$MTLS_PORT) 2>/dev/null" 20 ||
+wait_for "http_answers $HTTP_PORT /file.txt 'plain file' || ! kill -0 $NGINX_PID" 20
+kill -0 "$NGINX_PID" 2>/dev/null && http_answers "$HTTP_PORT" /file.txt 'plain file' ||
   skip_all "nginx did not start: $(tail -n 3 "$NG/error.log")"
 
 U=http://127.0.0.1:$HTTP_PORT
@@ -277,7 +278,7 @@ expect_rc 2 "connection refused is CRITICAL"
 expect_one_line "refused: one line"
 mw "${H[@]}" "http://no-such-host.invalid/" -t 5
 expect_rc 2 "DNS failure is CRITICAL"
-expect_first "resolve" "says it could not resolve"
+expect_first "[Rr]esolv" "says it could not resolve"
 start_badserver silent
 mw "${H[@]}" "http://127.0.0.1:$BAD_PORT/" -t 1
 expect_rc 2 "silent server: CRITICAL at the timeout"
