@@ -10,8 +10,6 @@
 
 #include "rest_health.h"
 
-#define TOKEN_MAX 4096
-
 static const char *const methods[] = {"GET",   "HEAD",   "POST",    "PUT",
                                       "PATCH", "DELETE", "OPTIONS", NULL};
 static const char *const redirect_choices[] = {"follow", "ok", "warning", "critical", NULL};
@@ -213,32 +211,6 @@ fail:
   return -1;
 }
 
-/* The Authorization header, read at every run so that a rotated token is picked up. */
-static int bearer_header(const struct rest *rest, char *out, size_t outlen, char *err,
-                         size_t errlen)
-{
-  char token[TOKEN_MAX];
-  const char *value = token;
-
-  if (rest->token_file) {
-    if (mw_read_secret_file(rest->token_file, token, sizeof(token), err, errlen) != 0)
-      return -1;
-  } else {
-    value = getenv(rest->token_env);
-    if (!value || !*value) {
-      snprintf(err, errlen, "the environment variable %s holds no token", rest->token_env);
-      return -1;
-    }
-  }
-  if (strpbrk(value, "\r\n") ||
-      (size_t)snprintf(out, outlen, "Authorization: Bearer %s", value) >= outlen) {
-    snprintf(err, errlen, "the bearer token is not a single line of at most %d bytes",
-             TOKEN_MAX - 1);
-    return -1;
-  }
-  return 0;
-}
-
 static enum mw_state code_state(const struct rest *rest, long code)
 {
   size_t i;
@@ -315,15 +287,17 @@ static void rest_run(void *state, struct mw_result *res, mw_deadline deadline)
 {
   struct rest *rest = state;
   const char *headers[REST_MAX_HEADERS];
-  char auth[TOKEN_MAX + 32];
+  char auth[MW_HTTP_TOKEN_MAX + 32];
   char err[512];
-  struct mw_http_request req = {NULL, rest->url, headers, rest->n_headers, rest->data, 0};
+  struct mw_http_request req = {
+      .url = rest->url, .headers = headers, .n_headers = rest->n_headers, .body = rest->data};
   struct mw_http_response resp;
   enum mw_http_status status;
 
   memcpy(headers, rest->headers, rest->n_headers * sizeof(*headers));
   if (rest->token_file || rest->token_env) {
-    if (bearer_header(rest, auth, sizeof(auth), err, sizeof(err)) != 0) {
+    if (mw_http_bearer_header(rest->token_file, rest->token_env, auth, sizeof(auth), err,
+                              sizeof(err)) != 0) {
       mw_result_state(res, MW_UNKNOWN);
       mw_result_summary(res, "%s", err);
       return;

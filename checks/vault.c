@@ -206,7 +206,8 @@ static void check_token(struct vault *v, struct mw_result *res, mw_deadline dead
   char err[512];
   const char *value = token;
   const char *headers[1] = {header};
-  struct mw_http_request req = {"GET", v->lookup_url, headers, 1, NULL, 0};
+  struct mw_http_request req = {
+      .method = "GET", .url = v->lookup_url, .headers = headers, .n_headers = 1};
   struct mw_http_response resp;
   enum mw_http_status status;
   json_t *doc = NULL;
@@ -322,7 +323,7 @@ static void report(struct vault *v, const struct mw_http_response *resp, json_t 
 static void vault_run(void *state, struct mw_result *res, mw_deadline deadline)
 {
   struct vault *v = state;
-  struct mw_http_request req = {"GET", v->health_url, NULL, 0, NULL, 0};
+  struct mw_http_request req = {.method = "GET", .url = v->health_url};
   struct mw_http_response resp;
   enum mw_http_status status;
   char err[512];

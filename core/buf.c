@@ -93,6 +93,13 @@ const char *mw_buf_str(const struct mw_buf *buf)
   return buf->data ? buf->data : "";
 }
 
+void mw_buf_reset(struct mw_buf *buf)
+{
+  buf->len = 0;
+  if (buf->data)
+    buf->data[0] = '\0';
+}
+
 void mw_buf_free(struct mw_buf *buf)
 {
   free(buf->data);

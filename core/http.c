@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "mw_core.h"
 #include "mw_http.h"
@@ -20,11 +21,21 @@ struct mw_http {
   char errbuf[CURL_ERROR_SIZE];
 };
 
-/* What the write callback fills. */
-struct sink {
+/* What the callbacks of one request fill. */
+struct transfer {
+  CURL *curl;
+  const struct mw_http_request *req;
+  struct mw_http_response *resp;
+  size_t max_size;
   struct mw_buf body;
   bool too_large;
+  bool sink_failed;
+  bool sink_done;
+  bool keep_going; /* a stream: the sink's DONE does not end the transfer */
+  bool info_read;
 };
+
+#define HEADER_VALUE_MAX 4096
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static CURLcode global_result = CURLE_FAILED_INIT;
@@ -41,14 +52,89 @@ __attribute__((destructor)) static void global_cleanup(void)
     curl_global_cleanup();
 }
 
+static void read_status(struct transfer *t)
+{
+  char *type = NULL;
+
+  curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &t->resp->status);
+  if (curl_easy_getinfo(t->curl, CURLINFO_CONTENT_TYPE, &type) == CURLE_OK && type)
+    snprintf(t->resp->content_type, sizeof(t->resp->content_type), "%s", type);
+}
+
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
 {
-  struct sink *sink = userdata;
+  struct transfer *t = userdata;
   size_t len = size * nmemb;
+  int verdict;
 
-  if (mw_buf_add(&sink->body, data, len) != 0) {
-    sink->too_large = true;
+  if (len > t->max_size - t->resp->received) {
+    t->too_large = true;
     return 0; /* curl stops with CURLE_WRITE_ERROR */
+  }
+  t->resp->received += len;
+  if (!t->req->sink) {
+    if (mw_buf_add(&t->body, data, len) != 0) {
+      t->too_large = true;
+      return 0;
+    }
+    return len;
+  }
+  if (!t->info_read) {
+    read_status(t);
+    t->info_read = true;
+  }
+  verdict = t->req->sink(t->req->sink_ctx, t->resp, data, len);
+  if (verdict == MW_HTTP_SINK_FAIL) {
+    t->sink_failed = true;
+    return 0;
+  }
+  if (verdict == MW_HTTP_SINK_DONE) {
+    t->sink_done = true;
+    if (!t->keep_going)
+      return 0;
+  }
+  return len;
+}
+
+static void clear_captured(struct mw_http_response *resp)
+{
+  size_t i;
+
+  for (i = 0; i < MW_HTTP_MAX_CAPTURE; i++) {
+    free(resp->captured[i]);
+    resp->captured[i] = NULL;
+  }
+}
+
+/* Keeps the values of the wanted headers; a new status line (a redirect, a 100 Continue) starts
+ * over, so that only the final response's headers remain. */
+static size_t on_header(char *data, size_t size, size_t nitems, void *userdata)
+{
+  struct transfer *t = userdata;
+  size_t len = size * nitems;
+  const char *colon = memchr(data, ':', len);
+  size_t i;
+
+  if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
+    clear_captured(t->resp);
+    return len;
+  }
+  if (!colon)
+    return len;
+  for (i = 0; i < t->req->n_capture && i < MW_HTTP_MAX_CAPTURE; i++) {
+    const char *name = t->req->capture[i];
+    const char *value = colon + 1;
+    const char *end = data + len;
+
+    if (strlen(name) != (size_t)(colon - data) || strncasecmp(name, data, strlen(name)) != 0)
+      continue;
+    while (value < end && (*value == ' ' || *value == '\t'))
+      value++;
+    while (end > value && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+      end--;
+    free(t->resp->captured[i]);
+    t->resp->captured[i] = strndup(
+        value, (size_t)(end - value) < HEADER_VALUE_MAX ? (size_t)(end - value) : HEADER_VALUE_MAX);
   }
   return len;
 }
@@ -107,6 +193,7 @@ struct mw_http *mw_http_new(const struct mw_http_config *config, char *err, size
   SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   SET(CURLOPT_USERAGENT, "mcpwatch/" PACKAGE_VERSION);
   SET(CURLOPT_WRITEFUNCTION, on_body);
+  SET(CURLOPT_HEADERFUNCTION, on_header);
   SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)http->max_size);
   SET(CURLOPT_HTTP_VERSION, version_code(config->http_version));
   SET(CURLOPT_FOLLOWLOCATION, config->max_redirects > 0 ? 1L : 0L);
@@ -136,18 +223,17 @@ static double seconds(CURL *curl, CURLINFO info)
   return (double)us / 1e6;
 }
 
-static void read_info(CURL *curl, struct mw_http_response *resp)
+static void read_info(struct transfer *t)
 {
-  char *type = NULL;
+  struct mw_http_response *resp = t->resp;
+  CURL *curl = t->curl;
   long version = 0;
   long connects = -1;
 
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp->status);
+  read_status(t);
   curl_easy_getinfo(curl, CURLINFO_REDIRECT_COUNT, &resp->redirects);
   if (curl_easy_getinfo(curl, CURLINFO_NUM_CONNECTS, &connects) == CURLE_OK)
     resp->reused = resp->status != 0 && connects == 0;
-  if (curl_easy_getinfo(curl, CURLINFO_CONTENT_TYPE, &type) == CURLE_OK && type)
-    snprintf(resp->content_type, sizeof(resp->content_type), "%s", type);
   curl_easy_getinfo(curl, CURLINFO_HTTP_VERSION, &version);
   snprintf(resp->version, sizeof(resp->version), "%s",
            version == CURL_HTTP_VERSION_1_0   ? "1.0"
@@ -161,10 +247,18 @@ static void read_info(CURL *curl, struct mw_http_response *resp)
   resp->time.total = seconds(curl, CURLINFO_TOTAL_TIME_T);
 }
 
+#undef SET
+#define SET(opt, val)                                                                              \
+  do {                                                                                             \
+    if (curl_easy_setopt(curl, opt, val) != CURLE_OK) {                                            \
+      snprintf(err, errlen, "libcurl refused %s", #opt);                                           \
+      return -1;                                                                                   \
+    }                                                                                              \
+  } while (0)
+
 /* Sets everything a request changes, so one request never inherits the last one's method. */
-static int prepare(struct mw_http *http, const struct mw_http_request *req,
-                   struct curl_slist *headers, struct sink *sink, mw_deadline deadline, char *err,
-                   size_t errlen)
+static int prepare(CURL *curl, const struct mw_http_request *req, struct curl_slist *headers,
+                   struct transfer *t, mw_deadline deadline, char *err, size_t errlen)
 {
   const char *method = req->method ? req->method : req->body ? "POST" : "GET";
   long left_ms = mw_deadline_left_ms(deadline);
@@ -182,19 +276,89 @@ static int prepare(struct mw_http *http, const struct mw_http_request *req,
       !(strcmp(method, "POST") == 0 && req->body))
     SET(CURLOPT_CUSTOMREQUEST, method);
   SET(CURLOPT_HTTPHEADER, headers);
-  SET(CURLOPT_WRITEDATA, sink);
+  SET(CURLOPT_WRITEDATA, t);
+  SET(CURLOPT_HEADERDATA, t);
   /* Both bounds from the run's deadline: curl's own timer covers resolving (threaded),
    * connecting, the TLS handshake and the transfer. */
   SET(CURLOPT_TIMEOUT_MS, left_ms > 0 ? left_ms : 1L);
   SET(CURLOPT_CONNECTTIMEOUT_MS, left_ms > 0 ? left_ms : 1L);
   return 0;
-fail:
-  return -1;
 }
 
-static const char *reason(struct mw_http *http, CURLcode code)
+static const char *reason(const char *errbuf, CURLcode code)
 {
-  return http->errbuf[0] ? http->errbuf : curl_easy_strerror(code);
+  return errbuf[0] ? errbuf : curl_easy_strerror(code);
+}
+
+static int start(struct transfer *t, CURL *curl, struct mw_http *http,
+                 const struct mw_http_request *req, struct mw_http_response *resp,
+                 struct curl_slist **headers, mw_deadline deadline, char *err, size_t errlen)
+{
+  size_t i;
+
+  memset(resp, 0, sizeof(*resp));
+  memset(t, 0, sizeof(*t));
+  t->curl = curl;
+  t->req = req;
+  t->resp = resp;
+  t->max_size = http->max_size;
+  mw_buf_init(&t->body, http->max_size);
+  if (req->n_capture > MW_HTTP_MAX_CAPTURE) {
+    snprintf(err, errlen, "at most %d response headers can be captured", MW_HTTP_MAX_CAPTURE);
+    return -1;
+  }
+  for (i = 0; i < req->n_headers; i++) {
+    struct curl_slist *grown = curl_slist_append(*headers, req->headers[i]);
+
+    if (!grown) {
+      snprintf(err, errlen, "out of memory");
+      return -1;
+    }
+    *headers = grown;
+  }
+  return prepare(curl, req, *headers, t, deadline, err, errlen);
+}
+
+/* The outcome of a finished (or stopped) transfer. */
+static enum mw_http_status outcome(struct transfer *t, CURLcode code, const char *errbuf, char *err,
+                                   size_t errlen)
+{
+  read_info(t);
+  if (code == CURLE_OK)
+    return MW_HTTP_DONE;
+  if (code == CURLE_WRITE_ERROR && t->sink_done) {
+    t->resp->stopped = true;
+    return MW_HTTP_DONE;
+  }
+  if (code == CURLE_OPERATION_TIMEDOUT) {
+    snprintf(err, errlen, "timed out after %.1f s (%s)", t->resp->time.total, reason(errbuf, code));
+    return MW_HTTP_TIMED_OUT;
+  }
+  if (t->too_large || code == CURLE_FILESIZE_EXCEEDED) {
+    snprintf(err, errlen, "response body larger than %zu bytes", t->max_size);
+    return MW_HTTP_TOO_LARGE;
+  }
+  if (t->sink_failed)
+    snprintf(err, errlen, "the reader refused the response");
+  else
+    snprintf(err, errlen, "%s", reason(errbuf, code));
+  return MW_HTTP_FAILED;
+}
+
+static void give_body(struct transfer *t, enum mw_http_status *result, char *err, size_t errlen)
+{
+  struct mw_http_response *resp = t->resp;
+
+  resp->body_len = t->body.len;
+  resp->body = t->body.data;
+  mw_buf_init(&t->body, 0);
+  if (!resp->body) {
+    resp->body = calloc(1, 1);
+    if (!resp->body && *result == MW_HTTP_DONE) {
+      snprintf(err, errlen, "out of memory");
+      *result = MW_HTTP_FAILED;
+    }
+  }
 }
 
 enum mw_http_status mw_http_perform(struct mw_http *http, const struct mw_http_request *req,
@@ -202,63 +366,140 @@ enum mw_http_status mw_http_perform(struct mw_http *http, const struct mw_http_r
                                     size_t errlen)
 {
   struct curl_slist *headers = NULL;
-  struct sink sink;
+  struct transfer t;
   enum mw_http_status result = MW_HTTP_FAILED;
   CURLcode code;
-  size_t i;
 
-  memset(resp, 0, sizeof(*resp));
-  mw_buf_init(&sink.body, http->max_size);
-  sink.too_large = false;
-  for (i = 0; i < req->n_headers; i++) {
-    struct curl_slist *grown = curl_slist_append(headers, req->headers[i]);
-
-    if (!grown) {
-      snprintf(err, errlen, "out of memory");
-      goto cleanup;
-    }
-    headers = grown;
-  }
+  if (start(&t, http->curl, http, req, resp, &headers, deadline, err, errlen) != 0)
+    goto cleanup;
   if (mw_deadline_passed(deadline)) {
     snprintf(err, errlen, "timed out before the request was sent");
     result = MW_HTTP_TIMED_OUT;
     goto cleanup;
   }
-  if (prepare(http, req, headers, &sink, deadline, err, errlen) != 0)
-    goto cleanup;
   http->errbuf[0] = '\0';
   code = curl_easy_perform(http->curl);
-  read_info(http->curl, resp);
-  if (code == CURLE_OK) {
-    result = MW_HTTP_DONE;
-  } else if (code == CURLE_OPERATION_TIMEDOUT) {
-    snprintf(err, errlen, "timed out after %.1f s (%s)", resp->time.total, reason(http, code));
-    result = MW_HTTP_TIMED_OUT;
-  } else if (sink.too_large || code == CURLE_FILESIZE_EXCEEDED) {
-    snprintf(err, errlen, "response body larger than %zu bytes", http->max_size);
-    result = MW_HTTP_TOO_LARGE;
-  } else {
-    snprintf(err, errlen, "%s", reason(http, code));
-  }
+  result = outcome(&t, code, http->errbuf, err, errlen);
 cleanup:
   /* The handle keeps option pointers: never leave it pointing at this request's memory. */
   curl_easy_setopt(http->curl, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
   curl_easy_setopt(http->curl, CURLOPT_POSTFIELDS, (char *)NULL);
+  curl_easy_setopt(http->curl, CURLOPT_WRITEDATA, (void *)NULL);
+  curl_easy_setopt(http->curl, CURLOPT_HEADERDATA, (void *)NULL);
   curl_slist_free_all(headers);
-  resp->body_len = sink.body.len;
-  resp->body = sink.body.data;
-  if (!resp->body) {
-    resp->body = calloc(1, 1);
-    if (!resp->body && result == MW_HTTP_DONE) {
-      snprintf(err, errlen, "out of memory");
-      result = MW_HTTP_FAILED;
-    }
-  }
+  give_body(&t, &result, err, errlen);
   return result;
+}
+
+struct mw_http_stream {
+  CURLM *multi;
+  CURL *curl;
+  struct mw_http_request req; /* the callbacks read it long after the caller's copy is gone */
+  struct curl_slist *headers;
+  struct transfer t;
+  bool ended;
+  CURLcode end_code;
+  char errbuf[CURL_ERROR_SIZE];
+};
+
+enum mw_http_status mw_http_stream_open(struct mw_http *http, const struct mw_http_request *req,
+                                        struct mw_http_response *resp, struct mw_http_stream **out,
+                                        mw_deadline deadline, char *err, size_t errlen)
+{
+  struct mw_http_stream *stream = calloc(1, sizeof(*stream));
+
+  *out = NULL;
+  if (!stream) {
+    memset(resp, 0, sizeof(*resp));
+    snprintf(err, errlen, "out of memory");
+    return MW_HTTP_FAILED;
+  }
+  /* A handle of its own with the client's settings (TLS, pins, limits): the client's handle
+   * stays free for the requests made while the stream is open. */
+  stream->curl = curl_easy_duphandle(http->curl);
+  stream->multi = curl_multi_init();
+  stream->req = *req;
+  if (!req->sink || !stream->curl || !stream->multi ||
+      start(&stream->t, stream->curl, http, &stream->req, resp, &stream->headers, deadline, err, errlen) !=
+          0 ||
+      curl_easy_setopt(stream->curl, CURLOPT_ERRORBUFFER, stream->errbuf) != CURLE_OK ||
+      curl_multi_add_handle(stream->multi, stream->curl) != CURLM_OK) {
+    if (!req->sink)
+      snprintf(err, errlen, "a stream needs a sink");
+    else if (!stream->curl || !stream->multi)
+      snprintf(err, errlen, "libcurl: cannot create a stream");
+    if (!stream->t.resp)
+      memset(resp, 0, sizeof(*resp));
+    mw_http_stream_close(stream);
+    return MW_HTTP_FAILED;
+  }
+  stream->t.keep_going = true;
+  *out = stream;
+  return mw_http_stream_pump(stream, deadline, err, errlen);
+}
+
+enum mw_http_status mw_http_stream_pump(struct mw_http_stream *stream, mw_deadline deadline,
+                                        char *err, size_t errlen)
+{
+  struct transfer *t = &stream->t;
+
+  t->sink_done = false;
+  for (;;) {
+    int running = 0;
+    int queued;
+    CURLMsg *msg;
+    int left;
+
+    if (curl_multi_perform(stream->multi, &running) != CURLM_OK) {
+      snprintf(err, errlen, "libcurl: the stream failed");
+      return MW_HTTP_FAILED;
+    }
+    if (t->sink_done)
+      return MW_HTTP_DONE;
+    while ((msg = curl_multi_info_read(stream->multi, &queued)))
+      if (msg->msg == CURLMSG_DONE) {
+        stream->ended = true;
+        stream->end_code = msg->data.result;
+      }
+    if (stream->ended || t->too_large || t->sink_failed) {
+      enum mw_http_status result = outcome(t, stream->ended ? stream->end_code : CURLE_WRITE_ERROR,
+                                           stream->errbuf, err, errlen);
+
+      if (result == MW_HTTP_DONE) {
+        snprintf(err, errlen, "the stream ended");
+        result = MW_HTTP_FAILED;
+      }
+      return result;
+    }
+    left = mw_deadline_left_ms(deadline);
+    if (left == 0) {
+      snprintf(err, errlen, "timed out waiting on the stream");
+      return MW_HTTP_TIMED_OUT;
+    }
+    curl_multi_poll(stream->multi, NULL, 0, left, NULL);
+  }
+}
+
+void mw_http_stream_close(struct mw_http_stream *stream)
+{
+  if (!stream)
+    return;
+  if (stream->multi && stream->curl)
+    curl_multi_remove_handle(stream->multi, stream->curl);
+  if (stream->curl)
+    curl_easy_cleanup(stream->curl);
+  if (stream->multi)
+    curl_multi_cleanup(stream->multi);
+  curl_slist_free_all(stream->headers);
+  mw_buf_free(&stream->t.body);
+  if (stream->t.resp)
+    clear_captured(stream->t.resp);
+  free(stream);
 }
 
 void mw_http_response_free(struct mw_http_response *resp)
 {
+  clear_captured(resp);
   free(resp->body);
   resp->body = NULL;
   resp->body_len = 0;
@@ -317,4 +558,57 @@ int mw_http_config_from_args(const struct mw_args *args, struct mw_http_config *
   }
   config->resolve = resolve_store;
   return 0;
+}
+
+int mw_http_resolve_url(const char *base, const char *ref, char *out, size_t outlen)
+{
+  CURLU *url = curl_url();
+  char *text = NULL;
+  char *scheme = NULL;
+  int result = -1;
+
+  if (!url || curl_url_set(url, CURLUPART_URL, base, 0) != CURLUE_OK ||
+      curl_url_set(url, CURLUPART_URL, ref, 0) != CURLUE_OK ||
+      curl_url_get(url, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+      (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) ||
+      curl_url_get(url, CURLUPART_URL, &text, 0) != CURLUE_OK)
+    goto cleanup;
+  if ((size_t)snprintf(out, outlen, "%s", text) < outlen)
+    result = 0;
+cleanup:
+  curl_free(text);
+  curl_free(scheme);
+  curl_url_cleanup(url);
+  return result;
+}
+
+int mw_http_bearer_header(const char *token_file, const char *token_env, char *out, size_t outlen,
+                          char *err, size_t errlen)
+{
+  char token[MW_HTTP_TOKEN_MAX];
+  const char *value = token;
+  int result = -1;
+
+  if (token_file) {
+    if (mw_read_secret_file(token_file, token, sizeof(token), err, errlen) != 0)
+      goto cleanup;
+  } else {
+    value = token_env ? getenv(token_env) : NULL;
+    if (!value || !*value) {
+      snprintf(err, errlen, "the environment variable %s holds no token",
+               token_env ? token_env : "(none)");
+      goto cleanup;
+    }
+  }
+  if (strpbrk(value, "\r\n") ||
+      (size_t)snprintf(out, outlen, "Authorization: Bearer %s", value) >= outlen) {
+    snprintf(err, errlen, "the bearer token is not a single line of at most %d bytes",
+             MW_HTTP_TOKEN_MAX - 1);
+    explicit_bzero(out, outlen);
+    goto cleanup;
+  }
+  result = 0;
+cleanup:
+  explicit_bzero(token, sizeof(token));
+  return result;
 }

@@ -9,6 +9,7 @@
 #ifndef MW_CHECK_H
 #define MW_CHECK_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -176,6 +177,28 @@ ssize_t mw_recv_some(int fd, void *buf, size_t len, mw_deadline deadline);
  * rotated secret is picked up. 0, or -1 with "cannot read PATH: reason" in
  * err. */
 int mw_read_secret_file(const char *path, char *out, size_t outlen, char *err, size_t errlen);
+
+/* ---- size-capped buffer ------------------------------------------------------------------- */
+
+/* A growing string that refuses to grow past max. After a failed append the buffer keeps what
+ * it had and remembers the failure, so a caller may append many times and check once. */
+struct mw_buf {
+  char *data;
+  size_t len;
+  size_t cap;
+  size_t max;
+  bool failed;
+};
+
+void mw_buf_init(struct mw_buf *buf, size_t max);
+int mw_buf_add(struct mw_buf *buf, const void *data, size_t len);
+int mw_buf_adds(struct mw_buf *buf, const char *str);
+int mw_buf_addf(struct mw_buf *buf, const char *fmt, ...) MW_PRINTF(2, 3);
+int mw_buf_vaddf(struct mw_buf *buf, const char *fmt, va_list ap) MW_PRINTF(2, 0);
+const char *mw_buf_str(const struct mw_buf *buf); /* never NULL */
+/* Empties the buffer but keeps its memory (and a failure, which stays until mw_buf_free). */
+void mw_buf_reset(struct mw_buf *buf);
+void mw_buf_free(struct mw_buf *buf);
 
 /* ---- helpers for checks ------------------------------------------------------------------- */
 

@@ -11,26 +11,6 @@
 /* Internal option flag: accepted on the command line, refused in configuration files. */
 #define MW_OPT_CLI_ONLY 0x100u
 
-/* ---- size-capped buffer ------------------------------------------------------------------- */
-
-/* A growing string that refuses to grow past max. After a failed append the buffer keeps what
- * it had and remembers the failure, so a caller may append many times and check once. */
-struct mw_buf {
-  char *data;
-  size_t len;
-  size_t cap;
-  size_t max;
-  bool failed;
-};
-
-void mw_buf_init(struct mw_buf *buf, size_t max);
-int mw_buf_add(struct mw_buf *buf, const void *data, size_t len);
-int mw_buf_adds(struct mw_buf *buf, const char *str);
-int mw_buf_addf(struct mw_buf *buf, const char *fmt, ...) MW_PRINTF(2, 3);
-int mw_buf_vaddf(struct mw_buf *buf, const char *fmt, va_list ap) MW_PRINTF(2, 0);
-const char *mw_buf_str(const struct mw_buf *buf); /* never NULL */
-void mw_buf_free(struct mw_buf *buf);
-
 /* ---- numbers and text --------------------------------------------------------------------- */
 
 /* Shortest decimal text that reads back as the same double, without exponent where possible:

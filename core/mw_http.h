@@ -30,6 +30,18 @@ struct mw_http_config {
   long max_redirects;       /* 0: redirects are answers, not followed */
 };
 
+#define MW_HTTP_MAX_CAPTURE 4
+
+struct mw_http_response;
+
+/* Takes the body as it arrives instead of collecting it; resp already holds the status and the
+ * content type. Returns 0 to go on, MW_HTTP_SINK_DONE once what was awaited has arrived, or
+ * MW_HTTP_SINK_FAIL (the sink keeps its own reason). */
+typedef int (*mw_http_sink)(void *ctx, const struct mw_http_response *resp, const char *data,
+                            size_t len);
+#define MW_HTTP_SINK_DONE 1
+#define MW_HTTP_SINK_FAIL (-1)
+
 struct mw_http_request {
   const char *method; /* NULL: GET, or POST when body is set */
   const char *url;
@@ -37,6 +49,10 @@ struct mw_http_request {
   size_t n_headers;
   const char *body; /* NULL: none */
   size_t body_len;
+  mw_http_sink sink; /* NULL: the body is collected into resp->body */
+  void *sink_ctx;
+  const char *const *capture; /* response header names whose values are wanted */
+  size_t n_capture;           /* at most MW_HTTP_MAX_CAPTURE */
 };
 
 /* Seconds from the start of the request, as curl measures them; a reused connection has 0 for
@@ -57,6 +73,9 @@ struct mw_http_response {
   char version[8];        /* "1.0", "1.1", "2" */
   long redirects;         /* followed */
   bool reused;            /* no new connection was opened: one kept from an earlier request */
+  bool stopped;           /* the sink said MW_HTTP_SINK_DONE and the transfer was ended */
+  size_t received;        /* body bytes, collected or handed to the sink */
+  char *captured[MW_HTTP_MAX_CAPTURE]; /* values of request->capture[i], or NULL */
   struct mw_http_timings time;
 };
 
@@ -78,6 +97,34 @@ enum mw_http_status mw_http_perform(struct mw_http *http, const struct mw_http_r
                                     size_t errlen);
 void mw_http_response_free(struct mw_http_response *resp);
 void mw_http_free(struct mw_http *http);
+
+/* "Authorization: Bearer TOKEN" into out, the token read from the first line of token_file or
+ * else from the environment variable token_env; read at every call, so a rotated token is
+ * picked up. 0, or -1 with a one-line reason in err (never the token). */
+#define MW_HTTP_TOKEN_MAX 4096
+int mw_http_bearer_header(const char *token_file, const char *token_env, char *out, size_t outlen,
+                          char *err, size_t errlen);
+
+/* ref (absolute, or relative such as "/message?sessionId=1") resolved against base, into out:
+ * 0, or -1 when either is not a usable http(s) URL or out is too small. */
+int mw_http_resolve_url(const char *base, const char *ref, char *out, size_t outlen);
+
+/* A long GET whose body is read a piece at a time while other requests are made on the client
+ * (MCP's legacy HTTP+SSE transport). mw_http_stream_open starts it and reads until its sink
+ * says MW_HTTP_SINK_DONE; mw_http_stream_pump reads on until the sink says so again. Both give
+ * MW_HTTP_DONE then, MW_HTTP_FAILED when the stream ended or failed (reason in err),
+ * MW_HTTP_TIMED_OUT or MW_HTTP_TOO_LARGE. resp (status, captured headers) belongs to the
+ * stream until mw_http_stream_close; the request is copied, but what it points to (sink_ctx, the
+ * capture names) must outlive the stream. */
+struct mw_http_stream;
+
+enum mw_http_status mw_http_stream_open(struct mw_http *http, const struct mw_http_request *req,
+                                        struct mw_http_response *resp,
+                                        struct mw_http_stream **stream, mw_deadline deadline,
+                                        char *err, size_t errlen);
+enum mw_http_status mw_http_stream_pump(struct mw_http_stream *stream, mw_deadline deadline,
+                                        char *err, size_t errlen);
+void mw_http_stream_close(struct mw_http_stream *stream);
 
 /* Option table entries every HTTP check offers: ca-cert, client-cert, client-key, insecure,
  * resolve, http-version, max-size. Put MW_HTTP_OPTIONS in a check's table and read them with

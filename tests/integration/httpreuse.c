@@ -32,7 +32,7 @@ int main(int argc, char **argv)
     return 1;
   }
   for (i = 0; i < count; i++) {
-    struct mw_http_request req = {NULL, argv[1], NULL, 0, NULL, 0};
+    struct mw_http_request req = {.url = argv[1]};
     struct mw_http_response resp;
     enum mw_http_status status =
         mw_http_perform(http, &req, &resp, mw_now_ns() + 5000000000LL, err, sizeof(err));

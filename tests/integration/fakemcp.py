@@ -1,0 +1,179 @@
+#!/usr/bin/env python3
+"""fakemcp.py - a small MCP server (Streamable HTTP) for what the reference server does not do:
+pagination, JSON answers, older and unknown protocol versions, bearer tokens, forgotten
+sessions, and misbehaviour on purpose. The mode is the last part of the path: POST /mcp/MODE.
+
+    fakemcp.py PORTFILE
+
+  json         plain JSON answers, two tools (search, fetch)
+  paged        tools/list in three pages (nextCursor), JSON answers
+  endlesspages tools/list always has a nextCursor
+  notify       SSE answers with a notification and a priming event before the response
+  oldversion   initialize answers protocolVersion 2024-11-05
+  badversion   initialize answers protocolVersion 1999-01-01
+  auth         401 with a WWW-Authenticate challenge unless "Authorization: Bearer s3cret"
+  rpcerror     tools/list answers JSON-RPC error -32601
+  iserror      tools/call answers isError
+  wrongid      answers carry another id
+  badjson      an SSE event whose data is not JSON
+  closes       the SSE stream ends before the response
+  endless      an SSE stream of keep-alive comments that never brings the response
+  junk         an SSE event of 10 MB
+  forgetful    sessions are forgotten after each tools/list (404 afterwards)
+  nodelete     DELETE answers 405
+Every initialize is counted in the file PORTFILE.inits, one line each.
+"""
+import http.server
+import json
+import os
+import sys
+import threading
+import time
+import uuid
+
+PORTFILE = sys.argv[1]
+SESSIONS = set()
+LOCK = threading.Lock()
+TOOLS = [{"name": n, "description": "tool " + n, "inputSchema": {"type": "object"}}
+         for n in ["search", "fetch", "summarise", "translate", "index", "delete-all", "ping-db"]]
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def send(self, code, body=b"", ctype="application/json", headers=()):
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in headers:
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def sse_start(self, headers=()):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Connection", "close")
+        for name, value in headers:
+            self.send_header(name, value)
+        self.end_headers()
+        self.close_connection = True
+
+    def do_DELETE(self):
+        if self.path.endswith("/nodelete"):
+            self.send(405, b'{"error":"not allowed"}')
+            return
+        with LOCK:
+            SESSIONS.discard(self.headers.get("Mcp-Session-Id"))
+        self.send(200)
+
+    def do_GET(self):
+        self.send(405, b"")
+
+    def do_POST(self):
+        mode = self.path.rsplit("/", 1)[-1]
+        length = int(self.headers.get("Content-Length", "0"))
+        try:
+            msg = json.loads(self.rfile.read(length))
+        except ValueError:
+            self.send(400, b'{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error"}}')
+            return
+        if mode == "auth" and self.headers.get("Authorization") != "Bearer s3cret":
+            self.send(401, b'{"error":"invalid_token"}', headers=[(
+                "WWW-Authenticate", 'Bearer realm="mcp", error="invalid_token", '
+                'resource_metadata="http://127.0.0.1/.well-known/oauth-protected-resource"')])
+            return
+        method = msg.get("method")
+        rid = msg.get("id")
+        session = self.headers.get("Mcp-Session-Id")
+        if method != "initialize":
+            with LOCK:
+                known = session in SESSIONS
+            if not known:
+                self.send(404, b'{"jsonrpc":"2.0","id":null,"error":{"code":-32001,"message":"Session not found"}}')
+                return
+        if rid is None:  # a notification
+            self.send(202)
+            return
+        extra = []
+        if method == "initialize":
+            session = str(uuid.uuid4())
+            with LOCK:
+                SESSIONS.add(session)
+            with open(PORTFILE + ".inits", "a", encoding="utf-8") as f:
+                f.write(session + "\n")
+            extra.append(("Mcp-Session-Id", session))
+            version = {"oldversion": "2024-11-05", "badversion": "1999-01-01"}.get(
+                mode, msg["params"]["protocolVersion"])
+            result = {"protocolVersion": version, "capabilities": {"tools": {}},
+                      "serverInfo": {"name": "fakemcp", "version": "0.1"}}
+        elif method == "tools/list":
+            result = self.tools_page(mode, (msg.get("params") or {}).get("cursor"))
+            if mode == "forgetful":
+                with LOCK:
+                    SESSIONS.discard(session)
+        elif method == "tools/call":
+            result = {"content": [{"type": "text", "text": "it broke"}], "isError": mode == "iserror"}
+        elif method == "ping":
+            result = {}
+        else:
+            result = None
+        if mode == "rpcerror" and method == "tools/list":
+            reply = {"jsonrpc": "2.0", "id": rid, "error": {"code": -32601, "message": "Method not found"}}
+        elif result is None:
+            reply = {"jsonrpc": "2.0", "id": rid, "error": {"code": -32601, "message": "Method not found"}}
+        else:
+            reply = {"jsonrpc": "2.0", "id": rid + 1000 if mode == "wrongid" else rid, "result": result}
+        self.answer(mode, method, reply, extra)
+
+    def tools_page(self, mode, cursor):
+        if mode == "paged":
+            page = {None: 0, "p2": 1, "p3": 2}.get(cursor, 0)
+            result = {"tools": TOOLS[page * 3:page * 3 + 3]}
+            if page < 2:
+                result["nextCursor"] = "p%d" % (page + 2)
+            return result
+        if mode == "endlesspages":
+            return {"tools": TOOLS[:1], "nextCursor": str(uuid.uuid4())}
+        return {"tools": TOOLS[:2]}
+
+    def answer(self, mode, method, reply, extra):
+        body = json.dumps(reply).encode()
+        if mode in ("json", "paged", "endlesspages", "oldversion", "badversion", "auth",
+                    "rpcerror", "iserror", "wrongid", "forgetful", "nodelete"):
+            self.send(200, body, headers=extra)
+            return
+        self.sse_start(extra)
+        try:
+            if mode == "badjson" and method == "tools/list":
+                self.wfile.write(b"event: message\ndata: {this is not json\n\n")
+            elif mode == "closes" and method == "tools/list":
+                self.wfile.write(b"id: 1\ndata: \n\n")
+            elif mode == "endless" and method == "tools/list":
+                self.wfile.write(b"id: 1\ndata: \n\n")
+                while True:
+                    self.wfile.write(b": keep-alive\n\n")
+                    self.wfile.flush()
+                    time.sleep(0.2)
+            elif mode == "junk" and method == "tools/list":
+                chunk = b"data: " + b"x" * 65536 + b"\n"
+                for _ in range(160):
+                    self.wfile.write(chunk)
+            else:
+                self.wfile.write(b"id: prime\ndata: \n\n")
+                self.wfile.write(b'event: message\ndata: {"jsonrpc":"2.0","method":"notifications/message",'
+                                 b'"params":{"level":"info","data":"hello"}}\n\n')
+                self.wfile.write(b"event: message\ndata: " + body + b"\n\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+server.daemon_threads = True
+with open(PORTFILE + ".tmp", "w", encoding="utf-8") as f:
+    f.write(str(server.server_address[1]))
+os.rename(PORTFILE + ".tmp", PORTFILE)
+server.serve_forever()

@@ -1,0 +1,191 @@
+#!/bin/bash
+# mcp_tools.sh - the mcp-tools check against the real MCP reference server
+# (@modelcontextprotocol/server-everything, pinned, from npm; MCPWATCH_MCP_SERVER names its
+# dist/index.js) in both of its HTTP transports, against fakemcp.py for what the reference
+# server does not do (pages, JSON answers, versions, tokens, forgotten sessions, misbehaviour),
+# and against servers that never answer.
+. "$(dirname "$0")/lib.sh"
+
+need_check mcp-tools
+command -v node >/dev/null || skip_all "node is not installed (Debian: nodejs)"
+command -v python3 >/dev/null || skip_all "python3 is not installed (it runs fakemcp.py)"
+[ -f "${MCPWATCH_MCP_SERVER:-}" ] ||
+  skip_all "MCPWATCH_MCP_SERVER does not name server-everything's dist/index.js (./quickstart test installs it)"
+
+# start_everything TRANSPORT: the reference server on a free port of 127.0.0.1 only (loopback.js
+# pins every listen() to it), with nothing secret in its environment (it has a get-env tool).
+start_everything() {
+  local port
+  port=$(free_port)
+  env -i PATH="$PATH" PORT="$port" node -r "$SRCDIR/tests/integration/loopback.js" \
+    "$MCPWATCH_MCP_SERVER" "$1" >"$TMP/everything.$1.log" 2>&1 &
+  local pid=$!
+  on_exit "kill $pid"
+  wait_for "(exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null || ! kill -0 $pid" 30
+  kill -0 "$pid" 2>/dev/null || skip_all "server-everything $1 did not start: $(tail -n 3 "$TMP/everything.$1.log")"
+  EVERYTHING_PORT=$port
+  EVERYTHING_PID=$pid
+}
+
+start_everything streamableHttp
+MCP=http://127.0.0.1:$EVERYTHING_PORT/mcp
+expect_true "! ss -ltn 2>/dev/null | grep -q '0.0.0.0:$EVERYTHING_PORT\\|\\*:$EVERYTHING_PORT\\|\\[::\\]:$EVERYTHING_PORT'" "the reference server listens on 127.0.0.1 only"
+
+# ---- the reference server, Streamable HTTP ----------------------------------------------------
+mw mcp-tools -u "$MCP"
+expect_rc 0 "streamable HTTP: OK"
+expect_first "^MCP-TOOLS OK - mcp-servers/everything [0-9.]+, MCP 2025-11-25, [0-9]+ tools in [0-9]+ ms" "server, version and tool count"
+expect_out "time=[0-9.]+s;;;0 time_initialize=[0-9.]+s;;;0 time_tools_list=[0-9.]+s;;;0 tools=[0-9]+;;;0" "perfdata"
+expect_out "^\\\\_ \\[OK\\] tool echo$" "the tools in long output"
+mw mcp-tools -u "$MCP" --expect-tools echo,get-sum -w 5s -c 10s
+expect_rc 0 "expected tools present"
+expect_out "time=[0-9.]+s;5;10;0" "time ranges in perfdata"
+mw mcp-tools -u "$MCP" --expect-tools echo,no-such-tool,other-missing
+expect_rc 2 "a missing tool is CRITICAL"
+expect_first "missing: no-such-tool, other-missing" "names the missing tools"
+mw mcp-tools -u "$MCP" --expect-tools no-such-tool --missing-state warning
+expect_rc 1 "--missing-state warning"
+printf '# tools the app needs\necho\n\n  get-sum  \nno-such-tool # gone?\n' >"$TMP/tools.txt"
+mw mcp-tools -u "$MCP" --expect-tools-file "$TMP/tools.txt"
+expect_rc 2 "--expect-tools-file: comments, blanks and spaces ignored"
+expect_first "missing: no-such-tool$|missing: no-such-tool " "only the missing one named"
+mw mcp-tools -u "$MCP" --forbid-tools get-env
+expect_rc 2 "a forbidden tool present is CRITICAL"
+expect_first "forbidden: get-env" "names it"
+mw mcp-tools -u "$MCP" --min-tools 1000
+expect_rc 2 "--min-tools above the count is CRITICAL"
+mw mcp-tools -u "$MCP" --call echo --call-args '{"message":"hello"}' --ping
+expect_rc 0 "tools/call echo and ping"
+mw mcp-tools -u "$MCP" --call get-sum --call-args '{"a":"x"}'
+expect_rc 2 "a call the server refuses is CRITICAL"
+expect_first "call get-sum" "names the call"
+mw mcp-tools -u "$MCP" --call no-such-tool
+expect_rc 2 "calling an unknown tool is CRITICAL"
+mw mcp-tools -u "$MCP" -w 0
+expect_rc 1 "-w 0 on the time is WARNING"
+mw mcp-tools -u "$MCP" --transport sse
+expect_rc 2 "--transport sse against a Streamable HTTP server is CRITICAL"
+expect_one_line "wrong transport: one line"
+mw mcp-tools -u "http://127.0.0.1:$EVERYTHING_PORT/nowhere"
+expect_rc 2 "a wrong path is CRITICAL"
+expect_one_line "wrong path: one line"
+OUT=$("$TEST_BIN/repeat" 3 mcp-tools -u "$MCP")
+expect_true "[ \"\$(grep -c ' OK - ' <<<\"\$OUT\")\" = 3 ]" "a kept instance: three runs OK"
+expect_true "[ \"\$(grep -c 'time_initialize=U' <<<\"\$OUT\")\" = 2 ]" "a kept instance reuses its session"
+
+# ---- the reference server, legacy HTTP+SSE ----------------------------------------------------
+start_everything sse
+SSE=http://127.0.0.1:$EVERYTHING_PORT/sse
+mw mcp-tools -u "$SSE" --transport sse --expect-tools echo --call echo --call-args '{"message":"x"}' --ping
+expect_rc 0 "legacy SSE transport: OK, with a call and ping"
+expect_first "MCP 2025-11-25 \\(legacy SSE\\)" "says legacy SSE"
+mw mcp-tools -u "$SSE"
+expect_rc 0 "auto falls back to legacy SSE when the POST is refused"
+mw mcp-tools -u "$SSE" --forbid-tools echo
+expect_rc 2 "legacy SSE: a forbidden tool present"
+OUT=$("$TEST_BIN/repeat" 2 mcp-tools -u "$SSE")
+expect_true "[ \"\$(grep -c ' OK - ' <<<\"\$OUT\")\" = 2 ]" "legacy SSE: a kept instance runs again"
+
+# ---- fakemcp.py: what the reference server does not do ----------------------------------------
+FAKE_PORTFILE=$TMP/fakemcp.port
+python3 "$SRCDIR/tests/integration/fakemcp.py" "$FAKE_PORTFILE" 2>"$TMP/fakemcp.log" &
+FAKE_PID=$!
+on_exit "kill $FAKE_PID"
+wait_for "[ -s '$FAKE_PORTFILE' ]" 20 || skip_all "fakemcp.py did not start: $(tail -n 3 "$TMP/fakemcp.log")"
+F=http://127.0.0.1:$(cat "$FAKE_PORTFILE")/mcp
+
+mw mcp-tools -u "$F/json" --expect-tools search,fetch --call search --ping
+expect_rc 0 "JSON answers instead of SSE"
+mw mcp-tools -u "$F/notify" --expect-tools search
+expect_rc 0 "SSE: a priming event and a notification before the response"
+mw mcp-tools -u "$F/paged" --expect-tools search,summarise,delete-all,ping-db --min-tools 7
+expect_rc 0 "three pages of tools/list, every tool found"
+expect_first " 7 tools" "seven tools over three pages"
+mw mcp-tools -u "$F/endlesspages" --max-pages 5
+expect_rc 2 "a server that pages without end is CRITICAL"
+expect_first "still paging after 5 pages" "says so"
+mw mcp-tools -u "$F/oldversion"
+expect_rc 0 "an older protocol version the server answers is accepted"
+expect_first "MCP 2024-11-05" "and reported"
+mw mcp-tools -u "$F/badversion"
+expect_rc 2 "an unknown protocol version is CRITICAL"
+expect_first "1999-01-01" "names it"
+expect_one_line "unknown version: one line"
+mw mcp-tools -u "$F/auth"
+expect_rc 2 "no token: 401 is CRITICAL"
+expect_first 'HTTP 401, the server asks for Bearer realm="mcp", error="invalid_token"' "summarises the challenge"
+expect_one_line "401: one line"
+printf 's3cret\n' >"$TMP/token"
+mw mcp-tools -u "$F/auth" --token-file "$TMP/token"
+expect_rc 0 "bearer token from --token-file"
+MCP_TOKEN=wrong mw mcp-tools -u "$F/auth" --token-env MCP_TOKEN
+expect_rc 2 "a wrong token is CRITICAL"
+expect_no_out "wrong|s3cret" "tokens are never printed"
+mw mcp-tools -u "$F/rpcerror"
+expect_rc 2 "a JSON-RPC error is CRITICAL"
+expect_first "error -32601 Method not found" "with code and message"
+mw mcp-tools -u "$F/iserror" --call search
+expect_rc 2 "a call answering isError is CRITICAL"
+expect_first "isError: it broke" "with the tool's text"
+mw mcp-tools -u "$F/wrongid"
+expect_rc 2 "an answer with another id is CRITICAL"
+expect_first "no response with id" "says so"
+mw mcp-tools -u "$F/badjson"
+expect_rc 2 "invalid JSON in an SSE event is CRITICAL"
+expect_first "invalid JSON in an SSE event" "says so"
+expect_one_line "invalid JSON: one line"
+mw mcp-tools -u "$F/closes"
+expect_rc 2 "an SSE stream closed before the response is CRITICAL"
+expect_first "closed before the response" "says so"
+mw mcp-tools -u "$F/endless" -t 2
+expect_rc 2 "an SSE stream that never brings the response: CRITICAL at the timeout"
+expect_within 3000 "endless stream: within -t + 1 s"
+expect_first "timed out" "endless stream: says so"
+mw mcp-tools -u "$F/junk" -t 5
+expect_rc 2 "10 MB of SSE junk is CRITICAL"
+expect_first "larger than" "junk: says the limit"
+expect_one_line "junk: one line"
+mw mcp-tools -u "$F/nodelete"
+expect_rc 0 "DELETE answered 405 is fine"
+: >"$FAKE_PORTFILE.inits"
+OUT=$("$TEST_BIN/repeat" 2 mcp-tools -u "$F/forgetful")
+expect_true "[ \"\$(grep -c ' OK - ' <<<\"\$OUT\")\" = 2 ]" "a forgotten session: the second run still OK"
+expect_true "[ \"\$(wc -l <'$FAKE_PORTFILE.inits')\" = 2 ]" "re-initialised once"
+: >"$FAKE_PORTFILE.inits"
+OUT=$("$TEST_BIN/repeat" 3 mcp-tools -u "$F/json")
+expect_true "[ \"\$(wc -l <'$FAKE_PORTFILE.inits')\" = 1 ]" "a kept session is initialised once for three runs"
+
+# ---- servers that misbehave on the TCP level --------------------------------------------------
+mw mcp-tools -u "http://127.0.0.1:$(free_port)/mcp"
+expect_rc 2 "connection refused is CRITICAL"
+expect_one_line "refused: one line"
+start_badserver silent
+mw mcp-tools -u "http://127.0.0.1:$BAD_PORT/mcp" -t 1
+expect_rc 2 "a server that never answers: CRITICAL at the timeout"
+expect_within 2000 "silent: within -t + 1 s"
+start_badserver slow $'HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\nevent: message\ndata: {"jsonrpc"'
+mw mcp-tools -u "http://127.0.0.1:$BAD_PORT/mcp" -t 2
+expect_rc 2 "one byte a second: CRITICAL"
+expect_within 3000 "one byte a second: within -t + 1 s"
+start_badserver close
+mw mcp-tools -u "http://127.0.0.1:$BAD_PORT/mcp"
+expect_rc 2 "closed mid-request: CRITICAL"
+expect_one_line "closed: one line"
+start_badserver huge $'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n{"jsonrpc":"2.0","id":1,"result":"'
+mw mcp-tools -u "http://127.0.0.1:$BAD_PORT/mcp" -t 5
+expect_rc 2 "an endless JSON body: CRITICAL at the cap"
+expect_first "larger than" "says so"
+
+# ---- options ---------------------------------------------------------------------------------
+mw mcp-tools
+expect_one_error_line "--url is required" "no --url"
+mw mcp-tools -u "$MCP" --call-args '[1]' --call echo
+expect_one_error_line "JSON object" "--call-args that is not an object"
+mw mcp-tools -u "$MCP" --call-args '{}'
+expect_one_error_line "needs --call" "--call-args without --call"
+mw mcp-tools -u "$MCP" --expect-tools-file "$TMP/missing.txt"
+expect_one_error_line "cannot read" "an unreadable --expect-tools-file"
+mw mcp-tools -u "$MCP" --transport carrier-pigeon
+expect_one_error_line "transport" "an unknown transport"
+
+finish

@@ -1,0 +1,62 @@
+/* repeat.c - runs one check instance several times on one state, as the agent and collectd
+ * will: open once, run N times, close. Prints the first line of each run's output, so a test
+ * can see what a kept state (connections, MCP sessions) does.
+ *
+ *   repeat N CHECK [OPTIONS...]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mw_core.h"
+
+int main(int argc, char **argv)
+{
+  struct mw_plugin plugin = {NULL, NULL};
+  struct mw_args *args = NULL;
+  struct mw_result *err_res = NULL;
+  void *state = NULL;
+  char err[512];
+  int runs;
+  int i;
+  int result = 1;
+
+  if (argc < 3) {
+    fprintf(stderr, "usage: repeat N CHECK [OPTIONS...]\n");
+    return 2;
+  }
+  runs = atoi(argv[1]);
+  if (mw_plugin_load(argv[2], &plugin, err, sizeof(err)) != 0) {
+    fprintf(stderr, "repeat: %s\n", err);
+    return 1;
+  }
+  args = mw_args_new(plugin.check->options);
+  err_res = mw_result_new();
+  if (!args || !err_res || mw_args_parse_argv(args, argc - 2, argv + 2, err, sizeof(err)) < 0) {
+    fprintf(stderr, "repeat: %s\n", args ? err : "out of memory");
+    goto done;
+  }
+  if (plugin.check->open(args, &state, err_res) != 0) {
+    printf("open: %s\n", mw_result_get_summary(err_res));
+    goto done;
+  }
+  for (i = 0; i < runs; i++) {
+    struct mw_result *res = mw_result_new();
+    struct mw_buf out;
+    mw_deadline deadline = mw_now_ns() + (int64_t)(mw_args_duration(args, "timeout") * 1e9);
+
+    mw_buf_init(&out, 1 << 20);
+    plugin.check->run(state, res, deadline);
+    mw_render_nagios(res, plugin.check->name, &out);
+    printf("%.*s\n", (int)strcspn(mw_buf_str(&out), "\n"), mw_buf_str(&out));
+    mw_buf_free(&out);
+    mw_result_free(res);
+  }
+  plugin.check->close(state);
+  result = 0;
+done:
+  mw_result_free(err_res);
+  mw_args_free(args);
+  mw_plugin_unload(&plugin);
+  return result;
+}
