@@ -82,14 +82,21 @@ static int process_line(struct sse_parser *parser, const char *line, size_t len)
 
 int sse_feed(struct sse_parser *parser, const char *bytes, size_t len)
 {
+  static const char bom[] = "\xEF\xBB\xBF";
   size_t i = 0;
 
-  if (!parser->started && len > 0) {
-    static const char bom[] = "\xEF\xBB\xBF";
-
-    if (len >= 3 && memcmp(bytes, bom, 3) == 0)
-      i = 3;
+  /* A byte order mark may open the stream, and may come split over chunks. */
+  while (!parser->started && i < len) {
+    if (bytes[i] == bom[parser->bom_matched]) {
+      i++;
+      if (++parser->bom_matched == 3)
+        parser->started = true;
+      continue;
+    }
     parser->started = true;
+    /* Not a BOM after all: the bytes taken for one belong to the first line. */
+    if (mw_buf_add(&parser->line, bom, parser->bom_matched) != 0)
+      return SSE_TOO_LARGE;
   }
   for (; i < len; i++) {
     char c = bytes[i];

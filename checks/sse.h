@@ -27,7 +27,8 @@ struct sse_parser {
   struct mw_buf data;
   char type[64];
   char id[256];
-  bool started; /* past a possible BOM */
+  bool started;       /* past a possible BOM */
+  size_t bom_matched; /* BOM bytes seen so far */
   bool after_cr;
   size_t events; /* dispatched so far */
   sse_handler handler;

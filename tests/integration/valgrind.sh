@@ -16,7 +16,7 @@ for cmd in "run -c $TMP/etc/mcpwatch.conf" "run -c $TMP/etc/mcpwatch.conf --form
   "disk -p / -p /nonexistent" "disk --all -w 10GiB: -c 1GiB:" "disk -w garbage" "list" \
   "run -c $TMP/missing.conf" "postgres -H 127.0.0.1 -p 1 -m connection -m backends" \
   "redis -H 127.0.0.1 -p 1 -m ping -m memory" "rest-health -u http://127.0.0.1:1/" \
-  "vault -u http://127.0.0.1:1"; do
+  "vault -u http://127.0.0.1:1" "mcp-tools -u http://127.0.0.1:1/mcp"; do
   # shellcheck disable=SC2086
   $LIBTOOL --mode=execute $VG "$MCPWATCH" $cmd >"$TMP/out" 2>"$TMP/vg.log"
   RC=$?
@@ -43,5 +43,26 @@ if [ -f "$MCPWATCH_CHECK_DIR/vault.so" ] && command -v python3 >/dev/null && com
     OUT=$(cat "$TMP/out" "$TMP/vg.log")
     expect_true "[ $RC != 42 ] && [ ! -s '$TMP/vg.log' ]" "valgrind clean: mcpwatch ${cmd%% -u*} over TLS (exit $RC)"
   done
+fi
+
+# The MCP client through whole sessions: SSE and JSON answers, pages, a call, errors.
+if [ -f "$MCPWATCH_CHECK_DIR/mcp_tools.so" ] && command -v python3 >/dev/null; then
+  python3 "$SRCDIR/tests/integration/fakemcp.py" "$TMP/fakemcp.port" 2>"$TMP/fakemcp.log" &
+  on_exit "kill $!"
+  wait_for "[ -s '$TMP/fakemcp.port' ]" 20 || skip_all "fakemcp.py did not start"
+  F=http://127.0.0.1:$(cat "$TMP/fakemcp.port")/mcp
+  for cmd in "mcp-tools -u $F/notify --call search --ping" "mcp-tools -u $F/paged -e search,nope" \
+    "mcp-tools -u $F/badjson" "mcp-tools -u $F/junk" "mcp-tools -u $F/auth"; do
+    # shellcheck disable=SC2086
+    $LIBTOOL --mode=execute $VG "$MCPWATCH" $cmd >"$TMP/out" 2>"$TMP/vg.log"
+    RC=$?
+    OUT=$(cat "$TMP/out" "$TMP/vg.log")
+    expect_true "[ $RC != 42 ] && [ ! -s '$TMP/vg.log' ]" "valgrind clean: mcpwatch mcp-tools ${cmd##*/} (exit $RC)"
+  done
+  # shellcheck disable=SC2086
+  $LIBTOOL --mode=execute $VG "$TEST_BIN/repeat" 3 mcp-tools -u "$F/forgetful" >"$TMP/out" 2>"$TMP/vg.log"
+  RC=$?
+  OUT=$(cat "$TMP/out" "$TMP/vg.log")
+  expect_true "[ $RC != 42 ] && [ ! -s '$TMP/vg.log' ]" "valgrind clean: a kept MCP session re-initialised (exit $RC)"
 fi
 finish
