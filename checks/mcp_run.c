@@ -48,7 +48,6 @@ static enum mcp_status list_tools(struct mcp_tools *m, struct outcome *out, mw_d
 
   json_array_clear(out->tools);
   for (out->pages = 0;; out->pages++) {
-    json_t *params = cursor ? json_pack("{s:s}", "cursor", cursor) : NULL;
     json_t *result = NULL;
     json_t *page;
     const char *next;
@@ -59,7 +58,9 @@ static enum mcp_status list_tools(struct mcp_tools *m, struct outcome *out, mw_d
       status = MCP_FAILED;
       break;
     }
-    status = mcp_request(&m->client, "tools/list", params, &result, deadline, err, errlen);
+    status =
+        mcp_request(&m->client, "tools/list", cursor ? json_pack("{s:s}", "cursor", cursor) : NULL,
+                    &result, deadline, err, errlen);
     if (status != MCP_OK)
       break;
     page = json_object_get(result, "tools");
