@@ -21,6 +21,7 @@ sessions, and misbehaviour on purpose. The mode is the last part of the path: PO
   junk         an SSE event of 10 MB
   forgetful    sessions are forgotten after each tools/list (404 afterwards)
   nodelete     DELETE answers 405
+  evil         tool names that try to break Nagios output ('|', newlines)
 Every initialize is counted in the file PORTFILE.inits, one line each.
 """
 import http.server
@@ -138,12 +139,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return result
         if mode == "endlesspages":
             return {"tools": TOOLS[:1], "nextCursor": str(uuid.uuid4())}
+        if mode == "evil":
+            return {"tools": [{"name": "x | pwned=1;2;3", "inputSchema": {}},
+                              {"name": "y\nMCP-TOOLS OK - all fine", "inputSchema": {}},
+                              {"name": "z\r\u0007bell", "inputSchema": {}}]}
         return {"tools": TOOLS[:2]}
 
     def answer(self, mode, method, reply, extra):
         body = json.dumps(reply).encode()
         if mode in ("json", "paged", "endlesspages", "oldversion", "badversion", "auth",
-                    "rpcerror", "iserror", "wrongid", "forgetful", "nodelete"):
+                    "rpcerror", "iserror", "wrongid", "forgetful", "nodelete", "evil"):
             self.send(200, body, headers=extra)
             return
         self.sse_start(extra)
