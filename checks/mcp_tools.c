@@ -180,14 +180,13 @@ static int mcp_open(const struct mw_args *args, void **state, struct mw_result *
   struct mcp_tools *m = calloc(1, sizeof(*m));
   const char *file = mw_args_str(args, "expect-tools-file");
   json_error_t error;
+  char reason[256];
 
   if (!m) {
     mw_result_summary(err, "out of memory");
     return -1;
   }
   m->url = mw_args_str(args, "url");
-  m->token_file = mw_args_str(args, "token-file");
-  m->token_env = mw_args_str(args, "token-env");
   m->missing_state =
       strcmp(mw_args_str(args, "missing-state"), "warning") == 0 ? MW_WARNING : MW_CRITICAL;
   m->min_tools = mw_args_int(args, "min-tools");
@@ -197,16 +196,9 @@ static int mcp_open(const struct mw_args *args, void **state, struct mw_result *
   m->has_warn = mw_args_range(args, "warning", &m->warn);
   m->has_crit = mw_args_range(args, "critical", &m->crit);
   m->timeout_state = mw_args_state(args, "timeout-state");
-  if (!m->url) {
-    mw_result_summary(err, "--url is required");
-    goto fail;
-  }
-  if (strncmp(m->url, "http://", 7) != 0 && strncmp(m->url, "https://", 8) != 0) {
-    mw_result_summary(err, "--url must start with http:// or https://");
-    goto fail;
-  }
-  if (m->token_file && m->token_env) {
-    mw_result_summary(err, "--token-file and --token-env: give one");
+  if (mw_http_url_check(m->url, "--url", reason, sizeof(reason)) != 0 ||
+      mw_http_token_options(args, &m->token_file, &m->token_env, reason, sizeof(reason)) != 0) {
+    mw_result_summary(err, "%s", reason);
     goto fail;
   }
   if (m->min_tools < 0 || m->max_pages < 1 || m->max_pages > 100000) {

@@ -173,6 +173,7 @@ static void rest_close(void *state)
 static int rest_open(const struct mw_args *args, void **state, struct mw_result *err)
 {
   struct rest *rest = calloc(1, sizeof(*rest));
+  char reason[256];
 
   if (!rest) {
     mw_result_summary(err, "out of memory");
@@ -181,20 +182,12 @@ static int rest_open(const struct mw_args *args, void **state, struct mw_result 
   rest->url = mw_args_str(args, "url");
   rest->method = mw_args_str(args, "method");
   rest->data = mw_args_str(args, "data");
-  rest->token_file = mw_args_str(args, "token-file");
-  rest->token_env = mw_args_str(args, "token-env");
   rest->timings = mw_args_bool(args, "timings");
   rest->timeout_state = mw_args_state(args, "timeout-state");
-  if (!rest->url) {
-    mw_result_summary(err, "--url is required");
-    goto fail;
-  }
-  if (strncmp(rest->url, "http://", 7) != 0 && strncmp(rest->url, "https://", 8) != 0) {
-    mw_result_summary(err, "--url must start with http:// or https://");
-    goto fail;
-  }
-  if (rest->token_file && rest->token_env) {
-    mw_result_summary(err, "--token-file and --token-env: give one");
+  if (mw_http_url_check(rest->url, "--url", reason, sizeof(reason)) != 0 ||
+      mw_http_token_options(args, &rest->token_file, &rest->token_env, reason, sizeof(reason)) !=
+          0) {
+    mw_result_summary(err, "%s", reason);
     goto fail;
   }
   if (!rest_ranges_on_json(args)) {

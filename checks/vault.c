@@ -109,8 +109,8 @@ static int vault_open(const struct mw_args *args, void **state, struct mw_result
     addr = getenv("VAULT_ADDR");
   if (!addr || !*addr)
     addr = DEFAULT_ADDR;
-  if (strncmp(addr, "http://", 7) != 0 && strncmp(addr, "https://", 8) != 0) {
-    mw_result_summary(err, "the Vault address must start with http:// or https://");
+  if (mw_http_url_check(addr, "the Vault address", reason, sizeof(reason)) != 0) {
+    mw_result_summary(err, "%s", reason);
     goto fail;
   }
   if (set_url(v->health_url, sizeof(v->health_url), addr, "/v1/sys/health") != 0 ||

@@ -420,8 +420,8 @@ enum mw_http_status mw_http_stream_open(struct mw_http *http, const struct mw_ht
   stream->multi = curl_multi_init();
   stream->req = *req;
   if (!req->sink || !stream->curl || !stream->multi ||
-      start(&stream->t, stream->curl, http, &stream->req, resp, &stream->headers, deadline, err, errlen) !=
-          0 ||
+      start(&stream->t, stream->curl, http, &stream->req, resp, &stream->headers, deadline, err,
+            errlen) != 0 ||
       curl_easy_setopt(stream->curl, CURLOPT_ERRORBUFFER, stream->errbuf) != CURLE_OK ||
       curl_multi_add_handle(stream->multi, stream->curl) != CURLM_OK) {
     if (!req->sink)
@@ -611,4 +611,29 @@ int mw_http_bearer_header(const char *token_file, const char *token_env, char *o
 cleanup:
   explicit_bzero(token, sizeof(token));
   return result;
+}
+
+int mw_http_url_check(const char *url, const char *option, char *err, size_t errlen)
+{
+  if (!url) {
+    snprintf(err, errlen, "%s is required", option);
+    return -1;
+  }
+  if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
+    snprintf(err, errlen, "%s must start with http:// or https://", option);
+    return -1;
+  }
+  return 0;
+}
+
+int mw_http_token_options(const struct mw_args *args, const char **file, const char **env,
+                          char *err, size_t errlen)
+{
+  *file = mw_args_str(args, "token-file");
+  *env = mw_args_str(args, "token-env");
+  if (*file && *env) {
+    snprintf(err, errlen, "--token-file and --token-env: give one");
+    return -1;
+  }
+  return 0;
 }

@@ -98,6 +98,14 @@ enum mw_http_status mw_http_perform(struct mw_http *http, const struct mw_http_r
 void mw_http_response_free(struct mw_http_response *resp);
 void mw_http_free(struct mw_http *http);
 
+/* 0 when url is given and starts with http:// or https://; -1 with "OPTION is required" or
+ * "OPTION must start with http:// or https://" in err. */
+int mw_http_url_check(const char *url, const char *option, char *err, size_t errlen);
+/* The --token-file and --token-env options of a check: at most one may be given. 0, or -1 with
+ * the reason in err. */
+int mw_http_token_options(const struct mw_args *args, const char **file, const char **env,
+                          char *err, size_t errlen);
+
 /* "Authorization: Bearer TOKEN" into out, the token read from the first line of token_file or
  * else from the environment variable token_env; read at every call, so a rotated token is
  * picked up. 0, or -1 with a one-line reason in err (never the token). */
