@@ -21,6 +21,7 @@ sessions, and misbehaviour on purpose. The mode is the last part of the path: PO
   junk         an SSE event of 10 MB
   forgetful    sessions are forgotten after each tools/list (404 afterwards)
   nodelete     DELETE answers 405
+  hangdelete   DELETE never answers
   evil         tool names that try to break Nagios output ('|', newlines)
 Every initialize is counted in the file PORTFILE.inits, one line each.
 """
@@ -64,6 +65,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.close_connection = True
 
     def do_DELETE(self):
+        if self.path.endswith("/hangdelete"):
+            time.sleep(30)
+            return
         if self.path.endswith("/nodelete"):
             self.send(405, b'{"error":"not allowed"}')
             return
@@ -148,7 +152,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def answer(self, mode, method, reply, extra):
         body = json.dumps(reply).encode()
         if mode in ("json", "paged", "endlesspages", "oldversion", "badversion", "auth",
-                    "rpcerror", "iserror", "wrongid", "forgetful", "nodelete", "evil"):
+                    "rpcerror", "iserror", "wrongid", "forgetful", "nodelete", "evil",
+                    "hangdelete"):
             self.send(200, body, headers=extra)
             return
         self.sse_start(extra)

@@ -152,6 +152,9 @@ expect_true "[ \"\$(printf '%s\n' \"\$OUT\" | tr -cd '|' | wc -c)\" = 1 ]" "nor 
 expect_true "! grep -q pwned <<<\"\${FIRST#*|}\"" "the injected text stays out of the perfdata"
 mw mcp-tools -u "$F/nodelete"
 expect_rc 0 "DELETE answered 405 is fine"
+mw mcp-tools -u "$F/hangdelete" -t 1
+expect_rc 0 "a DELETE that never answers does not change the state"
+expect_within 2000 "nor keep the check past -t + 1 s"
 : >"$FAKE_PORTFILE.inits"
 OUT=$("$TEST_BIN/repeat" 2 mcp-tools -u "$F/forgetful")
 expect_true "[ \"\$(grep -c ' OK - ' <<<\"\$OUT\")\" = 2 ]" "a forgotten session: the second run still OK"
