@@ -437,12 +437,37 @@ static enum mcp_status read_init_result(struct mcp_client *client, json_t *resul
   return MCP_OK;
 }
 
+static json_t *init_params(void)
+{
+  return json_pack("{s:s,s:{},s:{s:s,s:s}}", "protocolVersion", MCP_OFFERED_VERSION, "capabilities",
+                   "clientInfo", "name", "mcpwatch", "version", PACKAGE_VERSION);
+}
+
+/* initialize again over the legacy transport, after the POST failed with first. */
+static enum mcp_status initialise_legacy(struct mcp_client *client, const char *first,
+                                         json_t **result, mw_deadline deadline, char *err,
+                                         size_t errlen)
+{
+  char post_error[256];
+  char legacy_error[256];
+  enum mcp_status status;
+
+  snprintf(post_error, sizeof(post_error), "%s", first);
+  client->in_use = MCP_SSE;
+  status = legacy_open(client, deadline, err, errlen);
+  if (status == MCP_OK)
+    status = exchange(client, "initialize", init_params(), false, result, deadline, err, errlen);
+  if (status != MCP_OK) {
+    /* Both ways failed: say what each answered. */
+    snprintf(legacy_error, sizeof(legacy_error), "%s", err);
+    snprintf(err, errlen, "POST %s; as legacy SSE: %s", post_error, legacy_error);
+  }
+  return status;
+}
+
 enum mcp_status mcp_initialise(struct mcp_client *client, mw_deadline deadline, char *err,
                                size_t errlen)
 {
-  json_t *params =
-      json_pack("{s:s,s:{},s:{s:s,s:s}}", "protocolVersion", MCP_OFFERED_VERSION, "capabilities",
-                "clientInfo", "name", "mcpwatch", "version", PACKAGE_VERSION);
   json_t *result = NULL;
   enum mcp_status status;
 
@@ -450,25 +475,14 @@ enum mcp_status mcp_initialise(struct mcp_client *client, mw_deadline deadline, 
   client->session[0] = '\0';
   legacy_close(&client->legacy);
   client->in_use = client->transport == MCP_SSE ? MCP_SSE : MCP_STREAMABLE;
-  if (client->in_use == MCP_SSE &&
-      (status = legacy_open(client, deadline, err, errlen)) != MCP_OK) {
-    json_decref(params);
+  if (client->in_use == MCP_SSE && (status = legacy_open(client, deadline, err, errlen)) != MCP_OK)
     return status;
-  }
-  status = exchange(client, "initialize", params, false, &result, deadline, err, errlen);
+  status = exchange(client, "initialize", init_params(), false, &result, deadline, err, errlen);
+  /* An older server answers the POST 400, 404 or 405: the legacy transport at the same URL. */
   if (status == MCP_FAILED && client->transport == MCP_AUTO &&
       (strncmp(err, "HTTP 400", 8) == 0 || strncmp(err, "HTTP 404", 8) == 0 ||
-       strncmp(err, "HTTP 405", 8) == 0)) {
-    /* An older server: the legacy HTTP+SSE transport at the same URL. */
-    client->in_use = MCP_SSE;
-    status = legacy_open(client, deadline, err, errlen);
-    if (status == MCP_OK)
-      status = exchange(client, "initialize",
-                        json_pack("{s:s,s:{},s:{s:s,s:s}}", "protocolVersion", MCP_OFFERED_VERSION,
-                                  "capabilities", "clientInfo", "name", "mcpwatch", "version",
-                                  PACKAGE_VERSION),
-                        false, &result, deadline, err, errlen);
-  }
+       strncmp(err, "HTTP 405", 8) == 0))
+    status = initialise_legacy(client, err, &result, deadline, err, errlen);
   if (status == MCP_OK)
     status = read_init_result(client, result, err, errlen);
   json_decref(result);

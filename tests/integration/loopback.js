@@ -1,4 +1,10 @@
-// Preloaded with node -r: every server this process starts listens on 127.0.0.1 only.
+// Preloaded with node -r into the MCP reference server the tests start:
+// - every server this process starts listens on 127.0.0.1 only;
+// - Debian 12's Node 18 has no global Web Crypto (Node 19 and later have), which the server
+//   uses for session ids: give it Node's own.
+if (typeof globalThis.crypto === 'undefined') {
+  globalThis.crypto = require('crypto').webcrypto;
+}
 const net = require('net');
 const listen = net.Server.prototype.listen;
 net.Server.prototype.listen = function (...args) {
