@@ -28,6 +28,8 @@ struct task {
   int64_t finished;
   bool done;
   bool abandoned;
+  bool threaded; /* thread is set: join it when done, detach it when abandoned */
+  pthread_t thread;
 };
 
 struct batch {
@@ -195,11 +197,11 @@ enum mw_state mw_run_jobs(struct mw_job *jobs, size_t njobs)
    * early must never see the count reach zero while others are still being started. */
   batch->refs = 1 + njobs;
   pthread_attr_init(&attr);
-  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
   pthread_attr_setstacksize(&attr, WORKER_STACK);
   for (i = 0; i < njobs; i++) {
-    pthread_t thread;
-    if (pthread_create(&thread, &attr, worker, &batch->tasks[i]) != 0) {
+    if (pthread_create(&batch->tasks[i].thread, &attr, worker, &batch->tasks[i]) == 0) {
+      batch->tasks[i].threaded = true;
+    } else {
       /* No thread to be had: run it here; its own deadline still bounds it. */
       struct mw_result *res = mw_result_new();
       if (res)
@@ -226,6 +228,19 @@ enum mw_state mw_run_jobs(struct mw_job *jobs, size_t njobs)
     worst = mw_state_worst(worst, mw_result_get_state(jobs[i].result));
   }
   pthread_mutex_unlock(&batch->mutex);
+  /* A finished worker is joined: it has only to return, and its thread-local state (OpenSSL's
+   * error queue, for one) is given back before the caller goes on or exits. An abandoned one is
+   * detached and left to finish on its own. */
+  for (i = 0; i < njobs; i++) {
+    struct task *task = &batch->tasks[i];
+
+    if (!task->threaded)
+      continue;
+    if (jobs[i].abandoned)
+      pthread_detach(task->thread);
+    else
+      pthread_join(task->thread, NULL);
+  }
   batch_release(batch);
   return worst;
 }
