@@ -180,9 +180,14 @@ static enum tls_status setup(struct tls_session *s, const struct tls_target *t, 
     ssl_reason("OpenSSL: cannot set up the connection", err, errlen);
     return TLS_FAILED;
   }
-  /* The handshake completes whatever the certificate: the check reports on it, and judges the
-   * verification result itself. */
+  /* The handshake completes whatever the certificate, key size or cipher: the check reports on
+   * them, and judges the verification result itself. Only --min-tls-version refuses. */
   SSL_set_verify(s->ssl, SSL_VERIFY_NONE, NULL);
+  SSL_set_security_level(s->ssl, 0);
+  if (!SSL_set_cipher_list(s->ssl, "ALL:@SECLEVEL=0")) {
+    ssl_reason("OpenSSL: cannot set the cipher list", err, errlen);
+    return TLS_FAILED;
+  }
   return TLS_DONE;
 }
 

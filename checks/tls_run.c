@@ -61,11 +61,14 @@ static void judge_cert(const struct tls_expiry *t, const struct cert_info *c, si
     expiry = MW_CRITICAL;
   else if (c->days < t->warn_days)
     expiry = MW_WARNING;
+  /* The server's own certificate is the first line's subject already: only its state counts. */
   if (decides && c->not_yet_valid)
     problem(v, expiry, "%s %s is not valid yet", what, c->subject);
-  else if (decides && expiry != MW_OK)
-    problem(v, expiry, "%s %s %s %.1f days", what, c->subject,
-            c->days < 0 ? "expired" : "expires in", fabs(c->days));
+  else if (decides && expiry != MW_OK && index > 0)
+    problem(v, expiry, "%s %s %s %.1f days%s", what, c->subject,
+            c->days < 0 ? "expired" : "expires in", fabs(c->days), c->days < 0 ? " ago" : "");
+  else if (decides)
+    v->state = mw_state_worst(v->state, expiry);
   if (c->sha1 && !c->self_signed) {
     other = MW_WARNING;
     problem(v, MW_WARNING, "%s %s is signed with SHA-1", what, c->subject);
@@ -177,8 +180,10 @@ static void judge_chain(const struct tls_expiry *t, STACK_OF(X509) * chain, long
     mw_result_summary(res, "%s: no certificate could be read%s", where, v.problems);
     return;
   }
-  mw_result_summary(res, "%s: %s expires in %.1f days (%s)%s%s%s", where, leaf.subject, leaf.days,
-                    leaf.not_after, protocol ? ", " : "", protocol ? protocol : "", v.problems);
+  mw_result_summary(res, "%s: %s %s %.1f days%s (%s)%s%s%s", where, leaf.subject,
+                    leaf.days < 0 ? "expired" : "expires in", fabs(leaf.days),
+                    leaf.days < 0 ? " ago" : "", leaf.not_after, protocol ? ", " : "",
+                    protocol ? protocol : "", v.problems);
   days_perf(res, "days", soonest, t);
 }
 

@@ -18,7 +18,8 @@ for spec in "postgres|-H 127.0.0.1 -p 1|libpq|libhiredis libcurl libjansson" \
   "redis|-H 127.0.0.1 -p 1|libhiredis|libpq libcurl libjansson" \
   "rest-health|-u http://127.0.0.1:1/|libcurl libjansson libmwhttp|libpq libhiredis" \
   "vault|-u http://127.0.0.1:1|libcurl libjansson libmwhttp|libpq libhiredis" \
-  "mcp-tools|-u http://127.0.0.1:1/mcp|libcurl libjansson libmwhttp|libpq libhiredis"; do
+  "mcp-tools|-u http://127.0.0.1:1/mcp|libcurl libjansson libmwhttp|libpq libhiredis" \
+  "tls-expiry|-H 127.0.0.1 -p 1|libssl libcrypto|libcurl libmwhttp libjansson libpq libhiredis"; do
   IFS='|' read -r check args own others <<<"$spec"
   [ -f "$MCPWATCH_CHECK_DIR/${check//-/_}.so" ] || continue
   # shellcheck disable=SC2086

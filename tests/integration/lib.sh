@@ -176,15 +176,20 @@ CNF
 }
 # cert_date OFFSET: a certificate time, e.g. cert_date '+60 days', cert_date '-1 day'.
 cert_date() { date -u -d "$1" +%Y%m%d%H%M%SZ; }
-# make_cert DIR NAME CN SAN NOT_BEFORE NOT_AFTER: DIR/NAME.pem and DIR/NAME.key signed by the
-# test CA of DIR (SAN as in "DNS:localhost,IP:127.0.0.1"; times from cert_date).
+# make_cert DIR NAME CN SAN NOT_BEFORE NOT_AFTER [ISSUER [OPENSSL-CA-ARGS...]]: DIR/NAME.pem and
+# DIR/NAME.key signed by DIR/ISSUER.pem (default: the test CA), SAN as in
+# "DNS:localhost,IP:127.0.0.1", times from cert_date. KEY_BITS (2048) sizes the RSA key;
+# CERT_EXT adds an extension ("basicConstraints=critical,CA:TRUE" for an intermediate CA).
 make_cert() {
-  local dir=$1 name=$2 cn=$3 san=$4 start=$5 end=$6
-  openssl req -newkey rsa:2048 -nodes -keyout "$dir/$name.key" -out "$dir/$name.csr" \
-    -subj "/CN=$cn" -addext "subjectAltName=$san" >>"$dir/openssl.log" 2>&1 &&
-    openssl ca -batch -notext -config "$dir/ca.cnf" -cert "$dir/ca.pem" -keyfile "$dir/ca.key" \
-      -in "$dir/$name.csr" -out "$dir/$name.pem" -startdate "$start" -enddate "$end" \
-      >>"$dir/openssl.log" 2>&1
+  local dir=$1 name=$2 cn=$3 san=$4 start=$5 end=$6 issuer=${7:-ca}
+  shift 6
+  [ $# -gt 0 ] && shift
+  openssl req -newkey "rsa:${KEY_BITS:-2048}" -nodes -keyout "$dir/$name.key" -out "$dir/$name.csr" \
+    -subj "/CN=$cn" -addext "subjectAltName=$san" ${CERT_EXT:+-addext "$CERT_EXT"} \
+    >>"$dir/openssl.log" 2>&1 &&
+    openssl ca -batch -notext -config "$dir/ca.cnf" -cert "$dir/$issuer.pem" \
+      -keyfile "$dir/$issuer.key" -in "$dir/$name.csr" -out "$dir/$name.pem" -startdate "$start" \
+      -enddate "$end" "$@" >>"$dir/openssl.log" 2>&1
 }
 
 # start_fakevault STATEDIR PORTVAR [CERT KEY]: fakevault.py answering from STATEDIR (over TLS

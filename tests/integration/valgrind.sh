@@ -16,7 +16,8 @@ for cmd in "run -c $TMP/etc/mcpwatch.conf" "run -c $TMP/etc/mcpwatch.conf --form
   "disk -p / -p /nonexistent" "disk --all -w 10GiB: -c 1GiB:" "disk -w garbage" "list" \
   "run -c $TMP/missing.conf" "postgres -H 127.0.0.1 -p 1 -m connection -m backends" \
   "redis -H 127.0.0.1 -p 1 -m ping -m memory" "rest-health -u http://127.0.0.1:1/" \
-  "vault -u http://127.0.0.1:1" "mcp-tools -u http://127.0.0.1:1/mcp"; do
+  "vault -u http://127.0.0.1:1" "mcp-tools -u http://127.0.0.1:1/mcp" \
+  "tls-expiry -H 127.0.0.1 -p 1" "tls-expiry --file /nonexistent.pem"; do
   # shellcheck disable=SC2086
   $LIBTOOL --mode=execute $VG "$MCPWATCH" $cmd >"$TMP/out" 2>"$TMP/vg.log"
   RC=$?
@@ -36,7 +37,9 @@ if [ -f "$MCPWATCH_CHECK_DIR/vault.so" ] && command -v python3 >/dev/null && com
   start_fakevault "$TMP/vault" VPORT "$TMP/pki/vault.pem" "$TMP/pki/vault.key"
   for cmd in "vault -u https://localhost:$VPORT --ca-cert $TMP/pki/ca.pem --token-ttl-warning 1m" \
     "rest-health -u https://localhost:$VPORT/v1/sys/health --ca-cert $TMP/pki/ca.pem --json-path version=1.15.2 --timings" \
-    "rest-health -u https://localhost:$VPORT/v1/sys/health"; do
+    "rest-health -u https://localhost:$VPORT/v1/sys/health" \
+    "tls-expiry -H localhost -p $VPORT --verify --ca-cert $TMP/pki/ca.pem" \
+    "tls-expiry --file $TMP/pki/vault.pem --verify --ca-cert $TMP/pki/ca.pem -H localhost"; do
     # shellcheck disable=SC2086
     VAULT_TOKEN=t0ken $LIBTOOL --mode=execute $VG "$MCPWATCH" $cmd >"$TMP/out" 2>"$TMP/vg.log"
     RC=$?
