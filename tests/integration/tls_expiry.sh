@@ -79,6 +79,13 @@ expect_first "does not cover www.example.com" "says so"
 mw tls-expiry -H localhost -p "$PORT" --min-tls-version 1.3
 expect_rc 0 "--min-tls-version 1.3 against a TLS 1.3 server"
 
+serve d60 -tls1_2
+mw tls-expiry -H localhost -p "$PORT"
+expect_first "TLSv1\\.2 " "a TLS 1.2 server: the protocol is reported"
+mw tls-expiry -H localhost -p "$PORT" --min-tls-version 1.3
+expect_rc 2 "--min-tls-version 1.3 against a TLS 1.2 server is CRITICAL"
+expect_first "TLS handshake: .*(protocol version|unsupported)" "with OpenSSL's reason"
+expect_one_line "refused version: one line"
 serve d20
 mw tls-expiry -H localhost -p "$PORT"
 expect_rc 1 "20 days left is WARNING"
