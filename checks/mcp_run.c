@@ -8,32 +8,15 @@
 #include <string.h>
 
 #include "mcp_tools.h"
+#include "problems.h"
 
 struct outcome {
   json_t *tools; /* every tool object of every page */
   size_t pages;
   double init_s; /* NAN when the session was reused */
   double list_s;
-  char problems[1024];
-  enum mw_state state;
+  struct problems problems;
 };
-
-static void problem(struct outcome *out, enum mw_state state, const char *fmt, ...) MW_PRINTF(3, 4);
-
-static void problem(struct outcome *out, enum mw_state state, const char *fmt, ...)
-{
-  size_t len = strlen(out->problems);
-  va_list ap;
-
-  out->state = mw_state_worst(out->state, state);
-  if (len + 3 >= sizeof(out->problems))
-    return;
-  memcpy(out->problems + len, "; ", 3);
-  len += 2;
-  va_start(ap, fmt);
-  vsnprintf(out->problems + len, sizeof(out->problems) - len, fmt, ap);
-  va_end(ap);
-}
 
 static double since(int64_t start)
 {
@@ -124,7 +107,7 @@ static enum mcp_status extras(struct mcp_tools *m, struct outcome *out, mw_deadl
     json_decref(result);
     result = NULL;
     if (status == MCP_RPC_ERROR)
-      problem(out, MW_CRITICAL, "%s", err);
+      problems_add(&out->problems, MW_CRITICAL, "%s", err);
     else if (status != MCP_OK)
       return status;
   }
@@ -133,11 +116,12 @@ static enum mcp_status extras(struct mcp_tools *m, struct outcome *out, mw_deadl
 
     status = mcp_request(&m->client, "tools/call", params, &result, deadline, err, errlen);
     if (status == MCP_RPC_ERROR)
-      problem(out, MW_CRITICAL, "call %s: %s", m->call, err);
+      problems_add(&out->problems, MW_CRITICAL, "call %s: %s", m->call, err);
     else if (status != MCP_OK)
       return status;
     else if (json_is_true(json_object_get(result, "isError")))
-      problem(out, MW_CRITICAL, "call %s answered isError: %.120s", m->call, first_text(result));
+      problems_add(&out->problems, MW_CRITICAL, "call %s answered isError: %.120s", m->call,
+                   first_text(result));
     json_decref(result);
   }
   return MCP_OK;
@@ -159,11 +143,11 @@ static void judge(struct mcp_tools *m, struct outcome *out)
       snprintf(present + strlen(present), sizeof(present) - strlen(present), "%s%s",
                present[0] ? ", " : "", m->forbid.names[i]);
   if (missing[0])
-    problem(out, m->missing_state, "missing: %s", missing);
+    problems_add(&out->problems, m->missing_state, "missing: %s", missing);
   if (present[0])
-    problem(out, MW_CRITICAL, "forbidden: %s", present);
+    problems_add(&out->problems, MW_CRITICAL, "forbidden: %s", present);
   if ((long long)count < m->min_tools)
-    problem(out, MW_CRITICAL, "fewer than %lld tools", m->min_tools);
+    problems_add(&out->problems, MW_CRITICAL, "fewer than %lld tools", m->min_tools);
 }
 
 static void perf(struct mw_result *res, const char *label, double value, const char *uom,
@@ -183,13 +167,13 @@ static void report(struct mcp_tools *m, struct outcome *out, double total, struc
   json_t *tool;
 
   if (time_state != MW_OK)
-    problem(out, time_state, "slow");
-  mw_result_state(res, out->state);
+    problems_add(&out->problems, time_state, "slow");
+  mw_result_state(res, out->problems.state);
   mw_result_summary(res, "%s %s, MCP %s%s, %zu tools in %.0f ms%s%s", m->client.server_name,
                     m->client.server_version, m->client.version,
                     m->client.in_use == MCP_SSE ? " (legacy SSE)" : "", json_array_size(out->tools),
                     total * 1000, m->insecure ? " (certificate not verified: --insecure)" : "",
-                    out->problems);
+                    out->problems.text);
   json_array_foreach(out->tools, i, tool)
   {
     const char *name = json_string_value(json_object_get(tool, "name"));
@@ -214,7 +198,7 @@ void mcp_tools_run(void *state, struct mw_result *res, mw_deadline deadline)
   struct mcp_tools *m = state;
   char auth[MW_HTTP_TOKEN_MAX + 32];
   char err[512];
-  struct outcome out = {json_array(), 0, NAN, NAN, "", MW_OK};
+  struct outcome out = {json_array(), 0, NAN, NAN, {MW_OK, ""}};
   int64_t start = mw_now_ns();
   int64_t step;
   bool retried = false;

@@ -7,33 +7,11 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "problems.h"
 #include "tls_expiry.h"
-
-struct verdict {
-  enum mw_state state;
-  char problems[1024];
-};
-
-static void problem(struct verdict *v, enum mw_state state, const char *fmt, ...) MW_PRINTF(3, 4);
-
-static void problem(struct verdict *v, enum mw_state state, const char *fmt, ...)
-{
-  size_t len = strlen(v->problems);
-  va_list ap;
-
-  v->state = mw_state_worst(v->state, state);
-  if (len + 3 >= sizeof(v->problems))
-    return;
-  memcpy(v->problems + len, "; ", 3);
-  len += 2;
-  va_start(ap, fmt);
-  vsnprintf(v->problems + len, sizeof(v->problems) - len, fmt, ap);
-  va_end(ap);
-}
 
 /* Thresholds as "N:" (alert below N), as graphing tools read days left. */
 static void days_perf(struct mw_result *res, const char *label, double days,
@@ -49,7 +27,7 @@ static void days_perf(struct mw_result *res, const char *label, double days,
 /* One chain element: its line and its problems. Its expiry counts only when it decides (any
  * element, or the server's own with --leaf-only); a SHA-1 signature or a small key always. */
 static void judge_cert(const struct tls_expiry *t, const struct cert_info *c, size_t index,
-                       bool decides, struct mw_result *line, struct verdict *v)
+                       bool decides, struct mw_result *line, struct problems *v)
 {
   enum mw_state expiry = MW_OK;
   enum mw_state other = MW_OK;
@@ -63,24 +41,26 @@ static void judge_cert(const struct tls_expiry *t, const struct cert_info *c, si
     expiry = MW_WARNING;
   /* The server's own certificate is the first line's subject already: only its state counts. */
   if (decides && c->not_yet_valid)
-    problem(v, expiry, "%s %s is not valid yet", what, c->subject);
+    problems_add(v, expiry, "%s %s is not valid yet", what, c->subject);
   else if (decides && expiry != MW_OK && index > 0)
-    problem(v, expiry, "%s %s %s %.1f days%s", what, c->subject,
-            c->days < 0 ? "expired" : "expires in", fabs(c->days), c->days < 0 ? " ago" : "");
+    problems_add(v, expiry, "%s %s %s %.1f days%s", what, c->subject,
+                 c->days < 0 ? "expired" : "expires in", fabs(c->days), c->days < 0 ? " ago" : "");
   else if (decides)
     v->state = mw_state_worst(v->state, expiry);
   if (c->sha1 && !c->self_signed) {
     other = MW_WARNING;
-    problem(v, MW_WARNING, "%s %s is signed with SHA-1", what, c->subject);
+    problems_add(v, MW_WARNING, "%s %s is signed with SHA-1", what, c->subject);
   }
   if ((c->key_weak_kind && c->key_bits < t->key_size_min) ||
       (strcmp(c->key_type, "EC") == 0 && c->key_bits < 224)) {
     other = MW_WARNING;
-    problem(v, MW_WARNING, "%s %s has a %d-bit %s key", what, c->subject, c->key_bits, c->key_type);
+    problems_add(v, MW_WARNING, "%s %s has a %d-bit %s key", what, c->subject, c->key_bits,
+                 c->key_type);
   }
   if (index == 0 && !isnan(t->max_validity) && c->validity > t->max_validity) {
     other = MW_WARNING;
-    problem(v, MW_WARNING, "valid for %.0f days, more than %.0f", c->validity, t->max_validity);
+    problems_add(v, MW_WARNING, "valid for %.0f days, more than %.0f", c->validity,
+                 t->max_validity);
   }
   mw_result_state(line, decides ? mw_state_worst(expiry, other) : other);
   mw_result_summary(line, "[%zu] %s, issued by %s, expires %s (%.1f days), %s %d, %s", index + 1,
@@ -143,7 +123,7 @@ static long verify_file(const struct tls_expiry *t, STACK_OF(X509) * chain)
 static void judge_chain(const struct tls_expiry *t, STACK_OF(X509) * chain, long verify_result,
                         const char *where, const char *protocol, struct mw_result *res)
 {
-  struct verdict v = {MW_OK, ""};
+  struct problems v = {MW_OK, ""};
   struct cert_info leaf;
   double soonest = INFINITY;
   int n = sk_X509_num(chain);
@@ -159,7 +139,7 @@ static void judge_chain(const struct tls_expiry *t, STACK_OF(X509) * chain, long
     if (cert_info_read(sk_X509_value(chain, i), &c) != 0) {
       mw_result_state(line, MW_CRITICAL);
       mw_result_summary(line, "[%d] a certificate without readable dates", i + 1);
-      problem(&v, MW_CRITICAL, "certificate %d has no readable dates", i + 1);
+      problems_add(&v, MW_CRITICAL, "certificate %d has no readable dates", i + 1);
       continue;
     }
     if (i == 0)
@@ -171,19 +151,19 @@ static void judge_chain(const struct tls_expiry *t, STACK_OF(X509) * chain, long
     days_perf(line, label, c.days, t);
   }
   if (t->target.verify && verify_result != X509_V_OK)
-    problem(&v, MW_CRITICAL, "verification failed: %s",
-            X509_verify_cert_error_string(verify_result));
+    problems_add(&v, MW_CRITICAL, "verification failed: %s",
+                 X509_verify_cert_error_string(verify_result));
   if (t->match_san && X509_check_host(sk_X509_value(chain, 0), t->match_san, 0, 0, NULL) != 1)
-    problem(&v, MW_CRITICAL, "the certificate does not cover %s", t->match_san);
+    problems_add(&v, MW_CRITICAL, "the certificate does not cover %s", t->match_san);
   mw_result_state(res, v.state);
   if (isinf(soonest)) {
-    mw_result_summary(res, "%s: no certificate could be read%s", where, v.problems);
+    mw_result_summary(res, "%s: no certificate could be read%s", where, v.text);
     return;
   }
   mw_result_summary(res, "%s: %s %s %.1f days%s (%s)%s%s%s", where, leaf.subject,
                     leaf.days < 0 ? "expired" : "expires in", fabs(leaf.days),
                     leaf.days < 0 ? " ago" : "", leaf.not_after, protocol ? ", " : "",
-                    protocol ? protocol : "", v.problems);
+                    protocol ? protocol : "", v.text);
   days_perf(res, "days", soonest, t);
 }
 
