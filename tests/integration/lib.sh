@@ -149,6 +149,16 @@ http_answers() {
     timeout 2 grep -q "$3" <&3) 2>/dev/null
 }
 
+# loopback_only PORT: something listens on TCP PORT, and only on 127.0.0.1 (read from
+# /proc/net/tcp and tcp6, so that no tool such as ss is needed).
+loopback_only() {
+  local hex local_addrs
+  hex=$(printf '%04X' "$1")
+  local_addrs=$(awk -v port="$hex" '$4 == "0A" { split($2, a, ":"); if (a[2] == port) print a[1] }' \
+    /proc/net/tcp /proc/net/tcp6 2>/dev/null)
+  [ -n "$local_addrs" ] && ! grep -qv '^0100007F$' <<<"$local_addrs"
+}
+
 # ---- certificates ------------------------------------------------------------------------
 # make_ca DIR: a test CA (DIR/ca.pem, DIR/ca.key) and what `openssl ca` needs to sign with it.
 make_ca() {

@@ -29,7 +29,7 @@ start_everything() {
 
 start_everything streamableHttp
 MCP=http://127.0.0.1:$EVERYTHING_PORT/mcp
-expect_true "! ss -ltn 2>/dev/null | grep -q '0.0.0.0:$EVERYTHING_PORT\\|\\*:$EVERYTHING_PORT\\|\\[::\\]:$EVERYTHING_PORT'" "the reference server listens on 127.0.0.1 only"
+expect_true "loopback_only $EVERYTHING_PORT" "the reference server listens on 127.0.0.1 only"
 
 # ---- the reference server, Streamable HTTP ----------------------------------------------------
 mw mcp-tools -u "$MCP"
