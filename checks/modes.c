@@ -180,6 +180,11 @@ void modes_perf(struct mw_result *res, const struct mode_ranges *ranges,
   struct mw_perf p = {label, value, uom, NULL, NULL, min, max};
   bool whole = strcmp(uom, "%") != 0 && strcmp(uom, "s") != 0;
 
+  /* Durations are measured to the microsecond: more digits (0.005955993000000001) are noise
+   * from adding two of them. */
+  if (strcmp(uom, "s") == 0 && isfinite(value))
+    p.value = round(value * 1e6) / 1e6;
+
   if (ranges && mapped(&ranges->warn, ranges->has_warn, factor, whole, &w))
     p.warn = &w;
   if (ranges && mapped(&ranges->crit, ranges->has_crit, factor, whole, &c))
