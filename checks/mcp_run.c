@@ -207,8 +207,8 @@ void mcp_tools_run(void *state, struct mw_result *res, mw_deadline deadline)
 
   m->client.auth_header = NULL;
   if (m->token_file || m->token_env) {
-    if (mw_http_bearer_header(m->token_file, m->token_env, auth, sizeof(auth), err, sizeof(err)) !=
-        0) {
+    if (mw_http_token_header("Authorization: Bearer ", m->token_file, m->token_env, auth,
+                             sizeof(auth), err, sizeof(err)) != 0) {
       mw_result_state(res, MW_UNKNOWN);
       mw_result_summary(res, "%s", err);
       goto cleanup;

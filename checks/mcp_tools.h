@@ -6,7 +6,6 @@
 
 #define MAX_NAMES 256
 #define NAME_MAX_LEN 128
-#define TOKEN_MAX 4096
 #define MAX_RESOLVE 16
 
 enum kind { K_PLAIN = 1, K_SECONDS };

@@ -13,18 +13,6 @@
 #include "json_path.h"
 #include "rest_health.h"
 
-void rest_appendf(char *buf, size_t size, const char *fmt, ...)
-{
-  size_t len = strnlen(buf, size);
-  va_list ap;
-
-  if (len + 1 >= size)
-    return;
-  va_start(ap, fmt);
-  vsnprintf(buf + len, size - len, fmt, ap);
-  va_end(ap);
-}
-
 bool rest_ranges_on_json(const struct mw_args *args)
 {
   const char *path = mw_args_str(args, "json-path");
@@ -147,7 +135,7 @@ void rest_body_close(struct rest *rest)
 }
 
 static void check_rule(const struct json_rule *rule, json_t *doc, struct mw_result *parent,
-                       char *problems, size_t problems_len)
+                       struct problems *problems)
 {
   struct mw_result *res = mw_result_child(parent);
   char reason[256];
@@ -192,7 +180,7 @@ static void check_rule(const struct json_rule *rule, json_t *doc, struct mw_resu
   mw_result_state(res, state);
   mw_result_summary(res, "%s", reason);
   if (state != MW_OK)
-    rest_appendf(problems, problems_len, "; %s", reason);
+    problems_add(problems, state, "%s", reason);
 }
 
 /* healthy/ok/up/pass OK, degraded/warn WARNING, anything else CRITICAL. */
@@ -234,32 +222,32 @@ static const char *component_status(json_t *value)
   return worst;
 }
 
-static void check_health(json_t *doc, struct mw_result *parent, char *problems, size_t problems_len)
+static void check_health(json_t *doc, struct mw_result *parent, struct problems *problems)
 {
   const char *status = json_string_value(json_object_get(doc, "status"));
   json_t *components = json_object_get(doc, "checks");
+  enum mw_state status_state = status ? health_state(status) : MW_OK;
+  enum mw_state worst = MW_OK;
+  char failing[512] = "";
   const char *name;
   json_t *value;
-  size_t failing = 0;
 
   if (!json_is_object(components))
     components = json_object_get(doc, "components"); /* Spring Boot */
   if (!json_is_object(components))
     components = json_object_get(doc, "details");
   if (status) {
-    enum mw_state state = health_state(status);
     struct mw_result *res = mw_result_child(parent);
 
-    mw_result_state(res, state);
+    mw_result_state(res, status_state);
     mw_result_summary(res, "status %s", status);
-    if (state != MW_OK)
-      rest_appendf(problems, problems_len, "; status %.64s", status);
   }
   json_object_foreach(components, name, value)
   {
     const char *component = component_status(value);
     struct mw_result *res;
     enum mw_state state;
+    size_t len = strlen(failing);
 
     if (!component)
       continue;
@@ -267,39 +255,39 @@ static void check_health(json_t *doc, struct mw_result *parent, char *problems, 
     state = health_state(component);
     mw_result_state(res, state);
     mw_result_summary(res, "%s: %s", name, component);
-    if (state != MW_OK)
-      rest_appendf(problems, problems_len, "%s%.64s %.32s", failing++ ? ", " : " (", name,
-                   component);
+    if (state == MW_OK)
+      continue;
+    worst = mw_state_worst(worst, state);
+    snprintf(failing + len, sizeof(failing) - len, "%s%.64s %.32s", len ? ", " : " (", name,
+             component);
   }
-  if (failing)
-    rest_appendf(problems, problems_len, ")");
+  if (failing[0] && strlen(failing) + 2 <= sizeof(failing))
+    strcat(failing, ")");
+  if (status_state != MW_OK)
+    problems_add(problems, mw_state_worst(status_state, worst), "status %.64s%s", status, failing);
+  else if (failing[0])
+    problems_add(problems, worst, "components%s", failing);
 }
 
 void rest_body_check(const struct rest *rest, const struct mw_http_response *resp,
-                     struct mw_result *res, char *problems, size_t problems_len)
+                     struct mw_result *res, struct problems *problems)
 {
   json_t *doc = NULL;
   size_t i;
 
-  if (rest->string && !memmem(resp->body, resp->body_len, rest->string, strlen(rest->string))) {
-    mw_result_state(res, MW_CRITICAL);
-    rest_appendf(problems, problems_len, "; \"%.64s\" not found", rest->string);
-  }
-  if (rest->has_regex && regexec(&rest->regex, resp->body, 0, NULL, 0) != 0) {
-    mw_result_state(res, MW_CRITICAL);
-    rest_appendf(problems, problems_len, "; no match for /%.64s/", rest->regex_text);
-  }
+  if (rest->string && !memmem(resp->body, resp->body_len, rest->string, strlen(rest->string)))
+    problems_add(problems, MW_CRITICAL, "\"%.64s\" not found", rest->string);
+  if (rest->has_regex && regexec(&rest->regex, resp->body, 0, NULL, 0) != 0)
+    problems_add(problems, MW_CRITICAL, "no match for /%.64s/", rest->regex_text);
   if (rest->n_json > 0 || rest->health_doc != HEALTH_OFF)
     doc = json_loadb(resp->body, resp->body_len, JSON_DECODE_ANY, NULL);
   for (i = 0; i < rest->n_json; i++)
-    check_rule(&rest->json[i], doc, res, problems, problems_len);
+    check_rule(&rest->json[i], doc, res, problems);
   if (rest->health_doc != HEALTH_OFF) {
-    if (json_is_object(doc) && json_is_string(json_object_get(doc, "status"))) {
-      check_health(doc, res, problems, problems_len);
-    } else if (rest->health_doc == HEALTH_ON) {
-      mw_result_state(res, MW_CRITICAL);
-      rest_appendf(problems, problems_len, "; not a health document (no \"status\")");
-    }
+    if (json_is_object(doc) && json_is_string(json_object_get(doc, "status")))
+      check_health(doc, res, problems);
+    else if (rest->health_doc == HEALTH_ON)
+      problems_add(problems, MW_CRITICAL, "not a health document (no \"status\")");
   }
   json_decref(doc);
 }

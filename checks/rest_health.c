@@ -238,27 +238,27 @@ static void add_perf(struct mw_result *res, const char *label, double value, con
 static void report(const struct rest *rest, const struct mw_http_response *resp,
                    struct mw_result *res)
 {
-  char problems[1024] = "";
+  struct problems problems = {MW_OK, ""};
   enum mw_state state = code_state(rest, resp->status);
   enum mw_state time_state =
       mw_range_state(rest->has_time_warn ? &rest->time_warn : NULL,
                      rest->has_time_crit ? &rest->time_crit : NULL, resp->time.total);
   const struct mw_http_timings *t = &resp->time;
 
-  mw_result_state(res, mw_state_worst(state, time_state));
   if (state != MW_OK)
-    rest_appendf(problems, sizeof(problems), "; %s status",
+    problems_add(&problems, state, "%s status",
                  rest->n_expect                              ? "unexpected"
                  : resp->status >= 300 && resp->status < 400 ? "redirect"
                                                              : "error");
   if (time_state != MW_OK)
-    rest_appendf(problems, sizeof(problems), "; slow");
-  rest_body_check(rest, resp, res, problems, sizeof(problems));
+    problems_add(&problems, time_state, "slow");
+  rest_body_check(rest, resp, res, &problems);
+  mw_result_state(res, problems.state);
   mw_result_summary(res, "HTTP/%s %ld in %.*f %s, %zu B%s%s%s", resp->version, resp->status,
                     t->total < 1 ? 1 : 3, t->total < 1 ? t->total * 1000 : t->total,
                     t->total < 1 ? "ms" : "s", resp->body_len,
                     resp->redirects ? " after redirects" : "",
-                    rest->insecure ? " (certificate not verified: --insecure)" : "", problems);
+                    rest->insecure ? " (certificate not verified: --insecure)" : "", problems.text);
   add_perf(res, "time", t->total, "s", rest->has_time_warn ? &rest->time_warn : NULL,
            rest->has_time_crit ? &rest->time_crit : NULL);
   add_perf(res, "size", (double)resp->body_len, "B", NULL, NULL);
@@ -289,8 +289,8 @@ static void rest_run(void *state, struct mw_result *res, mw_deadline deadline)
 
   memcpy(headers, rest->headers, rest->n_headers * sizeof(*headers));
   if (rest->token_file || rest->token_env) {
-    if (mw_http_bearer_header(rest->token_file, rest->token_env, auth, sizeof(auth), err,
-                              sizeof(err)) != 0) {
+    if (mw_http_token_header("Authorization: Bearer ", rest->token_file, rest->token_env, auth,
+                             sizeof(auth), err, sizeof(err)) != 0) {
       mw_result_state(res, MW_UNKNOWN);
       mw_result_summary(res, "%s", err);
       return;

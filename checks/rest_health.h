@@ -9,6 +9,7 @@
 
 #include "mw_check.h"
 #include "mw_http.h"
+#include "problems.h"
 
 #define REST_MAX_HEADERS 32
 #define REST_MAX_EXPECT 32
@@ -66,13 +67,11 @@ struct rest {
  * judge a JSON number, --health-doc). 0, or -1 with the reason in err. */
 int rest_body_open(struct rest *rest, const struct mw_args *args, struct mw_result *err);
 void rest_body_close(struct rest *rest);
-/* Judges the body: one child of res per JSON path and per health component; problems are
- * appended to problems ("; string not found"). */
+/* Judges the body: one child of res per JSON path and per health component; what is wrong is
+ * added to problems ("string not found"). */
 void rest_body_check(const struct rest *rest, const struct mw_http_response *resp,
-                     struct mw_result *res, char *problems, size_t problems_len);
+                     struct mw_result *res, struct problems *problems);
 /* -w/-c judge the JSON number rather than the time: exactly one plain --json-path. */
 bool rest_ranges_on_json(const struct mw_args *args);
-/* Appends formatted text, truncating at size. */
-void rest_appendf(char *buf, size_t size, const char *fmt, ...) MW_PRINTF(3, 4);
 
 #endif

@@ -3,11 +3,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
-#include <errno.h>
 #include <math.h>
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/x509v3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

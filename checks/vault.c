@@ -13,7 +13,6 @@
 #include "mw_http.h"
 
 #define DEFAULT_ADDR "https://127.0.0.1:8200"
-#define TOKEN_MAX 4096
 #define MAX_RESOLVE 16
 
 struct vault {
@@ -77,11 +76,10 @@ static int set_url(char *out, size_t outlen, const char *addr, const char *path)
   return (size_t)snprintf(out, outlen, "%.*s%s", (int)len, addr, path) < outlen ? 0 : -1;
 }
 
+/* The duration given, or the option's default; NAN when it has neither (not judged). */
 static double duration_or_nan(const struct mw_args *args, const char *name)
 {
-  return mw_args_given(args, name) || strcmp(name, "skew-warning") == 0
-             ? mw_args_duration(args, name)
-             : NAN;
+  return mw_args_count(args, name) > 0 ? mw_args_duration(args, name) : NAN;
 }
 
 static void vault_close(void *state)
@@ -201,10 +199,8 @@ static bool version_matches(const char *version, const char *want)
 static void check_token(struct vault *v, struct mw_result *res, mw_deadline deadline)
 {
   struct mw_result *child = mw_result_child(res);
-  char token[TOKEN_MAX];
-  char header[TOKEN_MAX + 32];
+  char header[MW_HTTP_TOKEN_MAX + 32];
   char err[512];
-  const char *value = token;
   const char *headers[1] = {header};
   struct mw_http_request req = {
       .method = "GET", .url = v->lookup_url, .headers = headers, .n_headers = 1};
@@ -215,19 +211,10 @@ static void check_token(struct vault *v, struct mw_result *res, mw_deadline dead
   double ttl;
 
   memset(&resp, 0, sizeof(resp));
-  if (v->token_file) {
-    if (mw_read_secret_file(v->token_file, token, sizeof(token), err, sizeof(err)) != 0) {
-      mw_result_state(child, MW_UNKNOWN);
-      mw_result_summary(child, "%s", err);
-      goto cleanup;
-    }
-  } else {
-    value = getenv("VAULT_TOKEN");
-  }
-  if (!value || strpbrk(value, "\r\n") ||
-      (size_t)snprintf(header, sizeof(header), "X-Vault-Token: %s", value) >= sizeof(header)) {
+  if (mw_http_token_header("X-Vault-Token: ", v->token_file, "VAULT_TOKEN", header, sizeof(header),
+                           err, sizeof(err)) != 0) {
     mw_result_state(child, MW_UNKNOWN);
-    mw_result_summary(child, "the token is not a single line of at most %d bytes", TOKEN_MAX - 1);
+    mw_result_summary(child, "%s", err);
     goto cleanup;
   }
   status = mw_http_perform(v->http, &req, &resp, deadline, err, sizeof(err));
@@ -261,7 +248,6 @@ static void check_token(struct vault *v, struct mw_result *res, mw_deadline dead
   mw_result_summary(child, "token expires in %.0f s", ttl);
   add_perf(res, "token_ttl", ttl, v->ttl_warn, v->ttl_crit, true);
 cleanup:
-  explicit_bzero(token, sizeof(token));
   explicit_bzero(header, sizeof(header));
   json_decref(doc);
   mw_http_response_free(&resp);

@@ -582,8 +582,8 @@ cleanup:
   return result;
 }
 
-int mw_http_bearer_header(const char *token_file, const char *token_env, char *out, size_t outlen,
-                          char *err, size_t errlen)
+int mw_http_token_header(const char *prefix, const char *token_file, const char *token_env,
+                         char *out, size_t outlen, char *err, size_t errlen)
 {
   char token[MW_HTTP_TOKEN_MAX];
   const char *value = token;
@@ -600,9 +600,8 @@ int mw_http_bearer_header(const char *token_file, const char *token_env, char *o
       goto cleanup;
     }
   }
-  if (strpbrk(value, "\r\n") ||
-      (size_t)snprintf(out, outlen, "Authorization: Bearer %s", value) >= outlen) {
-    snprintf(err, errlen, "the bearer token is not a single line of at most %d bytes",
+  if (strpbrk(value, "\r\n") || (size_t)snprintf(out, outlen, "%s%s", prefix, value) >= outlen) {
+    snprintf(err, errlen, "the token is not a single line of at most %d bytes",
              MW_HTTP_TOKEN_MAX - 1);
     explicit_bzero(out, outlen);
     goto cleanup;

@@ -106,12 +106,13 @@ int mw_http_url_check(const char *url, const char *option, char *err, size_t err
 int mw_http_token_options(const struct mw_args *args, const char **file, const char **env,
                           char *err, size_t errlen);
 
-/* "Authorization: Bearer TOKEN" into out, the token read from the first line of token_file or
- * else from the environment variable token_env; read at every call, so a rotated token is
- * picked up. 0, or -1 with a one-line reason in err (never the token). */
+/* A header carrying a secret token, PREFIX followed by the token ("Authorization: Bearer ",
+ * "X-Vault-Token: "), into out. The token is the first line of token_file, or else the value of
+ * the environment variable token_env; read at every call, so a rotated token is picked up. 0, or
+ * -1 with a one-line reason in err (never the token). */
 #define MW_HTTP_TOKEN_MAX 4096
-int mw_http_bearer_header(const char *token_file, const char *token_env, char *out, size_t outlen,
-                          char *err, size_t errlen);
+int mw_http_token_header(const char *prefix, const char *token_file, const char *token_env,
+                         char *out, size_t outlen, char *err, size_t errlen);
 
 /* ref (absolute, or relative such as "/message?sessionId=1") resolved against base, into out:
  * 0, or -1 when either is not a usable http(s) URL or out is too small. */
