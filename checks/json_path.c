@@ -56,8 +56,9 @@ static json_t *step_key(json_t *node, const char *key, const char *path, char *e
   return next;
 }
 
-/* Walks path; with root NULL only checks the syntax. */
-static json_t *walk(json_t *root, const char *path, char *err, size_t errlen)
+/* Walks path from root into *found: 0, or -1 with the reason in err. With root NULL it only
+ * checks the syntax. */
+static int walk(json_t *root, const char *path, json_t **found, char *err, size_t errlen)
 {
   char key[KEY_MAX];
   const char *p = path;
@@ -65,19 +66,17 @@ static json_t *walk(json_t *root, const char *path, char *err, size_t errlen)
 
   if (p[0] == '$')
     p += p[1] == '.' ? 2 : 1;
-  if (!*p)
-    return root ? root : (json_t *)path;
-  for (;;) {
+  while (*p) {
     if (read_key(&p, key) != 0) {
       snprintf(err, errlen, "JSON path %s: a key is too long or ends in a backslash", path);
-      return NULL;
+      return -1;
     }
     if (key[0] == '\0' && *p != '[') {
       snprintf(err, errlen, "JSON path %s: empty key", path);
-      return NULL;
+      return -1;
     }
     if (key[0] && root && !(node = step_key(node, key, path, err, errlen)))
-      return NULL;
+      return -1;
     while (*p == '[') {
       char *end;
       unsigned long index;
@@ -86,37 +85,38 @@ static json_t *walk(json_t *root, const char *path, char *err, size_t errlen)
       index = strtoul(p + 1, &end, 10);
       if (end == p + 1 || *end != ']' || errno != 0 || p[1] == '-' || p[1] == '+') {
         snprintf(err, errlen, "JSON path %s: expected [N] with a number N", path);
-        return NULL;
+        return -1;
       }
       p = end + 1;
-      if (root) {
-        json_t *next = json_is_array(node) ? json_array_get(node, index) : NULL;
-
-        if (!next) {
-          snprintf(err, errlen, "%s: no element [%lu] in the response", path, index);
-          return NULL;
-        }
-        node = next;
+      if (root && !(node = json_is_array(node) ? json_array_get(node, index) : NULL)) {
+        snprintf(err, errlen, "%s: no element [%lu] in the response", path, index);
+        return -1;
       }
     }
-    if (!*p)
-      return root ? node : (json_t *)path;
-    if (*p != '.') {
+    if (*p && *p != '.') {
       snprintf(err, errlen, "JSON path %s: expected '.' or '[' after ']'", path);
-      return NULL;
+      return -1;
     }
-    p++;
+    if (*p == '.' && *++p == '\0') {
+      snprintf(err, errlen, "JSON path %s: empty key", path);
+      return -1;
+    }
   }
+  if (found)
+    *found = node;
+  return 0;
 }
 
 int json_path_validate(const char *path, char *err, size_t errlen)
 {
-  return walk(NULL, path, err, errlen) ? 0 : -1;
+  return walk(NULL, path, NULL, err, errlen);
 }
 
 json_t *json_path_get(json_t *root, const char *path, char *err, size_t errlen)
 {
-  return walk(root, path, err, errlen);
+  json_t *found = NULL;
+
+  return walk(root, path, &found, err, errlen) == 0 ? found : NULL;
 }
 
 bool json_value_equals(const json_t *value, const char *want)
