@@ -24,78 +24,9 @@ static const char run_description[] =
     "  };\n"
     "\n"
     "Keys inside an instance are the check's long option names ('mcpwatch CHECK --help');\n"
-    "a list gives a repeatable option several values. --timeout here is the default for\n"
-    "instances that set none.\n";
-
-struct loaded {
-  struct mw_plugin *plugins;
-  size_t count;
-};
-
-static const struct mw_check *plugin_for(struct loaded *loaded, const char *name, char *err,
-                                         size_t errlen)
-{
-  struct mw_plugin *grown;
-  size_t i;
-
-  for (i = 0; i < loaded->count; i++) {
-    if (strcmp(loaded->plugins[i].check->name, name) == 0)
-      return loaded->plugins[i].check;
-  }
-  grown = realloc(loaded->plugins, (loaded->count + 1) * sizeof(*grown));
-  if (!grown) {
-    snprintf(err, errlen, "out of memory");
-    return NULL;
-  }
-  loaded->plugins = grown;
-  if (mw_plugin_load(name, &loaded->plugins[loaded->count], err, errlen) != 0)
-    return NULL;
-  return loaded->plugins[loaded->count++].check;
-}
-
-static void unload_all(struct loaded *loaded)
-{
-  size_t i;
-
-  for (i = 0; i < loaded->count; i++)
-    mw_plugin_unload(&loaded->plugins[i]);
-  free(loaded->plugins);
-}
-
-/* Instance settings into validated args; errors name the file and line. */
-static struct mw_args *instance_args(const struct mw_instance *inst, const struct mw_check *check,
-                                     const char *default_timeout, char *err, size_t errlen)
-{
-  struct mw_args *args = mw_args_new(check->options);
-  char why[256];
-  size_t i;
-
-  if (!args) {
-    snprintf(err, errlen, "out of memory");
-    return NULL;
-  }
-  if (default_timeout && mw_args_set(args, "timeout", default_timeout, why, sizeof(why)) != 0) {
-    snprintf(err, errlen, "%s", why);
-    goto fail;
-  }
-  for (i = 0; i < inst->nsettings; i++) {
-    const struct mw_setting *s = &inst->settings[i];
-    const struct mw_option *opt = mw_args_option(args, s->key);
-    if (!opt || (opt->flags & MW_OPT_CLI_ONLY)) {
-      snprintf(err, errlen, "%s:%d: check '%s' (%s) has no option '%s'", inst->file, s->line,
-               inst->name, check->name, s->key);
-      goto fail;
-    }
-    if (mw_args_set(args, s->key, s->value, why, sizeof(why)) != 0) {
-      snprintf(err, errlen, "%s:%d: %s", inst->file, s->line, why);
-      goto fail;
-    }
-  }
-  return args;
-fail:
-  mw_args_free(args);
-  return NULL;
-}
+    "a list gives a repeatable option several values. 'interval = 30;' sets how often\n"
+    "schedulers (collectd, the agent) run the instance; 'run' ignores it. --timeout here is\n"
+    "the default for instances that set none.\n";
 
 static void format_duration(int64_t ns, char *out, size_t outlen)
 {
@@ -184,7 +115,7 @@ int cmd_run(int argc, char **argv)
 {
   struct mw_args *opts = mw_args_new(run_options);
   struct mw_config cfg;
-  struct loaded loaded = {NULL, 0};
+  struct mw_plugin_set loaded = {NULL, 0};
   const struct mw_instance **insts = NULL;
   struct mw_job *jobs = NULL;
   const char *default_timeout = NULL;
@@ -253,13 +184,13 @@ int cmd_run(int argc, char **argv)
     goto cleanup;
   }
   for (i = 0; i < n; i++) {
-    const struct mw_check *check = plugin_for(&loaded, insts[i]->check, err, sizeof(err));
+    const struct mw_check *check = mw_plugin_set_get(&loaded, insts[i]->check, err, sizeof(err));
     if (!check) {
       result = cli_fail("MCPWATCH", "%s:%d: %s", insts[i]->file, insts[i]->line, err);
       goto cleanup;
     }
     jobs[i].check = check;
-    jobs[i].args = instance_args(insts[i], check, default_timeout, err, sizeof(err));
+    jobs[i].args = mw_instance_args(insts[i], check, default_timeout, err, sizeof(err));
     if (!jobs[i].args) {
       result = cli_fail("MCPWATCH", "%s", err);
       goto cleanup;
@@ -289,7 +220,7 @@ cleanup:
   }
   free(jobs);
   free(insts);
-  unload_all(&loaded);
+  mw_plugin_set_free(&loaded);
   mw_config_free(&cfg);
   mw_args_free(opts);
   return result;

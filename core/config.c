@@ -6,7 +6,7 @@
  *   timeout = 10;                   # main file only: default for every instance
  *   conf_dir = "conf.d";            # main file only: relative to the main file's folder
  *   checks: {
- *     root-disk: { check = "disk"; path = ["/"]; warning = "80%"; };
+ *     root-disk: { check = "disk"; interval = 60; path = ["/"]; warning = "80%"; };
  *   };
  */
 #include "config.h"
@@ -106,6 +106,15 @@ static int load_instance(const config_setting_t *group, const char *file, struct
       inst->check = strdup(config_setting_get_string(s));
       if (!inst->check)
         goto oom;
+      continue;
+    }
+    if (strcmp(key, "interval") == 0) {
+      if (scalar_text(s, num, sizeof(num), &text) != 0 ||
+          mw_duration_parse(text, &inst->interval) != 0 || inst->interval < 0.001) {
+        snprintf(err, errlen, "%s:%d: 'interval' must be a duration such as 30 or \"5m\"", file,
+                 line);
+        return -1;
+      }
       continue;
     }
     if (config_setting_is_aggregate(s) && config_setting_type(s) != CONFIG_TYPE_GROUP) {

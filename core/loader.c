@@ -186,6 +186,38 @@ void mw_plugin_unload(struct mw_plugin *plugin)
   plugin->check = NULL;
 }
 
+const struct mw_check *mw_plugin_set_get(struct mw_plugin_set *set, const char *name, char *err,
+                                         size_t errlen)
+{
+  struct mw_plugin *grown;
+  size_t i;
+
+  for (i = 0; i < set->count; i++) {
+    if (strcmp(set->plugins[i].check->name, name) == 0)
+      return set->plugins[i].check;
+  }
+  grown = realloc(set->plugins, (set->count + 1) * sizeof(*grown));
+  if (!grown) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  set->plugins = grown;
+  if (mw_plugin_load(name, &set->plugins[set->count], err, errlen) != 0)
+    return NULL;
+  return set->plugins[set->count++].check;
+}
+
+void mw_plugin_set_free(struct mw_plugin_set *set)
+{
+  size_t i;
+
+  for (i = 0; i < set->count; i++)
+    mw_plugin_unload(&set->plugins[i]);
+  free(set->plugins);
+  set->plugins = NULL;
+  set->count = 0;
+}
+
 static int so_filter(const struct dirent *entry)
 {
   size_t len = strlen(entry->d_name);

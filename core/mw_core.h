@@ -1,5 +1,5 @@
 /*
- * mw_core.h - what the mcpwatch command, the tests and (later) the collectd plugin use from
+ * mw_core.h - what the mcpwatch command, the tests and the collectd plugin use from
  * libmcpwatch beyond the check contract. Checks include mw_check.h only.
  */
 #ifndef MW_CORE_H
@@ -31,6 +31,10 @@ void mw_result_free(struct mw_result *res);
 bool mw_result_failed(const struct mw_result *res); /* an allocation failed somewhere in it */
 const struct mw_result *mw_result_first(const struct mw_result *res);
 const struct mw_result *mw_result_next(const struct mw_result *res);
+/* The perfdata a node holds itself (not its children's), in the order given. perf_at fills out
+ * with pointers into the node, valid while it lives; -1 past the end. */
+size_t mw_result_perf_count(const struct mw_result *res);
+int mw_result_perf_at(const struct mw_result *res, size_t index, struct mw_perf *out);
 
 /* "DISK WARNING - summary | perfdata" then one line per sub-result. */
 int mw_render_nagios(const struct mw_result *res, const char *service, struct mw_buf *out);
@@ -69,6 +73,7 @@ struct mw_instance {
   char *check;
   char *file;
   int line;
+  double interval; /* seconds between runs for schedulers (collectd, agent); 0 = their default */
   struct mw_setting *settings;
   size_t nsettings;
 };
@@ -87,6 +92,10 @@ struct mw_config {
  * mw_config_free, also after a failed load. */
 int mw_config_load(const char *path, struct mw_config *cfg, char *err, size_t errlen);
 void mw_config_free(struct mw_config *cfg);
+/* An instance's settings as validated args for check, after default_timeout (may be NULL);
+ * errors name the file and line. NULL with err set. */
+struct mw_args *mw_instance_args(const struct mw_instance *inst, const struct mw_check *check,
+                                 const char *default_timeout, char *err, size_t errlen);
 
 /* ---- plugins ------------------------------------------------------------------------------ */
 
@@ -100,6 +109,15 @@ const char *mw_check_dir(void);
 int mw_plugin_load(const char *name, struct mw_plugin *out, char *err, size_t errlen);
 int mw_plugin_load_path(const char *path, struct mw_plugin *out, char *err, size_t errlen);
 void mw_plugin_unload(struct mw_plugin *plugin);
+/* Checks loaded on first use by name and kept until mw_plugin_set_free: what a configuration
+ * with many instances of few checks needs. Not thread-safe; zero-initialise. */
+struct mw_plugin_set {
+  struct mw_plugin *plugins;
+  size_t count;
+};
+const struct mw_check *mw_plugin_set_get(struct mw_plugin_set *set, const char *name, char *err,
+                                         size_t errlen);
+void mw_plugin_set_free(struct mw_plugin_set *set);
 /* Names of the checks installed in dir, sorted; free with mw_names_free. */
 int mw_plugin_names(const char *dir, char ***names, size_t *count);
 void mw_names_free(char **names, size_t count);

@@ -450,3 +450,37 @@ bool mw_args_range(const struct mw_args *args, const char *name, struct mw_range
     return false;
   return mw_range_parse(text, opt->units, out, err, sizeof(err)) == 0;
 }
+
+struct mw_args *mw_instance_args(const struct mw_instance *inst, const struct mw_check *check,
+                                 const char *default_timeout, char *err, size_t errlen)
+{
+  struct mw_args *args = mw_args_new(check->options);
+  char why[256];
+  size_t i;
+
+  if (!args) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  if (default_timeout && mw_args_set(args, "timeout", default_timeout, why, sizeof(why)) != 0) {
+    snprintf(err, errlen, "%s", why);
+    goto fail;
+  }
+  for (i = 0; i < inst->nsettings; i++) {
+    const struct mw_setting *s = &inst->settings[i];
+    const struct mw_option *opt = mw_args_option(args, s->key);
+    if (!opt || (opt->flags & MW_OPT_CLI_ONLY)) {
+      snprintf(err, errlen, "%s:%d: check '%s' (%s) has no option '%s'", inst->file, s->line,
+               inst->name, check->name, s->key);
+      goto fail;
+    }
+    if (mw_args_set(args, s->key, s->value, why, sizeof(why)) != 0) {
+      snprintf(err, errlen, "%s:%d: %s", inst->file, s->line, why);
+      goto fail;
+    }
+  }
+  return args;
+fail:
+  mw_args_free(args);
+  return NULL;
+}

@@ -213,3 +213,25 @@ const struct mw_result *mw_result_next(const struct mw_result *res)
 {
   return res ? res->next : NULL;
 }
+
+size_t mw_result_perf_count(const struct mw_result *res)
+{
+  return res ? res->nperf : 0;
+}
+
+int mw_result_perf_at(const struct mw_result *res, size_t index, struct mw_perf *out)
+{
+  const struct mw_perf_item *item;
+
+  if (!res || index >= res->nperf)
+    return -1;
+  item = &res->perf[index];
+  out->label = item->label;
+  out->value = item->value;
+  out->uom = item->uom;
+  out->warn = item->has_warn ? &item->warn : NULL;
+  out->crit = item->has_crit ? &item->crit : NULL;
+  out->min = item->min;
+  out->max = item->max;
+  return 0;
+}

@@ -71,7 +71,8 @@ static void test_main_and_conf_d(void **state)
   write_file("conf.d/20-b.conf",
              "checks: {\n  b: {\n    check = \"disk\";\n    path = [\"/\", \"/tmp\"];\n"
              "    errors_only = true;\n    warning = \"80%\";\n    timeout = 2.5;\n  };\n};\n");
-  write_file("conf.d/10-c.conf", "checks: { c: { check = \"disk\"; port = 42; }; };\n");
+  write_file("conf.d/10-c.conf",
+             "checks: { c: { check = \"disk\"; port = 42; interval = \"2m\"; }; };\n");
   write_file("conf.d/ignored.txt", "this is not read");
   assert_int_equal(mwconf_load(path_of("main.conf"), &cfg, err, sizeof(err)), 0);
   assert_true(cfg.timeout == 5);
@@ -88,6 +89,10 @@ static void test_main_and_conf_d(void **state)
   assert_int_equal(cfg.instances[2].settings[3].line, 6);
   assert_string_equal(cfg.instances[2].settings[4].value, "2.5");
   assert_string_equal(cfg.instances[1].settings[0].value, "42");
+  /* interval is for schedulers, not an option of the check */
+  assert_int_equal(cfg.instances[1].nsettings, 1);
+  assert_true(cfg.instances[1].interval == 120);
+  assert_true(cfg.instances[0].interval == 0);
   mwconf_free(&cfg);
   clean_conf_d(NULL);
 }
@@ -145,6 +150,10 @@ static void test_errors(void **state)
                "{dir}/main.conf:2: 'check' must be a string such as \"disk\"");
   expect_error("timeout = \"soon\";\n", NULL,
                "{dir}/main.conf:1: timeout must be a duration such as 10 or \"2.5s\"");
+  expect_error("checks: {\n a: { check = \"disk\"; interval = \"often\"; };\n};\n", NULL,
+               "{dir}/main.conf:2: 'interval' must be a duration such as 30 or \"5m\"");
+  expect_error("checks: {\n a: { check = \"disk\"; interval = 0; };\n};\n", NULL,
+               "{dir}/main.conf:2: 'interval' must be a duration such as 30 or \"5m\"");
   expect_error("conf_dir = \"missing.d\";\n", NULL,
                "cannot read directory {dir}/missing.d: No such file or directory");
   expect_error("checks = ( 1, 2 );\n", NULL,

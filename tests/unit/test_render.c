@@ -74,6 +74,39 @@ static void test_perfdata(void **state)
   expect_perf("/", 1, "B", NULL, NULL, 0, NAN, "/=1B;;;0\n");
 }
 
+/* What the collectd plugin reads back: each node's own perfdata, in order, ranges only when
+ * given. */
+static void test_perf_access(void **state)
+{
+  struct mw_result *res = mw_result_new();
+  struct mw_result *child = mw_result_child(res);
+  struct mw_range warn = {-INFINITY, 80, false, 0};
+  struct mw_perf a = {"a", 1, "s", &warn, NULL, NAN, NAN};
+  struct mw_perf b = {"b|c", 2, "B", NULL, NULL, 0, 10};
+  struct mw_perf got;
+  (void)state;
+
+  mw_result_perf(res, &a);
+  mw_result_perf(child, &b);
+  assert_int_equal(mw_result_perf_count(res), 1);
+  assert_int_equal(mw_result_perf_count(child), 1);
+  assert_int_equal(mw_result_perf_at(res, 0, &got), 0);
+  assert_string_equal(got.label, "a");
+  assert_string_equal(got.uom, "s");
+  assert_true(got.value == 1);
+  assert_non_null(got.warn);
+  assert_true(got.warn->end == 80);
+  assert_null(got.crit);
+  assert_true(isnan(got.min));
+  assert_int_equal(mw_result_perf_at(res, 1, &got), -1);
+  assert_int_equal(mw_result_perf_at(child, 0, &got), 0);
+  assert_string_equal(got.label, "b_c"); /* sanitised when stored */
+  assert_true(got.max == 10);
+  assert_int_equal(mw_result_perf_at(NULL, 0, &got), -1);
+  assert_int_equal(mw_result_perf_count(NULL), 0);
+  mw_result_free(res);
+}
+
 static void test_tree_and_sanitising(void **state)
 {
   struct mw_result *res = mw_result_new();
@@ -179,6 +212,7 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_perfdata),
+      cmocka_unit_test(test_perf_access),
       cmocka_unit_test(test_tree_and_sanitising),
       cmocka_unit_test(test_worst_order),
       cmocka_unit_test(test_json),
