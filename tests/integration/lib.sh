@@ -213,3 +213,18 @@ start_fakevault() {
   wait_for "[ -s '$portfile' ]" 20 || skip_all "the fake Vault did not start: $(tail -n 3 "$TMP/vault.log")"
   eval "$2=\$(cat '$portfile')"
 }
+
+# start_redis NAME PORT [ARGS...]: a redis-server on 127.0.0.1 stopped by PID at exit; sets
+# REDIS_PID.
+start_redis() {
+  local name=$1 port=$2
+  shift 2
+  mkdir -p "$TMP/$name"
+  redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$TMP/$name" \
+    --unixsocket "$TMP/$name/redis.sock" --logfile "$TMP/$name/log" --enable-protected-configs yes \
+    "$@" &
+  local pid=$!
+  REDIS_PID=$pid
+  on_exit "kill $pid; wait $pid"
+  wait_for "redis-cli -p $port ping 2>/dev/null | grep -q PONG" 20 || skip_all "redis-server did not start: $(tail -n 3 "$TMP/$name/log")"
+}

@@ -7,18 +7,6 @@ need_check redis
 command -v redis-server >/dev/null || skip_all "redis-server is not installed (Debian: redis-server)"
 command -v redis-cli >/dev/null || skip_all "redis-cli is not installed (Debian: redis-tools)"
 
-# start_redis NAME PORT [ARGS...]: a redis-server on 127.0.0.1 stopped by PID at exit.
-start_redis() {
-  local name=$1 port=$2
-  shift 2
-  mkdir -p "$TMP/$name"
-  redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$TMP/$name" \
-    --unixsocket "$TMP/$name/redis.sock" --logfile "$TMP/$name/log" --enable-protected-configs yes \
-    "$@" &
-  local pid=$!
-  on_exit "kill $pid; wait $pid"
-  wait_for "redis-cli -p $port ping 2>/dev/null | grep -q PONG" 20 || skip_all "redis-server did not start: $(tail -n 3 "$TMP/$name/log")"
-}
 rcli() { redis-cli -p "$PORT" "$@"; }
 info_num() { rcli info | tr -d '\r' | sed -n "s/^$1://p"; }
 

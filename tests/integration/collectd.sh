@@ -1,0 +1,292 @@
+#!/bin/bash
+# collectd.sh - the collectd plugin inside Debian's real collectd: values written by the csv
+# plugin for disk (tmpfs the test fills) and redis (a real redis-server) instances, notifications
+# as the logfile plugin logs them and, with their meta data, as the exec plugin's
+# NotificationExec receives them, a redis stopped and started under a running daemon,
+# configuration errors that skip one instance only, and valgrind on a whole -T run.
+. "$(dirname "$0")/lib.sh"
+: "${SRCDIR:?}"
+
+[ -n "${COLLECTD_PLUGIN:-}" ] && [ -f "$COLLECTD_PLUGIN" ] || skip_all "the collectd plugin was not built (Debian: collectd-dev)"
+command -v collectd >/dev/null || skip_all "collectd is not installed (Debian: collectd-core)"
+need_check disk
+need_check redis
+command -v redis-server >/dev/null || skip_all "redis-server is not installed (Debian: redis-server)"
+need_root_mounts
+# exec refuses to run anything as root; the notification script runs as nobody.
+id nobody >/dev/null 2>&1 || skip_all "no user nobody for exec's NotificationExec"
+
+CD_PLUGINS=$(collectd -h | sed -n 's/^ *Plugin directory *//p')
+for p in csv logfile exec; do
+  [ -f "$CD_PLUGINS/$p.so" ] || skip_all "collectd's $p plugin is missing from $CD_PLUGINS"
+done
+# PluginDir is one folder and collectd refuses symlinked plugins: copies of each.
+mkdir -p "$TMP/plugins"
+cp "$CD_PLUGINS"/{csv,logfile,exec}.so "$COLLECTD_PLUGIN" "$TMP/plugins/"
+
+# A sanitizer-built plugin needs its runtime loaded first into the uninstrumented daemon.
+# collectd's own allocations at exit are not ours to judge: LeakSanitizer stays off inside it
+# (the plain build's valgrind run below checks the plugin's leaks).
+CD_ENV=()
+META=yes
+if ldd "$COLLECTD_PLUGIN" | grep -q libasan; then
+  CD_ENV=(env "LD_PRELOAD=$(gcc -print-file-name=libasan.so)" "ASAN_OPTIONS=detect_leaks=0:exitcode=99:intercept_tls_get_addr=0")
+elif ldd "$COLLECTD_PLUGIN" | grep -q libtsan; then
+  CD_ENV=(env "LD_PRELOAD=$(gcc -print-file-name=libtsan.so)"
+    "TSAN_OPTIONS=${TSAN_OPTIONS:-}:suppressions=$SRCDIR/tests/integration/tsan-collectd.supp")
+  # exec's children inherit the preloaded TSan runtime, and /bin/sh crashes under it: the meta
+  # data is asserted in the other builds.
+  META=no
+fi
+
+# The notification script writes where nobody may write.
+chmod o+x "$TMP"
+mkdir -m 0777 "$TMP/notes"
+cat >"$TMP/notes/notify.sh" <<EOF
+#!/bin/sh
+{ cat; echo "----"; } >>"$TMP/notes/notifications"
+EOF
+chmod 0755 "$TMP/notes/notify.sh"
+
+# write_conf FILE INTERVAL BLOCK: a collectd.conf with csv, logfile, exec and an mcpwatch block.
+write_conf() {
+  cat >"$1" <<EOF
+BaseDir "$TMP"
+PIDFile "$TMP/collectd.pid"
+PluginDir "$TMP/plugins"
+TypesDB "/usr/share/collectd/types.db"
+Interval $2
+AutoLoadPlugin false
+LoadPlugin logfile
+<Plugin logfile>
+  LogLevel info
+  File "$TMP/collectd.log"
+  Timestamp false
+</Plugin>
+LoadPlugin csv
+<Plugin csv>
+  DataDir "$TMP/csv"
+</Plugin>
+$([ "$META" = yes ] && printf 'LoadPlugin exec\n<Plugin exec>\n  NotificationExec "nobody" "%s"\n</Plugin>' "$TMP/notes/notify.sh")
+LoadPlugin mcpwatch
+<Plugin mcpwatch>
+$3
+</Plugin>
+EOF
+}
+
+HOST=$(hostname)
+# last_value INSTANCE TYPE-TYPEINSTANCE: the latest value the csv plugin wrote.
+last_value() { tail -n 1 "$TMP"/csv/"$HOST"/mcpwatch-"$1"/"$2"-* 2>/dev/null | cut -d, -f2; }
+rows() { cat "$TMP"/csv/"$HOST"/mcpwatch-"$1"/"$2"-* 2>/dev/null | grep -vc '^epoch'; }
+near() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a == b) }'; }
+# notifications: what exec's script received (severity, fields, meta data, message).
+notifications() { cat "$TMP/notes/notifications" 2>/dev/null; }
+# logged: the notifications logfile wrote, "severity = S, ... message = M" per line.
+logged() { grep -h 'Notification: severity' "$TMP/collectd.log" 2>/dev/null; }
+# collectd_once CONF: collectd -T (one read of each callback); sets RC and OUT (the log). -T
+# drops what the write threads have not written yet when it exits, so values are read from a
+# daemon run instead (collectd_until).
+collectd_once() {
+  rm -rf "$TMP/csv" "$TMP/collectd.log"
+  "${CD_ENV[@]}" collectd -C "$1" -T >"$TMP/collectd.out" 2>&1
+  RC=$?
+  OUT=$(cat "$TMP/collectd.log" "$TMP/collectd.out" 2>/dev/null)
+}
+# collectd_until CONF CONDITION: the daemon in the foreground until CONDITION holds (at most
+# 20 s), then SIGTERM; sets RC and OUT like collectd_once. Notifications reach exec's script
+# asynchronously, so the condition waits for them too.
+collectd_until() {
+  local pid
+  rm -rf "$TMP/csv" "$TMP/collectd.log"
+  "${CD_ENV[@]}" collectd -C "$1" -f >"$TMP/collectd.out" 2>&1 &
+  pid=$!
+  wait_for "$2" 20
+  kill "$pid"
+  wait "$pid"
+  RC=$?
+  OUT=$(cat "$TMP/collectd.log" "$TMP/collectd.out" 2>/dev/null)
+}
+no_sanitizer_report() {
+  expect_no_out "AddressSanitizer|runtime error|ThreadSanitizer" "$1: no sanitizer report"
+}
+
+M=$TMP/fs
+mount_tmpfs "$M" 4m || skip_all "tmpfs mount failed"
+fill "$M" 1024
+RPORT=$(free_port)
+start_redis main "$RPORT"
+
+# ---- the shipped example loads every instance it defines --------------------------------------
+# (Debian's collectd 5.12 ignores -t, so the example is run once with -T.)
+printf 'BaseDir "%s"\nPIDFile "%s/example.pid"\nPluginDir "%s"\nTypesDB "/usr/share/collectd/types.db"\nAutoLoadPlugin false\nLoadPlugin logfile\n<Plugin logfile>\n  LogLevel info\n  File "%s/example.log"\n</Plugin>\nInclude "%s"\n' \
+  "$TMP" "$TMP" "$TMP/plugins" "$TMP" "$SRCDIR/plugins/collectd/mcpwatch.conf.example" >"$TMP/example.conf"
+"${CD_ENV[@]}" collectd -C "$TMP/example.conf" -T >"$TMP/example.out" 2>&1
+RC=$?
+OUT=$(cat "$TMP/example.out" "$TMP/example.log")
+expect_rc 0 "the shipped example runs under collectd -T"
+expect_out "mcpwatch\" successfully loaded" "the shipped example loads the plugin"
+expect_no_out 'mcpwatch plugin: check "' "the shipped example: no instance refused"
+
+# ---- one read of each instance: names, types and values --------------------------------------
+mkdir -p "$TMP/etc/conf.d"
+cat >"$TMP/etc/mcpwatch.conf" <<EOF
+timeout = 5;
+checks: {
+  from-file: { check = "disk"; interval = 60; path = ["$M"]; };
+};
+EOF
+write_conf "$TMP/once.conf" 10 "
+  <Check \"fs\">
+    Type \"disk\"
+    Path \"$M\"
+    Warning \"80%\"
+    Critical \"90%\"
+  </Check>
+  <Check \"cache\">
+    Type \"redis\"
+    Host \"127.0.0.1\"
+    Port $RPORT
+    Mode \"ping\" \"clients\" \"memory\"
+    Timeout 3
+  </Check>
+  <Check \"fs-warn\">
+    Type \"disk\"
+    Path \"$M\"
+    Warning \"10%\"
+  </Check>
+  <Check \"typo\">
+    Type \"disk\"
+    Paht \"/\"
+  </Check>
+  <Check \"no-such\">
+    Type \"nosuch\"
+  </Check>
+  <Check \"bad-range\">
+    Type \"redis\"
+    Mode \"memory\"
+    Warning \"ten\"
+  </Check>
+  ConfigFile \"$TMP/etc/mcpwatch.conf\""
+collectd_once "$TMP/once.conf"
+expect_rc 0 "collectd -T: every read callback succeeded"
+no_sanitizer_report "collectd -T"
+expect_out 'check "typo": no option "Paht"' "collectd -T: the config error is logged"
+rm -f "$TMP/notes/notifications"
+ALL_READ='for i in fs fs-warn cache from-file; do [ "$(rows $i gauge-state)" -ge 1 ] || exit 1; done'
+[ "$META" = yes ] && ALL_READ="$ALL_READ; notifications | grep -q 'PluginInstance: fs-warn'"
+collectd_until "$TMP/once.conf" "($ALL_READ)"
+expect_rc 0 "collectd stops cleanly on SIGTERM"
+no_sanitizer_report "collectd -f"
+read -r used <<<"$(stat -f -c '%b %f %S' "$M" | { read -r b f s; echo $(((b - f) * s)); })"
+MOUNT_INSTANCE=$(printf '%s' "${M#/}" | tr / -)
+v=$(last_value fs "bytes-$MOUNT_INSTANCE")
+expect_true "near '$v' $used" "disk: bytes-<mount> is the used bytes of the tmpfs ($v = $used)"
+v=$(last_value fs "percent-${MOUNT_INSTANCE}_inodes")
+expect_true "[ -n '$v' ]" "disk: percent-<mount>_inodes written ($v)"
+expect_true "near '$(last_value fs gauge-state)' 0" "disk: state gauge 0 (OK)"
+expect_true "near '$(last_value fs-warn gauge-state)' 1" "disk over its warning: state gauge 1"
+v=$(last_value cache response_time-time)
+expect_true "awk -v v='$v' 'BEGIN { exit !(v > 0 && v < 1) }'" "redis: response_time-time in seconds ($v)"
+expect_true "near '$(last_value cache gauge-clients)' 1" "redis: gauge-clients counts the plugin's own connection"
+v=$(last_value cache bytes-used_memory)
+mem=$(redis-cli -p "$RPORT" info memory | tr -d '\r' | sed -n 's/^used_memory://p')
+expect_true "awk -v v='$v' -v m='$mem' 'BEGIN { exit !(v > m / 2 && v < m * 2) }'" "redis: bytes-used_memory near INFO's used_memory ($v, $mem)"
+expect_true "[ -n '$(last_value cache derive-evicted_keys)' ]" "redis: a counter ('c') as derive"
+expect_true "near '$(last_value cache gauge-state)' 0" "redis: state gauge 0"
+expect_true "near '$(last_value from-file gauge-state)' 0" "ConfigFile: its instance is read too"
+expect_out 'check "typo": no option "Paht"' "config error logged with the instance's name"
+expect_out 'check "no-such": unknown check' "unknown check type logged with the instance's name"
+expect_out 'check "bad-range": Warning: ' "invalid value logged with the instance's name and key"
+expect_true "[ ! -d '$TMP/csv/$HOST/mcpwatch-typo' ]" "the broken instance is not read"
+expect_out 'fs-warn: WARNING' "the first problem is logged"
+OUT=$(logged)
+expect_out "severity = WARNING, .*plugin_instance = fs-warn, .*message = DISK WARNING - $M 25\.0% used \(1\.00 MiB of 4\.00 MiB" "a first WARNING is notified, the status line as message"
+expect_no_out 'plugin_instance = (fs|cache|from-file),' "no notification for instances that start OK"
+if [ "$META" = yes ]; then
+  OUT=$(notifications)
+  expect_out '^Severity: WARNING' "exec receives the notification"
+  expect_out '^state: WARNING' "notification meta data: state"
+  expect_out '^check: disk' "notification meta data: check"
+  expect_out "^output: DISK WARNING - $M 25\.0% used.* \| " "notification meta data: the whole Nagios output with perfdata"
+fi
+
+# ---- a long status line fits collectd's 256-byte message --------------------------------------
+rm -f "$TMP/notes/notifications"
+write_conf "$TMP/long.conf" 10 "
+  <Check \"long\">
+    Type \"redis\"
+    Port $RPORT
+    Mode \"ping\" \"clients\" \"memory\" \"persistence\" \"replication\"
+    MinReplicas 1
+  </Check>"
+LONG_SEEN="logged | grep -q 'plugin_instance = long'"
+[ "$META" = yes ] && LONG_SEEN="$LONG_SEEN && notifications | grep -q '^output: '"
+collectd_until "$TMP/long.conf" "$LONG_SEEN"
+expect_rc 0 "collectd with a long status line stops cleanly"
+no_sanitizer_report "collectd, long status line"
+msg=$(logged | sed -n 's/.*plugin_instance = long, .* message = //p')
+expect_true "[ \${#msg} -le 255 ] && [ \"\${msg: -3}\" = ... ] && [ \"\${msg#REDIS CRITICAL - }\" != \"\$msg\" ]" "message: the status line cut to 255 bytes with '...' (${#msg} bytes)"
+if [ "$META" = yes ]; then
+  OUT=$(notifications | grep '^output: ')
+  expect_out "persistence: last save .* \| " "the meta data keeps what the message cut; MinReplicas named --min-replicas"
+fi
+
+# ---- a running daemon: redis stopped and started again ---------------------------------------
+rm -rf "$TMP/csv" "$TMP/notes/notifications" "$TMP/collectd.log"
+write_conf "$TMP/live.conf" 1 "
+  <Check \"cache\">
+    Type \"redis\"
+    Host \"127.0.0.1\"
+    Port $RPORT
+    Interval 0.2
+    Timeout 1
+  </Check>"
+conns() { redis-cli -p "$RPORT" info stats | tr -d '\r' | sed -n 's/^total_connections_received://p'; }
+before=$(conns)
+"${CD_ENV[@]}" collectd -C "$TMP/live.conf" -f >"$TMP/collectd.out" 2>&1 &
+CD_PID=$!
+on_exit "kill $CD_PID; wait $CD_PID"
+wait_for "[ \"\$(rows cache gauge-state)\" -ge 5 ]" 20
+after=$(conns)
+expect_true "[ \$(rows cache gauge-state) -ge 5 ] && [ \$((after - before)) -le 2 ]" "5 reads on one kept connection (connections received: $before -> $after)"
+kill "$REDIS_PID"
+wait "$REDIS_PID" 2>/dev/null
+wait_for "logged | grep -q 'severity = FAILURE'" 20
+OUT=$(logged)
+expect_out 'severity = FAILURE, .*message = REDIS CRITICAL - .*127\.0\.0\.1' "redis stopped: FAILURE notification with the status line"
+if [ "$META" = yes ]; then
+  wait_for "notifications | grep -q '^previous_state: OK'" 10
+  OUT=$(notifications)
+  expect_out '^previous_state: OK' "FAILURE meta data: the previous state"
+fi
+n=$(rows cache gauge-state)
+wait_for "[ \"\$(rows cache gauge-state)\" -ge $((n + 3)) ]" 10
+expect_true "near '$(last_value cache gauge-state)' 2" "while redis is down the instance is still read: state 2"
+start_redis main "$RPORT"
+wait_for "logged | grep -q 'severity = OKAY'" 20
+OUT=$(logged)
+expect_out 'severity = OKAY, .*message = REDIS OK - ' "redis back: OKAY notification"
+expect_true "[ \$(logged | wc -l) = 2 ]" "exactly two notifications (no OKAY at start, no repeats)"
+kill "$CD_PID"
+wait "$CD_PID"
+RC=$?
+expect_rc 0 "collectd stops cleanly"
+OUT=$(cat "$TMP/collectd.out" "$TMP/collectd.log")
+expect_out 'cache: OK -> CRITICAL' "the state change is logged"
+expect_no_out 'read-function of plugin .* failed|suspend' "the read callback never failed, so it was never suspended"
+no_sanitizer_report "collectd -f"
+
+# ---- valgrind: a whole -T run with every kind of instance --------------------------------------
+if [ "${SANITIZERS:-no}" = no ] && command -v valgrind >/dev/null; then
+  rm -rf "$TMP/csv"
+  valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect --keep-debuginfo=yes \
+    --log-file="$TMP/vg.log" collectd -C "$TMP/once.conf" -T >/dev/null 2>&1
+  # collectd's own allocations are its business; a record that runs through the plugin, the
+  # library or a check is ours.
+  OUT=$(awk -v RS= '/mcpwatch|mw_|checks\/\.libs|instance_|config_check/' "$TMP/vg.log")
+  expect_true "[ -f '$TMP/vg.log' ] && [ -z \"\$OUT\" ]" "valgrind: no leak or memory error from the plugin"
+  expect_true "[ -d '$TMP/csv/$HOST/mcpwatch-cache' ]" "valgrind run: values were read"
+fi
+
+finish
