@@ -40,6 +40,7 @@ struct instance {
   const struct mw_check *check;
   struct mw_args *args;
   void *state;
+  int64_t timeout_ns;
   char service[64];
   pthread_mutex_t lock; /* one read at a time on a check state */
   enum mw_state last;
@@ -279,7 +280,7 @@ static int instance_read(user_data_t *user_data)
     return 0;
   }
   pthread_mutex_lock(&inst->lock);
-  deadline = mw_now_ns() + (int64_t)(mw_args_duration(inst->args, "timeout") * 1e9);
+  deadline = mw_now_ns() + inst->timeout_ns;
   inst->check->run(inst->state, res, deadline);
   state = mw_result_failed(res) ? MW_UNKNOWN : mw_result_get_state(res);
   last = inst->last;
@@ -333,6 +334,7 @@ static void instance_start(const char *name, const struct mw_check *check, struc
   inst->check = check;
   inst->args = args;
   inst->notify = notify;
+  inst->timeout_ns = (int64_t)(mw_args_duration(args, "timeout") * 1e9);
   service_name(check->name, inst->service, sizeof(inst->service));
   pthread_mutex_init(&inst->lock, NULL);
   pthread_mutex_lock(&plugins_lock);
@@ -347,12 +349,14 @@ static void instance_start(const char *name, const struct mw_check *check, struc
   snprintf(callback, sizeof(callback), PLUGIN "/%s", name);
   user_data.data = inst;
   user_data.free_func = instance_free;
+  /* On failure collectd 5.12 has already called free_func (its header says otherwise). */
   if (plugin_register_complex_read(PLUGIN, callback, instance_read, DOUBLE_TO_CDTIME_T(interval),
                                    &user_data) != 0) {
-    ERROR(PLUGIN " plugin: check \"%s\": cannot register its read callback (is the name used "
-                 "twice?)",
+    ERROR(PLUGIN " plugin: check \"%s\": not loaded: collectd refused its read callback (is "
+                 "the name used twice?)",
           name);
-    goto fail;
+    mw_result_free(why);
+    return;
   }
   mw_result_free(why);
   return;

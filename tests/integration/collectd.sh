@@ -155,6 +155,11 @@ write_conf "$TMP/once.conf" 10 "
     Path \"$M\"
     Warning \"10%\"
   </Check>
+  <Check \"fs\">
+    Type \"disk\"
+    Path \"$M\"
+    Warning \"10%\"
+  </Check>
   <Check \"typo\">
     Type \"disk\"
     Paht \"/\"
@@ -172,6 +177,7 @@ collectd_once "$TMP/once.conf"
 expect_rc 0 "collectd -T: every read callback succeeded"
 no_sanitizer_report "collectd -T"
 expect_out 'check "typo": no option "Paht"' "collectd -T: the config error is logged"
+expect_out 'check "fs": not loaded: collectd refused' "a second instance of the same name is refused"
 rm -f "$TMP/notes/notifications"
 ALL_READ='for i in fs fs-warn cache from-file; do [ "$(rows $i gauge-state)" -ge 1 ] || exit 1; done'
 [ "$META" = yes ] && ALL_READ="$ALL_READ; notifications | grep -q 'PluginInstance: fs-warn'"
@@ -184,7 +190,7 @@ v=$(last_value fs "bytes-$MOUNT_INSTANCE")
 expect_true "near '$v' $used" "disk: bytes-<mount> is the used bytes of the tmpfs ($v = $used)"
 v=$(last_value fs "percent-${MOUNT_INSTANCE}_inodes")
 expect_true "[ -n '$v' ]" "disk: percent-<mount>_inodes written ($v)"
-expect_true "near '$(last_value fs gauge-state)' 0" "disk: state gauge 0 (OK)"
+expect_true "near '$(last_value fs gauge-state)' 0" "disk: state gauge 0 (OK; the first 'fs' is the one read)"
 expect_true "near '$(last_value fs-warn gauge-state)' 1" "disk over its warning: state gauge 1"
 v=$(last_value cache response_time-time)
 expect_true "awk -v v='$v' 'BEGIN { exit !(v > 0 && v < 1) }'" "redis: response_time-time in seconds ($v)"
@@ -234,11 +240,20 @@ fi
 
 # ---- a running daemon: redis stopped and started again ---------------------------------------
 rm -rf "$TMP/csv" "$TMP/notes/notifications" "$TMP/collectd.log"
+# Beside it, a server that accepts and never answers: its reads take their whole timeout on
+# a read thread of their own and hold nothing else up.
+start_badserver silent
 write_conf "$TMP/live.conf" 1 "
   <Check \"cache\">
     Type \"redis\"
     Host \"127.0.0.1\"
     Port $RPORT
+    Interval 0.2
+    Timeout 1
+  </Check>
+  <Check \"silent\">
+    Type \"redis\"
+    Port $BAD_PORT
     Interval 0.2
     Timeout 1
   </Check>"
@@ -250,10 +265,13 @@ on_exit "kill $CD_PID; wait $CD_PID"
 wait_for "[ \"\$(rows cache gauge-state)\" -ge 5 ]" 20
 after=$(conns)
 expect_true "[ \$(rows cache gauge-state) -ge 5 ] && [ \$((after - before)) -le 2 ]" "5 reads on one kept connection (connections received: $before -> $after)"
+wait_for "[ \"\$(rows silent gauge-state)\" -ge 2 ]" 10
+expect_true "near '$(last_value silent gauge-state)' 2" "a server that never answers: CRITICAL after the 1 s timeout, read again"
+expect_true "[ \$(rows cache gauge-state) -ge \$((\$(rows silent gauge-state) * 3)) ]" "the silent server does not slow the other instance's reads ($(rows cache gauge-state) vs $(rows silent gauge-state))"
 kill "$REDIS_PID"
 wait "$REDIS_PID" 2>/dev/null
-wait_for "logged | grep -q 'severity = FAILURE'" 20
-OUT=$(logged)
+wait_for "logged | grep -q 'severity = FAILURE, .*plugin_instance = cache,'" 20
+OUT=$(logged | grep 'plugin_instance = cache,')
 expect_out 'severity = FAILURE, .*message = REDIS CRITICAL - .*127\.0\.0\.1' "redis stopped: FAILURE notification with the status line"
 if [ "$META" = yes ]; then
   wait_for "notifications | grep -q '^previous_state: OK'" 10
@@ -267,7 +285,8 @@ start_redis main "$RPORT"
 wait_for "logged | grep -q 'severity = OKAY'" 20
 OUT=$(logged)
 expect_out 'severity = OKAY, .*message = REDIS OK - ' "redis back: OKAY notification"
-expect_true "[ \$(logged | wc -l) = 2 ]" "exactly two notifications (no OKAY at start, no repeats)"
+expect_true "[ \$(logged | grep -c 'plugin_instance = cache,') = 2 ]" "exactly two notifications for the redis (no OKAY at start, no repeats)"
+expect_true "[ \$(logged | grep -c 'plugin_instance = silent,') = 1 ]" "one notification for the silent server"
 kill "$CD_PID"
 wait "$CD_PID"
 RC=$?
