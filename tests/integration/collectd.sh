@@ -49,8 +49,12 @@ EOF
 chmod 0755 "$TMP/notes/notify.sh"
 
 # write_conf FILE INTERVAL BLOCK: a collectd.conf with csv, logfile, exec and an mcpwatch block.
+# A fixed host name: collectd would otherwise stop where the machine's name does not resolve.
+HOST=mcpwatch-test
 write_conf() {
   cat >"$1" <<EOF
+Hostname "$HOST"
+FQDNLookup false
 BaseDir "$TMP"
 PIDFile "$TMP/collectd.pid"
 PluginDir "$TMP/plugins"
@@ -75,7 +79,6 @@ $3
 EOF
 }
 
-HOST=$(hostname)
 # last_value INSTANCE TYPE-TYPEINSTANCE: the latest value the csv plugin wrote.
 last_value() { tail -n 1 "$TMP"/csv/"$HOST"/mcpwatch-"$1"/"$2"-* 2>/dev/null | cut -d, -f2; }
 rows() { cat "$TMP"/csv/"$HOST"/mcpwatch-"$1"/"$2"-* 2>/dev/null | grep -vc '^epoch'; }
@@ -119,7 +122,7 @@ start_redis main "$RPORT"
 
 # ---- the shipped example loads every instance it defines --------------------------------------
 # (Debian's collectd 5.12 ignores -t, so the example is run once with -T.)
-printf 'BaseDir "%s"\nPIDFile "%s/example.pid"\nPluginDir "%s"\nTypesDB "/usr/share/collectd/types.db"\nAutoLoadPlugin false\nLoadPlugin logfile\n<Plugin logfile>\n  LogLevel info\n  File "%s/example.log"\n</Plugin>\nInclude "%s"\n' \
+printf 'Hostname "mcpwatch-test"\nFQDNLookup false\nBaseDir "%s"\nPIDFile "%s/example.pid"\nPluginDir "%s"\nTypesDB "/usr/share/collectd/types.db"\nAutoLoadPlugin false\nLoadPlugin logfile\n<Plugin logfile>\n  LogLevel info\n  File "%s/example.log"\n</Plugin>\nInclude "%s"\n' \
   "$TMP" "$TMP" "$TMP/plugins" "$TMP" "$SRCDIR/plugins/collectd/mcpwatch.conf.example" >"$TMP/example.conf"
 "${CD_ENV[@]}" collectd -C "$TMP/example.conf" -T >"$TMP/example.out" 2>&1
 RC=$?
