@@ -8,8 +8,6 @@
 
 /* Prints "SERVICE UNKNOWN - message" on stdout and returns 3: the one line Nagios shows. */
 int cli_fail(const char *service, const char *fmt, ...) MW_PRINTF(2, 3);
-/* "disk" -> "DISK" into out. */
-void cli_service_name(const char *check, char *out, size_t outlen);
 int cmd_run(int argc, char **argv);
 
 #endif

@@ -1,7 +1,6 @@
 /* mcpwatch.c - the command: one check as a Nagios plugin, every configured check, or a list. */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,15 +18,6 @@ int cli_fail(const char *service, const char *fmt, ...)
   va_end(ap);
   printf("\n");
   return MW_UNKNOWN;
-}
-
-void cli_service_name(const char *check, char *out, size_t outlen)
-{
-  size_t i;
-
-  for (i = 0; check[i] && i + 1 < outlen; i++)
-    out[i] = (char)toupper((unsigned char)check[i]);
-  out[i] = '\0';
 }
 
 static void print_usage(FILE *fp)
@@ -129,7 +119,7 @@ static int cmd_check(const char *name, int argc, char **argv)
   int first;
   int result;
 
-  cli_service_name(name, service, sizeof(service));
+  mw_service_name(name, service, sizeof(service));
   if (mw_plugin_load(name, &plugin, err, sizeof(err)) != 0)
     return cli_fail("MCPWATCH", "%s", err);
   args = mw_args_new(plugin.check->options);

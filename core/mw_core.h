@@ -18,6 +18,8 @@
 void mw_format_number(double value, char *out, size_t outlen);
 int mw_range_format(const struct mw_range *range, struct mw_buf *out);
 int mw_state_parse(const char *text, enum mw_state *out);
+/* The service name of a Nagios status line: "rest-health" -> "REST-HEALTH". */
+void mw_service_name(const char *check, char *out, size_t outlen);
 #define MW_DURATION_MAX (366.0 * 86400.0)
 /* Seconds from "10", "2.5s", "500ms", "2m", "1h", "7d"; -1 on garbage or more than a year. */
 int mw_duration_parse(const char *text, double *seconds);

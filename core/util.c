@@ -1,6 +1,7 @@
 /* util.c - numbers, states, durations, deadlines and JSON strings shared by every part. */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -227,4 +228,15 @@ int mw_read_secret_file(const char *path, char *out, size_t outlen, char *err, s
   fclose(f);
   out[strcspn(out, "\r\n")] = '\0';
   return 0;
+}
+
+void mw_service_name(const char *check, char *out, size_t outlen)
+{
+  size_t i;
+
+  if (outlen == 0)
+    return;
+  for (i = 0; check[i] && i + 1 < outlen; i++)
+    out[i] = (char)toupper((unsigned char)check[i]);
+  out[i] = '\0';
 }

@@ -304,15 +304,6 @@ static int instance_read(user_data_t *user_data)
 
 /* ---- configuration ------------------------------------------------------------------------ */
 
-static void service_name(const char *check, char *out, size_t outlen)
-{
-  size_t i;
-
-  for (i = 0; check[i] && i + 1 < outlen; i++)
-    out[i] = check[i] == '-' ? '_' : (char)toupper((unsigned char)check[i]);
-  out[i] = '\0';
-}
-
 /* Opens the check on args (taken over) and registers the instance's read callback. */
 static void instance_start(const char *name, const struct mw_check *check, struct mw_args *args,
                            double interval, bool notify)
@@ -335,7 +326,7 @@ static void instance_start(const char *name, const struct mw_check *check, struc
   inst->args = args;
   inst->notify = notify;
   inst->timeout_ns = (int64_t)(mw_args_duration(args, "timeout") * 1e9);
-  service_name(check->name, inst->service, sizeof(inst->service));
+  mw_service_name(check->name, inst->service, sizeof(inst->service));
   pthread_mutex_init(&inst->lock, NULL);
   pthread_mutex_lock(&plugins_lock);
   live_instances++;

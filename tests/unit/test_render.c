@@ -107,6 +107,17 @@ static void test_perf_access(void **state)
   mw_result_free(res);
 }
 
+static void test_service_name(void **state)
+{
+  char out[16];
+  (void)state;
+
+  mw_service_name("rest-health", out, sizeof(out));
+  assert_string_equal(out, "REST-HEALTH");
+  mw_service_name("a-very-long-check-name", out, sizeof(out));
+  assert_string_equal(out, "A-VERY-LONG-CHE");
+}
+
 static void test_tree_and_sanitising(void **state)
 {
   struct mw_result *res = mw_result_new();
@@ -213,6 +224,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_perfdata),
       cmocka_unit_test(test_perf_access),
+      cmocka_unit_test(test_service_name),
       cmocka_unit_test(test_tree_and_sanitising),
       cmocka_unit_test(test_worst_order),
       cmocka_unit_test(test_json),
