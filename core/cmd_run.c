@@ -10,6 +10,11 @@
 static const struct mw_option run_options[] = {
     {"config", 'c', MW_OPT_STRING, 0, "FILE", MW_DEFAULT_CONFIG,
      "Main configuration file; every *.conf in its conf_dir is read after it.", NULL, NULL},
+    {"notify", 'n', MW_OPT_BOOL, MW_OPT_CLI_ONLY, NULL, NULL,
+     "Track each instance's state (state_dir) and forward hard changes to the notifiers.", NULL,
+     NULL},
+    {"notify-wait", 0, MW_OPT_DURATION, MW_OPT_CLI_ONLY, "DURATION", "10",
+     "With --notify: keep retrying deliveries this long, then leave them queued.", NULL, NULL},
     {NULL, 0, MW_OPT_STRING, 0, NULL, NULL, NULL, NULL, NULL}};
 
 static const char run_description[] =
@@ -26,7 +31,19 @@ static const char run_description[] =
     "Keys inside an instance are the check's long option names ('mcpwatch CHECK --help');\n"
     "a list gives a repeatable option several values. 'interval = 30;' sets how often\n"
     "schedulers (collectd, the agent) run the instance; 'run' ignores it. --timeout here is\n"
-    "the default for instances that set none.\n";
+    "the default for instances that set none.\n"
+    "\n"
+    "With --notify (for cron), each result goes through a state file in state_dir and only\n"
+    "hard state changes are forwarded, as Nagios does: a problem is hard after max_attempts\n"
+    "results in a row (default 1), a recovery at once; renotify_interval repeats an unresolved\n"
+    "problem. Events go to every notifier, or to those an instance names:\n"
+    "\n"
+    "  state_dir = \"/var/lib/mcpwatch\";  spool_dir = \"/var/spool/mcpwatch\";  host = \"web1\";\n"
+    "  notifiers: {\n"
+    "    oncall: { type = \"pagerduty\"; routing_key_file = \"/etc/mcpwatch/pagerduty.key\"; };\n"
+    "  };\n"
+    "  checks: { api: { check = \"rest-health\"; url = \"https://api/health\";\n"
+    "                   max_attempts = 3; renotify_interval = \"4h\"; notify = [\"oncall\"]; }; };\n";
 
 static void format_duration(int64_t ns, char *out, size_t outlen)
 {
@@ -207,6 +224,9 @@ int cmd_run(int argc, char **argv)
     print_table(insts, jobs, n, mw_args_verbosity(opts));
   }
   result = (int)worst;
+  if (mw_args_bool(opts, "notify"))
+    cli_forward(&cfg, insts, jobs, n, mw_args_duration(opts, "notify-wait"),
+                mw_args_verbosity(opts));
   if (abandoned) {
     /* A thread still runs inside a plugin with its args: leave them to the exit. */
     fflush(stdout);

@@ -79,8 +79,77 @@ static int scalar_text(const config_setting_t *s, char *out, size_t outlen, cons
   return 0;
 }
 
-static int load_instance(const config_setting_t *group, const char *file, struct mw_instance *inst,
-                         char *err, size_t errlen)
+static int load_notify_list(const config_setting_t *s, const char *file, struct mw_instance *inst,
+                            char *err, size_t errlen)
+{
+  int n = config_setting_type(s) == CONFIG_TYPE_STRING ? 1 : config_setting_length(s);
+  int i;
+
+  if (config_setting_type(s) != CONFIG_TYPE_STRING &&
+      config_setting_type(s) != CONFIG_TYPE_ARRAY && config_setting_type(s) != CONFIG_TYPE_LIST) {
+    snprintf(err, errlen, "%s:%d: 'notify' must be a notifier name or a list of them", file,
+             config_setting_source_line(s));
+    return -1;
+  }
+  inst->notify = calloc((size_t)n + 1, sizeof(char *));
+  if (!inst->notify)
+    return -2;
+  for (i = 0; i < n; i++) {
+    const config_setting_t *e =
+        config_setting_type(s) == CONFIG_TYPE_STRING ? s : config_setting_get_elem(s, (unsigned)i);
+    const char *name = config_setting_get_string(e);
+    if (!name) {
+      snprintf(err, errlen, "%s:%d: 'notify' may hold only notifier names", file,
+               config_setting_source_line(s));
+      return -1;
+    }
+    inst->notify[inst->nnotify] = strdup(name);
+    if (!inst->notify[inst->nnotify])
+      return -2;
+    inst->nnotify++;
+  }
+  inst->notify_none = n == 0;
+  return 0;
+}
+
+/* Keys of a check instance that belong to mcpwatch rather than to the check. 1 when key was one
+ * of them, 0 when not, -1 on a bad value (err set), -2 out of memory. */
+static int load_tracking_key(const config_setting_t *s, const char *key, const char *file,
+                             struct mw_instance *inst, char *err, size_t errlen)
+{
+  int line = config_setting_source_line(s);
+  char num[64];
+  const char *text;
+  int rc;
+
+  if (strcmp(key, "notify") == 0) {
+    rc = load_notify_list(s, file, inst, err, errlen);
+    return rc == 0 ? 1 : rc;
+  }
+  if (strcmp(key, "max_attempts") == 0 || strcmp(key, "max-attempts") == 0) {
+    if (config_setting_type(s) != CONFIG_TYPE_INT || config_setting_get_int(s) < 1 ||
+        config_setting_get_int(s) > 100) {
+      snprintf(err, errlen, "%s:%d: 'max_attempts' must be a number from 1 to 100", file, line);
+      return -1;
+    }
+    inst->max_attempts = config_setting_get_int(s);
+    return 1;
+  }
+  if (strcmp(key, "renotify_interval") == 0 || strcmp(key, "renotify-interval") == 0) {
+    if (scalar_text(s, num, sizeof(num), &text) != 0 ||
+        mw_duration_parse(text, &inst->renotify) != 0) {
+      snprintf(err, errlen, "%s:%d: 'renotify_interval' must be a duration such as \"1h\" (0: never)",
+               file, line);
+      return -1;
+    }
+    return 1;
+  }
+  return 0;
+}
+
+/* kind is "check" for checks: { }, "type" for notifiers: { }. */
+static int load_instance(const config_setting_t *group, const char *file, const char *kind,
+                         struct mw_instance *inst, char *err, size_t errlen)
 {
   int n = config_setting_length(group);
   int i;
@@ -97,9 +166,10 @@ static int load_instance(const config_setting_t *group, const char *file, struct
     const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
     const char *key = config_setting_name(s);
     int line = config_setting_source_line(s);
-    if (strcmp(key, "check") == 0) {
+    if (strcmp(key, kind) == 0) {
       if (config_setting_type(s) != CONFIG_TYPE_STRING) {
-        snprintf(err, errlen, "%s:%d: 'check' must be a string such as \"disk\"", file, line);
+        snprintf(err, errlen, "%s:%d: '%s' must be a string such as \"%s\"", file, line, kind,
+                 kind[0] == 'c' ? "disk" : "pagerduty");
         return -1;
       }
       free(inst->check);
@@ -108,7 +178,17 @@ static int load_instance(const config_setting_t *group, const char *file, struct
         goto oom;
       continue;
     }
-    if (strcmp(key, "interval") == 0) {
+    if (kind[0] == 'c') {
+      int rc = load_tracking_key(s, key, file, inst, err, errlen);
+      if (rc == -2)
+        goto oom;
+      if (rc != 0) {
+        if (rc < 0)
+          return -1;
+        continue;
+      }
+    }
+    if (kind[0] == 'c' && strcmp(key, "interval") == 0) {
       if (scalar_text(s, num, sizeof(num), &text) != 0 ||
           mw_duration_parse(text, &inst->interval) != 0 || inst->interval < 0.001) {
         snprintf(err, errlen, "%s:%d: 'interval' must be a duration such as 30 or \"5m\"", file,
@@ -137,8 +217,9 @@ static int load_instance(const config_setting_t *group, const char *file, struct
       goto oom;
   }
   if (!inst->check) {
-    snprintf(err, errlen, "%s:%d: check '%s' has no 'check = \"TYPE\";' line", file,
-             config_setting_source_line(group), inst->name);
+    snprintf(err, errlen, "%s:%d: %s '%s' has no '%s = \"TYPE\";' line", file,
+             config_setting_source_line(group), kind[0] == 'c' ? "check" : "notifier", inst->name,
+             kind);
     return -1;
   }
   return 0;
@@ -147,16 +228,20 @@ oom:
   return -1;
 }
 
-static int load_checks(const config_setting_t *checks, const char *file, struct mw_config *cfg,
-                       char *err, size_t errlen)
+/* checks: { } into cfg->instances, or notifiers: { } into cfg->notifiers. */
+static int load_checks(const config_setting_t *checks, const char *file, bool notifiers,
+                       struct mw_config *cfg, char *err, size_t errlen)
 {
+  struct mw_instance **list = notifiers ? &cfg->notifiers : &cfg->instances;
+  size_t *count = notifiers ? &cfg->nnotifiers : &cfg->ninstances;
+  const char *what = notifiers ? "notifier" : "check";
   int n = config_setting_length(checks);
   int i;
   size_t k;
 
   if (config_setting_type(checks) != CONFIG_TYPE_GROUP) {
-    snprintf(err, errlen, "%s:%d: 'checks' must be a group: checks: { NAME: { ... }; };", file,
-             config_setting_source_line(checks));
+    snprintf(err, errlen, "%s:%d: '%ss' must be a group: %ss: { NAME: { ... }; };", file,
+             config_setting_source_line(checks), what, what);
     return -1;
   }
   for (i = 0; i < n; i++) {
@@ -165,37 +250,48 @@ static int load_checks(const config_setting_t *checks, const char *file, struct 
     struct mw_instance *grown;
     struct mw_instance *inst;
 
-    for (k = 0; k < cfg->ninstances; k++) {
-      if (strcmp(cfg->instances[k].name, name) == 0) {
-        snprintf(err, errlen, "%s:%d: check '%s' is already defined in %s:%d", file,
-                 config_setting_source_line(group), name, cfg->instances[k].file,
-                 cfg->instances[k].line);
+    for (k = 0; k < *count; k++) {
+      if (strcmp((*list)[k].name, name) == 0) {
+        snprintf(err, errlen, "%s:%d: %s '%s' is already defined in %s:%d", file,
+                 config_setting_source_line(group), what, name, (*list)[k].file, (*list)[k].line);
         return -1;
       }
     }
-    if (cfg->ninstances >= CONF_MAX_INSTANCES) {
-      snprintf(err, errlen, "%s: more than %d checks", file, CONF_MAX_INSTANCES);
+    if (*count >= CONF_MAX_INSTANCES) {
+      snprintf(err, errlen, "%s: more than %d %ss", file, CONF_MAX_INSTANCES, what);
       return -1;
     }
-    grown = realloc(cfg->instances, (cfg->ninstances + 1) * sizeof(*grown));
+    grown = realloc(*list, (*count + 1) * sizeof(*grown));
     if (!grown)
       goto oom;
-    cfg->instances = grown;
-    inst = &cfg->instances[cfg->ninstances];
+    *list = grown;
+    inst = &(*list)[*count];
     memset(inst, 0, sizeof(*inst));
     inst->name = strdup(name);
     inst->file = strdup(file);
     inst->line = config_setting_source_line(group);
-    cfg->ninstances++;
+    (*count)++;
     if (!inst->name || !inst->file)
       goto oom;
-    if (load_instance(group, file, inst, err, errlen) != 0)
+    if (load_instance(group, file, notifiers ? "type" : "check", inst, err, errlen) != 0)
       return -1;
   }
   return 0;
 oom:
   snprintf(err, errlen, "%s: out of memory", file);
   return -1;
+}
+
+/* The main file's string settings besides conf_dir. */
+static char **main_string(const char *name, struct mw_config *cfg)
+{
+  if (strcmp(name, "spool_dir") == 0)
+    return &cfg->spool_dir;
+  if (strcmp(name, "state_dir") == 0)
+    return &cfg->state_dir;
+  if (strcmp(name, "host") == 0)
+    return &cfg->host;
+  return NULL;
 }
 
 static int load_file(const char *file, bool is_main, struct mw_config *cfg, char *err,
@@ -232,9 +328,27 @@ static int load_file(const char *file, bool is_main, struct mw_config *cfg, char
     config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
     const char *name = config_setting_name(s);
     int line = config_setting_source_line(s);
-    if (strcmp(name, "checks") == 0) {
-      if (load_checks(s, file, cfg, err, errlen) != 0)
+    if (strcmp(name, "checks") == 0 || strcmp(name, "notifiers") == 0) {
+      if (load_checks(s, file, name[0] == 'n', cfg, err, errlen) != 0)
         goto cleanup;
+    } else if (is_main && main_string(name, cfg) != NULL) {
+      char **slot = main_string(name, cfg);
+      if (config_setting_type(s) != CONFIG_TYPE_STRING || !*config_setting_get_string(s)) {
+        snprintf(err, errlen, "%s:%d: %s must be a non-empty string", file, line, name);
+        goto cleanup;
+      }
+      free(*slot);
+      *slot = strdup(config_setting_get_string(s));
+      if (!*slot) {
+        snprintf(err, errlen, "%s: out of memory", file);
+        goto cleanup;
+      }
+    } else if (is_main && strcmp(name, "spool_max") == 0) {
+      if (config_setting_type(s) != CONFIG_TYPE_INT || config_setting_get_int(s) < 1) {
+        snprintf(err, errlen, "%s:%d: spool_max must be a positive number of events", file, line);
+        goto cleanup;
+      }
+      cfg->spool_max = config_setting_get_int(s);
     } else if (is_main && strcmp(name, "timeout") == 0) {
       char num[64];
       const char *text;
@@ -257,7 +371,9 @@ static int load_file(const char *file, bool is_main, struct mw_config *cfg, char
       }
     } else {
       snprintf(err, errlen, "%s:%d: unknown setting '%s' (expected %s)", file, line, name,
-               is_main ? "checks, timeout or conf_dir" : "checks");
+               is_main ? "checks, notifiers, timeout, conf_dir, spool_dir, state_dir, host or "
+                         "spool_max"
+                       : "checks or notifiers");
       goto cleanup;
     }
   }
@@ -335,6 +451,29 @@ static int load_conf_dir(struct mw_config *cfg, const char *dir, bool required, 
   return result;
 }
 
+static int check_notify_names(const struct mw_config *cfg, char *err, size_t errlen)
+{
+  size_t i;
+  size_t j;
+  size_t k;
+
+  for (i = 0; i < cfg->ninstances; i++) {
+    const struct mw_instance *inst = &cfg->instances[i];
+    for (j = 0; j < inst->nnotify; j++) {
+      for (k = 0; k < cfg->nnotifiers; k++) {
+        if (strcmp(cfg->notifiers[k].name, inst->notify[j]) == 0)
+          break;
+      }
+      if (k == cfg->nnotifiers) {
+        snprintf(err, errlen, "%s:%d: check '%s' notifies '%s', which no notifiers: { } entry "
+                 "defines", inst->file, inst->line, inst->name, inst->notify[j]);
+        return -1;
+      }
+    }
+  }
+  return 0;
+}
+
 int mwconf_load(const char *path, struct mw_config *cfg, char *err, size_t errlen)
 {
   char *dir;
@@ -353,26 +492,40 @@ int mwconf_load(const char *path, struct mw_config *cfg, char *err, size_t errle
   free(cfg->conf_dir);
   cfg->conf_dir = dir;
   result = load_conf_dir(cfg, dir, explicit_dir, err, errlen);
+  if (result == 0)
+    result = check_notify_names(cfg, err, errlen);
   return result;
 }
 
-void mwconf_free(struct mw_config *cfg)
+static void free_instances(struct mw_instance *list, size_t count)
 {
   size_t i;
   size_t j;
 
-  for (i = 0; i < cfg->ninstances; i++) {
-    struct mw_instance *inst = &cfg->instances[i];
+  for (i = 0; i < count; i++) {
+    struct mw_instance *inst = &list[i];
     for (j = 0; j < inst->nsettings; j++) {
       free(inst->settings[j].key);
       free(inst->settings[j].value);
     }
+    for (j = 0; j < inst->nnotify; j++)
+      free(inst->notify[j]);
+    free(inst->notify);
     free(inst->settings);
     free(inst->name);
     free(inst->check);
     free(inst->file);
   }
-  free(cfg->instances);
+  free(list);
+}
+
+void mwconf_free(struct mw_config *cfg)
+{
+  free_instances(cfg->instances, cfg->ninstances);
+  free_instances(cfg->notifiers, cfg->nnotifiers);
+  free(cfg->spool_dir);
+  free(cfg->state_dir);
+  free(cfg->host);
   free(cfg->conf_dir);
   memset(cfg, 0, sizeof(*cfg));
 }

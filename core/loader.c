@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "conf_module.h"
+#include "mw_spool.h"
 
 #define NAME_MAX_LEN 64
 
@@ -267,6 +268,102 @@ void mw_names_free(char **names, size_t count)
   for (i = 0; i < count; i++)
     free(names[i]);
   free(names);
+}
+
+/* ---- notifiers ---- */
+
+const char *mw_notifier_dir(void)
+{
+  const char *env = getenv("MCPWATCH_NOTIFIER_DIR");
+
+  return env && *env ? env : MW_NOTIFIER_DIR;
+}
+
+static int notifier_check(const struct mw_notifier *n, const char *name, const char *base,
+                          char *err, size_t errlen)
+{
+  char why[256];
+
+  if (n->abi != MW_NOTIFIER_ABI) {
+    snprintf(err, errlen,
+             "%s was built for notifier ABI %u but this mcpwatch speaks ABI %u: rebuild or "
+             "reinstall it",
+             base, n->abi, MW_NOTIFIER_ABI);
+    return -1;
+  }
+  if (!n->name || strcmp(n->name, name) != 0 || !n->summary || !n->open || !n->send ||
+      !n->close) {
+    snprintf(err, errlen, "%s: incomplete notifier description (name '%s', summary, open, send, "
+             "close)", base, name);
+    return -1;
+  }
+  if (mw_options_validate_with(n->options, mw_notifier_common_options, why, sizeof(why)) != 0) {
+    snprintf(err, errlen, "%s: %s", base, why);
+    return -1;
+  }
+  return 0;
+}
+
+int mw_notifier_load(const char *name, struct mw_notifier_plugin *out, char *err, size_t errlen)
+{
+  const struct mw_notifier *(*entry)(void);
+  const struct mw_notifier *notifier;
+  struct mw_buf path;
+  struct stat st;
+  void *handle = NULL;
+  int result = -1;
+
+  out->handle = NULL;
+  out->notifier = NULL;
+  if (!check_name_is_valid(name)) {
+    snprintf(err, errlen, "'%.64s' is not a notifier name (lower-case letters, digits and '-')",
+             name);
+    return -1;
+  }
+  mw_buf_init(&path, 4096);
+  mw_buf_addf(&path, "%s/%s.so", mw_notifier_dir(), name);
+  if (path.failed) {
+    snprintf(err, errlen, "notifier directory path too long");
+    goto cleanup;
+  }
+  if (stat(path.data, &st) != 0 && errno == ENOENT) {
+    snprintf(err, errlen, "unknown notifier '%s' (no %s)", name, path.data);
+    goto cleanup;
+  }
+  if (check_trust(path.data, err, errlen) != 0)
+    goto cleanup;
+  handle = dlopen(path.data, RTLD_NOW | RTLD_LOCAL);
+  if (!handle) {
+    const char *reason = dlerror();
+    snprintf(err, errlen, "cannot load %s: %s", path.data, reason ? reason : "unknown error");
+    goto cleanup;
+  }
+  *(void **)&entry = dlsym(handle, MW_NOTIFIER_ENTRY_SYMBOL);
+  notifier = entry ? entry() : NULL;
+  if (!notifier) {
+    snprintf(err, errlen, "%s is not an mcpwatch notifier: it has no %s()", path.data,
+             MW_NOTIFIER_ENTRY_SYMBOL);
+    goto cleanup;
+  }
+  if (notifier_check(notifier, name, path.data, err, errlen) != 0)
+    goto cleanup;
+  out->handle = handle;
+  out->notifier = notifier;
+  handle = NULL;
+  result = 0;
+cleanup:
+  if (handle)
+    dlclose(handle);
+  mw_buf_free(&path);
+  return result;
+}
+
+void mw_notifier_unload(struct mw_notifier_plugin *plugin)
+{
+  if (plugin->handle)
+    dlclose(plugin->handle);
+  plugin->handle = NULL;
+  plugin->notifier = NULL;
 }
 
 /* ---- the configuration module ---- */

@@ -26,6 +26,9 @@ static void print_usage(FILE *fp)
           "Usage: mcpwatch CHECK [OPTIONS]       run one check as a Nagios/Icinga plugin\n"
           "       mcpwatch run [-c FILE] [--format text|json] [-v] [NAME...]\n"
           "                                      run every configured check instance in parallel\n"
+          "       mcpwatch notify NOTIFIER [OPTIONS]\n"
+          "                                      queue and deliver one event (Nagios/Icinga)\n"
+          "       mcpwatch flush [DEST...]       deliver the queued events (cron)\n"
           "       mcpwatch list                  list the installed checks\n"
           "       mcpwatch help [CHECK]          this text, or a check's options\n"
           "       mcpwatch --version\n"
@@ -35,8 +38,10 @@ static void print_usage(FILE *fp)
           "'mcpwatch run --help' explains the configuration.\n"
           "\n"
           "Environment:\n"
-          "  MCPWATCH_CHECK_DIR   load checks from this folder instead of %s\n",
-          MW_CHECK_DIR);
+          "  MCPWATCH_CHECK_DIR     load checks from this folder instead of %s\n"
+          "  MCPWATCH_NOTIFIER_DIR  load notifiers from this folder instead of %s\n"
+          "  MCPWATCH_SPOOL_DIR     the spool, instead of %s\n",
+          MW_CHECK_DIR, MW_NOTIFIER_DIR, MW_DEFAULT_SPOOL);
 }
 
 static void print_check_help(const struct mw_check *check)
@@ -169,9 +174,13 @@ static int cmd_help(int argc, char **argv)
     print_usage(stdout);
     return 0;
   }
-  if (strcmp(argv[1], "run") == 0) {
-    char *run_help[] = {"run", "--help", NULL};
-    return cmd_run(2, run_help);
+  if (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "flush") == 0) {
+    char *sub_help[] = {argv[1], "--help", NULL};
+    return argv[1][0] == 'r' ? cmd_run(2, sub_help) : cmd_flush(2, sub_help);
+  }
+  if (strcmp(argv[1], "notify") == 0) {
+    char *notify_help[] = {"notify", argc > 2 ? argv[2] : "--help", "--help", NULL};
+    return cmd_notify(argc > 2 ? 3 : 2, notify_help);
   }
   if (mw_plugin_load(argv[1], &plugin, err, sizeof(err)) != 0)
     return cli_fail("MCPWATCH", "%s", err);
@@ -204,6 +213,10 @@ int main(int argc, char **argv)
   }
   if (strcmp(command, "run") == 0)
     return cmd_run(argc - 1, argv + 1);
+  if (strcmp(command, "notify") == 0)
+    return cmd_notify(argc - 1, argv + 1);
+  if (strcmp(command, "flush") == 0)
+    return cmd_flush(argc - 1, argv + 1);
   if (command[0] == '-')
     return cli_fail("MCPWATCH", "unknown option '%.80s' (see 'mcpwatch --help')", command);
   return cmd_check(command, argc - 1, argv + 1);

@@ -46,9 +46,16 @@ int mw_render_json(const struct mw_result *res, struct mw_buf *out);
 /* ---- options ------------------------------------------------------------------------------ */
 
 extern const struct mw_option mw_common_options[];
+/* What every notifier accepts: help, verbose, timeout (per delivery attempt). */
+extern const struct mw_option mw_notifier_common_options[];
 
 int mw_options_validate(const struct mw_option *options, char *err, size_t errlen);
 struct mw_args *mw_args_new(const struct mw_option *check_options);
+/* The same with another common table (mw_notifier_common_options). */
+int mw_options_validate_with(const struct mw_option *options, const struct mw_option *common,
+                             char *err, size_t errlen);
+struct mw_args *mw_args_new_with(const struct mw_option *common,
+                                 const struct mw_option *options);
 void mw_args_free(struct mw_args *args);
 const struct mw_option *mw_args_option(const struct mw_args *args, const char *name);
 /* The index-th option the args know, common ones first; NULL past the end. */
@@ -78,6 +85,12 @@ struct mw_instance {
   double interval; /* seconds between runs for schedulers (collectd, agent); 0 = their default */
   struct mw_setting *settings;
   size_t nsettings;
+  /* State tracking and forwarding (`run --notify`, the agent); unused by notifier entries. */
+  int max_attempts; /* problem results before a state is hard; 0 = 1 */
+  double renotify;  /* seconds between notifications of an unresolved problem; 0 = never */
+  char **notify;    /* notifier names; NULL = every notifier, notify_none = none */
+  size_t nnotify;
+  bool notify_none;
 };
 
 struct mw_config {
@@ -85,7 +98,14 @@ struct mw_config {
   size_t ninstances;
   char *conf_dir;
   double timeout; /* default for instances that set none; 0 = the option's default */
-  bool owned;     /* filled by mw_config_load: mw_config_free has work to do */
+  /* notifiers: { NAME: { type = "pagerduty"; ... }; }: 'check' holds the type. */
+  struct mw_instance *notifiers;
+  size_t nnotifiers;
+  char *spool_dir; /* NULL: the built-in default */
+  char *state_dir; /* NULL: the built-in default */
+  char *host;      /* name events carry; NULL: this machine's host name */
+  long spool_max;  /* pending events per destination; 0: the default */
+  bool owned;      /* filled by mw_config_load: mw_config_free has work to do */
 };
 
 /* Reads FILE and then every *.conf in its conf_dir (default: conf.d beside FILE), in name order.

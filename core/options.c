@@ -29,6 +29,14 @@ const struct mw_option mw_common_options[] = {
      "Output: text (Nagios plugin output) or json.", NULL, format_choices},
     {NULL, 0, MW_OPT_STRING, 0, NULL, NULL, NULL, NULL, NULL}};
 
+const struct mw_option mw_notifier_common_options[] = {
+    {"help", 'h', MW_OPT_BOOL, MW_OPT_CLI_ONLY, NULL, NULL, "Show this help and exit.", NULL, NULL},
+    {"verbose", 'v', MW_OPT_BOOL, MW_OPT_CLI_ONLY | MW_OPT_REPEAT, NULL, NULL,
+     "Log every delivery attempt, not only failures.", NULL, NULL},
+    {"timeout", 't', MW_OPT_DURATION, 0, "DURATION", "10",
+     "Give up on one delivery attempt after this long (it is then retried).", NULL, NULL},
+    {NULL, 0, MW_OPT_STRING, 0, NULL, NULL, NULL, NULL, NULL}};
+
 struct slot {
   const struct mw_option *option;
   char **values;
@@ -218,9 +226,24 @@ int mw_options_validate(const struct mw_option *options, char *err, size_t errle
   return validate_table(options, mw_common_options, err, errlen);
 }
 
+int mw_options_validate_with(const struct mw_option *options, const struct mw_option *common,
+                             char *err, size_t errlen)
+{
+  if (!options) {
+    snprintf(err, errlen, "no option table");
+    return -1;
+  }
+  return validate_table(options, common, err, errlen);
+}
+
 struct mw_args *mw_args_new(const struct mw_option *check_options)
 {
-  size_t ncommon = table_len(mw_common_options);
+  return mw_args_new_with(mw_common_options, check_options);
+}
+
+struct mw_args *mw_args_new_with(const struct mw_option *common, const struct mw_option *check_options)
+{
+  size_t ncommon = table_len(common);
   size_t ncheck = table_len(check_options);
   struct mw_args *args = calloc(1, sizeof(*args));
   size_t i;
@@ -234,7 +257,7 @@ struct mw_args *mw_args_new(const struct mw_option *check_options)
   }
   args->nslots = ncommon + ncheck;
   for (i = 0; i < ncommon; i++)
-    args->slots[i].option = &mw_common_options[i];
+    args->slots[i].option = &common[i];
   for (i = 0; i < ncheck; i++)
     args->slots[ncommon + i].option = &check_options[i];
   return args;

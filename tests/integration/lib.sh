@@ -3,7 +3,7 @@
 set -u
 
 : "${MCPWATCH:?MCPWATCH must name the mcpwatch binary (make check sets it)}"
-export MCPWATCH_CHECK_DIR MCPWATCH_CONFIG_MODULE
+export MCPWATCH_CHECK_DIR MCPWATCH_CONFIG_MODULE MCPWATCH_NOTIFIER_DIR
 PASS=0
 FAIL=0
 TMP=$(mktemp -d /tmp/mcpwatch-test.XXXXXX)

@@ -1,0 +1,156 @@
+/*
+ * mw_spool.h - events on disk, their delivery, and the state tracking that decides when there
+ * is an event at all. Used by `mcpwatch notify/flush/run --notify`, the collectd plugin and the
+ * agent, so every engine forwards the same way.
+ *
+ * SPOOL/DEST/ holds one file per pending event, named by the time it was queued so that a sorted
+ * listing is delivery order. A file appears by rename only after it was written and fsync'd, and
+ * is deleted only after the receiver accepted it. SPOOL/DEST/destination names the notifier and
+ * its options, so `mcpwatch flush` can deliver without any other configuration; dead/ keeps what
+ * a receiver refused, each with the reason.
+ */
+#ifndef MW_SPOOL_H
+#define MW_SPOOL_H
+
+#include "mw_core.h"
+#include "mw_notify.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- events -------------------------------------------------------------------------------- */
+
+/* An event that owns its texts. */
+struct mw_event_data {
+  struct mw_event event;
+  char *texts; /* one allocation holding every string */
+  enum mw_state state_store;
+};
+
+/* Longest kept texts; longer ones are cut at a UTF-8 boundary when the event is built. */
+#define MW_EVENT_OUTPUT_MAX 4096
+#define MW_EVENT_LONG_MAX (64 * 1024)
+
+/* Copies every text of src (cutting overlong ones) and fills in an id and time when missing. */
+int mw_event_copy(const struct mw_event *src, struct mw_event_data *out);
+void mw_event_data_free(struct mw_event_data *data);
+int mw_event_serialize(const struct mw_event *event, struct mw_buf *out);
+int mw_event_parse(const char *text, size_t len, struct mw_event_data *out, char *err,
+                   size_t errlen);
+
+/* ---- notifier plugins ---------------------------------------------------------------------- */
+
+struct mw_notifier_plugin {
+  void *handle;
+  const struct mw_notifier *notifier;
+};
+
+/* MCPWATCH_NOTIFIER_DIR when set, else the installed notifier directory. */
+const char *mw_notifier_dir(void);
+int mw_notifier_load(const char *name, struct mw_notifier_plugin *out, char *err, size_t errlen);
+void mw_notifier_unload(struct mw_notifier_plugin *plugin);
+
+/* ---- destinations ------------------------------------------------------------------------- */
+
+/* A notifier with its options, opened on one spool folder. */
+struct mw_destination {
+  char *name;      /* folder name under the spool */
+  char *folder;    /* SPOOL/NAME */
+  char *saved;     /* the destination file's text: "type=..." then option lines */
+  struct mw_notifier_plugin plugin;
+  struct mw_args *args;
+  void *state;
+};
+
+#define MW_SPOOL_DEFAULT_MAX 10000
+
+/* A destination NAME of notifier TYPE from "key value" settings (config, collectd, argv already
+ * parsed into args: pass args and no settings). Creates SPOOL/NAME and writes its destination
+ * file. name NULL: TYPE-HASH of the options, so two differently configured notifiers never
+ * share a queue. 0, or -1 with a one-line reason in err. */
+int mw_destination_open(const char *spool_dir, const char *name, const char *type,
+                        const struct mw_setting *settings, size_t nsettings, struct mw_args *args,
+                        struct mw_destination **out, char *err, size_t errlen);
+/* Opens the destination an earlier run left in SPOOL/NAME, from its destination file. */
+int mw_destination_reopen(const char *spool_dir, const char *name, struct mw_destination **out,
+                          char *err, size_t errlen);
+void mw_destination_close(struct mw_destination *dest);
+/* Names of the destination folders in spool_dir, sorted; free with mw_names_free. */
+int mw_spool_destinations(const char *spool_dir, char ***names, size_t *count);
+
+/* ---- spool -------------------------------------------------------------------------------- */
+
+/* Writes the event into the destination's queue: temporary file, fsync, rename, fsync of the
+ * folder. Safe with any number of concurrent writers. Refuses (-1, "spool full ...") when
+ * max_events are already pending, never dropping what is there. 0, or -1 with err set. */
+int mw_spool_enqueue(struct mw_destination *dest, const struct mw_event *event, size_t max_events,
+                     char *name, size_t namelen, char *err, size_t errlen);
+/* Where the event file name from mw_spool_enqueue (name NULL: any) is now: 0 still queued, 1
+ * gone (delivered), 2 in dead/. */
+int mw_spool_where(const struct mw_destination *dest, const char *name);
+
+enum mw_log_level { MW_LOG_ERROR, MW_LOG_WARNING, MW_LOG_INFO };
+typedef void (*mw_log_fn)(void *ctx, enum mw_log_level level, const char *message);
+
+#define MW_DELIVER_WAIT 0x1u /* wait out backoff and Retry-After while the deadline allows */
+#define MW_DELIVER_NOW 0x2u  /* ignore the backoff an earlier run recorded */
+
+struct mw_deliver_report {
+  size_t delivered;
+  size_t rejected; /* moved to dead/ */
+  size_t pending;  /* left in the queue */
+  bool busy;       /* another process is delivering this destination */
+  int64_t next_attempt_ms; /* Unix ms before which no attempt will be made; 0 when none */
+  char reason[256];        /* why something is pending */
+};
+
+/* Delivers the queue in order, one event at a time, until it is empty, an attempt must be
+ * retried and the deadline does not allow waiting, or the deadline passes. A retry keeps the
+ * event (same id, same dedup key) at the head; the backoff (exponential with jitter, at least
+ * Retry-After) is recorded in the folder so later runs honour it. A rejected event goes to dead/
+ * with its reason. Only one process delivers a destination at a time; one that finds it busy
+ * leaves the work to the holder, which looks again before it lets go. */
+void mw_spool_deliver(struct mw_destination *dest, mw_deadline deadline, unsigned flags,
+                      mw_log_fn log, void *log_ctx, struct mw_deliver_report *report);
+/* Events waiting in dest's queue (-1 when the folder cannot be read). */
+long mw_spool_pending(const struct mw_destination *dest);
+
+/* Backoff before retry number attempt (1, 2, ...): base 1 s doubling to 5 min, times a random
+ * factor in [0.5, 1), and never less than retry_after. */
+double mw_backoff_seconds(unsigned attempt, double retry_after, double random01);
+
+/* ---- state tracking ----------------------------------------------------------------------- */
+
+struct mw_track {
+  enum mw_state hard;     /* last hard state; OK before the first run */
+  enum mw_state last;     /* last result, soft or hard */
+  int attempts;           /* consecutive problem results while soft */
+  int64_t hard_since;     /* Unix seconds */
+  int64_t last_notified;  /* Unix seconds of the last notification, 0 when none */
+  bool problem_notified;  /* a problem was sent and no recovery yet */
+};
+
+struct mw_track_policy {
+  int max_attempts;       /* results in a problem state before it is hard (>= 1) */
+  double renotify;        /* seconds between notifications of an unresolved problem; 0 never */
+};
+
+enum mw_track_action { MW_TRACK_NONE, MW_TRACK_PROBLEM, MW_TRACK_RECOVERY, MW_TRACK_RENOTIFY };
+
+void mw_track_init(struct mw_track *track);
+/* Applies one result as Nagios does: a problem becomes hard after max_attempts results, a change
+ * between problem states and a recovery are immediate, and a recovery is sent only for a
+ * problem that was sent. Says what to notify. */
+enum mw_track_action mw_track_update(struct mw_track *track, enum mw_state state,
+                                     const struct mw_track_policy *policy, int64_t now);
+/* STATE_DIR/NAME.state; a missing file gives a fresh track. 0, or -1 with err set. */
+int mw_track_load(const char *state_dir, const char *name, struct mw_track *track, char *err,
+                  size_t errlen);
+int mw_track_save(const char *state_dir, const char *name, const struct mw_track *track,
+                  char *err, size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MW_SPOOL_H */
