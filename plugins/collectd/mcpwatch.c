@@ -29,6 +29,7 @@
 #include <pthread.h>
 #include <strings.h>
 
+#include "forward.h"
 #include "mw_core.h"
 
 #define PLUGIN "mcpwatch"
@@ -402,7 +403,8 @@ static int value_text(const oconfig_value_t *value, char *out, size_t outlen)
 }
 
 /* One option line of a <Check> block into args. */
-static int set_option(struct mw_args *args, const oconfig_item_t *item, char *err, size_t errlen)
+int mcpwatch_set_option(struct mw_args *args, const oconfig_item_t *item, char *err,
+                        size_t errlen)
 {
   const struct mw_option *opt = option_for_key(args, item->key);
   char text[4096];
@@ -490,7 +492,7 @@ static void config_check_block(const oconfig_item_t *block)
       else
         snprintf(err, sizeof(err), "Notify must be true or false");
     } else {
-      status = set_option(args, item, err, sizeof(err));
+      status = mcpwatch_set_option(args, item, err, sizeof(err));
     }
     if (status != 0) {
       ERROR(PLUGIN " plugin: check \"%s\": %s; the check is not loaded", name, err);
@@ -536,6 +538,7 @@ static void config_file(const oconfig_item_t *item)
     }
     instance_start(inst->name, check, args, inst->interval, true);
   }
+  forward_config_file(&cfg);
   mw_config_free(&cfg);
 }
 
@@ -551,8 +554,13 @@ static int config(oconfig_item_t *ci)
       config_check_block(item);
     else if (strcasecmp(item->key, "ConfigFile") == 0)
       config_file(item);
+    else if (strcasecmp(item->key, "Notifier") == 0)
+      forward_config_notifier(item);
+    else if (strcasecmp(item->key, "SpoolDir") == 0 || strcasecmp(item->key, "SpoolMax") == 0)
+      forward_config_spool(item);
     else
-      ERROR(PLUGIN " plugin: unknown option \"%s\" (Check blocks and ConfigFile are known)",
+      ERROR(PLUGIN " plugin: unknown option \"%s\" (Check, Notifier, ConfigFile, SpoolDir and "
+                   "SpoolMax are known)",
             item->key);
   }
   return 0;
@@ -560,6 +568,7 @@ static int config(oconfig_item_t *ci)
 
 static int shutdown_plugin(void)
 {
+  forward_shutdown();
   release_plugins(true);
   return 0;
 }
@@ -567,5 +576,6 @@ static int shutdown_plugin(void)
 void module_register(void)
 {
   plugin_register_complex_config(PLUGIN, config);
+  plugin_register_init(PLUGIN, forward_init);
   plugin_register_shutdown(PLUGIN, shutdown_plugin);
 }

@@ -299,6 +299,65 @@ expect_out 'cache: OK -> CRITICAL' "the state change is logged"
 expect_no_out 'read-function of plugin .* failed|suspend' "the read callback never failed, so it was never suspended"
 no_sanitizer_report "collectd -f"
 
+# ---- forwarding: the plugin's and the threshold plugin's notifications reach PagerDuty -------
+if [ -f "${MCPWATCH_NOTIFIER_DIR:-}/pagerduty.so" ] && [ -f "$CD_PLUGINS/threshold.so" ] && command -v jq >/dev/null; then
+  cp "$CD_PLUGINS/threshold.so" "$TMP/plugins/"
+  R=$TMP/receiver
+  mkdir -p "$R"
+  python3 "$SRCDIR/tests/integration/fakereceiver.py" "$R" "$R/port" 2>>"$TMP/receiver.log" &
+  on_exit "kill $!"
+  wait_for "[ -s '$R/port' ]" 20 || not_ok "the fake receiver started"
+  KEY=0123456789abcdef0123456789abcdef
+  echo "$KEY" >"$TMP/pd.key"
+  write_conf "$TMP/fwd.conf" 1 "
+  SpoolDir \"$TMP/spool\"
+  <Notifier \"oncall\">
+    Type \"pagerduty\"
+    Url \"http://127.0.0.1:$(cat "$R/port")/v2/enqueue\"
+    RoutingKeyFile \"$TMP/pd.key\"
+    Timeout 5
+  </Notifier>
+  <Check \"fs-warn\">
+    Type \"disk\"
+    Path \"$M\"
+    Warning \"10%\"
+  </Check>"
+  cat >>"$TMP/fwd.conf" <<EOF
+LoadPlugin threshold
+<Plugin threshold>
+  <Plugin "mcpwatch">
+    <Type "bytes">
+      WarningMax 1000
+    </Type>
+  </Plugin>
+</Plugin>
+EOF
+  pd_got() { jq -c 'select(.code == 202) | .body | fromjson' "$R/requests.jsonl" 2>/dev/null; }
+  collectd_until "$TMP/fwd.conf" "pd_got | grep -q 'above the warning threshold' && pd_got | grep -q '\"component\":\"fs-warn\"'"
+  expect_rc 0 "forwarding: collectd stops cleanly"
+  no_sanitizer_report "forwarding"
+  OWN=$(pd_got | jq -c 'select(.payload.component == "fs-warn") | [.event_action, .dedup_key, .payload.class, .payload.severity, .payload.custom_details.origin]')
+  expect_true "[ '$OWN' = '[\"trigger\",\"mcpwatch/$HOST/fs-warn\",\"disk\",\"warning\",\"collectd\"]' ]" "the plugin's own WARNING triggers in PagerDuty ($OWN)"
+  expect_true "pd_got | jq -r 'select(.payload.component == \"fs-warn\") | .payload.summary' | grep -q '^$HOST/fs-warn WARNING: DISK WARNING - '" "its summary is the check's status line"
+  TH=$(pd_got | jq -c 'select(.payload.summary // "" | test("threshold")) | [.event_action, .payload.class, .payload.severity, (.payload.component | startswith("mcpwatch-fs-warn/bytes"))]' | head -n 1)
+  expect_true "[ '$TH' = '[\"trigger\",\"mcpwatch\",\"warning\",true]' ]" "the threshold plugin's notification triggers too ($TH)"
+  expect_true "[ \$(ls '$TMP/spool/oncall' | grep -c '\\.event$') = 0 ]" "delivered events are gone from the spool"
+  expect_true "! grep -q '$KEY' '$TMP/collectd.log' '$TMP/collectd.out'" "the routing key is not in collectd's log"
+  expect_out "notifier \"oncall\" \(pagerduty\): spool $TMP/spool/oncall" "the notifier's spool is logged at start"
+
+  # The receiver failing all along: events wait on disk past collectd's exit, then flush sends.
+  echo 503 >"$R/mode"
+  rm -f "$R/requests.jsonl"
+  collectd_until "$TMP/fwd.conf" "[ \$(ls '$TMP/spool/oncall' | grep -c '\\.event$') -ge 2 ] && grep -q 'HTTP 503' '$TMP/collectd.log'"
+  expect_rc 0 "receiver down: collectd still stops cleanly"
+  PENDING=$(ls "$TMP/spool/oncall" | grep -c '\.event$')
+  expect_true "[ $PENDING -ge 2 ]" "undelivered events stay in the spool after collectd exits ($PENDING)"
+  expect_true "grep -q 'attempt 1, next in' '$TMP/collectd.log'" "the failed attempt and the backoff are logged"
+  echo ok >"$R/mode"
+  mw flush --spool-dir "$TMP/spool" --now
+  expect_out "^oncall: $PENDING delivered, 0 refused, 0 pending" "mcpwatch flush delivers what collectd left"
+fi
+
 # ---- valgrind: a whole -T run with every kind of instance --------------------------------------
 if [ "${SANITIZERS:-no}" = no ] && command -v valgrind >/dev/null; then
   rm -rf "$TMP/csv"

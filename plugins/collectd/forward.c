@@ -1,0 +1,394 @@
+/* forward.c - collectd notifications through the mcpwatch spool to PagerDuty, status pages and
+ * webhooks.
+ *
+ *   <Plugin mcpwatch>
+ *     SpoolDir "/var/spool/mcpwatch"
+ *     <Notifier "oncall">
+ *       Type "pagerduty"
+ *       RoutingKeyFile "/etc/mcpwatch/pagerduty.key"
+ *     </Notifier>
+ *   </Plugin>
+ *
+ * The notification callback only writes the event to each destination's spool (fsync'd) and
+ * wakes the delivery thread, so a slow or dead receiver never holds a collectd thread. The
+ * thread delivers in order, backs off on failure and keeps what it cannot deliver on disk,
+ * where the next start (or `mcpwatch flush`) finds it.
+ */
+#include "forward.h"
+
+#include <pthread.h>
+#include <strings.h>
+#include <time.h>
+
+#include "mw_spool.h"
+
+#define PLUGIN "mcpwatch"
+#define ERR_MAX 512
+#define IDLE_WAKE_S 60
+#define ROUND_S 30
+
+struct spec {
+  char *name;
+  char *type;
+  struct mw_notifier_plugin plugin; /* holds the option table args point into */
+  struct mw_args *args;             /* NULL once a destination took them */
+};
+
+static struct spec *specs;
+static size_t nspecs;
+static char *spool_dir;
+static long spool_max;
+
+static struct mw_destination **dests;
+static size_t ndests;
+static pthread_rwlock_t dests_lock = PTHREAD_RWLOCK_INITIALIZER;
+
+static pthread_mutex_t wake_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake_cond;
+static bool wake_pending;
+static bool stopping;
+static bool thread_running;
+static pthread_t thread;
+
+static void spec_free(struct spec *spec)
+{
+  mw_args_free(spec->args);
+  mw_notifier_unload(&spec->plugin);
+  free(spec->name);
+  free(spec->type);
+  memset(spec, 0, sizeof(*spec));
+}
+
+/* A new spec for notifier TYPE with empty args, or NULL with err set. */
+static struct spec *add_spec(const char *name, const char *type, char *err, size_t errlen)
+{
+  struct spec *grown;
+  struct spec *spec;
+  size_t i;
+
+  for (i = 0; i < nspecs; i++) {
+    if (strcmp(specs[i].name, name) == 0) {
+      snprintf(err, errlen, "defined twice; the second is ignored");
+      return NULL;
+    }
+  }
+  grown = realloc(specs, (nspecs + 1) * sizeof(*grown));
+  if (!grown) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  specs = grown;
+  spec = &specs[nspecs];
+  memset(spec, 0, sizeof(*spec));
+  if (mw_notifier_load(type, &spec->plugin, err, errlen) != 0)
+    return NULL;
+  spec->name = strdup(name);
+  spec->type = strdup(type);
+  spec->args = mw_args_new_with(mw_notifier_common_options, spec->plugin.notifier->options);
+  if (!spec->name || !spec->type || !spec->args) {
+    snprintf(err, errlen, "out of memory");
+    spec_free(spec);
+    return NULL;
+  }
+  nspecs++;
+  return spec;
+}
+
+/* Takes back the spec add_spec made last, after a configuration error. */
+static void drop_last_spec(void)
+{
+  spec_free(&specs[--nspecs]);
+}
+
+void forward_config_notifier(const oconfig_item_t *block)
+{
+  const char *name = NULL;
+  const char *type = NULL;
+  struct spec *spec;
+  char err[ERR_MAX];
+  int i;
+
+  if (block->values_num == 1 && block->values[0].type == OCONFIG_TYPE_STRING)
+    name = block->values[0].value.string;
+  for (i = 0; i < block->children_num; i++) {
+    const oconfig_item_t *item = &block->children[i];
+    if (strcasecmp(item->key, "Type") == 0 && item->values_num == 1 &&
+        item->values[0].type == OCONFIG_TYPE_STRING)
+      type = item->values[0].value.string;
+  }
+  if (!name || !*name || !type) {
+    ERROR(PLUGIN " plugin: <Notifier \"NAME\"> needs a name and a line Type \"pagerduty\" "
+                 "(or statuspage, webhook)");
+    return;
+  }
+  spec = add_spec(name, type, err, sizeof(err));
+  if (!spec) {
+    ERROR(PLUGIN " plugin: notifier \"%s\": %s", name, err);
+    return;
+  }
+  for (i = 0; i < block->children_num; i++) {
+    const oconfig_item_t *item = &block->children[i];
+    if (strcasecmp(item->key, "Type") == 0)
+      continue;
+    if (mcpwatch_set_option(spec->args, item, err, sizeof(err)) != 0) {
+      ERROR(PLUGIN " plugin: notifier \"%s\": %s; the notifier is not loaded", name, err);
+      drop_last_spec();
+      return;
+    }
+  }
+}
+
+void forward_config_spool(const oconfig_item_t *item)
+{
+  if (strcasecmp(item->key, "SpoolDir") == 0) {
+    if (item->values_num != 1 || item->values[0].type != OCONFIG_TYPE_STRING) {
+      ERROR(PLUGIN " plugin: SpoolDir needs one folder name");
+      return;
+    }
+    free(spool_dir);
+    spool_dir = strdup(item->values[0].value.string);
+    return;
+  }
+  if (item->values_num != 1 || item->values[0].type != OCONFIG_TYPE_NUMBER ||
+      item->values[0].value.number < 1) {
+    ERROR(PLUGIN " plugin: SpoolMax needs a positive number of events");
+    return;
+  }
+  spool_max = (long)item->values[0].value.number;
+}
+
+void forward_config_file(const struct mw_config *cfg)
+{
+  char err[ERR_MAX];
+  char why[ERR_MAX];
+  size_t i;
+  size_t k;
+
+  if (cfg->spool_dir && !spool_dir)
+    spool_dir = strdup(cfg->spool_dir);
+  if (cfg->spool_max > 0 && spool_max == 0)
+    spool_max = cfg->spool_max;
+  for (i = 0; i < cfg->nnotifiers; i++) {
+    const struct mw_instance *n = &cfg->notifiers[i];
+    struct spec *spec = add_spec(n->name, n->check, err, sizeof(err));
+    if (!spec) {
+      ERROR(PLUGIN " plugin: notifier \"%s\" (%s:%d): %s", n->name, n->file, n->line, err);
+      continue;
+    }
+    for (k = 0; k < n->nsettings; k++) {
+      if (mw_args_set(spec->args, n->settings[k].key, n->settings[k].value, why, sizeof(why)) !=
+          0) {
+        ERROR(PLUGIN " plugin: notifier \"%s\": %s:%d: %s; the notifier is not loaded", n->name,
+              n->file, n->settings[k].line, why);
+        drop_last_spec();
+        break;
+      }
+    }
+  }
+}
+
+/* ---- the notification callback ---- */
+
+static const char *meta_string(const notification_t *n, const char *name)
+{
+  const notification_meta_t *m;
+
+  for (m = n->meta; m; m = m->next) {
+    if (m->type == NM_TYPE_STRING && strcmp(m->name, name) == 0)
+      return m->nm_value.nm_string;
+  }
+  return NULL;
+}
+
+/* "plugin-instance/type-instance", as collectd names a value. */
+static void identifier(const notification_t *n, char *out, size_t outlen)
+{
+  snprintf(out, outlen, "%s%s%s/%s%s%s", n->plugin, n->plugin_instance[0] ? "-" : "",
+           n->plugin_instance, n->type, n->type_instance[0] ? "-" : "", n->type_instance);
+}
+
+static void wake(void)
+{
+  pthread_mutex_lock(&wake_lock);
+  wake_pending = true;
+  pthread_cond_signal(&wake_cond);
+  pthread_mutex_unlock(&wake_lock);
+}
+
+static int forward_notification(const notification_t *n, user_data_t *unused)
+{
+  bool own = strcmp(n->plugin, PLUGIN) == 0 && meta_string(n, "check") != NULL;
+  const char *previous = own ? meta_string(n, "previous_state") : NULL;
+  char service[6 * DATA_MAX_NAME_LEN];
+  char err[ERR_MAX];
+  struct mw_event ev;
+  size_t i;
+
+  (void)unused;
+  memset(&ev, 0, sizeof(ev));
+  if (own)
+    snprintf(service, sizeof(service), "%s", n->plugin_instance);
+  else
+    identifier(n, service, sizeof(service));
+  ev.time = (int64_t)CDTIME_T_TO_TIME_T(n->time);
+  ev.host = n->host;
+  ev.service = service;
+  ev.check = own ? meta_string(n, "check") : n->plugin;
+  ev.state = n->severity == NOTIF_OKAY      ? MW_OK
+             : n->severity == NOTIF_WARNING ? MW_WARNING
+                                            : MW_CRITICAL;
+  ev.previous = previous ? previous : "";
+  ev.type = n->severity == NOTIF_OKAY ? "RECOVERY" : "PROBLEM";
+  ev.output = n->message;
+  ev.long_output = own && meta_string(n, "output") ? meta_string(n, "output") : "";
+  ev.perfdata = "";
+  ev.origin = "collectd";
+  pthread_rwlock_rdlock(&dests_lock);
+  for (i = 0; i < ndests; i++) {
+    /* Each destination gets its own copy with its own id. */
+    struct mw_event_data copy;
+    if (mw_event_copy(&ev, &copy) != 0 ||
+        mw_spool_enqueue(dests[i], &copy.event,
+                         spool_max > 0 ? (size_t)spool_max : MW_SPOOL_DEFAULT_MAX, NULL, 0, err,
+                         sizeof(err)) != 0)
+      ERROR(PLUGIN " plugin: %s: notification for %s NOT queued: %s", dests[i]->name, service,
+            copy.texts ? err : "out of memory");
+    mw_event_data_free(&copy);
+  }
+  pthread_rwlock_unlock(&dests_lock);
+  wake();
+  return 0;
+}
+
+/* ---- delivery ---- */
+
+static void log_collectd(void *ctx, enum mw_log_level level, const char *message)
+{
+  (void)ctx;
+  if (level == MW_LOG_ERROR)
+    ERROR(PLUGIN " plugin: %s", message);
+  else if (level == MW_LOG_WARNING)
+    WARNING(PLUGIN " plugin: %s", message);
+  else
+    INFO(PLUGIN " plugin: %s", message);
+}
+
+static int64_t realtime_ms(void)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void *delivery_thread(void *unused)
+{
+  (void)unused;
+  pthread_mutex_lock(&wake_lock);
+  while (!stopping) {
+    int64_t next_ms = realtime_ms() + IDLE_WAKE_S * 1000;
+    struct timespec until;
+    size_t i;
+    wake_pending = false;
+    pthread_mutex_unlock(&wake_lock);
+    for (i = 0; i < ndests; i++) {
+      struct mw_deliver_report report;
+      mw_spool_deliver(dests[i], mw_now_ns() + (int64_t)ROUND_S * 1000000000, 0, log_collectd,
+                       NULL, &report);
+      if (report.pending) {
+        int64_t at = report.next_attempt_ms ? report.next_attempt_ms : realtime_ms() + 1000;
+        if (at < next_ms)
+          next_ms = at;
+      }
+    }
+    pthread_mutex_lock(&wake_lock);
+    until.tv_sec = (time_t)(next_ms / 1000);
+    until.tv_nsec = (long)(next_ms % 1000) * 1000000;
+    while (!stopping && !wake_pending) {
+      if (pthread_cond_timedwait(&wake_cond, &wake_lock, &until) != 0)
+        break;
+    }
+  }
+  pthread_mutex_unlock(&wake_lock);
+  return NULL;
+}
+
+static void free_specs(void)
+{
+  size_t i;
+
+  for (i = 0; i < nspecs; i++)
+    spec_free(&specs[i]);
+  free(specs);
+  specs = NULL;
+  nspecs = 0;
+}
+
+int forward_init(void)
+{
+  const char *spool = spool_dir ? spool_dir : MW_DEFAULT_SPOOL;
+  char err[ERR_MAX];
+  size_t i;
+
+  if (nspecs == 0)
+    return 0;
+  dests = calloc(nspecs, sizeof(*dests));
+  if (!dests) {
+    ERROR(PLUGIN " plugin: notifiers: out of memory");
+    return 0;
+  }
+  for (i = 0; i < nspecs; i++) {
+    struct mw_args *args = specs[i].args;
+    if (mw_destination_open(spool, specs[i].name, specs[i].type, NULL, 0, args, &dests[ndests],
+                            err, sizeof(err)) != 0) {
+      ERROR(PLUGIN " plugin: notifier \"%s\": %s; notifications are not forwarded to it",
+            specs[i].name, err);
+      continue;
+    }
+    specs[i].args = NULL; /* the destination owns them now */
+    INFO(PLUGIN " plugin: notifier \"%s\" (%s): spool %s, %ld events pending", specs[i].name,
+         specs[i].type, dests[ndests]->folder, mw_spool_pending(dests[ndests]));
+    ndests++;
+  }
+  if (ndests == 0)
+    return 0;
+  {
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_cond_init(&wake_cond, &attr);
+    pthread_condattr_destroy(&attr);
+  }
+  if (pthread_create(&thread, NULL, delivery_thread, NULL) != 0) {
+    ERROR(PLUGIN " plugin: cannot start the delivery thread; events stay in the spool for "
+                 "'mcpwatch flush'");
+  } else {
+    thread_running = true;
+  }
+  plugin_register_notification(PLUGIN, forward_notification, NULL);
+  return 0;
+}
+
+int forward_shutdown(void)
+{
+  size_t i;
+
+  if (thread_running) {
+    pthread_mutex_lock(&wake_lock);
+    stopping = true;
+    pthread_cond_signal(&wake_cond);
+    pthread_mutex_unlock(&wake_lock);
+    pthread_join(thread, NULL);
+    thread_running = false;
+  }
+  pthread_rwlock_wrlock(&dests_lock);
+  for (i = 0; i < ndests; i++)
+    mw_destination_close(dests[i]);
+  free(dests);
+  dests = NULL;
+  ndests = 0;
+  pthread_rwlock_unlock(&dests_lock);
+  free_specs();
+  free(spool_dir);
+  spool_dir = NULL;
+  return 0;
+}
