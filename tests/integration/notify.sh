@@ -276,9 +276,37 @@ EOF
   GOT=$(received '.body | fromjson | [.event_action, .dedup_key] | join(" ")' | tr -d '"' | tail -n 1)
   expect_true "[ '$GOT' = 'resolve mcpwatch/node7/api' ] && [ $(count_received) = 2 ]" "recovery resolves ($GOT)"
   expect_true "[ -f '$TMP/state/quiet.state' ]" "an instance with notify = [] is tracked too"
-  sed -i 's/notify = \["oncall"\]/notify = ["pager"]/' "$TMP/mcpwatch.conf"
-  mw run -c "$TMP/mcpwatch.conf" --notify
+  sed 's/notify = \["oncall"\]/notify = ["pager"]/' "$TMP/mcpwatch.conf" >"$TMP/typo.conf"
+  mw run -c "$TMP/typo.conf" --notify
   expect_one_error_line "notifies 'pager', which no notifiers" "an unknown notifier name is a configuration error"
+fi
+
+# ---- valgrind: every path of notify, flush and run --notify gives back what it took ----------
+if [ "${SANITIZERS:-no}" = no ] && command -v valgrind >/dev/null; then
+  VG="valgrind --quiet --suppressions=$SRCDIR/tests/integration/valgrind.supp --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all --error-exitcode=42"
+  vg() {
+    "$LIBTOOL" --mode=execute $VG "$MCPWATCH" "$@" >"$TMP/vg.out" 2>"$TMP/vg.log"
+    RC=$?
+    OUT=$(cat "$TMP/vg.out" "$TMP/vg.log")
+    expect_true "[ $RC != 42 ] && ! grep -q '^==' '$TMP/vg.log'" "valgrind clean: ${VG_WHAT} (exit $RC)"
+  }
+  mode ok
+  VG_WHAT="pagerduty delivered" vg "${PD[@]}" -H web1 -s vg --state CRITICAL -o x
+  mode 503
+  VG_WHAT="pagerduty retried, then queued" vg "${PD[@]}" -H web1 -s vg --state OK --wait 1.5
+  mode ok
+  VG_WHAT="flush" vg flush --spool-dir "$SPOOL" --now
+  mode 400
+  VG_WHAT="webhook refused (dead letter)" vg "${WH[@]}" -H web1 -s vg --state CRITICAL
+  mode ok
+  VG_WHAT="webhook signed" vg "${WH[@]}" -H web1 -s vg --state OK
+  VG_WHAT="statuspage with an incident" vg "${SP[@]}" -H web1 -s api --state CRITICAL
+  VG_WHAT="statuspage incident resolved" vg "${SP[@]}" -H web1 -s api --state OK
+  VG_WHAT="bad input" vg notify webhook --spool-dir "$SPOOL" --url "$BASE/hook" --state purple
+  if [ -f "$TMP/mcpwatch.conf" ]; then
+    echo 503 >"$R/health"
+    VG_WHAT="run --notify" vg run -c "$TMP/mcpwatch.conf" --notify
+  fi
 fi
 
 finish
