@@ -20,8 +20,7 @@ static const struct mw_option notify_options[] = {
     {"host", 'H', MW_OPT_STRING, MW_OPT_CLI_ONLY, "NAME", NULL,
      "Host of the event (default $NAGIOS_HOSTNAME, else this machine's name).", NULL, NULL},
     {"service", 's', MW_OPT_STRING, MW_OPT_CLI_ONLY, "NAME", NULL,
-     "Service or check instance (default $NAGIOS_SERVICEDESC; none: a host event).", NULL,
-     NULL},
+     "Service or check instance (default $NAGIOS_SERVICEDESC; none: a host event).", NULL, NULL},
     {"state", 'S', MW_OPT_STRING, MW_OPT_CLI_ONLY, "STATE", NULL,
      "OK, WARNING, CRITICAL, UNKNOWN (or UP, DOWN, UNREACHABLE, 0-3); default "
      "$NAGIOS_SERVICESTATE or $NAGIOS_HOSTSTATE.",
@@ -41,8 +40,7 @@ static const struct mw_option notify_options[] = {
     {"check", 0, MW_OPT_STRING, MW_OPT_CLI_ONLY, "TYPE", NULL,
      "Check type behind the service, when known.", NULL, NULL},
     {"origin", 0, MW_OPT_STRING, MW_OPT_CLI_ONLY, "NAME", NULL,
-     "What saw the change: nagios (when NAGIOS_ variables are set), icinga2, cli...", NULL,
-     NULL},
+     "What saw the change: nagios (when NAGIOS_ variables are set), icinga2, cli...", NULL, NULL},
     {"spool-dir", 0, MW_OPT_STRING, MW_OPT_CLI_ONLY, "DIR", MW_DEFAULT_SPOOL,
      "Spool folder (also $MCPWATCH_SPOOL_DIR).", NULL, NULL},
     {"destination", 0, MW_OPT_STRING, MW_OPT_CLI_ONLY, "NAME", NULL,
@@ -50,8 +48,7 @@ static const struct mw_option notify_options[] = {
     {"spool-max", 0, MW_OPT_INT, MW_OPT_CLI_ONLY, "EVENTS", "10000",
      "Refuse (loudly) to queue past this many pending events.", NULL, NULL},
     {"wait", 'w', MW_OPT_DURATION, MW_OPT_CLI_ONLY, "DURATION", "10",
-     "Keep retrying this long before leaving the event queued for 'mcpwatch flush'.", NULL,
-     NULL},
+     "Keep retrying this long before leaving the event queued for 'mcpwatch flush'.", NULL, NULL},
     {NULL, 0, MW_OPT_STRING, 0, NULL, NULL, NULL, NULL, NULL}};
 
 static const struct mw_option flush_options[] = {
@@ -130,8 +127,9 @@ static int event_from_args(const struct mw_args *args, struct mw_event *ev, char
   }
   state_text = field(args, "state", "NAGIOS_SERVICESTATE", "NAGIOS_HOSTSTATE", host_event);
   if (!*state_text) {
-    snprintf(err, errlen, "no state: give --state, or run as a Nagios notification command with "
-                          "environment macros");
+    snprintf(err, errlen,
+             "no state: give --state, or run as a Nagios notification command with "
+             "environment macros");
     return -1;
   }
   if (parse_any_state(state_text, &ev->state) != 0) {
@@ -147,8 +145,8 @@ static int event_from_args(const struct mw_args *args, struct mw_event *ev, char
   ev->output = field(args, "output", "NAGIOS_SERVICEOUTPUT", "NAGIOS_HOSTOUTPUT", host_event);
   ev->long_output =
       field(args, "long-output", "NAGIOS_LONGSERVICEOUTPUT", "NAGIOS_LONGHOSTOUTPUT", host_event);
-  ev->perfdata = field(args, "perfdata", "NAGIOS_SERVICEPERFDATA", "NAGIOS_HOSTPERFDATA",
-                       host_event);
+  ev->perfdata =
+      field(args, "perfdata", "NAGIOS_SERVICEPERFDATA", "NAGIOS_HOSTPERFDATA", host_event);
   ev->type = field(args, "type", "NAGIOS_NOTIFICATIONTYPE", NULL, false);
   if (!*ev->type)
     ev->type = ev->state == MW_OK ? "RECOVERY" : "PROBLEM";
@@ -373,8 +371,8 @@ int cmd_flush(int argc, char **argv)
       continue;
     }
     mw_spool_deliver(dest, deadline,
-                     MW_DELIVER_WAIT | (mw_args_bool(args, "now") ? MW_DELIVER_NOW : 0),
-                     log_stderr, &verbosity, &report);
+                     MW_DELIVER_WAIT | (mw_args_bool(args, "now") ? MW_DELIVER_NOW : 0), log_stderr,
+                     &verbosity, &report);
     printf("%s: %zu delivered, %zu refused, %zu pending%s%s%s\n", dest->name, report.delivered,
            report.rejected, report.pending, report.pending ? " (" : "",
            report.pending ? (report.reason[0] ? report.reason : "backing off") : "",

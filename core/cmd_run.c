@@ -43,7 +43,8 @@ static const char run_description[] =
     "    oncall: { type = \"pagerduty\"; routing_key_file = \"/etc/mcpwatch/pagerduty.key\"; };\n"
     "  };\n"
     "  checks: { api: { check = \"rest-health\"; url = \"https://api/health\";\n"
-    "                   max_attempts = 3; renotify_interval = \"4h\"; notify = [\"oncall\"]; }; };\n";
+    "                   max_attempts = 3; renotify_interval = \"4h\"; notify = [\"oncall\"]; }; "
+    "};\n";
 
 static void format_duration(int64_t ns, char *out, size_t outlen)
 {

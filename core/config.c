@@ -85,8 +85,8 @@ static int load_notify_list(const config_setting_t *s, const char *file, struct 
   int n = config_setting_type(s) == CONFIG_TYPE_STRING ? 1 : config_setting_length(s);
   int i;
 
-  if (config_setting_type(s) != CONFIG_TYPE_STRING &&
-      config_setting_type(s) != CONFIG_TYPE_ARRAY && config_setting_type(s) != CONFIG_TYPE_LIST) {
+  if (config_setting_type(s) != CONFIG_TYPE_STRING && config_setting_type(s) != CONFIG_TYPE_ARRAY &&
+      config_setting_type(s) != CONFIG_TYPE_LIST) {
     snprintf(err, errlen, "%s:%d: 'notify' must be a notifier name or a list of them", file,
              config_setting_source_line(s));
     return -1;
@@ -138,8 +138,9 @@ static int load_tracking_key(const config_setting_t *s, const char *key, const c
   if (strcmp(key, "renotify_interval") == 0 || strcmp(key, "renotify-interval") == 0) {
     if (scalar_text(s, num, sizeof(num), &text) != 0 ||
         mw_duration_parse(text, &inst->renotify) != 0) {
-      snprintf(err, errlen, "%s:%d: 'renotify_interval' must be a duration such as \"1h\" (0: never)",
-               file, line);
+      snprintf(err, errlen,
+               "%s:%d: 'renotify_interval' must be a duration such as \"1h\" (0: never)", file,
+               line);
       return -1;
     }
     return 1;
@@ -465,8 +466,10 @@ static int check_notify_names(const struct mw_config *cfg, char *err, size_t err
           break;
       }
       if (k == cfg->nnotifiers) {
-        snprintf(err, errlen, "%s:%d: check '%s' notifies '%s', which no notifiers: { } entry "
-                 "defines", inst->file, inst->line, inst->name, inst->notify[j]);
+        snprintf(err, errlen,
+                 "%s:%d: check '%s' notifies '%s', which no notifiers: { } entry "
+                 "defines",
+                 inst->file, inst->line, inst->name, inst->notify[j]);
         return -1;
       }
     }

@@ -123,16 +123,15 @@ static void new_event_id(char *out, size_t outlen)
 
 /* The texts of an event in a fixed order, so copy, serialise and parse share one list. */
 #define FIELD_COUNT 10
-static const char *const field_names[FIELD_COUNT] = {
-    "id", "host", "service", "check", "previous", "type", "output", "long_output", "perfdata",
-    "origin"};
+static const char *const field_names[FIELD_COUNT] = {"id",       "host",  "service", "check",
+                                                     "previous", "type",  "output",  "long_output",
+                                                     "perfdata", "origin"};
 
 static const char **field_slot(struct mw_event *event, size_t index)
 {
-  const char **slots[FIELD_COUNT] = {&event->id,       &event->host,        &event->service,
-                                     &event->check,    &event->previous,    &event->type,
-                                     &event->output,   &event->long_output, &event->perfdata,
-                                     &event->origin};
+  const char **slots[FIELD_COUNT] = {
+      &event->id,   &event->host,   &event->service,     &event->check,    &event->previous,
+      &event->type, &event->output, &event->long_output, &event->perfdata, &event->origin};
   return slots[index];
 }
 

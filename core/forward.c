@@ -25,7 +25,11 @@ static void log_stderr(void *ctx, enum mw_log_level level, const char *message)
 
   if (level == MW_LOG_INFO && fw->verbosity < 1)
     return;
-  fprintf(stderr, "mcpwatch: %s: %s\n", level == MW_LOG_ERROR ? "error" : level == MW_LOG_WARNING ? "warning" : "info", message);
+  fprintf(stderr, "mcpwatch: %s: %s\n",
+          level == MW_LOG_ERROR     ? "error"
+          : level == MW_LOG_WARNING ? "warning"
+                                    : "info",
+          message);
 }
 
 static struct mw_destination *destination(struct forward *fw, size_t k)
@@ -33,11 +37,9 @@ static struct mw_destination *destination(struct forward *fw, size_t k)
   const struct mw_instance *n = &fw->cfg->notifiers[k];
   char err[ERR_MAX];
 
-  if (!fw->dests[k] &&
-      mw_destination_open(fw->spool, n->name, n->check, n->settings, n->nsettings, NULL,
-                          &fw->dests[k], err, sizeof(err)) != 0) {
-    fprintf(stderr, "mcpwatch: error: notifier '%s' (%s:%d): %s\n", n->name, n->file, n->line,
-            err);
+  if (!fw->dests[k] && mw_destination_open(fw->spool, n->name, n->check, n->settings, n->nsettings,
+                                           NULL, &fw->dests[k], err, sizeof(err)) != 0) {
+    fprintf(stderr, "mcpwatch: error: notifier '%s' (%s:%d): %s\n", n->name, n->file, n->line, err);
     fw->failed = 1;
     return NULL;
   }
@@ -178,8 +180,9 @@ int cli_forward(const struct mw_config *cfg, const struct mw_instance **insts,
       continue;
     mw_spool_deliver(fw.dests[i], deadline, MW_DELIVER_WAIT, log_stderr, &fw, &report);
     if (report.pending)
-      fprintf(stderr, "mcpwatch: warning: %s: %zu events queued in %s (%s); 'mcpwatch flush' "
-                      "delivers them\n",
+      fprintf(stderr,
+              "mcpwatch: warning: %s: %zu events queued in %s (%s); 'mcpwatch flush' "
+              "delivers them\n",
               fw.dests[i]->name, report.pending, fw.dests[i]->folder,
               report.reason[0] ? report.reason : "not yet delivered");
     mw_destination_close(fw.dests[i]);

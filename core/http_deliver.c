@@ -23,9 +23,8 @@ static void excerpt(const char *body, size_t len, char *out, size_t outlen)
   out[w] = '\0';
 }
 
-void mw_http_deliver(struct mw_http *http, const struct mw_http_request *req,
-                     mw_deadline deadline, struct mw_send_status *status,
-                     struct mw_http_response *keep)
+void mw_http_deliver(struct mw_http *http, const struct mw_http_request *req, mw_deadline deadline,
+                     struct mw_send_status *status, struct mw_http_response *keep)
 {
   static const char *const capture[] = {"Retry-After"};
   struct mw_http_request request = *req;
@@ -74,8 +73,7 @@ int mw_http_secret_options(const struct mw_args *args, const char *file_option,
     *env = NULL;
   if (required && !*file && (!*env || !getenv(*env) || !*getenv(*env))) {
     if (*env)
-      snprintf(err, errlen, "--%s is required (or the environment variable %s)", file_option,
-               *env);
+      snprintf(err, errlen, "--%s is required (or the environment variable %s)", file_option, *env);
     else
       snprintf(err, errlen, "--%s or --%s is required", file_option, env_option);
     return -1;

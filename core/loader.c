@@ -291,10 +291,11 @@ static int notifier_check(const struct mw_notifier *n, const char *name, const c
              base, n->abi, MW_NOTIFIER_ABI);
     return -1;
   }
-  if (!n->name || strcmp(n->name, name) != 0 || !n->summary || !n->open || !n->send ||
-      !n->close) {
-    snprintf(err, errlen, "%s: incomplete notifier description (name '%s', summary, open, send, "
-             "close)", base, name);
+  if (!n->name || strcmp(n->name, name) != 0 || !n->summary || !n->open || !n->send || !n->close) {
+    snprintf(err, errlen,
+             "%s: incomplete notifier description (name '%s', summary, open, send, "
+             "close)",
+             base, name);
     return -1;
   }
   if (mw_options_validate_with(n->options, mw_notifier_common_options, why, sizeof(why)) != 0) {

@@ -54,8 +54,7 @@ struct mw_args *mw_args_new(const struct mw_option *check_options);
 /* The same with another common table (mw_notifier_common_options). */
 int mw_options_validate_with(const struct mw_option *options, const struct mw_option *common,
                              char *err, size_t errlen);
-struct mw_args *mw_args_new_with(const struct mw_option *common,
-                                 const struct mw_option *options);
+struct mw_args *mw_args_new_with(const struct mw_option *common, const struct mw_option *options);
 void mw_args_free(struct mw_args *args);
 const struct mw_option *mw_args_option(const struct mw_args *args, const char *name);
 /* The index-th option the args know, common ones first; NULL past the end. */

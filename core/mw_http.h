@@ -169,9 +169,8 @@ struct mw_send_status;
 /* One delivery attempt: status says delivered (2xx), retry (no answer, 408, 425, 429, 5xx, with
  * Retry-After) or rejected (other codes), with a reason quoting the receiver. keep, when not
  * NULL, receives the response (free it with mw_http_response_free); else it is freed. */
-void mw_http_deliver(struct mw_http *http, const struct mw_http_request *req,
-                     mw_deadline deadline, struct mw_send_status *status,
-                     struct mw_http_response *keep);
+void mw_http_deliver(struct mw_http *http, const struct mw_http_request *req, mw_deadline deadline,
+                     struct mw_send_status *status, struct mw_http_response *keep);
 /* A secret given as --FILE_OPTION or --ENV_OPTION (the env option may have a default, which a
  * file option overrides). 0 with at most one of file/env set, or -1 with err set; required: one
  * must lead somewhere. */

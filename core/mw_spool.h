@@ -55,9 +55,9 @@ void mw_notifier_unload(struct mw_notifier_plugin *plugin);
 
 /* A notifier with its options, opened on one spool folder. */
 struct mw_destination {
-  char *name;      /* folder name under the spool */
-  char *folder;    /* SPOOL/NAME */
-  char *saved;     /* the destination file's text: "type=..." then option lines */
+  char *name;   /* folder name under the spool */
+  char *folder; /* SPOOL/NAME */
+  char *saved;  /* the destination file's text: "type=..." then option lines */
   struct mw_notifier_plugin plugin;
   struct mw_args *args;
   void *state;
@@ -98,9 +98,9 @@ typedef void (*mw_log_fn)(void *ctx, enum mw_log_level level, const char *messag
 
 struct mw_deliver_report {
   size_t delivered;
-  size_t rejected; /* moved to dead/ */
-  size_t pending;  /* left in the queue */
-  bool busy;       /* another process is delivering this destination */
+  size_t rejected;         /* moved to dead/ */
+  size_t pending;          /* left in the queue */
+  bool busy;               /* another process is delivering this destination */
   int64_t next_attempt_ms; /* Unix ms before which no attempt will be made; 0 when none */
   char reason[256];        /* why something is pending */
 };
@@ -123,17 +123,17 @@ double mw_backoff_seconds(unsigned attempt, double retry_after, double random01)
 /* ---- state tracking ----------------------------------------------------------------------- */
 
 struct mw_track {
-  enum mw_state hard;     /* last hard state; OK before the first run */
-  enum mw_state last;     /* last result, soft or hard */
-  int attempts;           /* consecutive problem results while soft */
-  int64_t hard_since;     /* Unix seconds */
-  int64_t last_notified;  /* Unix seconds of the last notification, 0 when none */
-  bool problem_notified;  /* a problem was sent and no recovery yet */
+  enum mw_state hard;    /* last hard state; OK before the first run */
+  enum mw_state last;    /* last result, soft or hard */
+  int attempts;          /* consecutive problem results while soft */
+  int64_t hard_since;    /* Unix seconds */
+  int64_t last_notified; /* Unix seconds of the last notification, 0 when none */
+  bool problem_notified; /* a problem was sent and no recovery yet */
 };
 
 struct mw_track_policy {
-  int max_attempts;       /* results in a problem state before it is hard (>= 1) */
-  double renotify;        /* seconds between notifications of an unresolved problem; 0 never */
+  int max_attempts; /* results in a problem state before it is hard (>= 1) */
+  double renotify;  /* seconds between notifications of an unresolved problem; 0 never */
 };
 
 enum mw_track_action { MW_TRACK_NONE, MW_TRACK_PROBLEM, MW_TRACK_RECOVERY, MW_TRACK_RENOTIFY };
@@ -147,8 +147,8 @@ enum mw_track_action mw_track_update(struct mw_track *track, enum mw_state state
 /* STATE_DIR/NAME.state; a missing file gives a fresh track. 0, or -1 with err set. */
 int mw_track_load(const char *state_dir, const char *name, struct mw_track *track, char *err,
                   size_t errlen);
-int mw_track_save(const char *state_dir, const char *name, const struct mw_track *track,
-                  char *err, size_t errlen);
+int mw_track_save(const char *state_dir, const char *name, const struct mw_track *track, char *err,
+                  size_t errlen);
 
 #ifdef __cplusplus
 }

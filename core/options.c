@@ -241,7 +241,8 @@ struct mw_args *mw_args_new(const struct mw_option *check_options)
   return mw_args_new_with(mw_common_options, check_options);
 }
 
-struct mw_args *mw_args_new_with(const struct mw_option *common, const struct mw_option *check_options)
+struct mw_args *mw_args_new_with(const struct mw_option *common,
+                                 const struct mw_option *check_options)
 {
   size_t ncommon = table_len(common);
   size_t ncheck = table_len(check_options);

@@ -716,12 +716,20 @@ static bool deliver_one(struct mw_destination *dest, const char *name, struct ba
     if (status.outcome == MW_REJECTED) {
       dead_letter(dest, name, status.reason);
       report->rejected++;
-      logf_(log, log_ctx, MW_LOG_ERROR, "%s: %s (%s %s) rejected, moved to %s/dead: %s",
-            dest->name, data.event.id, data.event.service, mw_state_name(data.event.state),
-            dest->folder, status.reason);
+      logf_(log, log_ctx, MW_LOG_ERROR, "%s: %s (%s %s) rejected, moved to %s/dead: %s", dest->name,
+            data.event.id, data.event.service, mw_state_name(data.event.state), dest->folder,
+            status.reason);
+    } else if (unlink(path) != 0) {
+      /* Sending it again and again would be worse than stopping: say so and stop. */
+      logf_(log, log_ctx, MW_LOG_ERROR,
+            "%s: %s was delivered but cannot be removed from the spool (%s): delivery of this "
+            "queue stops until it is",
+            dest->name, path, strerror(errno));
+      report->delivered++;
+      snprintf(report->reason, sizeof(report->reason), "cannot remove %s", name);
+      break;
     } else {
-      if (unlink(path) == 0)
-        fsync_dir(dest->folder);
+      fsync_dir(dest->folder);
       report->delivered++;
       logf_(log, log_ctx, MW_LOG_INFO, "%s: %s (%s %s) delivered%s%s", dest->name, data.event.id,
             data.event.service, mw_state_name(data.event.state), status.reason[0] ? ": " : "",

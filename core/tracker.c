@@ -107,8 +107,8 @@ int mw_track_load(const char *state_dir, const char *name, struct mw_track *trac
     free(path);
     return result;
   }
-  if (fscanf(fp, "hard=%15s last=%15s attempts=%d since=%lld notified=%lld problem_sent=%d",
-             hard, last, &attempts, &since, &notified, &problem) == 6 &&
+  if (fscanf(fp, "hard=%15s last=%15s attempts=%d since=%lld notified=%lld problem_sent=%d", hard,
+             last, &attempts, &since, &notified, &problem) == 6 &&
       mw_state_parse(hard, &track->hard) == 0 && mw_state_parse(last, &track->last) == 0 &&
       attempts >= 0) {
     track->attempts = attempts;
@@ -125,8 +125,8 @@ int mw_track_load(const char *state_dir, const char *name, struct mw_track *trac
   return result;
 }
 
-int mw_track_save(const char *state_dir, const char *name, const struct mw_track *track,
-                  char *err, size_t errlen)
+int mw_track_save(const char *state_dir, const char *name, const struct mw_track *track, char *err,
+                  size_t errlen)
 {
   char *path = state_path(state_dir, name, ".state");
   char *tmp = state_path(state_dir, name, ".state.tmp");

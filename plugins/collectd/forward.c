@@ -293,8 +293,8 @@ static void *delivery_thread(void *unused)
     pthread_mutex_unlock(&wake_lock);
     for (i = 0; i < ndests; i++) {
       struct mw_deliver_report report;
-      mw_spool_deliver(dests[i], mw_now_ns() + (int64_t)ROUND_S * 1000000000, 0, log_collectd,
-                       NULL, &report);
+      mw_spool_deliver(dests[i], mw_now_ns() + (int64_t)ROUND_S * 1000000000, 0, log_collectd, NULL,
+                       &report);
       if (report.pending) {
         int64_t at = report.next_attempt_ms ? report.next_attempt_ms : realtime_ms() + 1000;
         if (at < next_ms)
@@ -339,8 +339,8 @@ int forward_init(void)
   }
   for (i = 0; i < nspecs; i++) {
     struct mw_args *args = specs[i].args;
-    if (mw_destination_open(spool, specs[i].name, specs[i].type, NULL, 0, args, &dests[ndests],
-                            err, sizeof(err)) != 0) {
+    if (mw_destination_open(spool, specs[i].name, specs[i].type, NULL, 0, args, &dests[ndests], err,
+                            sizeof(err)) != 0) {
       ERROR(PLUGIN " plugin: notifier \"%s\": %s; notifications are not forwarded to it",
             specs[i].name, err);
       continue;

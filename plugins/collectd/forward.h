@@ -20,7 +20,6 @@ int forward_shutdown(void);
 
 /* One option line of a block into args (mcpwatch.c): keys match option names ignoring case, '-'
  * and '_'. */
-int mcpwatch_set_option(struct mw_args *args, const oconfig_item_t *item, char *err,
-                        size_t errlen);
+int mcpwatch_set_option(struct mw_args *args, const oconfig_item_t *item, char *err, size_t errlen);
 
 #endif

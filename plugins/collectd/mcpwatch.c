@@ -403,8 +403,7 @@ static int value_text(const oconfig_value_t *value, char *out, size_t outlen)
 }
 
 /* One option line of a <Check> block into args. */
-int mcpwatch_set_option(struct mw_args *args, const oconfig_item_t *item, char *err,
-                        size_t errlen)
+int mcpwatch_set_option(struct mw_args *args, const oconfig_item_t *item, char *err, size_t errlen)
 {
   const struct mw_option *opt = option_for_key(args, item->key);
   char text[4096];

@@ -27,8 +27,8 @@ static const struct mw_option options[] = {
     {"routing-key-env", 0, MW_OPT_STRING, 0, "VAR", "PAGERDUTY_ROUTING_KEY",
      "Environment variable holding the routing key when no file is given.", NULL, NULL},
     {"url", 0, MW_OPT_STRING, 0, "URL", DEFAULT_URL, "Events API v2 enqueue endpoint.", NULL, NULL},
-    {"source", 0, MW_OPT_STRING, 0, "NAME", NULL,
-     "payload.source; default: the event's host.", NULL, NULL},
+    {"source", 0, MW_OPT_STRING, 0, "NAME", NULL, "payload.source; default: the event's host.",
+     NULL, NULL},
     {"unknown-severity", 0, MW_OPT_STRING, 0, "SEVERITY", "error",
      "Severity an UNKNOWN state triggers with (CRITICAL is critical, WARNING warning).", NULL,
      severities},
@@ -98,9 +98,7 @@ static const char *action_for(const struct mw_event *ev)
 
 static const char *severity_for(const struct pagerduty *pd, enum mw_state state)
 {
-  return state == MW_CRITICAL  ? "critical"
-         : state == MW_WARNING ? "warning"
-                               : pd->unknown_severity;
+  return state == MW_CRITICAL ? "critical" : state == MW_WARNING ? "warning" : pd->unknown_severity;
 }
 
 static void add_detail(struct mw_buf *body, const char *name, const char *value)
@@ -133,8 +131,8 @@ static void build_body(const struct pagerduty *pd, const struct mw_event *ev, co
     mw_json_string(body, mw_buf_str(&summary));
     mw_buf_adds(body, ",\"source\":");
     mw_json_string(body, pd->source ? pd->source : ev->host);
-    mw_buf_addf(body, ",\"severity\":\"%s\",\"timestamp\":\"%s\"",
-                severity_for(pd, ev->state), when);
+    mw_buf_addf(body, ",\"severity\":\"%s\",\"timestamp\":\"%s\"", severity_for(pd, ev->state),
+                when);
     if (*ev->service) {
       mw_buf_adds(body, ",\"component\":");
       mw_json_string(body, ev->service);
@@ -178,8 +176,7 @@ static void pd_send(void *state, const struct mw_event *ev, mw_deadline deadline
   memset(status, 0, sizeof(*status));
   if (!action) {
     status->outcome = MW_DELIVERED;
-    snprintf(status->reason, sizeof(status->reason), "%s: nothing to send to PagerDuty",
-             ev->type);
+    snprintf(status->reason, sizeof(status->reason), "%s: nothing to send to PagerDuty", ev->type);
     return;
   }
   if (mw_http_token_header("", pd->key_file, pd->key_env, key, sizeof(key), err, sizeof(err)) !=

@@ -35,8 +35,8 @@ static const struct mw_option options[] = {
     {"page-id", 0, MW_OPT_STRING, 0, "ID", NULL, "The Statuspage page (statuspage only).", NULL,
      NULL},
     {"component", 0, MW_OPT_STRING, MW_OPT_REPEAT, "SERVICE=ID", NULL,
-     "The component showing SERVICE (a check instance or Nagios service); may be repeated.",
-     NULL, NULL},
+     "The component showing SERVICE (a check instance or Nagios service); may be repeated.", NULL,
+     NULL},
     {"api-key-file", 0, MW_OPT_STRING, 0, "FILE", NULL,
      "File whose first line is the API key (Statuspage) or token (Cachet).", NULL, NULL},
     {"api-key-env", 0, MW_OPT_STRING, 0, "VAR", "STATUSPAGE_API_KEY",
@@ -67,7 +67,7 @@ struct statuspage {
   struct component {
     char *service;
     const char *id;
-  } *components;
+  } * components;
   const char *resolve[MAX_RESOLVE];
 };
 
@@ -156,8 +156,8 @@ static int sp_open(const struct mw_args *args, const char *data_dir, void **stat
     goto fail;
   }
   if (mw_http_url_check(sp->url, "--url", err, errlen) != 0 ||
-      mw_http_secret_options(args, "api-key-file", "api-key-env", true, &sp->key_file,
-                             &sp->key_env, err, errlen) != 0 ||
+      mw_http_secret_options(args, "api-key-file", "api-key-env", true, &sp->key_file, &sp->key_env,
+                             err, errlen) != 0 ||
       load_components(sp, args, err, errlen) != 0 ||
       mw_http_config_from_args(args, &config, sp->resolve, MAX_RESOLVE, err, errlen) != 0)
     goto fail;
@@ -208,16 +208,15 @@ static int cachet_status(const char *status)
 
 /* One request with the key header; resp kept when asked. */
 static void call(struct statuspage *sp, const char *method, const char *url, struct mw_buf *body,
-                 mw_deadline deadline, struct mw_send_status *status,
-                 struct mw_http_response *keep)
+                 mw_deadline deadline, struct mw_send_status *status, struct mw_http_response *keep)
 {
   struct mw_http_request req;
   char auth[KEY_MAX + 32];
   char err[200];
   const char *headers[2] = {"Content-Type: application/json", auth};
 
-  if (mw_http_token_header(sp->cachet ? "X-Cachet-Token: " : "Authorization: OAuth ",
-                           sp->key_file, sp->key_env, auth, sizeof(auth), err, sizeof(err)) != 0) {
+  if (mw_http_token_header(sp->cachet ? "X-Cachet-Token: " : "Authorization: OAuth ", sp->key_file,
+                           sp->key_env, auth, sizeof(auth), err, sizeof(err)) != 0) {
     memset(status, 0, sizeof(*status));
     status->outcome = MW_RETRY;
     snprintf(status->reason, sizeof(status->reason), "API key: %s", err);
@@ -344,8 +343,7 @@ static void sp_send(void *state, const struct mw_event *ev, mw_deadline deadline
   if (strcasecmp(ev->type, "ACKNOWLEDGEMENT") == 0 || strncasecmp(ev->type, "FLAPPING", 8) == 0 ||
       strncasecmp(ev->type, "DOWNTIME", 8) == 0) {
     status->outcome = MW_DELIVERED;
-    snprintf(status->reason, sizeof(status->reason), "%s: the component stays as it is",
-             ev->type);
+    snprintf(status->reason, sizeof(status->reason), "%s: the component stays as it is", ev->type);
     return;
   }
   mw_buf_init(&url, 4096);

@@ -23,7 +23,12 @@
 static const char *const formats[] = {"json", "slack", NULL};
 
 static const struct mw_option options[] = {
-    {"url", 'u', MW_OPT_STRING, 0, "URL", NULL, "Where to POST the event (required).", NULL, NULL},
+    {"url", 'u', MW_OPT_STRING, 0, "URL", NULL,
+     "Where to POST the event (this or --url-file is required).", NULL, NULL},
+    {"url-file", 0, MW_OPT_STRING, 0, "FILE", NULL,
+     "File whose first line is the URL: for URLs that are secrets themselves (Slack's "
+     "incoming webhooks), read at every send.",
+     NULL, NULL},
     {"format", 0, MW_OPT_STRING, 0, "FORMAT", "json",
      "json (the documented schema) or slack ({\"text\": ...} for incoming webhooks).", NULL,
      formats},
@@ -40,6 +45,7 @@ static const struct mw_option options[] = {
 struct webhook {
   struct mw_http *http;
   const char *url;
+  const char *url_file;
   const char *secret_file;
   const char *secret_env;
   const char *receiver;
@@ -59,9 +65,14 @@ static int wh_open(const struct mw_args *args, const char *data_dir, void **stat
     return -1;
   }
   wh->url = mw_args_str(args, "url");
+  wh->url_file = mw_args_str(args, "url-file");
   wh->receiver = mw_args_str(args, "receiver");
   wh->slack = strcmp(mw_args_str(args, "format"), "slack") == 0;
-  if (mw_http_url_check(wh->url, "--url", err, errlen) != 0 ||
+  if (wh->url && wh->url_file) {
+    snprintf(err, errlen, "give --url or --url-file, not both");
+    goto fail;
+  }
+  if ((!wh->url_file && mw_http_url_check(wh->url, "--url", err, errlen) != 0) ||
       mw_http_secret_options(args, "secret-file", "secret-env", false, &wh->secret_file,
                              &wh->secret_env, err, errlen) != 0 ||
       mw_http_config_from_args(args, &config, wh->resolve, MAX_RESOLVE, err, errlen) != 0)
@@ -137,8 +148,8 @@ static void build_slack(const struct mw_event *ev, struct mw_buf *body)
   struct mw_buf text;
 
   mw_buf_init(&text, BODY_MAX);
-  mw_buf_addf(&text, "[%s] %s%s%s: %s", mw_state_name(ev->state), ev->host,
-              *ev->service ? "/" : "", ev->service, ev->output);
+  mw_buf_addf(&text, "[%s] %s%s%s: %s", mw_state_name(ev->state), ev->host, *ev->service ? "/" : "",
+              ev->service, ev->output);
   if (*ev->type && strcasecmp(ev->type, "PROBLEM") != 0 && strcasecmp(ev->type, "RECOVERY") != 0)
     mw_buf_addf(&text, " (%s)", ev->type);
   mw_buf_adds(body, "{\"text\":");
@@ -154,6 +165,7 @@ static void wh_send(void *state, const struct mw_event *ev, mw_deadline deadline
   struct mw_http_request req;
   struct mw_buf body;
   char secret[SECRET_MAX];
+  char url[MW_HTTP_TOKEN_MAX];
   char err[200];
   char signature[128];
   char h_id[96];
@@ -165,6 +177,14 @@ static void wh_send(void *state, const struct mw_event *ev, mw_deadline deadline
 
   memset(status, 0, sizeof(*status));
   mw_buf_init(&body, BODY_MAX);
+  if (wh->url_file &&
+      (mw_http_token_header("", wh->url_file, NULL, url, sizeof(url), err, sizeof(err)) != 0 ||
+       mw_http_url_check(url, "the URL in --url-file", err, sizeof(err)) != 0)) {
+    /* The file may be fixed: keep the event. */
+    status->outcome = MW_RETRY;
+    snprintf(status->reason, sizeof(status->reason), "%s", err);
+    goto cleanup;
+  }
   if (wh->slack)
     build_slack(ev, &body);
   else
@@ -181,8 +201,8 @@ static void wh_send(void *state, const struct mw_event *ev, mw_deadline deadline
       snprintf(status->reason, sizeof(status->reason), "signing secret: %s", err);
       goto cleanup;
     }
-    if (webhook_signature(secret, ev->id, now, body.data, body.len, signature,
-                          sizeof(signature)) != 0) {
+    if (webhook_signature(secret, ev->id, now, body.data, body.len, signature, sizeof(signature)) !=
+        0) {
       explicit_bzero(secret, sizeof(secret));
       status->outcome = MW_RETRY;
       snprintf(status->reason, sizeof(status->reason),
@@ -199,13 +219,14 @@ static void wh_send(void *state, const struct mw_event *ev, mw_deadline deadline
   }
   memset(&req, 0, sizeof(req));
   req.method = "POST";
-  req.url = wh->url;
+  req.url = wh->url_file ? url : wh->url;
   req.headers = headers;
   req.n_headers = n_headers;
   req.body = body.data;
   req.body_len = body.len;
   mw_http_deliver(wh->http, &req, deadline, status, NULL);
 cleanup:
+  explicit_bzero(url, sizeof(url));
   mw_buf_free(&body);
 }
 

@@ -209,8 +209,11 @@ BODY=$(received '.body | fromjson')
 GOT=$(jq -c '[.version, .status, .receiver, .groupKey, .alerts[0].labels.alertname, .alerts[0].labels.check, .alerts[0].labels.severity, .alerts[0].annotations.summary, .alerts[0].annotations.perfdata, .alerts[0].fingerprint, .mcpwatch.state]' <<<"$BODY")
 expect_true "[ '$GOT' = '[\"1\",\"firing\",\"mcpwatch\",\"mcpwatch/web1/api\",\"api\",\"mcp-tools\",\"critical\",\"tools/list failed\",\"tools=0\",\"mcpwatch/web1/api\",\"CRITICAL\"]' ]" "webhook JSON follows the schema ($GOT)"
 forget
-mw notify webhook --spool-dir "$SPOOL" --url "$BASE/hook" --format slack -H web1 -s api --state OK -o "all good"
-expect_rc 0 "slack format delivered"
+echo "$BASE/hook" >"$TMP/slack.url"
+mw notify webhook --spool-dir "$SPOOL" --url-file "$TMP/slack.url" --format slack -H web1 -s api --state OK -o "all good"
+expect_rc 0 "slack format delivered (URL from a file)"
+SLACK_DEST=$(grep -oE 'webhook-[0-9a-f]{8}' <<<"$OUT")
+expect_true "grep -q '^url-file=' '$SPOOL/$SLACK_DEST/destination' && ! grep -q '/hook' '$SPOOL/$SLACK_DEST/destination'" "the URL itself is not in the spool"
 expect_true "[ \"\$(received '.body')\" = '\"{\\\"text\\\":\\\"[OK] web1/api: all good\\\"}\"' ]" "slack body is one text field"
 expect_true "[ \"\$(received '.headers[\"webhook-signature\"] // \"none\"')\" = '\"none\"' ]" "unsigned without a secret"
 mode 410

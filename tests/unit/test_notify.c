@@ -125,8 +125,10 @@ static void test_backoff(void **unused)
 
 static void test_event_roundtrip(void **unused)
 {
-  struct mw_event ev = {NULL, 1700000000, "web1", "api", "rest-health", MW_CRITICAL, "OK",
-                        "PROBLEM", "line with \\ and\nnewline\r", "", "time=1s;2;3", "run"};
+  struct mw_event ev = {NULL,  1700000000,    "web1",
+                        "api", "rest-health", MW_CRITICAL,
+                        "OK",  "PROBLEM",     "line with \\ and\nnewline\r",
+                        "",    "time=1s;2;3", "run"};
   struct mw_event_data data;
   struct mw_event_data back;
   struct mw_buf text;
@@ -237,13 +239,12 @@ static void test_standard_webhooks_vector(void **unused)
 
   (void)unused;
   assert_int_equal(webhook_signature("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
-                                     "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body,
-                                     strlen(body), sig, sizeof(sig)),
+                                     "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body, strlen(body),
+                                     sig, sizeof(sig)),
                    0);
   assert_string_equal(sig, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
-  assert_int_equal(webhook_signature("whsec_not*base64", "id", 1, body, strlen(body), sig,
-                                     sizeof(sig)),
-                   -1);
+  assert_int_equal(
+      webhook_signature("whsec_not*base64", "id", 1, body, strlen(body), sig, sizeof(sig)), -1);
 }
 #endif
 
