@@ -60,7 +60,7 @@ static const struct mw_option flush_options[] = {
      "Try at once, ignoring the backoff earlier failures recorded.", NULL, NULL},
     {NULL, 0, MW_OPT_STRING, 0, NULL, NULL, NULL, NULL, NULL}};
 
-static void log_stderr(void *ctx, enum mw_log_level level, const char *message)
+void cli_log_stderr(void *ctx, enum mw_log_level level, const char *message)
 {
   int verbosity = *(const int *)ctx;
 
@@ -280,7 +280,7 @@ int cmd_notify(int argc, char **argv)
   {
     mw_deadline deadline = mw_now_ns() + (int64_t)(mw_args_duration(dest->args, "wait") * 1e9);
     do {
-      mw_spool_deliver(dest, deadline, MW_DELIVER_WAIT, log_stderr, &verbosity, &report);
+      mw_spool_deliver(dest, deadline, MW_DELIVER_WAIT, cli_log_stderr, &verbosity, &report);
       if (!report.busy || mw_spool_where(dest, file) != 0)
         break;
       {
@@ -371,8 +371,8 @@ int cmd_flush(int argc, char **argv)
       continue;
     }
     mw_spool_deliver(dest, deadline,
-                     MW_DELIVER_WAIT | (mw_args_bool(args, "now") ? MW_DELIVER_NOW : 0), log_stderr,
-                     &verbosity, &report);
+                     MW_DELIVER_WAIT | (mw_args_bool(args, "now") ? MW_DELIVER_NOW : 0),
+                     cli_log_stderr, &verbosity, &report);
     printf("%s: %zu delivered, %zu refused, %zu pending%s%s%s\n", dest->name, report.delivered,
            report.rejected, report.pending, report.pending ? " (" : "",
            report.pending ? (report.reason[0] ? report.reason : "backing off") : "",

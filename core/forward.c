@@ -19,19 +19,6 @@ struct forward {
   int failed;
 };
 
-static void log_stderr(void *ctx, enum mw_log_level level, const char *message)
-{
-  const struct forward *fw = ctx;
-
-  if (level == MW_LOG_INFO && fw->verbosity < 1)
-    return;
-  fprintf(stderr, "mcpwatch: %s: %s\n",
-          level == MW_LOG_ERROR     ? "error"
-          : level == MW_LOG_WARNING ? "warning"
-                                    : "info",
-          message);
-}
-
 static struct mw_destination *destination(struct forward *fw, size_t k)
 {
   const struct mw_instance *n = &fw->cfg->notifiers[k];
@@ -178,7 +165,8 @@ int cli_forward(const struct mw_config *cfg, const struct mw_instance **insts,
     struct mw_deliver_report report;
     if (!fw.dests[i])
       continue;
-    mw_spool_deliver(fw.dests[i], deadline, MW_DELIVER_WAIT, log_stderr, &fw, &report);
+    mw_spool_deliver(fw.dests[i], deadline, MW_DELIVER_WAIT, cli_log_stderr, &fw.verbosity,
+                     &report);
     if (report.pending)
       fprintf(stderr,
               "mcpwatch: warning: %s: %zu events queued in %s (%s); 'mcpwatch flush' "
