@@ -123,6 +123,26 @@ KEYS=$(jq -r '.body | fromjson | .dedup_key' "$R/requests.jsonl" | sort -u)
 expect_true "[ \$(jq -c . '$R/requests.jsonl' | wc -l) = 3 ] && [ '$KEYS' = 'mcpwatch/web1/flaky' ]" "three attempts, one dedup_key"
 expect_true "[ $(count_received) = 1 ]" "accepted once"
 
+# ---- hostile receivers: every attempt bounded by --timeout, the event kept, one line ----------
+HOSTILE=(notify pagerduty --spool-dir "$TMP/hostile" --routing-key-file "$TMP/pd.key" -H web1 -s h --state CRITICAL --timeout 1 --wait 1.5)
+for m in silent close garbage slow huge; do
+  case $m in
+  slow) start_badserver slow "HTTP/1.1 202 Accepted"$'\r\n'"Content-Length: 2"$'\r\n\r\n'"{}" ;;
+  huge) start_badserver huge "HTTP/1.1 202 Accepted"$'\r\n\r\n' ;;
+  *) start_badserver "$m" ;;
+  esac
+  mw "${HOSTILE[@]}" --url "http://127.0.0.1:$BAD_PORT/v2/enqueue" --destination "h-$m"
+  expect_true "[ $RC = 1 ] && [ \$(printf '%s\n' \"\$OUT\" | wc -l) = 1 ]" "receiver $m: exit 1, one line (queued)"
+  expect_within 3500 "receiver $m: within --wait plus one attempt"
+  expect_true "[ \$(ls '$TMP/hostile/h-$m' | grep -c '\\.event$') = 1 ]" "receiver $m: the event is kept"
+done
+mode hang
+mw "${HOSTILE[@]}" --url "$BASE/v2/enqueue" --destination h-hang
+expect_true "[ $RC = 1 ]" "a receiver that hangs: queued"
+expect_within 3500 "a receiver that hangs: bounded"
+expect_true "grep -q 'no answer before the timeout' <<<\"\$ERR\"" "the timeout is logged"
+mode ok
+
 # ---- receiver down, then up: every event, in order, once ------------------------------------
 forget
 mode ok
