@@ -304,6 +304,19 @@ EOF
   expect_one_error_line "notifies 'pager', which no notifiers" "an unknown notifier name is a configuration error"
 fi
 
+# ---- the shipped notifiers example, beside a check that fails ----------------------------------
+mkdir -p "$TMP/shipped/conf.d"
+cp "$SRCDIR/conf.d/notifiers.conf.example" "$TMP/shipped/conf.d/notifiers.conf"
+cat >"$TMP/shipped/mcpwatch.conf" <<EOF
+state_dir = "$TMP/shipped/state";
+spool_dir = "$TMP/shipped/spool";
+checks: { root: { check = "disk"; path = ["/"]; critical = "0%"; }; };
+EOF
+mw run -c "$TMP/shipped/mcpwatch.conf" --notify --notify-wait 0.3
+expect_rc 2 "shipped notifiers example: the configuration loads"
+expect_true "[ -f '$TMP/shipped/spool/oncall/destination' ] && [ \$(ls '$TMP/shipped/spool/oncall' | grep -c '\\.event$') = 1 ]" "its notifier opens and the event is queued"
+expect_true "grep -q 'routing key: cannot read /etc/mcpwatch/pagerduty.key' <<<\"\$ERR\" || [ -r /etc/mcpwatch/pagerduty.key ]" "and waits for its key file, saying so"
+
 # ---- valgrind: every path of notify, flush and run --notify gives back what it took ----------
 if [ "${SANITIZERS:-no}" = no ] && command -v valgrind >/dev/null; then
   VG="valgrind --quiet --suppressions=$SRCDIR/tests/integration/valgrind.supp --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all --error-exitcode=42"

@@ -134,11 +134,12 @@ static void test_errors(void **state)
 {
   (void)state;
   expect_error("checks: {\n a: {\n check = ;\n };\n};\n", NULL, "{dir}/main.conf:3: syntax error");
-  expect_error(
-      "tmeout = 5;\n", NULL,
-      "{dir}/main.conf:1: unknown setting 'tmeout' (expected checks, timeout or conf_dir)");
+  expect_error("tmeout = 5;\n", NULL,
+               "{dir}/main.conf:1: unknown setting 'tmeout' (expected checks, notifiers, timeout, "
+               "conf_dir, spool_dir, "
+               "state_dir, host or spool_max)");
   expect_error("", "timeout = 5;\n",
-               "{dir}/conf.d/x.conf:1: unknown setting 'timeout' (expected checks)");
+               "{dir}/conf.d/x.conf:1: unknown setting 'timeout' (expected checks or notifiers)");
   expect_error("checks: {\n a: { check = \"disk\"; };\n};\n",
                "checks: {\n\n a: { check = \"disk\"; };\n};\n",
                "{dir}/conf.d/x.conf:3: check 'a' is already defined in {dir}/main.conf:2");
@@ -158,6 +159,55 @@ static void test_errors(void **state)
                "cannot read directory {dir}/missing.d: No such file or directory");
   expect_error("checks = ( 1, 2 );\n", NULL,
                "{dir}/main.conf:1: 'checks' must be a group: checks: { NAME: { ... }; };");
+  expect_error("checks: {\n a: { check = \"disk\"; notify = [\"pd\"]; };\n};\n", NULL,
+               "{dir}/main.conf:2: check 'a' notifies 'pd', which no notifiers: { } entry "
+               "defines");
+  expect_error("checks: {\n a: { check = \"disk\"; max_attempts = 0; };\n};\n", NULL,
+               "{dir}/main.conf:2: 'max_attempts' must be a number from 1 to 100");
+  expect_error("checks: {\n a: { check = \"disk\"; notify = 5; };\n};\n", NULL,
+               "{dir}/main.conf:2: 'notify' must be a notifier name or a list of them");
+  expect_error("notifiers: {\n pd: { url = \"x\"; };\n};\n", NULL,
+               "{dir}/main.conf:2: notifier 'pd' has no 'type = \"TYPE\";' line");
+  expect_error("spool_dir = 5;\n", NULL, "{dir}/main.conf:1: spool_dir must be a non-empty string");
+}
+
+static void test_forwarding_settings(void **state)
+{
+  struct mw_config cfg;
+  char err[512];
+  (void)state;
+
+  write_file("main.conf", "spool_dir = \"/s\";\nstate_dir = \"/t\";\nhost = \"web1\";\n"
+                          "spool_max = 50;\nchecks: {\n"
+                          "  a: { check = \"disk\"; notify = [\"pd\", \"hook\"]; max_attempts = 3;"
+                          " renotify_interval = \"1h\"; };\n"
+                          "  b: { check = \"disk\"; notify = []; };\n"
+                          "  c: { check = \"disk\"; notify = \"pd\"; };\n"
+                          "  d: { check = \"disk\"; };\n};\n");
+  write_file("conf.d/n.conf",
+             "notifiers: {\n  pd: { type = \"pagerduty\"; routing_key_file = "
+             "\"/k\"; };\n  hook: { type = \"webhook\"; url = \"http://x/\"; };\n};\n");
+  assert_int_equal(mwconf_load(path_of("main.conf"), &cfg, err, sizeof(err)), 0);
+  assert_string_equal(cfg.spool_dir, "/s");
+  assert_string_equal(cfg.state_dir, "/t");
+  assert_string_equal(cfg.host, "web1");
+  assert_int_equal(cfg.spool_max, 50);
+  assert_int_equal(cfg.nnotifiers, 2);
+  assert_string_equal(cfg.notifiers[0].name, "pd");
+  assert_string_equal(cfg.notifiers[0].check, "pagerduty");
+  assert_int_equal(cfg.notifiers[0].nsettings, 1);
+  assert_string_equal(cfg.notifiers[0].settings[0].key, "routing-key-file");
+  assert_int_equal(cfg.instances[0].nnotify, 2);
+  assert_string_equal(cfg.instances[0].notify[1], "hook");
+  assert_int_equal(cfg.instances[0].max_attempts, 3);
+  assert_true(cfg.instances[0].renotify == 3600);
+  assert_int_equal(cfg.instances[0].nsettings, 0); /* all of them are mcpwatch's, not disk's */
+  assert_true(cfg.instances[1].notify_none);
+  assert_int_equal(cfg.instances[2].nnotify, 1);
+  assert_null(cfg.instances[3].notify);
+  assert_false(cfg.instances[3].notify_none);
+  mwconf_free(&cfg);
+  clean_conf_d(NULL);
 }
 
 static void test_missing_and_unreadable(void **state)
@@ -198,9 +248,8 @@ static void test_no_conf_d_is_fine(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_main_and_conf_d),
-      cmocka_unit_test(test_errors),
-      cmocka_unit_test(test_missing_and_unreadable),
+      cmocka_unit_test(test_main_and_conf_d),     cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_forwarding_settings), cmocka_unit_test(test_missing_and_unreadable),
       cmocka_unit_test(test_no_conf_d_is_fine),
   };
   return cmocka_run_group_tests_name("config", tests, setup, teardown);
