@@ -179,10 +179,21 @@ static void print_notify_help(const struct mw_notifier *n, const struct mw_optio
 
 static void print_notify_usage(void)
 {
+  char **names = NULL;
+  size_t count = 0;
+  size_t i;
+
   printf("Usage: mcpwatch notify NOTIFIER [OPTIONS]    queue and deliver one event\n"
          "       mcpwatch flush [OPTIONS] [DEST...]    deliver what is queued\n\n"
-         "Notifiers installed in %s: 'mcpwatch notify NOTIFIER --help' shows one's options.\n",
+         "Notifiers installed in %s:",
          mw_notifier_dir());
+  if (mw_plugin_names(mw_notifier_dir(), &names, &count) == 0) {
+    for (i = 0; i < count; i++)
+      printf(" %s", names[i]);
+  }
+  printf("%s\n'mcpwatch notify NOTIFIER --help' shows a notifier's options.\n",
+         count ? "" : " none");
+  mw_names_free(names, count);
 }
 
 /* notify_options then the notifier's, in one table. */
