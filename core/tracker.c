@@ -63,16 +63,38 @@ enum mw_track_action mw_track_update(struct mw_track *track, enum mw_state state
   return MW_TRACK_NONE;
 }
 
+static uint32_t name_hash(const char *text)
+{
+  uint32_t hash = 2166136261u;
+
+  for (; *text; text++) {
+    hash ^= (unsigned char)*text;
+    hash *= 16777619u;
+  }
+  return hash;
+}
+
+#define STATE_NAME_MAX 180
+
+/* STATE_DIR/NAME.SUFFIX with NAME made a safe file name: characters outside letters, digits,
+ * '-', '_' and '.' (and a leading '.') become '_', and a long name is cut and ends in a hash of
+ * the whole, so distinct names keep distinct files. */
 static char *state_path(const char *state_dir, const char *name, const char *suffix)
 {
   struct mw_buf path;
   const char *p;
+  size_t len = strlen(name);
+  size_t keep = len > STATE_NAME_MAX ? STATE_NAME_MAX : len;
 
   mw_buf_init(&path, 4096);
   mw_buf_addf(&path, "%s/", state_dir);
-  /* Instance names are libconfig names; anything else becomes '_' so a name is never a path. */
-  for (p = name; *p; p++)
-    mw_buf_add(&path, (*p == '/' || (*p == '.' && p == name)) ? "_" : p, 1);
+  for (p = name; p < name + keep; p++) {
+    bool safe = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                *p == '-' || *p == '_' || (*p == '.' && p != name);
+    mw_buf_add(&path, safe ? p : "_", 1);
+  }
+  if (keep < len)
+    mw_buf_addf(&path, "~%08x", (unsigned)name_hash(name));
   mw_buf_adds(&path, suffix);
   if (path.failed) {
     mw_buf_free(&path);

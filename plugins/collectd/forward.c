@@ -37,7 +37,12 @@ struct spec {
 static struct spec *specs;
 static size_t nspecs;
 static char *spool_dir;
+static char *state_dir;
 static long spool_max;
+/* Notifications pass through state files (StateDir/collectd-SERVICE.state), so that only
+ * changes go out: no recovery for what never failed (the threshold plugin says OKAY for every
+ * value at start), no repeat of a problem already sent, and a recovery after a restart. */
+static pthread_mutex_t track_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static struct mw_destination **dests;
 static size_t ndests;
@@ -140,13 +145,14 @@ void forward_config_notifier(const oconfig_item_t *block)
 
 void forward_config_spool(const oconfig_item_t *item)
 {
-  if (strcasecmp(item->key, "SpoolDir") == 0) {
+  if (strcasecmp(item->key, "SpoolDir") == 0 || strcasecmp(item->key, "StateDir") == 0) {
+    char **slot = strcasecmp(item->key, "SpoolDir") == 0 ? &spool_dir : &state_dir;
     if (item->values_num != 1 || item->values[0].type != OCONFIG_TYPE_STRING) {
-      ERROR(PLUGIN " plugin: SpoolDir needs one folder name");
+      ERROR(PLUGIN " plugin: %s needs one folder name", item->key);
       return;
     }
-    free(spool_dir);
-    spool_dir = strdup(item->values[0].value.string);
+    free(*slot);
+    *slot = strdup(item->values[0].value.string);
     return;
   }
   if (item->values_num != 1 || item->values[0].type != OCONFIG_TYPE_NUMBER ||
@@ -166,6 +172,8 @@ void forward_config_file(const struct mw_config *cfg)
 
   if (cfg->spool_dir && !spool_dir)
     spool_dir = strdup(cfg->spool_dir);
+  if (cfg->state_dir && !state_dir)
+    state_dir = strdup(cfg->state_dir);
   if (cfg->spool_max > 0 && spool_max == 0)
     spool_max = cfg->spool_max;
   for (i = 0; i < cfg->nnotifiers; i++) {
@@ -215,11 +223,34 @@ static void wake(void)
   pthread_mutex_unlock(&wake_lock);
 }
 
+/* Whether this is a change worth sending; previous gets the hard state before it. */
+static bool is_change(const char *service, enum mw_state state, int64_t now, char *previous,
+                      size_t prevlen)
+{
+  const struct mw_track_policy policy = {1, 0};
+  const char *dir = state_dir ? state_dir : MW_DEFAULT_STATE;
+  struct mw_track track;
+  enum mw_track_action action;
+  char name[8 * DATA_MAX_NAME_LEN];
+  char err[ERR_MAX];
+
+  snprintf(name, sizeof(name), "collectd-%s", service);
+  pthread_mutex_lock(&track_lock);
+  if (mw_track_load(dir, name, &track, err, sizeof(err)) != 0)
+    WARNING(PLUGIN " plugin: %s (starting afresh)", err);
+  snprintf(previous, prevlen, "%s", mw_state_name(track.hard));
+  action = mw_track_update(&track, state, &policy, now);
+  if (mw_track_save(dir, name, &track, err, sizeof(err)) != 0)
+    ERROR(PLUGIN " plugin: %s", err);
+  pthread_mutex_unlock(&track_lock);
+  return action != MW_TRACK_NONE;
+}
+
 static int forward_notification(const notification_t *n, user_data_t *unused)
 {
   bool own = strcmp(n->plugin, PLUGIN) == 0 && meta_string(n, "check") != NULL;
-  const char *previous = own ? meta_string(n, "previous_state") : NULL;
   char service[6 * DATA_MAX_NAME_LEN];
+  char previous[16];
   char err[ERR_MAX];
   struct mw_event ev;
   size_t i;
@@ -237,7 +268,11 @@ static int forward_notification(const notification_t *n, user_data_t *unused)
   ev.state = n->severity == NOTIF_OKAY      ? MW_OK
              : n->severity == NOTIF_WARNING ? MW_WARNING
                                             : MW_CRITICAL;
-  ev.previous = previous ? previous : "";
+  if (!is_change(service, ev.state, ev.time, previous, sizeof(previous))) {
+    DEBUG(PLUGIN " plugin: %s %s: no change, not forwarded", service, mw_state_name(ev.state));
+    return 0;
+  }
+  ev.previous = previous;
   ev.type = n->severity == NOTIF_OKAY ? "RECOVERY" : "PROBLEM";
   ev.output = n->message;
   ev.long_output = own && meta_string(n, "output") ? meta_string(n, "output") : "";
@@ -390,5 +425,7 @@ int forward_shutdown(void)
   free_specs();
   free(spool_dir);
   spool_dir = NULL;
+  free(state_dir);
+  state_dir = NULL;
   return 0;
 }

@@ -555,11 +555,12 @@ static int config(oconfig_item_t *ci)
       config_file(item);
     else if (strcasecmp(item->key, "Notifier") == 0)
       forward_config_notifier(item);
-    else if (strcasecmp(item->key, "SpoolDir") == 0 || strcasecmp(item->key, "SpoolMax") == 0)
+    else if (strcasecmp(item->key, "SpoolDir") == 0 || strcasecmp(item->key, "SpoolMax") == 0 ||
+             strcasecmp(item->key, "StateDir") == 0)
       forward_config_spool(item);
     else
-      ERROR(PLUGIN " plugin: unknown option \"%s\" (Check, Notifier, ConfigFile, SpoolDir and "
-                   "SpoolMax are known)",
+      ERROR(PLUGIN " plugin: unknown option \"%s\" (Check, Notifier, ConfigFile, SpoolDir, "
+                   "SpoolMax and StateDir are known)",
             item->key);
   }
   return 0;

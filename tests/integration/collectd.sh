@@ -311,6 +311,7 @@ if [ -f "${MCPWATCH_NOTIFIER_DIR:-}/pagerduty.so" ] && [ -f "$CD_PLUGINS/thresho
   echo "$KEY" >"$TMP/pd.key"
   write_conf "$TMP/fwd.conf" 1 "
   SpoolDir \"$TMP/spool\"
+  StateDir \"$TMP/state\"
   <Notifier \"oncall\">
     Type \"pagerduty\"
     Url \"http://127.0.0.1:$(cat "$R/port")/v2/enqueue\"
@@ -329,6 +330,9 @@ LoadPlugin threshold
     <Type "bytes">
       WarningMax 1000
     </Type>
+    <Type "percent">
+      WarningMax 99
+    </Type>
   </Plugin>
 </Plugin>
 EOF
@@ -344,6 +348,15 @@ EOF
   expect_true "[ \$(ls '$TMP/spool/oncall' | grep -c '\\.event$') = 0 ]" "delivered events are gone from the spool"
   expect_true "! grep -q '$KEY' '$TMP/collectd.log' '$TMP/collectd.out'" "the routing key is not in collectd's log"
   expect_out "notifier \"oncall\" \(pagerduty\): spool $TMP/spool/oncall" "the notifier's spool is logged at start"
+  expect_out "within range again" "the threshold plugin said OKAY for a value that never failed"
+  expect_true "! pd_got | grep -q 'within range again'" "that OKAY is not forwarded: nothing was wrong"
+
+  # A restart while the problems last: the state files say they were sent already.
+  N=$(pd_got | wc -l)
+  collectd_until "$TMP/fwd.conf" "grep -q 'above the warning threshold' '$TMP/collectd.log' && grep -q 'fs-warn: WARNING' '$TMP/collectd.log'"
+  expect_rc 0 "restart: collectd stops cleanly"
+  expect_true "[ \$(pd_got | wc -l) = $N ]" "restart: the same problems are not sent again"
+  rm -rf "$TMP/state"
 
   # The receiver failing all along: events wait on disk past collectd's exit, then flush sends.
   echo 503 >"$R/mode"

@@ -107,6 +107,20 @@ static void test_track_file(void **unused)
   assert_non_null(strstr(err, "not an mcpwatch state file"));
   assert_int_equal(back.hard, MW_OK);
   unlink(path);
+  {
+    /* A collectd identifier: slashes, and longer than a file name may be. */
+    char name[400];
+    memset(name, 'x', sizeof(name) - 1);
+    name[sizeof(name) - 1] = '\0';
+    memcpy(name, "collectd-mcpwatch-fs/bytes-", 27);
+    assert_int_equal(mw_track_save(dir, name, &t, err, sizeof(err)), 0);
+    assert_int_equal(mw_track_load(dir, name, &back, err, sizeof(err)), 0);
+    assert_int_equal(back.hard, MW_CRITICAL);
+    name[398] = 'y'; /* differs past the cut: another file */
+    assert_int_equal(mw_track_load(dir, name, &back, err, sizeof(err)), 0);
+    assert_int_equal(back.hard, MW_OK);
+  }
+  assert_int_equal(system("rm -f /tmp/mw-track-*/*.state"), 0);
   rmdir(dir);
 }
 
