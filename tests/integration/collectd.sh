@@ -381,6 +381,15 @@ if [ "${SANITIZERS:-no}" = no ] && command -v valgrind >/dev/null; then
   OUT=$(awk -v RS= '/mcpwatch|mw_|checks\/\.libs|instance_|config_check/' "$TMP/vg.log")
   expect_true "[ -f '$TMP/vg.log' ] && [ -z \"\$OUT\" ]" "valgrind: no leak or memory error from the plugin"
   expect_true "[ -d '$TMP/csv/$HOST/mcpwatch-cache' ]" "valgrind run: values were read"
+  if [ -f "$TMP/fwd.conf" ]; then
+    # Forwarding: notifiers opened, events spooled and delivered by the thread, all closed.
+    rm -rf "$TMP/state" "$R/requests.jsonl"
+    valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect --keep-debuginfo=yes \
+      --log-file="$TMP/vg-fwd.log" collectd -C "$TMP/fwd.conf" -T >/dev/null 2>&1
+    OUT=$(awk -v RS= '/mcpwatch|mw_|checks\/\.libs|notify\/\.libs|forward/' "$TMP/vg-fwd.log")
+    expect_true "[ -f '$TMP/vg-fwd.log' ] && [ -z \"\$OUT\" ]" "valgrind: no leak or memory error from forwarding"
+    expect_true "[ -f '$TMP/state/collectd-fs-warn.state' ]" "valgrind run: a notification went through the tracker"
+  fi
 fi
 
 finish
