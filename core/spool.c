@@ -685,6 +685,10 @@ static bool deliver_one(struct mw_destination *dest, const char *name, struct ba
       int64_t wait = b->next_ms - now_ms;
       if (!(*flags & MW_DELIVER_WAIT) || mw_now_ns() + wait * 1000000 >= deadline) {
         report->next_attempt_ms = b->next_ms;
+        if (!report->reason[0])
+          snprintf(report->reason, sizeof(report->reason),
+                   "earlier attempts failed: next in %.0f s ('mcpwatch flush --now' tries at once)",
+                   (double)wait / 1000.0 + 0.5);
         break;
       }
       sleep_ms(wait);
