@@ -1,0 +1,277 @@
+/* destination.c - a notifier opened on its spool folder: SPOOL/NAME/destination records the
+ * notifier and its options (file and variable names of secrets, never secrets), so that
+ * `mcpwatch flush` can reopen it with nothing else to go on. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "spool_io.h"
+
+static bool dest_name_is_valid(const char *name)
+{
+  size_t len = strlen(name);
+  const char *p;
+
+  if (len == 0 || len > DEST_NAME_MAX || name[0] == '.' || name[0] == '-')
+    return false;
+  for (p = name; *p; p++) {
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+          *p == '-' || *p == '_' || *p == '.'))
+      return false;
+  }
+  return strcmp(name, DEAD_DIR) != 0;
+}
+
+/* ---- destinations ---- */
+
+/* "type=T" then "name=value" for every option given, except command-line-only ones. */
+static int save_text(const char *type, const struct mw_args *args, struct mw_buf *out)
+{
+  const struct mw_option *opt;
+  size_t i;
+  size_t k;
+
+  mw_buf_addf(out, "type=%s\n", type);
+  for (i = 0; (opt = mw_args_option_at(args, i)) != NULL; i++) {
+    if ((opt->flags & MW_OPT_CLI_ONLY) || !mw_args_given(args, opt->name))
+      continue;
+    for (k = 0; k < mw_args_count(args, opt->name); k++)
+      mw_buf_addf(out, "%s=%s\n", opt->name, mw_args_str_at(args, opt->name, k));
+  }
+  return out->failed ? -1 : 0;
+}
+
+static uint32_t text_hash(const char *text)
+{
+  uint32_t hash = 2166136261u;
+
+  for (; *text; text++) {
+    hash ^= (unsigned char)*text;
+    hash *= 16777619u;
+  }
+  return hash;
+}
+
+static int dest_finish_open(struct mw_destination *dest, const char *spool_dir, char *err,
+                            size_t errlen)
+{
+  const struct mw_notifier *n = dest->plugin.notifier;
+  char why[ERR_MAX_SPOOL];
+
+  dest->folder = spool_path_join(spool_dir, dest->name);
+  if (!dest->folder) {
+    snprintf(err, errlen, "%s: path too long", spool_dir);
+    return -1;
+  }
+  if (spool_make_dir(spool_dir, err, errlen) != 0 || spool_make_dir(dest->folder, err, errlen) != 0)
+    return -1;
+  if (n->open(dest->args, dest->folder, &dest->state, why, sizeof(why)) != 0) {
+    dest->state = NULL;
+    snprintf(err, errlen, "%s: %s", dest->plugin.notifier->name, why);
+    rmdir(dest->folder); /* only when nothing was ever queued there */
+    return -1;
+  }
+  return 0;
+}
+
+int mw_destination_open(const char *spool_dir, const char *name, const char *type,
+                        const struct mw_setting *settings, size_t nsettings, struct mw_args *args,
+                        struct mw_destination **out, char *err, size_t errlen)
+{
+  struct mw_destination *dest = calloc(1, sizeof(*dest));
+  struct mw_buf saved;
+  char why[ERR_MAX_SPOOL];
+  char *existing = NULL;
+  char *dest_file = NULL;
+  size_t len;
+  size_t i;
+  int result = -1;
+
+  *out = NULL;
+  mw_buf_init(&saved, 64 * 1024);
+  if (!dest) {
+    snprintf(err, errlen, "out of memory");
+    goto cleanup;
+  }
+  if (mw_notifier_load(type, &dest->plugin, err, errlen) != 0)
+    goto cleanup;
+  dest->args =
+      args ? args : mw_args_new_with(mw_notifier_common_options, dest->plugin.notifier->options);
+  if (!dest->args) {
+    snprintf(err, errlen, "out of memory");
+    goto cleanup;
+  }
+  for (i = 0; i < nsettings; i++) {
+    if (mw_args_set(dest->args, settings[i].key, settings[i].value, why, sizeof(why)) != 0) {
+      snprintf(err, errlen, "line %d: %s", settings[i].line, why);
+      goto cleanup;
+    }
+  }
+  if (save_text(type, dest->args, &saved) != 0 || strchr(saved.data, '\r')) {
+    snprintf(err, errlen, "%s: options too long", type);
+    goto cleanup;
+  }
+  if (name) {
+    dest->name = strdup(name);
+  } else {
+    char generated[DEST_NAME_MAX + 1];
+    snprintf(generated, sizeof(generated), "%s-%08x", type, (unsigned)text_hash(saved.data));
+    dest->name = strdup(generated);
+  }
+  if (!dest->name) {
+    snprintf(err, errlen, "out of memory");
+    goto cleanup;
+  }
+  if (!dest_name_is_valid(dest->name)) {
+    snprintf(err, errlen, "'%.64s' is not a destination name (letters, digits, '-', '_', '.')",
+             dest->name);
+    goto cleanup;
+  }
+  if (dest_finish_open(dest, spool_dir, err, errlen) != 0)
+    goto cleanup;
+  dest_file = spool_path_join(dest->folder, DEST_FILE);
+  existing = dest_file ? spool_read_file(dest_file, 64 * 1024, &len) : NULL;
+  if (!existing || strcmp(existing, saved.data) != 0) {
+    if (spool_write_durably(dest->folder, DEST_FILE, saved.data, saved.len, err, errlen) != 0)
+      goto cleanup;
+  }
+  dest->saved = saved.data;
+  saved.data = NULL;
+  *out = dest;
+  dest = NULL;
+  result = 0;
+cleanup:
+  if (dest && args)
+    dest->args = NULL; /* the caller keeps what it passed in on failure */
+  mw_destination_close(dest);
+  mw_buf_free(&saved);
+  free(existing);
+  free(dest_file);
+  return result;
+}
+
+int mw_destination_reopen(const char *spool_dir, const char *name, struct mw_destination **out,
+                          char *err, size_t errlen)
+{
+  struct mw_setting *settings = NULL;
+  size_t nsettings = 0;
+  char *folder = NULL;
+  char *file = NULL;
+  char *text = NULL;
+  char *line;
+  char *next;
+  char *type = NULL;
+  size_t len;
+  int lineno = 0;
+  int result = -1;
+
+  *out = NULL;
+  if (!dest_name_is_valid(name)) {
+    snprintf(err, errlen, "'%.64s' is not a destination name", name);
+    return -1;
+  }
+  folder = spool_path_join(spool_dir, name);
+  file = folder ? spool_path_join(folder, DEST_FILE) : NULL;
+  text = file ? spool_read_file(file, 64 * 1024, &len) : NULL;
+  if (!text) {
+    snprintf(err, errlen, "cannot read %s: %s", file ? file : spool_dir, strerror(errno));
+    goto cleanup;
+  }
+  settings = calloc(len / 2 + 1, sizeof(*settings));
+  if (!settings) {
+    snprintf(err, errlen, "out of memory");
+    goto cleanup;
+  }
+  for (line = text; line && *line; line = next) {
+    char *eq = strchr(line, '=');
+    next = strchr(line, '\n');
+    if (next)
+      *next++ = '\0';
+    lineno++;
+    if (!eq) {
+      snprintf(err, errlen, "%s:%d: not NAME=VALUE", file, lineno);
+      goto cleanup;
+    }
+    *eq = '\0';
+    if (strcmp(line, "type") == 0) {
+      type = eq + 1;
+      continue;
+    }
+    settings[nsettings].key = line;
+    settings[nsettings].value = eq + 1;
+    settings[nsettings].line = lineno;
+    nsettings++;
+  }
+  if (!type) {
+    snprintf(err, errlen, "%s has no type= line", file);
+    goto cleanup;
+  }
+  result = mw_destination_open(spool_dir, name, type, settings, nsettings, NULL, out, err, errlen);
+cleanup:
+  free(settings);
+  free(text);
+  free(file);
+  free(folder);
+  return result;
+}
+
+void mw_destination_close(struct mw_destination *dest)
+{
+  if (!dest)
+    return;
+  if (dest->state)
+    dest->plugin.notifier->close(dest->state);
+  mw_args_free(dest->args);
+  mw_notifier_unload(&dest->plugin);
+  free(dest->name);
+  free(dest->folder);
+  free(dest->saved);
+  free(dest);
+}
+
+static int dir_filter(const struct dirent *entry)
+{
+  return entry->d_name[0] != '.';
+}
+
+int mw_spool_destinations(const char *spool_dir, char ***names, size_t *count)
+{
+  struct dirent **entries = NULL;
+  char **list;
+  int n;
+  int i;
+  size_t k = 0;
+
+  *names = NULL;
+  *count = 0;
+  n = scandir(spool_dir, &entries, dir_filter, alphasort);
+  if (n < 0)
+    return errno == ENOENT ? 0 : -1;
+  list = calloc((size_t)n + 1, sizeof(char *));
+  for (i = 0; i < n; i++) {
+    char *folder = spool_path_join(spool_dir, entries[i]->d_name);
+    char *file = folder ? spool_path_join(folder, DEST_FILE) : NULL;
+    struct stat st;
+    if (list && file && stat(file, &st) == 0 && S_ISREG(st.st_mode) &&
+        dest_name_is_valid(entries[i]->d_name)) {
+      list[k] = strdup(entries[i]->d_name);
+      if (list[k])
+        k++;
+    }
+    free(file);
+    free(folder);
+    free(entries[i]);
+  }
+  free(entries);
+  if (!list)
+    return -1;
+  *names = list;
+  *count = k;
+  return 0;
+}

@@ -1,0 +1,160 @@
+/* spool_io.c - the file operations the spool is built on: every write durable (temporary file,
+ * fsync, rename, fsync of the folder), every read bounded. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "spool_io.h"
+
+int64_t spool_realtime_ms(void)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+double spool_random01(void)
+{
+  uint32_t r;
+
+  if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
+    r = (uint32_t)spool_realtime_ms() * 2654435761u;
+  return (double)r / 4294967296.0;
+}
+
+char *spool_path_join(const char *dir, const char *name)
+{
+  struct mw_buf path;
+
+  mw_buf_init(&path, 4096);
+  mw_buf_addf(&path, "%s/%s", dir, name);
+  if (path.failed) {
+    mw_buf_free(&path);
+    return NULL;
+  }
+  return path.data;
+}
+
+int spool_make_dir(const char *path, char *err, size_t errlen)
+{
+  if (mkdir(path, 0750) != 0 && errno != EEXIST) {
+    snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+    return -1;
+  }
+  return 0;
+}
+
+int spool_fsync_dir(const char *dir)
+{
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int result;
+
+  if (fd < 0)
+    return -1;
+  result = fsync(fd);
+  close(fd);
+  return result;
+}
+
+/* The whole of a small file, NUL-terminated; NULL with errno set. */
+char *spool_read_file(const char *path, size_t max, size_t *len)
+{
+  struct mw_buf data;
+  char chunk[8192];
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  ssize_t n;
+
+  if (fd < 0)
+    return NULL;
+  mw_buf_init(&data, max);
+  while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0 || mw_buf_add(&data, chunk, (size_t)n) != 0) {
+      int saved = n < 0 ? errno : EFBIG;
+      close(fd);
+      mw_buf_free(&data);
+      errno = saved;
+      return NULL;
+    }
+  }
+  close(fd);
+  if (mw_buf_add(&data, "", 0) != 0 || !data.data) {
+    mw_buf_free(&data);
+    errno = ENOMEM;
+    return NULL;
+  }
+  *len = data.len;
+  return data.data;
+}
+
+/* Writes data to dir/final through a temporary file, fsync and rename, then fsyncs dir. */
+int spool_write_durably(const char *dir, const char *final, const char *data, size_t len, char *err,
+                        size_t errlen)
+{
+  static unsigned long counter;
+  char tmpname[96];
+  char *tmp = NULL;
+  char *target = NULL;
+  int fd = -1;
+  int result = -1;
+  size_t done = 0;
+
+  snprintf(tmpname, sizeof(tmpname), ".tmp-%ld-%lu-%08x", (long)getpid(),
+           __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED), (unsigned)(spool_random01() * 4e9));
+  tmp = spool_path_join(dir, tmpname);
+  target = spool_path_join(dir, final);
+  if (!tmp || !target) {
+    snprintf(err, errlen, "%s: path too long", dir);
+    goto cleanup;
+  }
+  fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+  if (fd < 0) {
+    snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
+    goto cleanup;
+  }
+  while (done < len) {
+    ssize_t n = write(fd, data + done, len - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(n < 0 ? errno : EIO));
+      goto cleanup;
+    }
+    done += (size_t)n;
+  }
+  if (fsync(fd) != 0 || close(fd) != 0) {
+    fd = -1;
+    snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+    goto cleanup;
+  }
+  fd = -1;
+  if (rename(tmp, target) != 0) {
+    snprintf(err, errlen, "cannot rename %s: %s", tmp, strerror(errno));
+    goto cleanup;
+  }
+  free(tmp);
+  tmp = NULL;
+  if (spool_fsync_dir(dir) != 0) {
+    snprintf(err, errlen, "cannot sync %s: %s", dir, strerror(errno));
+    goto cleanup;
+  }
+  result = 0;
+cleanup:
+  if (fd >= 0)
+    close(fd);
+  if (tmp)
+    unlink(tmp);
+  free(tmp);
+  free(target);
+  return result;
+}
