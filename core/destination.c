@@ -47,17 +47,6 @@ static int save_text(const char *type, const struct mw_args *args, struct mw_buf
   return out->failed ? -1 : 0;
 }
 
-static uint32_t text_hash(const char *text)
-{
-  uint32_t hash = 2166136261u;
-
-  for (; *text; text++) {
-    hash ^= (unsigned char)*text;
-    hash *= 16777619u;
-  }
-  return hash;
-}
-
 static int dest_finish_open(struct mw_destination *dest, const char *spool_dir, char *err,
                             size_t errlen)
 {
@@ -121,7 +110,7 @@ int mw_destination_open(const char *spool_dir, const char *name, const char *typ
     dest->name = strdup(name);
   } else {
     char generated[DEST_NAME_MAX + 1];
-    snprintf(generated, sizeof(generated), "%s-%08x", type, (unsigned)text_hash(saved.data));
+    snprintf(generated, sizeof(generated), "%s-%08x", type, (unsigned)spool_hash32(saved.data));
     dest->name = strdup(generated);
   }
   if (!dest->name) {

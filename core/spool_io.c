@@ -158,3 +158,14 @@ cleanup:
   free(target);
   return result;
 }
+
+uint32_t spool_hash32(const char *text)
+{
+  uint32_t hash = 2166136261u;
+
+  for (; *text; text++) {
+    hash ^= (unsigned char)*text;
+    hash *= 16777619u;
+  }
+  return hash;
+}

@@ -23,4 +23,7 @@ char *spool_read_file(const char *path, size_t max, size_t *len);
 int spool_write_durably(const char *dir, const char *final, const char *data, size_t len, char *err,
                         size_t errlen);
 
+/* FNV-1a: short names for long texts (queue names, state file names). */
+uint32_t spool_hash32(const char *text);
+
 #endif

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "mw_spool.h"
+#include "spool_io.h"
 
 void mw_track_init(struct mw_track *track)
 {
@@ -63,17 +63,6 @@ enum mw_track_action mw_track_update(struct mw_track *track, enum mw_state state
   return MW_TRACK_NONE;
 }
 
-static uint32_t name_hash(const char *text)
-{
-  uint32_t hash = 2166136261u;
-
-  for (; *text; text++) {
-    hash ^= (unsigned char)*text;
-    hash *= 16777619u;
-  }
-  return hash;
-}
-
 #define STATE_NAME_MAX 180
 
 /* STATE_DIR/NAME.SUFFIX with NAME made a safe file name: characters outside letters, digits,
@@ -94,7 +83,7 @@ static char *state_path(const char *state_dir, const char *name, const char *suf
     mw_buf_add(&path, safe ? p : "_", 1);
   }
   if (keep < len)
-    mw_buf_addf(&path, "~%08x", (unsigned)name_hash(name));
+    mw_buf_addf(&path, "~%08x", (unsigned)spool_hash32(name));
   mw_buf_adds(&path, suffix);
   if (path.failed) {
     mw_buf_free(&path);
