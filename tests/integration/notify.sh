@@ -180,6 +180,15 @@ mw flush --spool-dir "$SPOOL" --now
 expect_out "1 delivered" "flush delivers it"
 expect_true "[ \$(received '.body | fromjson | .payload.component' | grep -c killed) = 1 ]" "delivered once, nothing lost"
 
+# ---- a damaged event file: set aside with its reason, the queue goes on ----------------------
+forget
+head -c 3000 /dev/urandom >"$SPOOL/$DEST/E00000000000000000001-0000000001-000001.event"
+printf 'mcpwatch-event 1\nstate OK\n' >"$SPOOL/$DEST/E00000000000000000002-0000000001-000001.event"
+mw "${PD[@]}" -H web1 -s after-damage --state WARNING -o x
+expect_rc 0 "an event behind two damaged files is delivered"
+expect_true "grep -q 'not an mcpwatch event file' '$SPOOL/$DEST/dead/E00000000000000000001-0000000001-000001.event.reason' && grep -q 'lacks its id' '$SPOOL/$DEST/dead/E00000000000000000002-0000000001-000001.event.reason'" "the damaged files are in dead/ with their reasons"
+expect_true "[ $(count_received) = 1 ]" "and nothing was sent for them"
+
 # ---- 50 concurrent notifications ------------------------------------------------------------
 forget
 PIDS=()
