@@ -116,6 +116,15 @@ void mw_spool_deliver(struct mw_destination *dest, mw_deadline deadline, unsigne
 /* Events waiting in dest's queue (-1 when the folder cannot be read). */
 long mw_spool_pending(const struct mw_destination *dest);
 
+/* A thread that delivers the queues of dests (which must outlive it) whenever woken, when a
+ * retry is due, and once a minute. NULL with err set when it cannot start. Stopping waits for
+ * the attempt in progress (bounded by its timeout). */
+struct mw_courier;
+struct mw_courier *mw_courier_start(struct mw_destination **dests, size_t ndests, mw_log_fn log,
+                                    void *log_ctx, char *err, size_t errlen);
+void mw_courier_wake(struct mw_courier *courier);
+void mw_courier_stop(struct mw_courier *courier);
+
 /* Backoff before retry number attempt (1, 2, ...): base 1 s doubling to 5 min, times a random
  * factor in [0.5, 1), and never less than retry_after. */
 double mw_backoff_seconds(unsigned attempt, double retry_after, double random01);

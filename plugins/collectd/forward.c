@@ -18,14 +18,11 @@
 
 #include <pthread.h>
 #include <strings.h>
-#include <time.h>
 
 #include "mw_spool.h"
 
 #define PLUGIN "mcpwatch"
 #define ERR_MAX 512
-#define IDLE_WAKE_S 60
-#define ROUND_S 30
 
 struct spec {
   char *name;
@@ -48,12 +45,7 @@ static struct mw_destination **dests;
 static size_t ndests;
 static pthread_rwlock_t dests_lock = PTHREAD_RWLOCK_INITIALIZER;
 
-static pthread_mutex_t wake_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t wake_cond;
-static bool wake_pending;
-static bool stopping;
-static bool thread_running;
-static pthread_t thread;
+static struct mw_courier *courier;
 
 static void spec_free(struct spec *spec)
 {
@@ -215,14 +207,6 @@ static void identifier(const notification_t *n, char *out, size_t outlen)
            n->plugin_instance, n->type, n->type_instance[0] ? "-" : "", n->type_instance);
 }
 
-static void wake(void)
-{
-  pthread_mutex_lock(&wake_lock);
-  wake_pending = true;
-  pthread_cond_signal(&wake_cond);
-  pthread_mutex_unlock(&wake_lock);
-}
-
 /* Whether this is a change worth sending; previous gets the hard state before it. */
 static bool is_change(const char *service, enum mw_state state, int64_t now, char *previous,
                       size_t prevlen)
@@ -291,7 +275,7 @@ static int forward_notification(const notification_t *n, user_data_t *unused)
     mw_event_data_free(&copy);
   }
   pthread_rwlock_unlock(&dests_lock);
-  wake();
+  mw_courier_wake(courier);
   return 0;
 }
 
@@ -306,46 +290,6 @@ static void log_collectd(void *ctx, enum mw_log_level level, const char *message
     WARNING(PLUGIN " plugin: %s", message);
   else
     INFO(PLUGIN " plugin: %s", message);
-}
-
-static int64_t realtime_ms(void)
-{
-  struct timespec ts;
-
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void *delivery_thread(void *unused)
-{
-  (void)unused;
-  pthread_mutex_lock(&wake_lock);
-  while (!stopping) {
-    int64_t next_ms = realtime_ms() + IDLE_WAKE_S * 1000;
-    struct timespec until;
-    size_t i;
-    wake_pending = false;
-    pthread_mutex_unlock(&wake_lock);
-    for (i = 0; i < ndests; i++) {
-      struct mw_deliver_report report;
-      mw_spool_deliver(dests[i], mw_now_ns() + (int64_t)ROUND_S * 1000000000, 0, log_collectd, NULL,
-                       &report);
-      if (report.pending) {
-        int64_t at = report.next_attempt_ms ? report.next_attempt_ms : realtime_ms() + 1000;
-        if (at < next_ms)
-          next_ms = at;
-      }
-    }
-    pthread_mutex_lock(&wake_lock);
-    until.tv_sec = (time_t)(next_ms / 1000);
-    until.tv_nsec = (long)(next_ms % 1000) * 1000000;
-    while (!stopping && !wake_pending) {
-      if (pthread_cond_timedwait(&wake_cond, &wake_lock, &until) != 0)
-        break;
-    }
-  }
-  pthread_mutex_unlock(&wake_lock);
-  return NULL;
 }
 
 static void free_specs(void)
@@ -387,18 +331,9 @@ int forward_init(void)
   }
   if (ndests == 0)
     return 0;
-  {
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_cond_init(&wake_cond, &attr);
-    pthread_condattr_destroy(&attr);
-  }
-  if (pthread_create(&thread, NULL, delivery_thread, NULL) != 0) {
-    ERROR(PLUGIN " plugin: cannot start the delivery thread; events stay in the spool for "
-                 "'mcpwatch flush'");
-  } else {
-    thread_running = true;
-  }
+  courier = mw_courier_start(dests, ndests, log_collectd, NULL, err, sizeof(err));
+  if (!courier)
+    ERROR(PLUGIN " plugin: %s; events stay in the spool for 'mcpwatch flush'", err);
   plugin_register_notification(PLUGIN, forward_notification, NULL);
   return 0;
 }
@@ -407,14 +342,8 @@ int forward_shutdown(void)
 {
   size_t i;
 
-  if (thread_running) {
-    pthread_mutex_lock(&wake_lock);
-    stopping = true;
-    pthread_cond_signal(&wake_cond);
-    pthread_mutex_unlock(&wake_lock);
-    pthread_join(thread, NULL);
-    thread_running = false;
-  }
+  mw_courier_stop(courier);
+  courier = NULL;
   pthread_rwlock_wrlock(&dests_lock);
   for (i = 0; i < ndests; i++)
     mw_destination_close(dests[i]);

@@ -1,0 +1,108 @@
+/* courier.c - a thread that delivers the queues of a set of destinations: when woken (an event
+ * was queued), when a retry is due, and once a minute in case another process queued something.
+ * It never waits out a backoff inside a delivery, so stopping it takes at most one attempt. */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "spool_io.h"
+
+#define IDLE_WAKE_MS 60000
+#define ROUND_NS (30LL * 1000000000LL)
+
+struct mw_courier {
+  struct mw_destination **dests;
+  size_t ndests;
+  mw_log_fn log;
+  void *log_ctx;
+  pthread_mutex_t lock;
+  pthread_cond_t cond;
+  bool woken;
+  bool stopping;
+  pthread_t thread;
+};
+
+static void *courier_main(void *arg)
+{
+  struct mw_courier *c = arg;
+
+  pthread_mutex_lock(&c->lock);
+  while (!c->stopping) {
+    int64_t next_ms = spool_realtime_ms() + IDLE_WAKE_MS;
+    struct timespec until;
+    size_t i;
+    c->woken = false;
+    pthread_mutex_unlock(&c->lock);
+    for (i = 0; i < c->ndests; i++) {
+      struct mw_deliver_report report;
+      mw_spool_deliver(c->dests[i], mw_now_ns() + ROUND_NS, 0, c->log, c->log_ctx, &report);
+      if (report.pending) {
+        int64_t at = report.next_attempt_ms ? report.next_attempt_ms : spool_realtime_ms() + 1000;
+        if (at < next_ms)
+          next_ms = at;
+      }
+    }
+    pthread_mutex_lock(&c->lock);
+    until.tv_sec = (time_t)(next_ms / 1000);
+    until.tv_nsec = (long)(next_ms % 1000) * 1000000;
+    while (!c->stopping && !c->woken) {
+      if (pthread_cond_timedwait(&c->cond, &c->lock, &until) != 0)
+        break;
+    }
+  }
+  pthread_mutex_unlock(&c->lock);
+  return NULL;
+}
+
+struct mw_courier *mw_courier_start(struct mw_destination **dests, size_t ndests, mw_log_fn log,
+                                    void *log_ctx, char *err, size_t errlen)
+{
+  struct mw_courier *c = calloc(1, sizeof(*c));
+
+  if (!c) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  c->dests = dests;
+  c->ndests = ndests;
+  c->log = log;
+  c->log_ctx = log_ctx;
+  pthread_mutex_init(&c->lock, NULL);
+  pthread_cond_init(&c->cond, NULL);
+  if (pthread_create(&c->thread, NULL, courier_main, c) != 0) {
+    snprintf(err, errlen, "cannot start the delivery thread");
+    pthread_cond_destroy(&c->cond);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+    return NULL;
+  }
+  return c;
+}
+
+void mw_courier_wake(struct mw_courier *c)
+{
+  if (!c)
+    return;
+  pthread_mutex_lock(&c->lock);
+  c->woken = true;
+  pthread_cond_signal(&c->cond);
+  pthread_mutex_unlock(&c->lock);
+}
+
+void mw_courier_stop(struct mw_courier *c)
+{
+  if (!c)
+    return;
+  pthread_mutex_lock(&c->lock);
+  c->stopping = true;
+  pthread_cond_signal(&c->cond);
+  pthread_mutex_unlock(&c->lock);
+  pthread_join(c->thread, NULL);
+  pthread_cond_destroy(&c->cond);
+  pthread_mutex_destroy(&c->lock);
+  free(c);
+}
