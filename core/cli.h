@@ -14,6 +14,21 @@ int cmd_notify(int argc, char **argv);
 int cmd_flush(int argc, char **argv);
 /* Delivery log lines on stderr; ctx points to the verbosity (info lines need -v). */
 void cli_log_stderr(void *ctx, enum mw_log_level level, const char *message);
+/* Results to events (forward.c). A forwarder opens the configuration's notifiers (all at once
+ * with open_all, else on first use) and spools the changes each result makes to its track. */
+struct cli_forwarder;
+struct cli_forwarder *cli_forwarder_new(const struct mw_config *cfg, const char *origin,
+                                        int verbosity, bool open_all);
+const char *cli_forwarder_state_dir(const struct cli_forwarder *fw);
+/* The opened destinations, for a courier; the forwarder keeps owning them. */
+size_t cli_forwarder_destinations(struct cli_forwarder *fw, struct mw_destination ***out);
+/* Applies res to track (saving its file when it changed) and spools the event the change calls
+ * for. Safe from several threads for different instances once every destination is open. */
+enum mw_track_action cli_forward_result(struct cli_forwarder *fw, const struct mw_instance *inst,
+                                        const struct mw_result *res, struct mw_track *track,
+                                        int64_t now);
+/* Delivers for up to wait seconds (0: not at all), closes everything; 1 when something failed. */
+int cli_forwarder_free(struct cli_forwarder *fw, double wait);
 /* `run --notify`: state tracking of every result and forwarding of the changes. Returns 0, or 1
  * when an event could not be queued. */
 struct mw_job;
