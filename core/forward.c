@@ -21,6 +21,7 @@ struct cli_forwarder {
   char host[256];
   int verbosity;
   int failed;
+  bool lazy; /* open a notifier on first use (one thread only) */
 };
 
 static struct mw_destination *destination(struct cli_forwarder *fw, size_t k)
@@ -28,8 +29,9 @@ static struct mw_destination *destination(struct cli_forwarder *fw, size_t k)
   const struct mw_instance *n = &fw->cfg->notifiers[k];
   char err[ERR_MAX];
 
-  if (!fw->dests[k] && mw_destination_open(fw->spool, n->name, n->check, n->settings, n->nsettings,
-                                           NULL, &fw->dests[k], err, sizeof(err)) != 0) {
+  if (!fw->dests[k] && fw->lazy &&
+      mw_destination_open(fw->spool, n->name, n->check, n->settings, n->nsettings, NULL,
+                          &fw->dests[k], err, sizeof(err)) != 0) {
     fprintf(stderr, "mcpwatch: error: notifier '%s' (%s:%d): %s\n", n->name, n->file, n->line, err);
     __atomic_store_n(&fw->failed, 1, __ATOMIC_RELAXED);
     return NULL;
@@ -58,8 +60,11 @@ struct cli_forwarder *cli_forwarder_new(const struct mw_config *cfg, const char 
   else if (gethostname(fw->host, sizeof(fw->host)) != 0)
     snprintf(fw->host, sizeof(fw->host), "localhost");
   fw->host[sizeof(fw->host) - 1] = '\0';
+  fw->lazy = true;
   for (k = 0; open_all && k < cfg->nnotifiers; k++)
     destination(fw, k);
+  /* Opened up front: shared by threads from here on, and never opened again. */
+  fw->lazy = !open_all;
   return fw;
 }
 
