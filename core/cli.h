@@ -12,6 +12,8 @@ int cli_fail(const char *service, const char *fmt, ...) MW_PRINTF(2, 3);
 int cmd_run(int argc, char **argv);
 int cmd_notify(int argc, char **argv);
 int cmd_flush(int argc, char **argv);
+int cmd_agent(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 /* Delivery log lines on stderr; ctx points to the verbosity (info lines need -v). */
 void cli_log_stderr(void *ctx, enum mw_log_level level, const char *message);
 /* Results to events (forward.c). A forwarder opens the configuration's notifiers (all at once

@@ -135,6 +135,15 @@ static int load_tracking_key(const config_setting_t *s, const char *key, const c
     inst->max_attempts = config_setting_get_int(s);
     return 1;
   }
+  if (strcmp(key, "retry_interval") == 0 || strcmp(key, "retry-interval") == 0) {
+    if (scalar_text(s, num, sizeof(num), &text) != 0 ||
+        mw_duration_parse(text, &inst->retry_interval) != 0 || inst->retry_interval < 0.001) {
+      snprintf(err, errlen, "%s:%d: 'retry_interval' must be a duration such as 10 or \"1m\"",
+               file, line);
+      return -1;
+    }
+    return 1;
+  }
   if (strcmp(key, "renotify_interval") == 0 || strcmp(key, "renotify-interval") == 0) {
     if (scalar_text(s, num, sizeof(num), &text) != 0 ||
         mw_duration_parse(text, &inst->renotify) != 0) {

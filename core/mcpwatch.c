@@ -29,6 +29,8 @@ static void print_usage(FILE *fp)
           "       mcpwatch notify NOTIFIER [OPTIONS]\n"
           "                                      queue and deliver one event (Nagios/Icinga)\n"
           "       mcpwatch flush [DEST...]       deliver the queued events (cron)\n"
+          "       mcpwatch agent [-c FILE]       run every instance on its schedule (systemd)\n"
+          "       mcpwatch status                what the agent last saw of each instance\n"
           "       mcpwatch list                  list the installed checks\n"
           "       mcpwatch help [CHECK]          this text, or a check's options\n"
           "       mcpwatch --version\n"
@@ -217,6 +219,10 @@ int main(int argc, char **argv)
     return cmd_notify(argc - 1, argv + 1);
   if (strcmp(command, "flush") == 0)
     return cmd_flush(argc - 1, argv + 1);
+  if (strcmp(command, "agent") == 0)
+    return cmd_agent(argc - 1, argv + 1);
+  if (strcmp(command, "status") == 0)
+    return cmd_status(argc - 1, argv + 1);
   if (command[0] == '-')
     return cli_fail("MCPWATCH", "unknown option '%.80s' (see 'mcpwatch --help')", command);
   return cmd_check(command, argc - 1, argv + 1);

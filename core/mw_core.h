@@ -86,6 +86,7 @@ struct mw_instance {
   size_t nsettings;
   /* State tracking and forwarding (`run --notify`, the agent); unused by notifier entries. */
   int max_attempts; /* problem results before a state is hard; 0 = 1 */
+  double retry_interval; /* seconds between runs while a problem is soft; 0 = interval */
   double renotify;  /* seconds between notifications of an unresolved problem; 0 = never */
   char **notify;    /* notifier names; NULL = every notifier, notify_none = none */
   size_t nnotify;

@@ -1,0 +1,632 @@
+/* cmd_agent.c - `mcpwatch agent`: every configured instance on its own schedule, its check state
+ * (connections, sessions) kept between runs, state changes forwarded through the spool, and
+ * `mcpwatch status` reading what it last wrote.
+ *
+ * Worker threads pick the instance that is due soonest; the main thread only waits for
+ * signals (SIGHUP reloads, SIGTERM and SIGINT stop) and writes the status file once a second.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define DEFAULT_INTERVAL 60.0
+#define BREAKER_AFTER 5 /* problem results in a row before the interval stretches */
+#define BREAKER_MAX_FACTOR 8
+#define SUMMARY_MAX 200
+#define FINAL_DELIVERY_S 5.0
+
+static const struct mw_option agent_options[] = {
+    {"config", 'c', MW_OPT_STRING, 0, "FILE", MW_DEFAULT_CONFIG,
+     "Main configuration file; every *.conf in its conf_dir is read after it.", NULL, NULL},
+    {"workers", 'w', MW_OPT_INT, MW_OPT_CLI_ONLY, "N", "4",
+     "Threads running checks; a check waiting on a slow server holds one.", NULL, NULL},
+    {"status-file", 0, MW_OPT_STRING, MW_OPT_CLI_ONLY, "FILE", NULL,
+     "Where the agent writes every instance's state each second (default "
+     "STATE_DIR/agent.status).",
+     NULL, NULL},
+    {NULL, 0, MW_OPT_STRING, 0, NULL, NULL, NULL, NULL, NULL}};
+
+struct agent_inst {
+  const struct mw_instance *inst;
+  const struct mw_check *check;
+  struct mw_args *args;
+  void *state;
+  int64_t timeout_ns;
+  double interval;
+  double retry_interval;
+  struct mw_track track;
+  /* Below: under agent.lock. */
+  int64_t next_ns;  /* CLOCK_MONOTONIC */
+  int64_t last_run; /* Unix seconds, 0 before the first */
+  int64_t last_ms;  /* duration of the last run */
+  enum mw_state last_state;
+  char summary[SUMMARY_MAX];
+  unsigned failures; /* problem results in a row */
+  unsigned factor;   /* interval multiplier of the circuit breaker, 1 when closed */
+  bool running;
+};
+
+struct agent {
+  struct mw_config cfg;
+  struct mw_plugin_set plugins;
+  struct cli_forwarder *forwarder;
+  struct mw_courier *courier;
+  struct agent_inst *insts;
+  size_t n;
+  pthread_mutex_t lock;
+  pthread_cond_t cond; /* CLOCK_MONOTONIC */
+  pthread_t *workers;
+  size_t nworkers;
+  bool stopping;
+  bool dirty;
+};
+
+static void agent_log(const char *fmt, ...) MW_PRINTF(1, 2);
+static void agent_log(const char *fmt, ...)
+{
+  va_list ap;
+
+  fputs("mcpwatch agent: ", stderr);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+}
+
+static void log_courier(void *ctx, enum mw_log_level level, const char *message)
+{
+  (void)ctx;
+  if (level != MW_LOG_INFO)
+    agent_log("%s: %s", level == MW_LOG_ERROR ? "error" : "warning", message);
+}
+
+static double random01(void)
+{
+  uint32_t r;
+
+  if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
+    r = (uint32_t)mw_now_ns() * 2654435761u;
+  return (double)r / 4294967296.0;
+}
+
+/* ---- running --------------------------------------------------------------------------------- */
+
+/* With a->lock held: the interval until this instance's next run. */
+static double next_interval(const struct agent_inst *ai)
+{
+  bool soft = ai->track.last != MW_OK && ai->track.hard != ai->track.last;
+  double interval = soft ? ai->retry_interval : ai->interval;
+
+  return interval * ai->factor;
+}
+
+static void update_breaker(struct agent_inst *ai, enum mw_state state)
+{
+  unsigned factor = 1;
+
+  ai->failures = (state == MW_CRITICAL || state == MW_UNKNOWN) ? ai->failures + 1 : 0;
+  if (ai->failures >= BREAKER_AFTER) {
+    unsigned k = ai->failures - BREAKER_AFTER + 1;
+    factor = k >= 3 ? BREAKER_MAX_FACTOR : 1u << k;
+  }
+  if (factor != ai->factor) {
+    if (factor > 1)
+      agent_log("%s: %u failures in a row; checking every %gs instead of every %gs", ai->inst->name,
+                ai->failures, ai->interval * factor, ai->interval);
+    else
+      agent_log("%s: answering again; checking every %gs", ai->inst->name, ai->interval);
+    ai->factor = factor;
+  }
+}
+
+static void run_one(struct agent *a, struct agent_inst *ai)
+{
+  struct mw_result *res = mw_result_new();
+  int64_t start = mw_now_ns();
+  enum mw_track_action action;
+  enum mw_state before = ai->track.hard;
+  enum mw_state state;
+
+  if (res)
+    ai->check->run(ai->state, res, start + ai->timeout_ns);
+  state = res && !mw_result_failed(res) ? mw_result_get_state(res) : MW_UNKNOWN;
+  action = cli_forward_result(a->forwarder, ai->inst, res, &ai->track, (int64_t)time(NULL));
+  if (action != MW_TRACK_NONE) {
+    agent_log("%s: %s -> %s (%s)", ai->inst->name, mw_state_name(before), mw_state_name(state),
+              action == MW_TRACK_RECOVERY   ? "recovery"
+              : action == MW_TRACK_RENOTIFY ? "reminder"
+                                            : "problem");
+    mw_courier_wake(a->courier);
+  }
+  pthread_mutex_lock(&a->lock);
+  ai->last_run = (int64_t)time(NULL);
+  ai->last_ms = (mw_now_ns() - start) / 1000000;
+  ai->last_state = state;
+  snprintf(ai->summary, sizeof(ai->summary), "%s",
+           res ? mw_result_get_summary(res) : "out of memory");
+  update_breaker(ai, state);
+  ai->next_ns = start + (int64_t)(next_interval(ai) * 1e9);
+  ai->running = false;
+  a->dirty = true;
+  pthread_cond_broadcast(&a->cond);
+  pthread_mutex_unlock(&a->lock);
+  mw_result_free(res);
+}
+
+static void *worker_main(void *arg)
+{
+  struct agent *a = arg;
+
+  pthread_mutex_lock(&a->lock);
+  while (!a->stopping) {
+    struct agent_inst *due = NULL;
+    int64_t now = mw_now_ns();
+    int64_t soonest = now + 1000000000LL;
+    struct timespec until;
+    size_t i;
+    for (i = 0; i < a->n; i++) {
+      struct agent_inst *ai = &a->insts[i];
+      if (ai->running || !ai->state)
+        continue;
+      if (ai->next_ns <= now && (!due || ai->next_ns < due->next_ns))
+        due = ai;
+      else if (ai->next_ns < soonest)
+        soonest = ai->next_ns;
+    }
+    if (due) {
+      due->running = true;
+      pthread_mutex_unlock(&a->lock);
+      run_one(a, due);
+      pthread_mutex_lock(&a->lock);
+      continue;
+    }
+    until.tv_sec = (time_t)(soonest / 1000000000LL);
+    until.tv_nsec = (long)(soonest % 1000000000LL);
+    pthread_cond_timedwait(&a->cond, &a->lock, &until);
+  }
+  pthread_mutex_unlock(&a->lock);
+  return NULL;
+}
+
+/* ---- start and stop ---------------------------------------------------------------------------
+ */
+
+static void agent_close(struct agent *a)
+{
+  size_t i;
+
+  for (i = 0; i < a->n; i++) {
+    if (a->insts[i].state)
+      a->insts[i].check->close(a->insts[i].state);
+    mw_args_free(a->insts[i].args);
+  }
+  free(a->insts);
+  a->insts = NULL;
+  a->n = 0;
+  mw_courier_stop(a->courier);
+  a->courier = NULL;
+  cli_forwarder_free(a->forwarder, 0);
+  a->forwarder = NULL;
+  mw_plugin_set_free(&a->plugins);
+  mw_config_free(&a->cfg);
+}
+
+/* Loads path into a fresh agent: every instance's check and options validated and opened. */
+static int agent_load(struct agent *a, const char *path, char *err, size_t errlen)
+{
+  const char *default_timeout = NULL;
+  char timeout_text[64];
+  size_t i;
+
+  memset(&a->cfg, 0, sizeof(a->cfg));
+  memset(&a->plugins, 0, sizeof(a->plugins));
+  if (mw_config_load(path, &a->cfg, err, errlen) != 0)
+    return -1;
+  if (a->cfg.ninstances == 0) {
+    snprintf(err, errlen, "%s defines no checks", path);
+    return -1;
+  }
+  if (a->cfg.timeout > 0) {
+    mw_format_number(a->cfg.timeout, timeout_text, sizeof(timeout_text));
+    default_timeout = timeout_text;
+  }
+  a->insts = calloc(a->cfg.ninstances, sizeof(*a->insts));
+  if (!a->insts) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  for (i = 0; i < a->cfg.ninstances; i++) {
+    const struct mw_instance *inst = &a->cfg.instances[i];
+    struct agent_inst *ai = &a->insts[a->n];
+    char why[ERR_MAX / 2];
+    ai->inst = inst;
+    ai->check = mw_plugin_set_get(&a->plugins, inst->check, why, sizeof(why));
+    if (!ai->check) {
+      snprintf(err, errlen, "%s:%d: %s", inst->file, inst->line, why);
+      return -1;
+    }
+    ai->args = mw_instance_args(inst, ai->check, default_timeout, err, errlen);
+    if (!ai->args)
+      return -1;
+    a->n++;
+    ai->timeout_ns = (int64_t)(mw_args_duration(ai->args, "timeout") * 1e9);
+    ai->interval = inst->interval > 0 ? inst->interval : DEFAULT_INTERVAL;
+    ai->retry_interval = inst->retry_interval > 0 ? inst->retry_interval : ai->interval;
+    ai->factor = 1;
+    ai->last_state = MW_UNKNOWN;
+  }
+  a->forwarder = cli_forwarder_new(&a->cfg, "agent", 0, true);
+  if (!a->forwarder) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  for (i = 0; i < a->n; i++) {
+    struct agent_inst *ai = &a->insts[i];
+    struct mw_result *why = mw_result_new();
+    char msg[ERR_MAX / 2];
+    if (mw_track_load(cli_forwarder_state_dir(a->forwarder), ai->inst->name, &ai->track, msg,
+                      sizeof(msg)) != 0)
+      agent_log("warning: %s (starting afresh)", msg);
+    if (!why || ai->check->open(ai->args, &ai->state, why) != 0) {
+      snprintf(err, errlen, "%s:%d: check '%s': %s", ai->inst->file, ai->inst->line, ai->inst->name,
+               why ? mw_result_get_summary(why) : "out of memory");
+      ai->state = NULL;
+      mw_result_free(why);
+      return -1;
+    }
+    mw_result_free(why);
+    /* Spread the first runs over one interval, so many instances do not fire at once. */
+    ai->next_ns = mw_now_ns() + (int64_t)(random01() * ai->interval * 1e9);
+  }
+  return 0;
+}
+
+static int agent_start(struct agent *a, size_t nworkers, char *err, size_t errlen)
+{
+  struct mw_destination **dests;
+  size_t ndests = cli_forwarder_destinations(a->forwarder, &dests);
+  size_t i;
+
+  if (ndests > 0) {
+    a->courier = mw_courier_start(dests, ndests, log_courier, NULL, err, errlen);
+    if (!a->courier)
+      return -1;
+  }
+  a->stopping = false;
+  a->workers = calloc(nworkers, sizeof(*a->workers));
+  if (!a->workers) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  for (i = 0; i < nworkers; i++) {
+    if (pthread_create(&a->workers[i], NULL, worker_main, a) != 0) {
+      snprintf(err, errlen, "cannot start worker threads");
+      break;
+    }
+    a->nworkers++;
+  }
+  agent_log("running %zu instances on %zu workers, %zu notifiers", a->n, a->nworkers, ndests);
+  return a->nworkers > 0 ? 0 : -1;
+}
+
+/* Lets the running checks finish (each bounded by its timeout) and joins the workers. */
+static void agent_stop_workers(struct agent *a)
+{
+  size_t i;
+
+  pthread_mutex_lock(&a->lock);
+  a->stopping = true;
+  pthread_cond_broadcast(&a->cond);
+  pthread_mutex_unlock(&a->lock);
+  for (i = 0; i < a->nworkers; i++)
+    pthread_join(a->workers[i], NULL);
+  free(a->workers);
+  a->workers = NULL;
+  a->nworkers = 0;
+}
+
+/* ---- status ---------------------------------------------------------------------------------- */
+
+static void write_status(struct agent *a, const char *path)
+{
+  struct mw_buf text;
+  char tmp[4200];
+  int64_t mono = mw_now_ns();
+  int64_t wall = (int64_t)time(NULL);
+  FILE *fp;
+  size_t i;
+
+  pthread_mutex_lock(&a->lock);
+  if (!a->dirty) {
+    pthread_mutex_unlock(&a->lock);
+    return;
+  }
+  a->dirty = false;
+  mw_buf_init(&text, 16u << 20);
+  mw_buf_addf(&text, "mcpwatch-agent-status 1\tpid %ld\tupdated %lld\n", (long)getpid(),
+              (long long)wall);
+  for (i = 0; i < a->n; i++) {
+    const struct agent_inst *ai = &a->insts[i];
+    char *p;
+    char summary[SUMMARY_MAX];
+    snprintf(summary, sizeof(summary), "%s", ai->summary);
+    for (p = summary; *p; p++) {
+      if (*p == '\t' || *p == '\n')
+        *p = ' ';
+    }
+    mw_buf_addf(&text, "%s\t%s\t%s\t%lld\t%lld\t%lld\t%g\t%u\t%s\n", ai->inst->name,
+                ai->inst->check, ai->last_run ? mw_state_name(ai->last_state) : "PENDING",
+                (long long)ai->last_run, (long long)(wall + (ai->next_ns - mono) / 1000000000LL),
+                (long long)ai->last_ms, ai->interval * ai->factor, ai->factor, summary);
+  }
+  pthread_mutex_unlock(&a->lock);
+  snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+  fp = fopen(tmp, "we");
+  if (!fp || fputs(mw_buf_str(&text), fp) < 0 || fclose(fp) != 0 || rename(tmp, path) != 0) {
+    static bool said;
+    if (!said)
+      agent_log("error: cannot write the status file %s: %s", path, strerror(errno));
+    said = true;
+    if (fp)
+      unlink(tmp);
+  }
+  mw_buf_free(&text);
+}
+
+/* ---- the command ------------------------------------------------------------------------------
+ */
+
+static const char agent_description[] =
+    "Runs every check instance of the configuration on its own schedule until stopped: each\n"
+    "every 'interval' (default 60s; the first runs spread over one interval), every\n"
+    "'retry_interval' while a problem is soft, and slower (up to 8 times) after 5 failures in\n"
+    "a row, saying so. Checks keep their connections and sessions between runs. State changes\n"
+    "(max_attempts, renotify_interval as for 'run --notify') go to the notifiers through the\n"
+    "spool. SIGHUP reloads the configuration (a broken one is refused and the running one kept);\n"
+    "SIGTERM lets running checks finish, delivers what it can for 5 s and exits. Logs go to\n"
+    "stderr. 'mcpwatch status' shows what the agent last wrote to its status file.\n";
+
+static char *status_path_for(const struct mw_args *opts, const struct mw_config *cfg)
+{
+  struct mw_buf path;
+
+  mw_buf_init(&path, 4096);
+  if (mw_args_str(opts, "status-file"))
+    mw_buf_adds(&path, mw_args_str(opts, "status-file"));
+  else
+    mw_buf_addf(&path, "%s/agent.status", cfg->state_dir ? cfg->state_dir : MW_DEFAULT_STATE);
+  return path.failed ? (mw_buf_free(&path), NULL) : path.data;
+}
+
+int cmd_agent(int argc, char **argv)
+{
+  struct mw_args *opts = mw_args_new(agent_options);
+  struct agent a;
+  pthread_condattr_t attr;
+  sigset_t signals;
+  char *status_path = NULL;
+  char err[ERR_MAX];
+  const char *config;
+  long long workers;
+  int first;
+  int result = 1;
+
+  memset(&a, 0, sizeof(a));
+  if (!opts)
+    return cli_fail("AGENT", "out of memory");
+  first = mw_args_parse_argv(opts, argc, argv, err, sizeof(err));
+  if (first < 0 || first < argc) {
+    result = cli_fail("AGENT", "%s (see 'mcpwatch agent --help')",
+                      first < 0 ? err : "unexpected argument");
+    goto cleanup_opts;
+  }
+  if (mw_args_bool(opts, "help")) {
+    struct mw_buf text;
+    mw_buf_init(&text, 1 << 20);
+    mw_buf_addf(&text, "Usage: mcpwatch agent [OPTIONS]\n\n%s\nOptions:\n", agent_description);
+    mw_options_help(agent_options, &text);
+    fputs(mw_buf_str(&text), stdout);
+    mw_buf_free(&text);
+    result = 0;
+    goto cleanup_opts;
+  }
+  workers = mw_args_int(opts, "workers");
+  if (workers < 1 || workers > 256) {
+    result = cli_fail("AGENT", "--workers must be 1 to 256");
+    goto cleanup_opts;
+  }
+  config = mw_args_str(opts, "config");
+  /* Signals are taken by the main thread alone: every thread started later inherits the mask. */
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, NULL);
+  pthread_mutex_init(&a.lock, NULL);
+  pthread_condattr_init(&attr);
+  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+  pthread_cond_init(&a.cond, &attr);
+  pthread_condattr_destroy(&attr);
+
+  if (agent_load(&a, config, err, sizeof(err)) != 0) {
+    agent_log("error: %s", err);
+    result = cli_fail("AGENT", "%s", err);
+    agent_close(&a);
+    goto cleanup;
+  }
+  status_path = status_path_for(opts, &a.cfg);
+  /* The state folder holds the status file even before any state changed. */
+  if (mkdir(a.cfg.state_dir ? a.cfg.state_dir : MW_DEFAULT_STATE, 0750) != 0 && errno != EEXIST)
+    agent_log("warning: cannot create %s: %s", a.cfg.state_dir ? a.cfg.state_dir : MW_DEFAULT_STATE,
+              strerror(errno));
+  if (!status_path || agent_start(&a, (size_t)workers, err, sizeof(err)) != 0) {
+    agent_log("error: %s", status_path ? err : "out of memory");
+    agent_stop_workers(&a);
+    agent_close(&a);
+    goto cleanup;
+  }
+  for (;;) {
+    struct timespec second = {1, 0};
+    int sig = sigtimedwait(&signals, NULL, &second);
+    write_status(&a, status_path);
+    if (sig == SIGHUP) {
+      struct agent next;
+      memset(&next, 0, sizeof(next));
+      agent_log("SIGHUP: reloading %s", config);
+      if (agent_load(&next, config, err, sizeof(err)) != 0) {
+        agent_log("error: reload failed: %s; the running configuration stays", err);
+        agent_close(&next);
+        continue;
+      }
+      /* The old instances finish their runs and close; tracks and queued events are on disk,
+       * so the new ones take over from there. */
+      agent_stop_workers(&a);
+      agent_close(&a);
+      a.cfg = next.cfg;
+      a.plugins = next.plugins;
+      a.forwarder = next.forwarder;
+      a.insts = next.insts;
+      a.n = next.n;
+      a.dirty = true;
+      if (agent_start(&a, (size_t)workers, err, sizeof(err)) != 0) {
+        agent_log("error: %s", err);
+        break;
+      }
+      continue;
+    }
+    if (sig == SIGTERM || sig == SIGINT) {
+      agent_log("%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      result = 0;
+      break;
+    }
+  }
+  agent_stop_workers(&a);
+  a.dirty = true;
+  write_status(&a, status_path);
+  mw_courier_stop(a.courier);
+  a.courier = NULL;
+  cli_forwarder_free(a.forwarder, FINAL_DELIVERY_S);
+  a.forwarder = NULL;
+  agent_close(&a);
+  agent_log("stopped");
+cleanup:
+  pthread_cond_destroy(&a.cond);
+  pthread_mutex_destroy(&a.lock);
+  free(status_path);
+cleanup_opts:
+  mw_args_free(opts);
+  return result;
+}
+
+/* ---- mcpwatch status ----------------------------------------------------------------------- */
+
+static const struct mw_option status_options[] = {
+    {"config", 'c', MW_OPT_STRING, 0, "FILE", MW_DEFAULT_CONFIG,
+     "The agent's configuration (for its state_dir).", NULL, NULL},
+    {"status-file", 0, MW_OPT_STRING, MW_OPT_CLI_ONLY, "FILE", NULL,
+     "Read this status file instead of STATE_DIR/agent.status.", NULL, NULL},
+    {NULL, 0, MW_OPT_STRING, 0, NULL, NULL, NULL, NULL, NULL}};
+
+static void age(long long seconds, char *out, size_t outlen)
+{
+  long long a = seconds < 0 ? -seconds : seconds;
+
+  if (a < 120)
+    snprintf(out, outlen, "%s%llds", seconds < 0 ? "-" : "", a);
+  else if (a < 7200)
+    snprintf(out, outlen, "%s%lldm", seconds < 0 ? "-" : "", a / 60);
+  else
+    snprintf(out, outlen, "%s%lldh", seconds < 0 ? "-" : "", a / 3600);
+}
+
+int cmd_status(int argc, char **argv)
+{
+  struct mw_args *opts = mw_args_new(status_options);
+  struct mw_config cfg;
+  char *path = NULL;
+  char line[4096];
+  char err[ERR_MAX];
+  FILE *fp = NULL;
+  long long now = (long long)time(NULL);
+  long pid = 0;
+  long long updated = 0;
+  int first;
+  int result = 3;
+
+  memset(&cfg, 0, sizeof(cfg));
+  if (!opts)
+    return cli_fail("STATUS", "out of memory");
+  first = mw_args_parse_argv(opts, argc, argv, err, sizeof(err));
+  if (first < 0 || first < argc) {
+    result = cli_fail("STATUS", "%s (see 'mcpwatch status --help')",
+                      first < 0 ? err : "unexpected argument");
+    goto cleanup;
+  }
+  if (mw_args_bool(opts, "help")) {
+    printf("Usage: mcpwatch status [OPTIONS]\n\nEvery instance the agent runs: state, last run, "
+           "next run, duration, interval, summary.\n\nOptions:\n");
+    {
+      struct mw_buf text;
+      mw_buf_init(&text, 1 << 20);
+      mw_options_help(status_options, &text);
+      fputs(mw_buf_str(&text), stdout);
+      mw_buf_free(&text);
+    }
+    result = 0;
+    goto cleanup;
+  }
+  if (!mw_args_str(opts, "status-file") &&
+      mw_config_load(mw_args_str(opts, "config"), &cfg, err, sizeof(err)) != 0) {
+    result = cli_fail("STATUS", "%s", err);
+    goto cleanup;
+  }
+  path = status_path_for(opts, &cfg);
+  fp = path ? fopen(path, "re") : NULL;
+  if (!fp || !fgets(line, sizeof(line), fp) ||
+      sscanf(line, "mcpwatch-agent-status 1\tpid %ld\tupdated %lld", &pid, &updated) != 2) {
+    result = cli_fail("STATUS", "no agent status in %s%s%s", path ? path : "(path too long)",
+                      fp ? "" : ": ", fp ? "" : strerror(errno));
+    goto cleanup;
+  }
+  printf("agent pid %ld%s, status written %llds ago\n", pid,
+         kill((pid_t)pid, 0) == 0 || errno == EPERM ? "" : " (not running)", now - updated);
+  printf("%-8s  %-20s  %-12s  %8s  %8s  %8s  %s\n", "STATE", "NAME", "CHECK", "LAST", "NEXT",
+         "TOOK", "SUMMARY");
+  result = 0;
+  while (fgets(line, sizeof(line), fp)) {
+    char *field[9];
+    char *p = line;
+    char last[32] = "-";
+    char next[32];
+    int k;
+    line[strcspn(line, "\n")] = '\0';
+    for (k = 0; k < 9; k++)
+      field[k] = k < 8 ? strsep(&p, "\t") : p;
+    if (!field[8])
+      continue;
+    if (atoll(field[3]) > 0)
+      age(now - atoll(field[3]), last, sizeof(last));
+    age(atoll(field[4]) - now, next, sizeof(next));
+    printf("%-8s  %-20s  %-12s  %8s  %8s  %6sms  %s%s\n", field[2], field[0], field[1], last, next,
+           field[5], atoi(field[7]) > 1 ? "[backing off] " : "", field[8]);
+  }
+cleanup:
+  if (fp)
+    fclose(fp);
+  free(path);
+  mw_config_free(&cfg);
+  mw_args_free(opts);
+  return result;
+}

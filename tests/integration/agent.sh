@@ -1,0 +1,144 @@
+#!/bin/bash
+# agent.sh - `mcpwatch agent` against a real redis-server and a local HTTP endpoint (the health
+# route of fakereceiver.py, which also plays PagerDuty): schedules, state changes forwarded and
+# delivered by the agent itself, soft states and retry_interval, the circuit breaker, `mcpwatch
+# status`, SIGHUP with a broken and with a good configuration, SIGTERM.
+. "$(dirname "$0")/lib.sh"
+
+need_check redis
+need_check rest-health
+[ -f "$MCPWATCH_NOTIFIER_DIR/pagerduty.so" ] || skip_all "the notifiers were not built"
+command -v redis-server >/dev/null || skip_all "redis-server is not installed"
+command -v python3 >/dev/null || skip_all "python3 is not installed (it runs the fake receiver)"
+command -v jq >/dev/null || skip_all "jq is not installed"
+
+R=$TMP/receiver
+mkdir -p "$R"
+RECEIVER_PORT=$(free_port)
+start_receiver() {
+  rm -f "$R/port"
+  python3 "$SRCDIR/tests/integration/fakereceiver.py" "$R" "$R/port" "$RECEIVER_PORT" 2>>"$TMP/receiver.log" &
+  RECEIVER_PID=$!
+  on_exit "kill $RECEIVER_PID"
+  wait_for "[ -s '$R/port' ]" 20 || skip_all "the fake receiver did not start"
+}
+start_receiver
+RPORT=$(free_port)
+start_redis cache "$RPORT"
+echo 0123456789abcdef0123456789abcdef >"$TMP/pd.key"
+echo 200 >"$R/health"
+received() { jq -c "select(.code == 202) | .body | fromjson | ${1:-.}" "$R/requests.jsonl" 2>/dev/null; }
+events_for() { received "select(.dedup_key == \"mcpwatch/node1/$1\") | .event_action" | tr -d '"' | tr '\n' ' '; }
+
+write_config() {
+  cat >"$TMP/agent.conf" <<EOF
+state_dir = "$TMP/state";
+spool_dir = "$TMP/spool";
+host = "node1";
+notifiers: {
+  pd: { type = "pagerduty"; url = "http://127.0.0.1:$RECEIVER_PORT/v2/enqueue"; routing_key_file = "$TMP/pd.key"; timeout = 2; };
+};
+checks: {
+  api: { check = "rest-health"; url = "http://127.0.0.1:$RECEIVER_PORT/health"; interval = 0.3; retry_interval = 0.2; max_attempts = 3; timeout = 2; };
+  cache: { check = "redis"; host = "127.0.0.1"; port = $RPORT; interval = 0.3; timeout = 2; };
+$1
+};
+EOF
+}
+write_config ""
+"$MCPWATCH" agent -c "$TMP/agent.conf" --workers 2 2>"$TMP/agent.log" &
+AGENT=$!
+on_exit "kill -9 $AGENT"
+status() { OUT=$("$MCPWATCH" status -c "$TMP/agent.conf" 2>&1); }
+instance_state() { status; awk -v n="$1" '$2 == n { print $1 }' <<<"$OUT"; }
+
+wait_for "[ \"\$(instance_state api)\" = OK ] && [ \"\$(instance_state cache)\" = OK ]" 10
+status
+expect_true "[ \"\$(instance_state api)\" = OK ] && [ \"\$(instance_state cache)\" = OK ]" "status: both instances OK after their first runs"
+expect_out "^agent pid $AGENT, status written" "status names the running agent"
+expect_true "[ ! -s '$R/requests.jsonl' ] || [ -z \"\$(received)\" ]" "a first OK sends nothing"
+
+# A soft problem: max_attempts 3 at retry_interval 0.2 s, then one trigger.
+echo 503 >"$R/health"
+wait_for "events_for api | grep -q trigger" 10
+expect_true "[ \"\$(events_for api)\" = 'trigger ' ]" "the HTTP endpoint failing: one trigger after it became hard"
+expect_true "grep -q 'api: OK -> CRITICAL (problem)' '$TMP/agent.log'" "the change is logged"
+wait_for "grep -q 'api: .* failures in a row; checking every' '$TMP/agent.log'" 10
+expect_true "grep -q 'api: 5 failures in a row; checking every 0.6s instead of every 0.3s' '$TMP/agent.log'" "after 5 failures it checks slower, and says so"
+wait_for "status; grep -qE '^CRITICAL +api .*\[backing off\]' <<<\"\$OUT\"" 5
+expect_out "^CRITICAL +api .*\[backing off\]" "status shows the instance backing off"
+echo 200 >"$R/health"
+wait_for "events_for api | grep -q resolve" 10
+expect_true "[ \"\$(events_for api)\" = 'trigger resolve ' ]" "recovery resolves, once"
+expect_true "grep -q 'api: answering again; checking every 0.3s' '$TMP/agent.log'" "the breaker closes again"
+
+# Redis stopped and started under the agent: its connection is reopened.
+kill "$REDIS_PID"
+wait "$REDIS_PID" 2>/dev/null
+wait_for "events_for cache | grep -q trigger" 10
+wait_for "[ \"\$(instance_state cache)\" = CRITICAL ]" 5
+expect_true "[ \"\$(instance_state cache)\" = CRITICAL ]" "redis stopped: CRITICAL"
+start_redis cache "$RPORT"
+wait_for "events_for cache | grep -q resolve" 10
+expect_true "[ \"\$(events_for cache)\" = 'trigger resolve ' ]" "redis back: trigger then resolve"
+
+# The receiver down (api's endpoint is the receiver too, so api fails): the problem waits in
+# the spool, and the agent's own courier delivers it and the recovery once the receiver is back.
+kill "$RECEIVER_PID"
+wait "$RECEIVER_PID" 2>/dev/null
+rm -f "$R/requests.jsonl"
+wait_for "[ \$(ls '$TMP/spool/pd' 2>/dev/null | grep -c '\\.event$') -ge 1 ]" 15
+expect_true "[ \$(ls '$TMP/spool/pd' | grep -c '\\.event$') -ge 1 ]" "receiver down: the problem waits in the spool"
+start_receiver
+wait_for "events_for api | grep -q 'trigger resolve'" 20
+expect_true "[ \"\$(events_for api)\" = 'trigger resolve ' ]" "receiver back: the agent delivers trigger then resolve, in order, once"
+expect_true "[ \$(ls '$TMP/spool/pd' | grep -c '\\.event$') = 0 ]" "and the spool is empty"
+
+# SIGHUP: a broken configuration is refused and the running one kept; a good one is taken.
+cp "$TMP/agent.conf" "$TMP/agent.good"
+echo "checks: { broken" >>"$TMP/agent.conf"
+kill -HUP "$AGENT"
+wait_for "grep -q 'reload failed' '$TMP/agent.log'" 10
+expect_true "grep -q 'error: reload failed: .*agent.conf:[0-9]*: .*; the running configuration stays' '$TMP/agent.log'" "SIGHUP with a broken file: refused, and says why"
+expect_true "kill -0 $AGENT" "and the agent keeps running"
+write_config "  disk-root: { check = \"disk\"; path = [\"/\"]; interval = 0.3; };"
+kill -HUP "$AGENT"
+wait_for "[ \"\$(instance_state disk-root)\" = OK ]" 10
+expect_true "[ \"\$(instance_state disk-root)\" = OK ]" "SIGHUP with a good file: the new instance runs"
+expect_true "[ \"\$(instance_state api)\" = OK ]" "and the others go on"
+
+# SIGTERM: running checks finish, the agent exits 0 within the checks' timeout.
+start=$(date +%s%N)
+kill -TERM "$AGENT"
+wait "$AGENT"
+RC=$?
+ELAPSED_MS=$((($(date +%s%N) - start) / 1000000))
+expect_rc 0 "SIGTERM: exit 0"
+expect_within 8000 "SIGTERM: stopped within the checks' timeout plus the final delivery"
+expect_true "tail -n 1 '$TMP/agent.log' | grep -q 'mcpwatch agent: stopped'" "SIGTERM: says it stopped"
+status
+expect_out "\(not running\)" "status says when the agent is gone"
+OUT=$(cat "$TMP/agent.log")
+expect_no_out "AddressSanitizer|runtime error|ThreadSanitizer|LeakSanitizer" "agent: no sanitizer report"
+expect_true "! grep -q 0123456789abcdef0123456789abcdef '$TMP/agent.log'" "the routing key is not in the log"
+
+# valgrind: an agent that ran every kind of instance, reloaded and stopped gives back everything.
+if [ "${SANITIZERS:-no}" = no ] && command -v valgrind >/dev/null; then
+  : >"$TMP/agent.log"
+  "$LIBTOOL" --mode=execute valgrind --quiet --suppressions="$SRCDIR/tests/integration/valgrind.supp" \
+    --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all --error-exitcode=42 \
+    --log-file="$TMP/vg.log" "$MCPWATCH" agent -c "$TMP/agent.conf" 2>"$TMP/agent.log" &
+  VG=$!
+  wait_for "[ \"\$(instance_state disk-root)\" = OK ] && grep -q 'running 3 instances' '$TMP/agent.log'" 60
+  echo 503 >"$R/health"
+  wait_for "grep -q 'api: OK -> CRITICAL' '$TMP/agent.log'" 30
+  kill -HUP "$VG"
+  wait_for "[ \$(grep -c 'running 3 instances' '$TMP/agent.log') -ge 2 ]" 30
+  kill -TERM "$VG"
+  wait "$VG"
+  RC=$?
+  OUT=$(cat "$TMP/vg.log")
+  expect_true "[ $RC = 0 ] && [ ! -s '$TMP/vg.log' ]" "valgrind clean: the agent ran, forwarded, reloaded and stopped (exit $RC)"
+fi
+
+finish
