@@ -53,13 +53,28 @@ struct agent_inst {
   int64_t last_ms;  /* duration of the last run */
   enum mw_state last_state;
   char summary[SUMMARY_MAX];
-  unsigned failures; /* problem results in a row */
-  unsigned factor;   /* interval multiplier of the circuit breaker, 1 when closed */
+  enum mw_state hard; /* the track's hard state, for services */
+  unsigned failures;  /* problem results in a row */
+  unsigned factor;    /* interval multiplier of the circuit breaker, 1 when closed */
   bool running;
+};
+
+/* A group of instances: HEALTHY when every member's hard state is OK, UNHEALTHY when none is,
+ * DEGRADED in between; forwarded as OK, WARNING and CRITICAL. */
+struct agent_service {
+  const struct mw_instance *svc;
+  size_t *members; /* indices into agent.insts */
+  size_t nmembers;
+  struct mw_track track; /* under agent.service_lock */
+  const char *word;      /* under agent.lock */
+  char summary[SUMMARY_MAX];
 };
 
 struct agent {
   struct mw_config cfg;
+  struct agent_service *services;
+  size_t nservices;
+  pthread_mutex_t service_lock; /* one service evaluation at a time */
   struct mw_plugin_set plugins;
   struct cli_forwarder *forwarder;
   struct mw_courier *courier;
@@ -131,6 +146,69 @@ static void update_breaker(struct agent_inst *ai, enum mw_state state)
   }
 }
 
+static void evaluate_service(struct agent *a, struct agent_service *sv)
+{
+  static const char *const words[] = {"HEALTHY", "DEGRADED", "UNHEALTHY"};
+  struct mw_result *res = mw_result_new();
+  struct mw_buf failing;
+  enum mw_track_action action;
+  enum mw_state before = sv->track.hard;
+  size_t bad = 0;
+  size_t m;
+  int level;
+
+  mw_buf_init(&failing, SUMMARY_MAX);
+  pthread_mutex_lock(&a->lock);
+  for (m = 0; m < sv->nmembers; m++) {
+    const struct agent_inst *ai = &a->insts[sv->members[m]];
+    if (ai->hard != MW_OK) {
+      mw_buf_addf(&failing, "%s%s %s", bad ? ", " : "", ai->inst->name, mw_state_name(ai->hard));
+      bad++;
+    }
+  }
+  pthread_mutex_unlock(&a->lock);
+  level = bad == 0 ? 0 : bad < sv->nmembers ? 1 : 2;
+  if (res) {
+    mw_result_state(res, level == 0 ? MW_OK : level == 1 ? MW_WARNING : MW_CRITICAL);
+    if (bad)
+      mw_result_summary(res, "%s: %zu of %zu failing (%s)", words[level], bad, sv->nmembers,
+                        mw_buf_str(&failing));
+    else
+      mw_result_summary(res, "%s: all %zu members OK", words[level], sv->nmembers);
+  }
+  action = cli_forward_result(a->forwarder, sv->svc, res, &sv->track, (int64_t)time(NULL));
+  if (action != MW_TRACK_NONE) {
+    agent_log("service %s: %s -> %s", sv->svc->name, mw_state_name(before), words[level]);
+    mw_courier_wake(a->courier);
+  }
+  pthread_mutex_lock(&a->lock);
+  if (sv->word != words[level])
+    a->dirty = true;
+  sv->word = words[level];
+  snprintf(sv->summary, sizeof(sv->summary), "%s", res ? mw_result_get_summary(res) : "");
+  pthread_mutex_unlock(&a->lock);
+  mw_buf_free(&failing);
+  mw_result_free(res);
+}
+
+/* After instance index ran: every service it belongs to. */
+static void evaluate_services(struct agent *a, size_t index)
+{
+  size_t s;
+  size_t m;
+
+  pthread_mutex_lock(&a->service_lock);
+  for (s = 0; s < a->nservices; s++) {
+    for (m = 0; m < a->services[s].nmembers; m++) {
+      if (a->services[s].members[m] == index) {
+        evaluate_service(a, &a->services[s]);
+        break;
+      }
+    }
+  }
+  pthread_mutex_unlock(&a->service_lock);
+}
+
 static void run_one(struct agent *a, struct agent_inst *ai)
 {
   struct mw_result *res = mw_result_new();
@@ -154,6 +232,7 @@ static void run_one(struct agent *a, struct agent_inst *ai)
   ai->last_run = (int64_t)time(NULL);
   ai->last_ms = (mw_now_ns() - start) / 1000000;
   ai->last_state = state;
+  ai->hard = ai->track.hard;
   snprintf(ai->summary, sizeof(ai->summary), "%s",
            res ? mw_result_get_summary(res) : "out of memory");
   update_breaker(ai, state);
@@ -163,6 +242,7 @@ static void run_one(struct agent *a, struct agent_inst *ai)
   pthread_cond_broadcast(&a->cond);
   pthread_mutex_unlock(&a->lock);
   mw_result_free(res);
+  evaluate_services(a, (size_t)(ai - a->insts));
 }
 
 static void *worker_main(void *arg)
@@ -215,12 +295,52 @@ static void agent_close(struct agent *a)
   free(a->insts);
   a->insts = NULL;
   a->n = 0;
+  for (i = 0; i < a->nservices; i++)
+    free(a->services[i].members);
+  free(a->services);
+  a->services = NULL;
+  a->nservices = 0;
   mw_courier_stop(a->courier);
   a->courier = NULL;
   cli_forwarder_free(a->forwarder, 0);
   a->forwarder = NULL;
   mw_plugin_set_free(&a->plugins);
   mw_config_free(&a->cfg);
+}
+
+static int load_services(struct agent *a, char *err, size_t errlen)
+{
+  size_t s;
+  size_t m;
+  size_t i;
+
+  a->services = calloc(a->cfg.nservices + 1, sizeof(*a->services));
+  if (!a->services) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  for (s = 0; s < a->cfg.nservices; s++) {
+    struct agent_service *sv = &a->services[s];
+    char msg[ERR_MAX / 2];
+    sv->svc = &a->cfg.services[s];
+    sv->word = "PENDING";
+    a->nservices++;
+    sv->members = calloc(sv->svc->nmembers + 1, sizeof(*sv->members));
+    if (!sv->members) {
+      snprintf(err, errlen, "out of memory");
+      return -1;
+    }
+    for (m = 0; m < sv->svc->nmembers; m++) {
+      for (i = 0; i < a->n; i++) {
+        if (strcmp(a->insts[i].inst->name, sv->svc->members[m]) == 0)
+          sv->members[sv->nmembers++] = i;
+      }
+    }
+    if (mw_track_load(cli_forwarder_state_dir(a->forwarder), sv->svc->name, &sv->track, msg,
+                      sizeof(msg)) != 0)
+      agent_log("warning: %s (starting afresh)", msg);
+  }
+  return 0;
 }
 
 /* Loads path into a fresh agent: every instance's check and options validated and opened. */
@@ -289,8 +409,9 @@ static int agent_load(struct agent *a, const char *path, char *err, size_t errle
     mw_result_free(why);
     /* Spread the first runs over one interval, so many instances do not fire at once. */
     ai->next_ns = mw_now_ns() + (int64_t)(random01() * ai->interval * 1e9);
+    ai->hard = ai->track.hard;
   }
-  return 0;
+  return load_services(a, err, errlen);
 }
 
 static int agent_start(struct agent *a, size_t nworkers, char *err, size_t errlen)
@@ -371,6 +492,9 @@ static void write_status(struct agent *a, const char *path)
                 (long long)ai->last_run, (long long)(wall + (ai->next_ns - mono) / 1000000000LL),
                 (long long)ai->last_ms, ai->interval * ai->factor, ai->factor, summary);
   }
+  for (i = 0; i < a->nservices; i++)
+    mw_buf_addf(&text, "service\t%s\t%s\t%s\n", a->services[i].svc->name, a->services[i].word,
+                a->services[i].summary);
   pthread_mutex_unlock(&a->lock);
   snprintf(tmp, sizeof(tmp), "%s.tmp", path);
   fp = fopen(tmp, "we");
@@ -455,6 +579,7 @@ int cmd_agent(int argc, char **argv)
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, NULL);
   pthread_mutex_init(&a.lock, NULL);
+  pthread_mutex_init(&a.service_lock, NULL);
   pthread_condattr_init(&attr);
   pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
   pthread_cond_init(&a.cond, &attr);
@@ -499,6 +624,8 @@ int cmd_agent(int argc, char **argv)
       a.forwarder = next.forwarder;
       a.insts = next.insts;
       a.n = next.n;
+      a.services = next.services;
+      a.nservices = next.nservices;
       a.dirty = true;
       if (agent_start(&a, (size_t)workers, err, sizeof(err)) != 0) {
         agent_log("error: %s", err);
@@ -523,6 +650,7 @@ int cmd_agent(int argc, char **argv)
   agent_log("stopped");
 cleanup:
   pthread_cond_destroy(&a.cond);
+  pthread_mutex_destroy(&a.service_lock);
   pthread_mutex_destroy(&a.lock);
   free(status_path);
 cleanup_opts:
@@ -612,6 +740,17 @@ int cmd_status(int argc, char **argv)
     char next[32];
     int k;
     line[strcspn(line, "\n")] = '\0';
+    if (strncmp(line, "service\t", 8) == 0) {
+      char *svc = line + 8;
+      char *word = strchr(svc, '\t');
+      char *summary = word ? strchr(word + 1, '\t') : NULL;
+      if (!summary)
+        continue;
+      *word++ = '\0';
+      *summary++ = '\0';
+      printf("%-8s  %-20s  %-12s  %s\n", word, svc, "(service)", summary);
+      continue;
+    }
     for (k = 0; k < 9; k++)
       field[k] = k < 8 ? strsep(&p, "\t") : p;
     if (!field[8])

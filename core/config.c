@@ -79,37 +79,47 @@ static int scalar_text(const config_setting_t *s, char *out, size_t outlen, cons
   return 0;
 }
 
-static int load_notify_list(const config_setting_t *s, const char *file, struct mw_instance *inst,
-                            char *err, size_t errlen)
+/* A name or a list of names ('notify', 'members') into list/count; -2 when out of memory. */
+static int load_name_list(const config_setting_t *s, const char *file, const char *key,
+                          const char *what, char ***list, size_t *count, char *err, size_t errlen)
 {
   int n = config_setting_type(s) == CONFIG_TYPE_STRING ? 1 : config_setting_length(s);
   int i;
 
   if (config_setting_type(s) != CONFIG_TYPE_STRING && config_setting_type(s) != CONFIG_TYPE_ARRAY &&
       config_setting_type(s) != CONFIG_TYPE_LIST) {
-    snprintf(err, errlen, "%s:%d: 'notify' must be a notifier name or a list of them", file,
-             config_setting_source_line(s));
+    snprintf(err, errlen, "%s:%d: '%s' must be a %s name or a list of them", file,
+             config_setting_source_line(s), key, what);
     return -1;
   }
-  inst->notify = calloc((size_t)n + 1, sizeof(char *));
-  if (!inst->notify)
+  *list = calloc((size_t)n + 1, sizeof(char *));
+  if (!*list)
     return -2;
   for (i = 0; i < n; i++) {
     const config_setting_t *e =
         config_setting_type(s) == CONFIG_TYPE_STRING ? s : config_setting_get_elem(s, (unsigned)i);
     const char *name = config_setting_get_string(e);
     if (!name) {
-      snprintf(err, errlen, "%s:%d: 'notify' may hold only notifier names", file,
-               config_setting_source_line(s));
+      snprintf(err, errlen, "%s:%d: '%s' may hold only %s names", file,
+               config_setting_source_line(s), key, what);
       return -1;
     }
-    inst->notify[inst->nnotify] = strdup(name);
-    if (!inst->notify[inst->nnotify])
+    (*list)[*count] = strdup(name);
+    if (!(*list)[*count])
       return -2;
-    inst->nnotify++;
+    (*count)++;
   }
-  inst->notify_none = n == 0;
   return 0;
+}
+
+static int load_notify_list(const config_setting_t *s, const char *file, struct mw_instance *inst,
+                            char *err, size_t errlen)
+{
+  int rc =
+      load_name_list(s, file, "notify", "notifier", &inst->notify, &inst->nnotify, err, errlen);
+
+  inst->notify_none = rc == 0 && inst->nnotify == 0;
+  return rc;
 }
 
 /* Keys of a check instance that belong to mcpwatch rather than to the check. 1 when key was one
@@ -138,8 +148,8 @@ static int load_tracking_key(const config_setting_t *s, const char *key, const c
   if (strcmp(key, "retry_interval") == 0 || strcmp(key, "retry-interval") == 0) {
     if (scalar_text(s, num, sizeof(num), &text) != 0 ||
         mw_duration_parse(text, &inst->retry_interval) != 0 || inst->retry_interval < 0.001) {
-      snprintf(err, errlen, "%s:%d: 'retry_interval' must be a duration such as 10 or \"1m\"",
-               file, line);
+      snprintf(err, errlen, "%s:%d: 'retry_interval' must be a duration such as 10 or \"1m\"", file,
+               line);
       return -1;
     }
     return 1;
@@ -292,6 +302,72 @@ oom:
   return -1;
 }
 
+/* services: { NAME: { members = ["a", "b"]; notify = [...]; }; } into cfg->services. */
+static int load_services(const config_setting_t *group, const char *file, struct mw_config *cfg,
+                         char *err, size_t errlen)
+{
+  int n = config_setting_length(group);
+  int i;
+  int k;
+
+  if (config_setting_type(group) != CONFIG_TYPE_GROUP) {
+    snprintf(err, errlen,
+             "%s:%d: 'services' must be a group: services: { NAME: { members = "
+             "[...]; }; };",
+             file, config_setting_source_line(group));
+    return -1;
+  }
+  for (i = 0; i < n; i++) {
+    const config_setting_t *svc = config_setting_get_elem(group, (unsigned)i);
+    struct mw_instance *grown = realloc(cfg->services, (cfg->nservices + 1) * sizeof(*grown));
+    struct mw_instance *inst;
+    if (!grown)
+      goto oom;
+    cfg->services = grown;
+    inst = &cfg->services[cfg->nservices++];
+    memset(inst, 0, sizeof(*inst));
+    inst->name = strdup(config_setting_name(svc));
+    inst->check = strdup("service");
+    inst->file = strdup(file);
+    inst->line = config_setting_source_line(svc);
+    if (!inst->name || !inst->check || !inst->file)
+      goto oom;
+    if (config_setting_type(svc) != CONFIG_TYPE_GROUP) {
+      snprintf(err, errlen, "%s:%d: service '%s' must be a group { members = [...]; }", file,
+               inst->line, inst->name);
+      return -1;
+    }
+    for (k = 0; k < config_setting_length(svc); k++) {
+      const config_setting_t *s = config_setting_get_elem(svc, (unsigned)k);
+      const char *key = config_setting_name(s);
+      int rc;
+      if (strcmp(key, "members") == 0)
+        rc = load_name_list(s, file, "members", "check instance", &inst->members, &inst->nmembers,
+                            err, errlen);
+      else if (strcmp(key, "notify") == 0)
+        rc = load_notify_list(s, file, inst, err, errlen);
+      else {
+        snprintf(err, errlen, "%s:%d: unknown key '%s' in service '%s' (members, notify)", file,
+                 config_setting_source_line(s), key, inst->name);
+        return -1;
+      }
+      if (rc == -2)
+        goto oom;
+      if (rc != 0)
+        return -1;
+    }
+    if (inst->nmembers == 0) {
+      snprintf(err, errlen, "%s:%d: service '%s' has no members = [\"INSTANCE\", ...];", file,
+               inst->line, inst->name);
+      return -1;
+    }
+  }
+  return 0;
+oom:
+  snprintf(err, errlen, "%s: out of memory", file);
+  return -1;
+}
+
 /* The main file's string settings besides conf_dir. */
 static char **main_string(const char *name, struct mw_config *cfg)
 {
@@ -341,6 +417,9 @@ static int load_file(const char *file, bool is_main, struct mw_config *cfg, char
     if (strcmp(name, "checks") == 0 || strcmp(name, "notifiers") == 0) {
       if (load_checks(s, file, name[0] == 'n', cfg, err, errlen) != 0)
         goto cleanup;
+    } else if (strcmp(name, "services") == 0) {
+      if (load_services(s, file, cfg, err, errlen) != 0)
+        goto cleanup;
     } else if (is_main && main_string(name, cfg) != NULL) {
       char **slot = main_string(name, cfg);
       if (config_setting_type(s) != CONFIG_TYPE_STRING || !*config_setting_get_string(s)) {
@@ -381,9 +460,9 @@ static int load_file(const char *file, bool is_main, struct mw_config *cfg, char
       }
     } else {
       snprintf(err, errlen, "%s:%d: unknown setting '%s' (expected %s)", file, line, name,
-               is_main ? "checks, notifiers, timeout, conf_dir, spool_dir, state_dir, host or "
-                         "spool_max"
-                       : "checks or notifiers");
+               is_main ? "checks, notifiers, services, timeout, conf_dir, spool_dir, state_dir, "
+                         "host or spool_max"
+                       : "checks, notifiers or services");
       goto cleanup;
     }
   }
@@ -461,6 +540,52 @@ static int load_conf_dir(struct mw_config *cfg, const char *dir, bool required, 
   return result;
 }
 
+static bool has_instance(const struct mw_instance *list, size_t n, const char *name)
+{
+  size_t i;
+
+  for (i = 0; i < n; i++) {
+    if (strcmp(list[i].name, name) == 0)
+      return true;
+  }
+  return false;
+}
+
+static int check_service_names(const struct mw_config *cfg, char *err, size_t errlen)
+{
+  size_t i;
+  size_t j;
+
+  for (i = 0; i < cfg->nservices; i++) {
+    const struct mw_instance *svc = &cfg->services[i];
+    if (has_instance(cfg->services, i, svc->name) ||
+        has_instance(cfg->instances, cfg->ninstances, svc->name)) {
+      snprintf(err, errlen, "%s:%d: service '%s' is defined twice, or is also a check's name",
+               svc->file, svc->line, svc->name);
+      return -1;
+    }
+    for (j = 0; j < svc->nmembers; j++) {
+      if (!has_instance(cfg->instances, cfg->ninstances, svc->members[j])) {
+        snprintf(err, errlen,
+                 "%s:%d: service '%s' has member '%s', which no checks: { } entry "
+                 "defines",
+                 svc->file, svc->line, svc->name, svc->members[j]);
+        return -1;
+      }
+    }
+    for (j = 0; j < svc->nnotify; j++) {
+      if (!has_instance(cfg->notifiers, cfg->nnotifiers, svc->notify[j])) {
+        snprintf(err, errlen,
+                 "%s:%d: service '%s' notifies '%s', which no notifiers: { } entry "
+                 "defines",
+                 svc->file, svc->line, svc->name, svc->notify[j]);
+        return -1;
+      }
+    }
+  }
+  return 0;
+}
+
 static int check_notify_names(const struct mw_config *cfg, char *err, size_t errlen)
 {
   size_t i;
@@ -506,6 +631,8 @@ int mwconf_load(const char *path, struct mw_config *cfg, char *err, size_t errle
   result = load_conf_dir(cfg, dir, explicit_dir, err, errlen);
   if (result == 0)
     result = check_notify_names(cfg, err, errlen);
+  if (result == 0)
+    result = check_service_names(cfg, err, errlen);
   return result;
 }
 
@@ -523,6 +650,9 @@ static void free_instances(struct mw_instance *list, size_t count)
     for (j = 0; j < inst->nnotify; j++)
       free(inst->notify[j]);
     free(inst->notify);
+    for (j = 0; j < inst->nmembers; j++)
+      free(inst->members[j]);
+    free(inst->members);
     free(inst->settings);
     free(inst->name);
     free(inst->check);
@@ -535,6 +665,7 @@ void mwconf_free(struct mw_config *cfg)
 {
   free_instances(cfg->instances, cfg->ninstances);
   free_instances(cfg->notifiers, cfg->nnotifiers);
+  free_instances(cfg->services, cfg->nservices);
   free(cfg->spool_dir);
   free(cfg->state_dir);
   free(cfg->host);

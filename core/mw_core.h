@@ -91,6 +91,8 @@ struct mw_instance {
   char **notify;    /* notifier names; NULL = every notifier, notify_none = none */
   size_t nnotify;
   bool notify_none;
+  char **members; /* services only: the instances it is made of */
+  size_t nmembers;
 };
 
 struct mw_config {
@@ -101,6 +103,9 @@ struct mw_config {
   /* notifiers: { NAME: { type = "pagerduty"; ... }; }: 'check' holds the type. */
   struct mw_instance *notifiers;
   size_t nnotifiers;
+  /* services: { NAME: { members = [...]; notify = [...]; }; }: 'check' is "service". */
+  struct mw_instance *services;
+  size_t nservices;
   char *spool_dir; /* NULL: the built-in default */
   char *state_dir; /* NULL: the built-in default */
   char *host;      /* name events carry; NULL: this machine's host name */

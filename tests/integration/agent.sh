@@ -43,6 +43,7 @@ checks: {
   cache: { check = "redis"; host = "127.0.0.1"; port = $RPORT; interval = 0.3; timeout = 2; };
 $1
 };
+services: { stack: { members = ["api", "cache"]; }; };
 EOF
 }
 write_config ""
@@ -63,6 +64,11 @@ echo 503 >"$R/health"
 wait_for "events_for api | grep -q trigger" 10
 expect_true "[ \"\$(events_for api)\" = 'trigger ' ]" "the HTTP endpoint failing: one trigger after it became hard"
 expect_true "grep -q 'api: OK -> CRITICAL (problem)' '$TMP/agent.log'" "the change is logged"
+wait_for "events_for stack | grep -q trigger" 5
+GOT=$(received 'select(.dedup_key == "mcpwatch/node1/stack") | [.payload.severity, .payload.summary, .payload.class]')
+expect_true "[ '$GOT' = '[\"warning\",\"node1/stack WARNING: SERVICE WARNING - DEGRADED: 1 of 2 failing (api CRITICAL)\",\"service\"]' ]" "service stack DEGRADED: a warning of its own ($GOT)"
+wait_for "status; grep -qE '^DEGRADED +stack' <<<\"\$OUT\"" 5
+expect_out "^DEGRADED +stack +\(service\) +DEGRADED: 1 of 2 failing" "status shows the service DEGRADED"
 wait_for "grep -q 'api: .* failures in a row; checking every' '$TMP/agent.log'" 10
 expect_true "grep -q 'api: 5 failures in a row; checking every 0.6s instead of every 0.3s' '$TMP/agent.log'" "after 5 failures it checks slower, and says so"
 wait_for "status; grep -qE '^CRITICAL +api .*\[backing off\]' <<<\"\$OUT\"" 5
@@ -70,6 +76,8 @@ expect_out "^CRITICAL +api .*\[backing off\]" "status shows the instance backing
 echo 200 >"$R/health"
 wait_for "events_for api | grep -q resolve" 10
 expect_true "[ \"\$(events_for api)\" = 'trigger resolve ' ]" "recovery resolves, once"
+wait_for "events_for stack | grep -q resolve" 5
+expect_true "[ \"\$(events_for stack)\" = 'trigger resolve ' ]" "service stack HEALTHY again: resolved"
 expect_true "grep -q 'api: answering again; checking every 0.3s' '$TMP/agent.log'" "the breaker closes again"
 
 # Redis stopped and started under the agent: its connection is reopened.
