@@ -14,6 +14,8 @@ int cmd_notify(int argc, char **argv);
 int cmd_flush(int argc, char **argv);
 int cmd_agent(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+/* The agent's status file: --status-file, else STATE_DIR/agent.status. */
+char *cli_status_path(const struct mw_args *opts, const struct mw_config *cfg);
 /* Delivery log lines on stderr; ctx points to the verbosity (info lines need -v). */
 void cli_log_stderr(void *ctx, enum mw_log_level level, const char *message);
 /* Results to events (forward.c). A forwarder opens the configuration's notifiers (all at once

@@ -19,12 +19,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "agent.h"
 
 #define DEFAULT_INTERVAL 60.0
 #define BREAKER_AFTER 5 /* problem results in a row before the interval stretches */
 #define BREAKER_MAX_FACTOR 8
-#define SUMMARY_MAX 200
 #define FINAL_DELIVERY_S 5.0
 
 static const struct mw_option agent_options[] = {
@@ -38,58 +37,7 @@ static const struct mw_option agent_options[] = {
      NULL, NULL},
     {NULL, 0, MW_OPT_STRING, 0, NULL, NULL, NULL, NULL, NULL}};
 
-struct agent_inst {
-  const struct mw_instance *inst;
-  const struct mw_check *check;
-  struct mw_args *args;
-  void *state;
-  int64_t timeout_ns;
-  double interval;
-  double retry_interval;
-  struct mw_track track;
-  /* Below: under agent.lock. */
-  int64_t next_ns;  /* CLOCK_MONOTONIC */
-  int64_t last_run; /* Unix seconds, 0 before the first */
-  int64_t last_ms;  /* duration of the last run */
-  enum mw_state last_state;
-  char summary[SUMMARY_MAX];
-  enum mw_state hard; /* the track's hard state, for services */
-  unsigned failures;  /* problem results in a row */
-  unsigned factor;    /* interval multiplier of the circuit breaker, 1 when closed */
-  bool running;
-};
-
-/* A group of instances: HEALTHY when every member's hard state is OK, UNHEALTHY when none is,
- * DEGRADED in between; forwarded as OK, WARNING and CRITICAL. */
-struct agent_service {
-  const struct mw_instance *svc;
-  size_t *members; /* indices into agent.insts */
-  size_t nmembers;
-  struct mw_track track; /* under agent.service_lock */
-  const char *word;      /* under agent.lock */
-  char summary[SUMMARY_MAX];
-};
-
-struct agent {
-  struct mw_config cfg;
-  struct agent_service *services;
-  size_t nservices;
-  pthread_mutex_t service_lock; /* one service evaluation at a time */
-  struct mw_plugin_set plugins;
-  struct cli_forwarder *forwarder;
-  struct mw_courier *courier;
-  struct agent_inst *insts;
-  size_t n;
-  pthread_mutex_t lock;
-  pthread_cond_t cond; /* CLOCK_MONOTONIC */
-  pthread_t *workers;
-  size_t nworkers;
-  bool stopping;
-  bool dirty;
-};
-
-static void agent_log(const char *fmt, ...) MW_PRINTF(1, 2);
-static void agent_log(const char *fmt, ...)
+void agent_log(const char *fmt, ...)
 {
   va_list ap;
 
@@ -146,69 +94,6 @@ static void update_breaker(struct agent_inst *ai, enum mw_state state)
   }
 }
 
-static void evaluate_service(struct agent *a, struct agent_service *sv)
-{
-  static const char *const words[] = {"HEALTHY", "DEGRADED", "UNHEALTHY"};
-  struct mw_result *res = mw_result_new();
-  struct mw_buf failing;
-  enum mw_track_action action;
-  enum mw_state before = sv->track.hard;
-  size_t bad = 0;
-  size_t m;
-  int level;
-
-  mw_buf_init(&failing, SUMMARY_MAX);
-  pthread_mutex_lock(&a->lock);
-  for (m = 0; m < sv->nmembers; m++) {
-    const struct agent_inst *ai = &a->insts[sv->members[m]];
-    if (ai->hard != MW_OK) {
-      mw_buf_addf(&failing, "%s%s %s", bad ? ", " : "", ai->inst->name, mw_state_name(ai->hard));
-      bad++;
-    }
-  }
-  pthread_mutex_unlock(&a->lock);
-  level = bad == 0 ? 0 : bad < sv->nmembers ? 1 : 2;
-  if (res) {
-    mw_result_state(res, level == 0 ? MW_OK : level == 1 ? MW_WARNING : MW_CRITICAL);
-    if (bad)
-      mw_result_summary(res, "%s: %zu of %zu failing (%s)", words[level], bad, sv->nmembers,
-                        mw_buf_str(&failing));
-    else
-      mw_result_summary(res, "%s: all %zu members OK", words[level], sv->nmembers);
-  }
-  action = cli_forward_result(a->forwarder, sv->svc, res, &sv->track, (int64_t)time(NULL));
-  if (action != MW_TRACK_NONE) {
-    agent_log("service %s: %s -> %s", sv->svc->name, mw_state_name(before), words[level]);
-    mw_courier_wake(a->courier);
-  }
-  pthread_mutex_lock(&a->lock);
-  if (sv->word != words[level])
-    a->dirty = true;
-  sv->word = words[level];
-  snprintf(sv->summary, sizeof(sv->summary), "%s", res ? mw_result_get_summary(res) : "");
-  pthread_mutex_unlock(&a->lock);
-  mw_buf_free(&failing);
-  mw_result_free(res);
-}
-
-/* After instance index ran: every service it belongs to. */
-static void evaluate_services(struct agent *a, size_t index)
-{
-  size_t s;
-  size_t m;
-
-  pthread_mutex_lock(&a->service_lock);
-  for (s = 0; s < a->nservices; s++) {
-    for (m = 0; m < a->services[s].nmembers; m++) {
-      if (a->services[s].members[m] == index) {
-        evaluate_service(a, &a->services[s]);
-        break;
-      }
-    }
-  }
-  pthread_mutex_unlock(&a->service_lock);
-}
-
 static void run_one(struct agent *a, struct agent_inst *ai)
 {
   struct mw_result *res = mw_result_new();
@@ -242,7 +127,7 @@ static void run_one(struct agent *a, struct agent_inst *ai)
   pthread_cond_broadcast(&a->cond);
   pthread_mutex_unlock(&a->lock);
   mw_result_free(res);
-  evaluate_services(a, (size_t)(ai - a->insts));
+  agent_evaluate_services(a, (size_t)(ai - a->insts));
 }
 
 static void *worker_main(void *arg)
@@ -306,41 +191,6 @@ static void agent_close(struct agent *a)
   a->forwarder = NULL;
   mw_plugin_set_free(&a->plugins);
   mw_config_free(&a->cfg);
-}
-
-static int load_services(struct agent *a, char *err, size_t errlen)
-{
-  size_t s;
-  size_t m;
-  size_t i;
-
-  a->services = calloc(a->cfg.nservices + 1, sizeof(*a->services));
-  if (!a->services) {
-    snprintf(err, errlen, "out of memory");
-    return -1;
-  }
-  for (s = 0; s < a->cfg.nservices; s++) {
-    struct agent_service *sv = &a->services[s];
-    char msg[ERR_MAX / 2];
-    sv->svc = &a->cfg.services[s];
-    sv->word = "PENDING";
-    a->nservices++;
-    sv->members = calloc(sv->svc->nmembers + 1, sizeof(*sv->members));
-    if (!sv->members) {
-      snprintf(err, errlen, "out of memory");
-      return -1;
-    }
-    for (m = 0; m < sv->svc->nmembers; m++) {
-      for (i = 0; i < a->n; i++) {
-        if (strcmp(a->insts[i].inst->name, sv->svc->members[m]) == 0)
-          sv->members[sv->nmembers++] = i;
-      }
-    }
-    if (mw_track_load(cli_forwarder_state_dir(a->forwarder), sv->svc->name, &sv->track, msg,
-                      sizeof(msg)) != 0)
-      agent_log("warning: %s (starting afresh)", msg);
-  }
-  return 0;
 }
 
 /* Loads path into a fresh agent: every instance's check and options validated and opened. */
@@ -411,7 +261,7 @@ static int agent_load(struct agent *a, const char *path, char *err, size_t errle
     ai->next_ns = mw_now_ns() + (int64_t)(random01() * ai->interval * 1e9);
     ai->hard = ai->track.hard;
   }
-  return load_services(a, err, errlen);
+  return agent_load_services(a, err, errlen);
 }
 
 static int agent_start(struct agent *a, size_t nworkers, char *err, size_t errlen)
@@ -522,7 +372,7 @@ static const char agent_description[] =
     "SIGTERM lets running checks finish, delivers what it can for 5 s and exits. Logs go to\n"
     "stderr. 'mcpwatch status' shows what the agent last wrote to its status file.\n";
 
-static char *status_path_for(const struct mw_args *opts, const struct mw_config *cfg)
+char *cli_status_path(const struct mw_args *opts, const struct mw_config *cfg)
 {
   struct mw_buf path;
 
@@ -591,7 +441,7 @@ int cmd_agent(int argc, char **argv)
     agent_close(&a);
     goto cleanup;
   }
-  status_path = status_path_for(opts, &a.cfg);
+  status_path = cli_status_path(opts, &a.cfg);
   /* The state folder holds the status file even before any state changed. */
   if (mkdir(a.cfg.state_dir ? a.cfg.state_dir : MW_DEFAULT_STATE, 0750) != 0 && errno != EEXIST)
     agent_log("warning: cannot create %s: %s", a.cfg.state_dir ? a.cfg.state_dir : MW_DEFAULT_STATE,
@@ -654,118 +504,6 @@ cleanup:
   pthread_mutex_destroy(&a.lock);
   free(status_path);
 cleanup_opts:
-  mw_args_free(opts);
-  return result;
-}
-
-/* ---- mcpwatch status ----------------------------------------------------------------------- */
-
-static const struct mw_option status_options[] = {
-    {"config", 'c', MW_OPT_STRING, 0, "FILE", MW_DEFAULT_CONFIG,
-     "The agent's configuration (for its state_dir).", NULL, NULL},
-    {"status-file", 0, MW_OPT_STRING, MW_OPT_CLI_ONLY, "FILE", NULL,
-     "Read this status file instead of STATE_DIR/agent.status.", NULL, NULL},
-    {NULL, 0, MW_OPT_STRING, 0, NULL, NULL, NULL, NULL, NULL}};
-
-static void age(long long seconds, char *out, size_t outlen)
-{
-  long long a = seconds < 0 ? -seconds : seconds;
-
-  if (a < 120)
-    snprintf(out, outlen, "%s%llds", seconds < 0 ? "-" : "", a);
-  else if (a < 7200)
-    snprintf(out, outlen, "%s%lldm", seconds < 0 ? "-" : "", a / 60);
-  else
-    snprintf(out, outlen, "%s%lldh", seconds < 0 ? "-" : "", a / 3600);
-}
-
-int cmd_status(int argc, char **argv)
-{
-  struct mw_args *opts = mw_args_new(status_options);
-  struct mw_config cfg;
-  char *path = NULL;
-  char line[4096];
-  char err[ERR_MAX];
-  FILE *fp = NULL;
-  long long now = (long long)time(NULL);
-  long pid = 0;
-  long long updated = 0;
-  int first;
-  int result = 3;
-
-  memset(&cfg, 0, sizeof(cfg));
-  if (!opts)
-    return cli_fail("STATUS", "out of memory");
-  first = mw_args_parse_argv(opts, argc, argv, err, sizeof(err));
-  if (first < 0 || first < argc) {
-    result = cli_fail("STATUS", "%s (see 'mcpwatch status --help')",
-                      first < 0 ? err : "unexpected argument");
-    goto cleanup;
-  }
-  if (mw_args_bool(opts, "help")) {
-    printf("Usage: mcpwatch status [OPTIONS]\n\nEvery instance the agent runs: state, last run, "
-           "next run, duration, interval, summary.\n\nOptions:\n");
-    {
-      struct mw_buf text;
-      mw_buf_init(&text, 1 << 20);
-      mw_options_help(status_options, &text);
-      fputs(mw_buf_str(&text), stdout);
-      mw_buf_free(&text);
-    }
-    result = 0;
-    goto cleanup;
-  }
-  if (!mw_args_str(opts, "status-file") &&
-      mw_config_load(mw_args_str(opts, "config"), &cfg, err, sizeof(err)) != 0) {
-    result = cli_fail("STATUS", "%s", err);
-    goto cleanup;
-  }
-  path = status_path_for(opts, &cfg);
-  fp = path ? fopen(path, "re") : NULL;
-  if (!fp || !fgets(line, sizeof(line), fp) ||
-      sscanf(line, "mcpwatch-agent-status 1\tpid %ld\tupdated %lld", &pid, &updated) != 2) {
-    result = cli_fail("STATUS", "no agent status in %s%s%s", path ? path : "(path too long)",
-                      fp ? "" : ": ", fp ? "" : strerror(errno));
-    goto cleanup;
-  }
-  printf("agent pid %ld%s, status written %llds ago\n", pid,
-         kill((pid_t)pid, 0) == 0 || errno == EPERM ? "" : " (not running)", now - updated);
-  printf("%-8s  %-20s  %-12s  %8s  %8s  %8s  %s\n", "STATE", "NAME", "CHECK", "LAST", "NEXT",
-         "TOOK", "SUMMARY");
-  result = 0;
-  while (fgets(line, sizeof(line), fp)) {
-    char *field[9];
-    char *p = line;
-    char last[32] = "-";
-    char next[32];
-    int k;
-    line[strcspn(line, "\n")] = '\0';
-    if (strncmp(line, "service\t", 8) == 0) {
-      char *svc = line + 8;
-      char *word = strchr(svc, '\t');
-      char *summary = word ? strchr(word + 1, '\t') : NULL;
-      if (!summary)
-        continue;
-      *word++ = '\0';
-      *summary++ = '\0';
-      printf("%-8s  %-20s  %-12s  %s\n", word, svc, "(service)", summary);
-      continue;
-    }
-    for (k = 0; k < 9; k++)
-      field[k] = k < 8 ? strsep(&p, "\t") : p;
-    if (!field[8])
-      continue;
-    if (atoll(field[3]) > 0)
-      age(now - atoll(field[3]), last, sizeof(last));
-    age(atoll(field[4]) - now, next, sizeof(next));
-    printf("%-8s  %-20s  %-12s  %8s  %8s  %6sms  %s%s\n", field[2], field[0], field[1], last, next,
-           field[5], atoi(field[7]) > 1 ? "[backing off] " : "", field[8]);
-  }
-cleanup:
-  if (fp)
-    fclose(fp);
-  free(path);
-  mw_config_free(&cfg);
   mw_args_free(opts);
   return result;
 }

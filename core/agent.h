@@ -1,0 +1,67 @@
+/* agent.h - what the agent's files share (cmd_agent.c, agent_services.c). */
+#ifndef MW_AGENT_H
+#define MW_AGENT_H
+
+#include <pthread.h>
+
+#include "cli.h"
+
+#define SUMMARY_MAX 200
+
+struct agent_inst {
+  const struct mw_instance *inst;
+  const struct mw_check *check;
+  struct mw_args *args;
+  void *state;
+  int64_t timeout_ns;
+  double interval;
+  double retry_interval;
+  struct mw_track track;
+  /* Below: under agent.lock. */
+  int64_t next_ns;  /* CLOCK_MONOTONIC */
+  int64_t last_run; /* Unix seconds, 0 before the first */
+  int64_t last_ms;  /* duration of the last run */
+  enum mw_state last_state;
+  char summary[SUMMARY_MAX];
+  enum mw_state hard; /* the track's hard state, for services */
+  unsigned failures;  /* problem results in a row */
+  unsigned factor;    /* interval multiplier of the circuit breaker, 1 when closed */
+  bool running;
+};
+
+/* A group of instances: HEALTHY when every member's hard state is OK, UNHEALTHY when none is,
+ * DEGRADED in between; forwarded as OK, WARNING and CRITICAL. */
+struct agent_service {
+  const struct mw_instance *svc;
+  size_t *members; /* indices into agent.insts */
+  size_t nmembers;
+  struct mw_track track; /* under agent.service_lock */
+  const char *word;      /* under agent.lock */
+  char summary[SUMMARY_MAX];
+};
+
+struct agent {
+  struct mw_config cfg;
+  struct agent_service *services;
+  size_t nservices;
+  pthread_mutex_t service_lock; /* one service evaluation at a time */
+  struct mw_plugin_set plugins;
+  struct cli_forwarder *forwarder;
+  struct mw_courier *courier;
+  struct agent_inst *insts;
+  size_t n;
+  pthread_mutex_t lock;
+  pthread_cond_t cond; /* CLOCK_MONOTONIC */
+  pthread_t *workers;
+  size_t nworkers;
+  bool stopping;
+  bool dirty;
+};
+
+void agent_log(const char *fmt, ...) MW_PRINTF(1, 2);
+/* The configuration's services over the loaded instances, their tracks from the state files. */
+int agent_load_services(struct agent *a, char *err, size_t errlen);
+/* After instance index ran: every service it belongs to, forwarded when its state changed. */
+void agent_evaluate_services(struct agent *a, size_t index);
+
+#endif

@@ -1,0 +1,109 @@
+/* agent_services.c - the agent's services: groups of instances whose members' hard states make
+ * one state, HEALTHY (all OK), DEGRADED (some failing) or UNHEALTHY (all failing), forwarded as
+ * OK, WARNING and CRITICAL events of their own (for status-page components, say). */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "agent.h"
+
+int agent_load_services(struct agent *a, char *err, size_t errlen)
+{
+  size_t s;
+  size_t m;
+  size_t i;
+
+  a->services = calloc(a->cfg.nservices + 1, sizeof(*a->services));
+  if (!a->services) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  for (s = 0; s < a->cfg.nservices; s++) {
+    struct agent_service *sv = &a->services[s];
+    char msg[ERR_MAX / 2];
+    sv->svc = &a->cfg.services[s];
+    sv->word = "PENDING";
+    a->nservices++;
+    sv->members = calloc(sv->svc->nmembers + 1, sizeof(*sv->members));
+    if (!sv->members) {
+      snprintf(err, errlen, "out of memory");
+      return -1;
+    }
+    for (m = 0; m < sv->svc->nmembers; m++) {
+      for (i = 0; i < a->n; i++) {
+        if (strcmp(a->insts[i].inst->name, sv->svc->members[m]) == 0)
+          sv->members[sv->nmembers++] = i;
+      }
+    }
+    if (mw_track_load(cli_forwarder_state_dir(a->forwarder), sv->svc->name, &sv->track, msg,
+                      sizeof(msg)) != 0)
+      agent_log("warning: %s (starting afresh)", msg);
+  }
+  return 0;
+}
+
+static void evaluate_service(struct agent *a, struct agent_service *sv)
+{
+  static const char *const words[] = {"HEALTHY", "DEGRADED", "UNHEALTHY"};
+  struct mw_result *res = mw_result_new();
+  struct mw_buf failing;
+  enum mw_track_action action;
+  enum mw_state before = sv->track.hard;
+  size_t bad = 0;
+  size_t m;
+  int level;
+
+  mw_buf_init(&failing, SUMMARY_MAX);
+  pthread_mutex_lock(&a->lock);
+  for (m = 0; m < sv->nmembers; m++) {
+    const struct agent_inst *ai = &a->insts[sv->members[m]];
+    if (ai->hard != MW_OK) {
+      mw_buf_addf(&failing, "%s%s %s", bad ? ", " : "", ai->inst->name, mw_state_name(ai->hard));
+      bad++;
+    }
+  }
+  pthread_mutex_unlock(&a->lock);
+  level = bad == 0 ? 0 : bad < sv->nmembers ? 1 : 2;
+  if (res) {
+    mw_result_state(res, level == 0 ? MW_OK : level == 1 ? MW_WARNING : MW_CRITICAL);
+    if (bad)
+      mw_result_summary(res, "%s: %zu of %zu failing (%s)", words[level], bad, sv->nmembers,
+                        mw_buf_str(&failing));
+    else
+      mw_result_summary(res, "%s: all %zu members OK", words[level], sv->nmembers);
+  }
+  action = cli_forward_result(a->forwarder, sv->svc, res, &sv->track, (int64_t)time(NULL));
+  if (action != MW_TRACK_NONE) {
+    agent_log("service %s: %s -> %s", sv->svc->name, mw_state_name(before), words[level]);
+    mw_courier_wake(a->courier);
+  }
+  pthread_mutex_lock(&a->lock);
+  if (sv->word != words[level])
+    a->dirty = true;
+  sv->word = words[level];
+  snprintf(sv->summary, sizeof(sv->summary), "%s", res ? mw_result_get_summary(res) : "");
+  pthread_mutex_unlock(&a->lock);
+  mw_buf_free(&failing);
+  mw_result_free(res);
+}
+
+/* After instance index ran: every service it belongs to. */
+void agent_evaluate_services(struct agent *a, size_t index)
+{
+  size_t s;
+  size_t m;
+
+  pthread_mutex_lock(&a->service_lock);
+  for (s = 0; s < a->nservices; s++) {
+    for (m = 0; m < a->services[s].nmembers; m++) {
+      if (a->services[s].members[m] == index) {
+        evaluate_service(a, &a->services[s]);
+        break;
+      }
+    }
+  }
+  pthread_mutex_unlock(&a->service_lock);
+}
