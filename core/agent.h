@@ -47,6 +47,7 @@ struct agent {
   pthread_mutex_t service_lock; /* one service evaluation at a time */
   struct mw_plugin_set plugins;
   struct cli_forwarder *forwarder;
+  struct cli_passive *passive; /* NULL without nagios_command_file */
   struct mw_courier *courier;
   struct agent_inst *insts;
   size_t n;

@@ -14,6 +14,12 @@ int cmd_notify(int argc, char **argv);
 int cmd_flush(int argc, char **argv);
 int cmd_agent(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+/* Nagios external commands (passive.c): each result as PROCESS_SERVICE_CHECK_RESULT. */
+struct cli_passive;
+struct cli_passive *cli_passive_new(const char *path, const char *host);
+void cli_passive_result(struct cli_passive *p, const char *service, const char *check,
+                        const struct mw_result *res, int64_t now);
+void cli_passive_free(struct cli_passive *p);
 /* The agent's status file: --status-file, else STATE_DIR/agent.status. */
 char *cli_status_path(const struct mw_args *opts, const struct mw_config *cfg);
 /* Delivery log lines on stderr; ctx points to the verbosity (info lines need -v). */
@@ -24,6 +30,7 @@ struct cli_forwarder;
 struct cli_forwarder *cli_forwarder_new(const struct mw_config *cfg, const char *origin,
                                         int verbosity, bool open_all);
 const char *cli_forwarder_state_dir(const struct cli_forwarder *fw);
+const char *cli_forwarder_host(const struct cli_forwarder *fw);
 /* The opened destinations, for a courier; the forwarder keeps owning them. */
 size_t cli_forwarder_destinations(struct cli_forwarder *fw, struct mw_destination ***out);
 /* Applies res to track (saving its file when it changed) and spools the event the change calls

@@ -106,6 +106,7 @@ static void run_one(struct agent *a, struct agent_inst *ai)
     ai->check->run(ai->state, res, start + ai->timeout_ns);
   state = res && !mw_result_failed(res) ? mw_result_get_state(res) : MW_UNKNOWN;
   action = cli_forward_result(a->forwarder, ai->inst, res, &ai->track, (int64_t)time(NULL));
+  cli_passive_result(a->passive, ai->inst->name, ai->inst->check, res, (int64_t)time(NULL));
   if (action != MW_TRACK_NONE) {
     agent_log("%s: %s -> %s (%s)", ai->inst->name, mw_state_name(before), mw_state_name(state),
               action == MW_TRACK_RECOVERY   ? "recovery"
@@ -189,6 +190,8 @@ static void agent_close(struct agent *a)
   a->courier = NULL;
   cli_forwarder_free(a->forwarder, 0);
   a->forwarder = NULL;
+  cli_passive_free(a->passive);
+  a->passive = NULL;
   mw_plugin_set_free(&a->plugins);
   mw_config_free(&a->cfg);
 }
@@ -239,6 +242,12 @@ static int agent_load(struct agent *a, const char *path, char *err, size_t errle
   }
   a->forwarder = cli_forwarder_new(&a->cfg, "agent", 0, true);
   if (!a->forwarder) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  if (a->cfg.nagios_command_file &&
+      !(a->passive =
+            cli_passive_new(a->cfg.nagios_command_file, cli_forwarder_host(a->forwarder)))) {
     snprintf(err, errlen, "out of memory");
     return -1;
   }
@@ -428,6 +437,8 @@ int cmd_agent(int argc, char **argv)
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, NULL);
+  /* A command FIFO whose reader went away must be an error to handle, not the end. */
+  signal(SIGPIPE, SIG_IGN);
   pthread_mutex_init(&a.lock, NULL);
   pthread_mutex_init(&a.service_lock, NULL);
   pthread_condattr_init(&attr);
@@ -476,6 +487,7 @@ int cmd_agent(int argc, char **argv)
       a.n = next.n;
       a.services = next.services;
       a.nservices = next.nservices;
+      a.passive = next.passive;
       a.dirty = true;
       if (agent_start(&a, (size_t)workers, err, sizeof(err)) != 0) {
         agent_log("error: %s", err);

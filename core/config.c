@@ -377,6 +377,8 @@ static char **main_string(const char *name, struct mw_config *cfg)
     return &cfg->state_dir;
   if (strcmp(name, "host") == 0)
     return &cfg->host;
+  if (strcmp(name, "nagios_command_file") == 0)
+    return &cfg->nagios_command_file;
   return NULL;
 }
 
@@ -461,7 +463,7 @@ static int load_file(const char *file, bool is_main, struct mw_config *cfg, char
     } else {
       snprintf(err, errlen, "%s:%d: unknown setting '%s' (expected %s)", file, line, name,
                is_main ? "checks, notifiers, services, timeout, conf_dir, spool_dir, state_dir, "
-                         "host or spool_max"
+                         "host, spool_max or nagios_command_file"
                        : "checks, notifiers or services");
       goto cleanup;
     }
@@ -669,6 +671,7 @@ void mwconf_free(struct mw_config *cfg)
   free(cfg->spool_dir);
   free(cfg->state_dir);
   free(cfg->host);
+  free(cfg->nagios_command_file);
   free(cfg->conf_dir);
   memset(cfg, 0, sizeof(*cfg));
 }

@@ -73,6 +73,11 @@ const char *cli_forwarder_state_dir(const struct cli_forwarder *fw)
   return fw->state_dir;
 }
 
+const char *cli_forwarder_host(const struct cli_forwarder *fw)
+{
+  return fw->host;
+}
+
 size_t cli_forwarder_destinations(struct cli_forwarder *fw, struct mw_destination ***out)
 {
   size_t k;

@@ -110,6 +110,7 @@ struct mw_config {
   char *state_dir; /* NULL: the built-in default */
   char *host;      /* name events carry; NULL: this machine's host name */
   long spool_max;  /* pending events per destination; 0: the default */
+  char *nagios_command_file; /* the agent writes PROCESS_SERVICE_CHECK_RESULT lines here */
   bool owned;      /* filled by mw_config_load: mw_config_free has work to do */
 };
 

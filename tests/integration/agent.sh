@@ -35,6 +35,7 @@ write_config() {
 state_dir = "$TMP/state";
 spool_dir = "$TMP/spool";
 host = "node1";
+nagios_command_file = "$TMP/nagios.cmd";
 notifiers: {
   pd: { type = "pagerduty"; url = "http://127.0.0.1:$RECEIVER_PORT/v2/enqueue"; routing_key_file = "$TMP/pd.key"; timeout = 2; };
 };
@@ -47,6 +48,12 @@ services: { stack: { members = ["api", "cache"]; }; };
 EOF
 }
 write_config ""
+# The Nagios command file: a FIFO read the way Nagios reads it (the reader also holds it open
+# for writing, so it never sees an end while the agent reopens it across a reload).
+mkfifo "$TMP/nagios.cmd"
+(exec 3<>"$TMP/nagios.cmd"; exec cat <&3 >"$TMP/nagios.lines") &
+READER=$!
+on_exit "kill $READER"
 "$MCPWATCH" agent -c "$TMP/agent.conf" --workers 2 2>"$TMP/agent.log" &
 AGENT=$!
 on_exit "kill -9 $AGENT"
@@ -100,7 +107,24 @@ expect_true "[ \$(ls '$TMP/spool/pd' | grep -c '\\.event$') -ge 1 ]" "receiver d
 start_receiver
 wait_for "events_for api | grep -q 'trigger resolve'" 20
 expect_true "[ \"\$(events_for api)\" = 'trigger resolve ' ]" "receiver back: the agent delivers trigger then resolve, in order, once"
+wait_for "[ \$(ls '$TMP/spool/pd' | grep -c '\\.event$') = 0 ]" 10
 expect_true "[ \$(ls '$TMP/spool/pd' | grep -c '\\.event$') = 0 ]" "and the spool is empty"
+
+# Every result reached the command file as a well-formed external command.
+LINES=$(cat "$TMP/nagios.lines")
+expect_true "grep -qE '^\[[0-9]+\] PROCESS_SERVICE_CHECK_RESULT;node1;api;0;REST-HEALTH OK - HTTP/1.1 200 ' <<<\"\$LINES\"" "command file: api's OK results"
+expect_true "grep -qE '^\[[0-9]+\] PROCESS_SERVICE_CHECK_RESULT;node1;cache;0;REDIS OK - .*\|.*time=' <<<\"\$LINES\"" "command file: cache's results with perfdata"
+expect_true "grep -qE '^\[[0-9]+\] PROCESS_SERVICE_CHECK_RESULT;node1;api;2;REST-HEALTH CRITICAL - ' <<<\"\$LINES\"" "command file: api's CRITICAL results"
+expect_true "grep -qE '^\[[0-9]+\] PROCESS_SERVICE_CHECK_RESULT;node1;stack;1;SERVICE WARNING - DEGRADED: 1 of 2 failing' <<<\"\$LINES\"" "command file: the service's state too"
+BAD=$(grep -cvE '^\[[0-9]+\] PROCESS_SERVICE_CHECK_RESULT;node1;(api|cache|stack);[0-3];.+$' <<<"$LINES")
+expect_true "[ $BAD = 0 ] && [ \$(wc -l <<<\"\$LINES\") -ge 20 ]" "command file: every one of $(wc -l <<<"$LINES") lines well-formed ($BAD not)"
+
+# The reader goes away: writes fail with EPIPE, which the agent survives, says once, and drops.
+kill "$READER"
+wait "$READER" 2>/dev/null
+wait_for "grep -q 'results are dropped until' '$TMP/agent.log'" 10
+expect_true "grep -q 'warning: writing to $TMP/nagios.cmd: Broken pipe; results are dropped' '$TMP/agent.log' && [ \$(grep -c 'results are dropped' '$TMP/agent.log') = 1 ]" "command file without a reader: said once"
+expect_true "kill -0 $AGENT" "and the agent keeps running (no SIGPIPE death)"
 
 # SIGHUP: a broken configuration is refused and the running one kept; a good one is taken.
 cp "$TMP/agent.conf" "$TMP/agent.good"

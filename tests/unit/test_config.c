@@ -135,11 +135,11 @@ static void test_errors(void **state)
   (void)state;
   expect_error("checks: {\n a: {\n check = ;\n };\n};\n", NULL, "{dir}/main.conf:3: syntax error");
   expect_error("tmeout = 5;\n", NULL,
-               "{dir}/main.conf:1: unknown setting 'tmeout' (expected checks, notifiers, timeout, "
-               "conf_dir, spool_dir, "
-               "state_dir, host or spool_max)");
+               "{dir}/main.conf:1: unknown setting 'tmeout' (expected checks, notifiers, services, "
+               "timeout, conf_dir, spool_dir, state_dir, host, spool_max or nagios_command_file)");
   expect_error("", "timeout = 5;\n",
-               "{dir}/conf.d/x.conf:1: unknown setting 'timeout' (expected checks or notifiers)");
+               "{dir}/conf.d/x.conf:1: unknown setting 'timeout' (expected checks, notifiers or "
+               "services)");
   expect_error("checks: {\n a: { check = \"disk\"; };\n};\n",
                "checks: {\n\n a: { check = \"disk\"; };\n};\n",
                "{dir}/conf.d/x.conf:3: check 'a' is already defined in {dir}/main.conf:2");
@@ -169,6 +169,16 @@ static void test_errors(void **state)
   expect_error("notifiers: {\n pd: { url = \"x\"; };\n};\n", NULL,
                "{dir}/main.conf:2: notifier 'pd' has no 'type = \"TYPE\";' line");
   expect_error("spool_dir = 5;\n", NULL, "{dir}/main.conf:1: spool_dir must be a non-empty string");
+  expect_error(
+      "checks: { a: { check = \"disk\"; }; };\nservices: { s: { members = [\"b\"]; }; };\n", NULL,
+      "{dir}/main.conf:2: service 's' has member 'b', which no checks: { } entry defines");
+  expect_error(
+      "checks: { a: { check = \"disk\"; }; };\nservices: { a: { members = [\"a\"]; }; };\n", NULL,
+      "{dir}/main.conf:2: service 'a' is defined twice, or is also a check's name");
+  expect_error("services: { s: { notify = []; }; };\n", NULL,
+               "{dir}/main.conf:1: service 's' has no members = [\"INSTANCE\", ...];");
+  expect_error("services: { s: { members = [\"a\"]; color = 1; }; };\n", NULL,
+               "{dir}/main.conf:1: unknown key 'color' in service 's' (members, notify)");
 }
 
 static void test_forwarding_settings(void **state)
