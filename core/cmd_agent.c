@@ -393,27 +393,56 @@ char *cli_status_path(const struct mw_args *opts, const struct mw_config *cfg)
   return path.failed ? (mw_buf_free(&path), NULL) : path.data;
 }
 
+/* An agent with its locks; everything it runs is loaded by agent_load. Heap-allocated, since a
+ * reload builds the next one while this one still runs, and the forwarder keeps a pointer to its
+ * configuration. */
+static struct agent *agent_new(void)
+{
+  struct agent *a = calloc(1, sizeof(*a));
+  pthread_condattr_t attr;
+
+  if (!a)
+    return NULL;
+  pthread_mutex_init(&a->lock, NULL);
+  pthread_mutex_init(&a->service_lock, NULL);
+  pthread_condattr_init(&attr);
+  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+  pthread_cond_init(&a->cond, &attr);
+  pthread_condattr_destroy(&attr);
+  return a;
+}
+
+static void agent_free(struct agent *a)
+{
+  if (!a)
+    return;
+  agent_close(a);
+  pthread_cond_destroy(&a->cond);
+  pthread_mutex_destroy(&a->service_lock);
+  pthread_mutex_destroy(&a->lock);
+  free(a);
+}
+
 int cmd_agent(int argc, char **argv)
 {
   struct mw_args *opts = mw_args_new(agent_options);
-  struct agent a;
-  pthread_condattr_t attr;
+  struct agent *a = NULL;
   sigset_t signals;
   char *status_path = NULL;
   char err[ERR_MAX];
   const char *config;
+  const char *state_dir;
   long long workers;
   int first;
   int result = 1;
 
-  memset(&a, 0, sizeof(a));
   if (!opts)
     return cli_fail("AGENT", "out of memory");
   first = mw_args_parse_argv(opts, argc, argv, err, sizeof(err));
   if (first < 0 || first < argc) {
     result = cli_fail("AGENT", "%s (see 'mcpwatch agent --help')",
                       first < 0 ? err : "unexpected argument");
-    goto cleanup_opts;
+    goto cleanup;
   }
   if (mw_args_bool(opts, "help")) {
     struct mw_buf text;
@@ -423,12 +452,12 @@ int cmd_agent(int argc, char **argv)
     fputs(mw_buf_str(&text), stdout);
     mw_buf_free(&text);
     result = 0;
-    goto cleanup_opts;
+    goto cleanup;
   }
   workers = mw_args_int(opts, "workers");
   if (workers < 1 || workers > 256) {
     result = cli_fail("AGENT", "--workers must be 1 to 256");
-    goto cleanup_opts;
+    goto cleanup;
   }
   config = mw_args_str(opts, "config");
   /* Signals are taken by the main thread alone: every thread started later inherits the mask. */
@@ -439,57 +468,43 @@ int cmd_agent(int argc, char **argv)
   pthread_sigmask(SIG_BLOCK, &signals, NULL);
   /* A command FIFO whose reader went away must be an error to handle, not the end. */
   signal(SIGPIPE, SIG_IGN);
-  pthread_mutex_init(&a.lock, NULL);
-  pthread_mutex_init(&a.service_lock, NULL);
-  pthread_condattr_init(&attr);
-  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-  pthread_cond_init(&a.cond, &attr);
-  pthread_condattr_destroy(&attr);
 
-  if (agent_load(&a, config, err, sizeof(err)) != 0) {
-    agent_log("error: %s", err);
-    result = cli_fail("AGENT", "%s", err);
-    agent_close(&a);
+  a = agent_new();
+  if (!a || agent_load(a, config, err, sizeof(err)) != 0) {
+    agent_log("error: %s", a ? err : "out of memory");
+    result = cli_fail("AGENT", "%s", a ? err : "out of memory");
     goto cleanup;
   }
-  status_path = cli_status_path(opts, &a.cfg);
+  status_path = cli_status_path(opts, &a->cfg);
   /* The state folder holds the status file even before any state changed. */
-  if (mkdir(a.cfg.state_dir ? a.cfg.state_dir : MW_DEFAULT_STATE, 0750) != 0 && errno != EEXIST)
-    agent_log("warning: cannot create %s: %s", a.cfg.state_dir ? a.cfg.state_dir : MW_DEFAULT_STATE,
-              strerror(errno));
-  if (!status_path || agent_start(&a, (size_t)workers, err, sizeof(err)) != 0) {
+  state_dir = a->cfg.state_dir ? a->cfg.state_dir : MW_DEFAULT_STATE;
+  if (mkdir(state_dir, 0750) != 0 && errno != EEXIST)
+    agent_log("warning: cannot create %s: %s", state_dir, strerror(errno));
+  if (!status_path || agent_start(a, (size_t)workers, err, sizeof(err)) != 0) {
     agent_log("error: %s", status_path ? err : "out of memory");
-    agent_stop_workers(&a);
-    agent_close(&a);
+    agent_stop_workers(a);
     goto cleanup;
   }
   for (;;) {
     struct timespec second = {1, 0};
     int sig = sigtimedwait(&signals, NULL, &second);
-    write_status(&a, status_path);
+    write_status(a, status_path);
     if (sig == SIGHUP) {
-      struct agent next;
-      memset(&next, 0, sizeof(next));
+      struct agent *next = agent_new();
       agent_log("SIGHUP: reloading %s", config);
-      if (agent_load(&next, config, err, sizeof(err)) != 0) {
-        agent_log("error: reload failed: %s; the running configuration stays", err);
-        agent_close(&next);
+      if (!next || agent_load(next, config, err, sizeof(err)) != 0) {
+        agent_log("error: reload failed: %s; the running configuration stays",
+                  next ? err : "out of memory");
+        agent_free(next);
         continue;
       }
       /* The old instances finish their runs and close; tracks and queued events are on disk,
        * so the new ones take over from there. */
-      agent_stop_workers(&a);
-      agent_close(&a);
-      a.cfg = next.cfg;
-      a.plugins = next.plugins;
-      a.forwarder = next.forwarder;
-      a.insts = next.insts;
-      a.n = next.n;
-      a.services = next.services;
-      a.nservices = next.nservices;
-      a.passive = next.passive;
-      a.dirty = true;
-      if (agent_start(&a, (size_t)workers, err, sizeof(err)) != 0) {
+      agent_stop_workers(a);
+      agent_free(a);
+      a = next;
+      a->dirty = true;
+      if (agent_start(a, (size_t)workers, err, sizeof(err)) != 0) {
         agent_log("error: %s", err);
         break;
       }
@@ -501,21 +516,17 @@ int cmd_agent(int argc, char **argv)
       break;
     }
   }
-  agent_stop_workers(&a);
-  a.dirty = true;
-  write_status(&a, status_path);
-  mw_courier_stop(a.courier);
-  a.courier = NULL;
-  cli_forwarder_free(a.forwarder, FINAL_DELIVERY_S);
-  a.forwarder = NULL;
-  agent_close(&a);
+  agent_stop_workers(a);
+  a->dirty = true;
+  write_status(a, status_path);
+  mw_courier_stop(a->courier);
+  a->courier = NULL;
+  cli_forwarder_free(a->forwarder, FINAL_DELIVERY_S);
+  a->forwarder = NULL;
   agent_log("stopped");
 cleanup:
-  pthread_cond_destroy(&a.cond);
-  pthread_mutex_destroy(&a.service_lock);
-  pthread_mutex_destroy(&a.lock);
+  agent_free(a);
   free(status_path);
-cleanup_opts:
   mw_args_free(opts);
   return result;
 }
