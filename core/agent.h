@@ -57,6 +57,7 @@ struct agent {
   size_t nworkers;
   bool stopping;
   bool dirty;
+  bool timer_waiter; /* a worker sleeps until the next due run; the others until it hands over */
 };
 
 void agent_log(const char *fmt, ...) MW_PRINTF(1, 2);

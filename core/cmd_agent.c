@@ -25,6 +25,7 @@
 #define BREAKER_AFTER 5 /* problem results in a row before the interval stretches */
 #define BREAKER_MAX_FACTOR 8
 #define FINAL_DELIVERY_S 5.0
+#define SCHEDULE_SLACK_NS (100LL * 1000000LL)
 
 static const struct mw_option agent_options[] = {
     {"config", 'c', MW_OPT_STRING, 0, "FILE", MW_DEFAULT_CONFIG,
@@ -125,7 +126,7 @@ static void run_one(struct agent *a, struct agent_inst *ai)
   ai->next_ns = start + (int64_t)(next_interval(ai) * 1e9);
   ai->running = false;
   a->dirty = true;
-  pthread_cond_broadcast(&a->cond);
+  /* No wake-up: the next run is an interval away, later than what the others wait for. */
   pthread_mutex_unlock(&a->lock);
   mw_result_free(res);
   agent_evaluate_services(a, (size_t)(ai - a->insts));
@@ -138,7 +139,9 @@ static void *worker_main(void *arg)
   pthread_mutex_lock(&a->lock);
   while (!a->stopping) {
     struct agent_inst *due = NULL;
-    int64_t now = mw_now_ns();
+    /* Runs due within the slack are taken now: a thousand instances spread over an interval
+     * would otherwise wake a worker for every one of them. */
+    int64_t now = mw_now_ns() + SCHEDULE_SLACK_NS;
     int64_t soonest = now + 1000000000LL;
     struct timespec until;
     size_t i;
@@ -153,14 +156,26 @@ static void *worker_main(void *arg)
     }
     if (due) {
       due->running = true;
+      /* Someone must keep watching the clock while this one runs. */
+      if (!a->timer_waiter)
+        pthread_cond_signal(&a->cond);
       pthread_mutex_unlock(&a->lock);
       run_one(a, due);
       pthread_mutex_lock(&a->lock);
       continue;
     }
+    /* One worker sleeps until the next run is due; the others sleep until it hands over, so
+     * the clock wakes one thread, not all of them. */
+    if (a->timer_waiter) {
+      pthread_cond_wait(&a->cond, &a->lock);
+      continue;
+    }
+    a->timer_waiter = true;
+    soonest -= SCHEDULE_SLACK_NS;
     until.tv_sec = (time_t)(soonest / 1000000000LL);
     until.tv_nsec = (long)(soonest % 1000000000LL);
     pthread_cond_timedwait(&a->cond, &a->lock, &until);
+    a->timer_waiter = false;
   }
   pthread_mutex_unlock(&a->lock);
   return NULL;
