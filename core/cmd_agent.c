@@ -139,8 +139,8 @@ static void *worker_main(void *arg)
   pthread_mutex_lock(&a->lock);
   while (!a->stopping) {
     struct agent_inst *due = NULL;
-    /* Runs due within the slack are taken now: a thousand instances spread over an interval
-     * would otherwise wake a worker for every one of them. */
+    /* Runs due within the slack are taken together when the first of them is due: a thousand
+     * instances spread over an interval would otherwise wake a worker for every one. */
     int64_t now = mw_now_ns() + SCHEDULE_SLACK_NS;
     int64_t soonest = now + 1000000000LL;
     struct timespec until;
@@ -171,7 +171,6 @@ static void *worker_main(void *arg)
       continue;
     }
     a->timer_waiter = true;
-    soonest -= SCHEDULE_SLACK_NS;
     until.tv_sec = (time_t)(soonest / 1000000000LL);
     until.tv_nsec = (long)(soonest % 1000000000LL);
     pthread_cond_timedwait(&a->cond, &a->lock, &until);
