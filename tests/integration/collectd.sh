@@ -302,11 +302,7 @@ no_sanitizer_report "collectd -f"
 # ---- forwarding: the plugin's and the threshold plugin's notifications reach PagerDuty -------
 if [ -f "${MCPWATCH_NOTIFIER_DIR:-}/pagerduty.so" ] && [ -f "$CD_PLUGINS/threshold.so" ] && command -v jq >/dev/null; then
   cp "$CD_PLUGINS/threshold.so" "$TMP/plugins/"
-  R=$TMP/receiver
-  mkdir -p "$R"
-  python3 "$SRCDIR/tests/integration/fakereceiver.py" "$R" "$R/port" 2>>"$TMP/receiver.log" &
-  on_exit "kill $!"
-  wait_for "[ -s '$R/port' ]" 20 || not_ok "the fake receiver started"
+  start_receiver
   KEY=0123456789abcdef0123456789abcdef
   echo "$KEY" >"$TMP/pd.key"
   write_conf "$TMP/fwd.conf" 1 "

@@ -10,11 +10,8 @@ command -v icinga2 >/dev/null || skip_all "icinga2 is not installed (Debian: ici
 command -v python3 >/dev/null || skip_all "python3 is not installed (it runs the fake receiver)"
 command -v jq >/dev/null || skip_all "jq is not installed"
 
-R=$TMP/receiver
-mkdir -p "$R" "$TMP"/i2/{data,cache,log,spool,run}
-python3 "$SRCDIR/tests/integration/fakereceiver.py" "$R" "$R/port" 2>>"$TMP/receiver.log" &
-on_exit "kill $!"
-wait_for "[ -s '$R/port' ]" 20 || skip_all "the fake receiver did not start"
+mkdir -p "$TMP"/i2/{data,cache,log,spool,run}
+start_receiver
 echo 0123456789abcdef0123456789abcdef >"$TMP/pd.key"
 # Icinga 2 gives its children a clean environment: a wrapper carries the build tree's paths
 # (and a sanitizer runtime, when the build has one).

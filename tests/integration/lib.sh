@@ -214,6 +214,20 @@ start_fakevault() {
   eval "$2=\$(cat '$portfile')"
 }
 
+# start_receiver: fakereceiver.py (PagerDuty, Statuspage, Cachet, webhook and /health as their
+# documentation says) answering from $R on 127.0.0.1:$RECEIVER_PORT, both chosen on first use
+# and kept, so a test can stop it (kill $RECEIVER_PID) and start it again on the same port.
+start_receiver() {
+  : "${R:=$TMP/receiver}" "${RECEIVER_PORT:=$(free_port)}"
+  command -v python3 >/dev/null || skip_all "python3 is not installed (it runs the fake receivers)"
+  mkdir -p "$R"
+  rm -f "$R/port"
+  python3 "$SRCDIR/tests/integration/fakereceiver.py" "$R" "$R/port" "$RECEIVER_PORT" 2>>"$TMP/receiver.log" &
+  RECEIVER_PID=$!
+  on_exit "kill $RECEIVER_PID"
+  wait_for "[ -s '$R/port' ]" 20 || skip_all "the fake receiver did not start: $(tail -n 3 "$TMP/receiver.log")"
+}
+
 # start_redis NAME PORT [ARGS...]: a redis-server on 127.0.0.1 stopped by PID at exit; sets
 # REDIS_PID.
 start_redis() {

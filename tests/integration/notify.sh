@@ -8,18 +8,7 @@
 command -v python3 >/dev/null || skip_all "python3 is not installed (it runs the fake receivers)"
 command -v jq >/dev/null || skip_all "jq is not installed"
 
-R=$TMP/receiver
 SPOOL=$TMP/spool
-mkdir -p "$R"
-RECEIVER_PORT=$(free_port)
-# start_receiver: fakereceiver.py on RECEIVER_PORT; RECEIVER_PID.
-start_receiver() {
-  rm -f "$R/port"
-  python3 "$SRCDIR/tests/integration/fakereceiver.py" "$R" "$R/port" "$RECEIVER_PORT" 2>>"$TMP/receiver.log" &
-  RECEIVER_PID=$!
-  on_exit "kill $RECEIVER_PID"
-  wait_for "[ -s '$R/port' ]" 20 || skip_all "the fake receiver did not start: $(tail -n 3 "$TMP/receiver.log")"
-}
 stop_receiver() { kill "$RECEIVER_PID" && wait "$RECEIVER_PID" 2>/dev/null; }
 mode() { echo "$1" >"$R/mode"; }
 # received [JQ FILTER]: the accepted requests (2xx), as JSON lines, through the filter.
