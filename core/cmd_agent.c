@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -54,15 +53,6 @@ static void log_courier(void *ctx, enum mw_log_level level, const char *message)
   (void)ctx;
   if (level != MW_LOG_INFO)
     agent_log("%s: %s", level == MW_LOG_ERROR ? "error" : "warning", message);
-}
-
-static double random01(void)
-{
-  uint32_t r;
-
-  if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
-    r = (uint32_t)mw_now_ns() * 2654435761u;
-  return (double)r / 4294967296.0;
 }
 
 /* ---- running --------------------------------------------------------------------------------- */
@@ -281,7 +271,7 @@ static int agent_load(struct agent *a, const char *path, char *err, size_t errle
     }
     mw_result_free(why);
     /* Spread the first runs over one interval, so many instances do not fire at once. */
-    ai->next_ns = mw_now_ns() + (int64_t)(random01() * ai->interval * 1e9);
+    ai->next_ns = mw_now_ns() + (int64_t)(mw_random01() * ai->interval * 1e9);
     ai->hard = ai->track.hard;
   }
   return agent_load_services(a, err, errlen);

@@ -625,14 +625,30 @@ int mw_http_url_check(const char *url, const char *option, char *err, size_t err
   return 0;
 }
 
-int mw_http_token_options(const struct mw_args *args, const char **file, const char **env,
-                          char *err, size_t errlen)
+int mw_http_secret_options(const struct mw_args *args, const char *file_option,
+                           const char *env_option, bool required, const char **file,
+                           const char **env, char *err, size_t errlen)
 {
-  *file = mw_args_str(args, "token-file");
-  *env = mw_args_str(args, "token-env");
-  if (*file && *env) {
-    snprintf(err, errlen, "--token-file and --token-env: give one");
+  *file = mw_args_str(args, file_option);
+  *env = mw_args_str(args, env_option);
+  if (*file && *env && mw_args_given(args, env_option)) {
+    snprintf(err, errlen, "--%s and --%s: give one", file_option, env_option);
+    return -1;
+  }
+  if (*file)
+    *env = NULL;
+  if (required && !*file && (!*env || !getenv(*env) || !*getenv(*env))) {
+    if (*env)
+      snprintf(err, errlen, "--%s is required (or the environment variable %s)", file_option, *env);
+    else
+      snprintf(err, errlen, "--%s or --%s is required", file_option, env_option);
     return -1;
   }
   return 0;
+}
+
+int mw_http_token_options(const struct mw_args *args, const char **file, const char **env,
+                          char *err, size_t errlen)
+{
+  return mw_http_secret_options(args, "token-file", "token-env", false, file, env, err, errlen);
 }

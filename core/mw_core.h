@@ -23,6 +23,8 @@ void mw_service_name(const char *check, char *out, size_t outlen);
 #define MW_DURATION_MAX (366.0 * 86400.0)
 /* Seconds from "10", "2.5s", "500ms", "2m", "1h", "7d"; -1 on garbage or more than a year. */
 int mw_duration_parse(const char *text, double *seconds);
+/* A random number in [0, 1) (getrandom; the clock when it has nothing): for jitter. */
+double mw_random01(void);
 /* JSON string literal, quotes included. */
 int mw_json_string(struct mw_buf *out, const char *text);
 
@@ -85,10 +87,10 @@ struct mw_instance {
   struct mw_setting *settings;
   size_t nsettings;
   /* State tracking and forwarding (`run --notify`, the agent); unused by notifier entries. */
-  int max_attempts; /* problem results before a state is hard; 0 = 1 */
+  int max_attempts;      /* problem results before a state is hard; 0 = 1 */
   double retry_interval; /* seconds between runs while a problem is soft; 0 = interval */
-  double renotify;  /* seconds between notifications of an unresolved problem; 0 = never */
-  char **notify;    /* notifier names; NULL = every notifier, notify_none = none */
+  double renotify;       /* seconds between notifications of an unresolved problem; 0 = never */
+  char **notify;         /* notifier names; NULL = every notifier, notify_none = none */
   size_t nnotify;
   bool notify_none;
   char **members; /* services only: the instances it is made of */
@@ -106,12 +108,12 @@ struct mw_config {
   /* services: { NAME: { members = [...]; notify = [...]; }; }: 'check' is "service". */
   struct mw_instance *services;
   size_t nservices;
-  char *spool_dir; /* NULL: the built-in default */
-  char *state_dir; /* NULL: the built-in default */
-  char *host;      /* name events carry; NULL: this machine's host name */
-  long spool_max;  /* pending events per destination; 0: the default */
+  char *spool_dir;           /* NULL: the built-in default */
+  char *state_dir;           /* NULL: the built-in default */
+  char *host;                /* name events carry; NULL: this machine's host name */
+  long spool_max;            /* pending events per destination; 0: the default */
   char *nagios_command_file; /* the agent writes PROCESS_SERVICE_CHECK_RESULT lines here */
-  bool owned;      /* filled by mw_config_load: mw_config_free has work to do */
+  bool owned;                /* filled by mw_config_load: mw_config_free has work to do */
 };
 
 /* Reads FILE and then every *.conf in its conf_dir (default: conf.d beside FILE), in name order.

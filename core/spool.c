@@ -293,7 +293,7 @@ static bool deliver_one(struct mw_destination *dest, const char *name, struct ba
     if (status.outcome == MW_RETRY) {
       double delay;
       b->attempts++;
-      delay = mw_backoff_seconds(b->attempts, status.retry_after, spool_random01());
+      delay = mw_backoff_seconds(b->attempts, status.retry_after, mw_random01());
       b->next_ms = spool_realtime_ms() + (int64_t)(delay * 1000);
       backoff_save(dest, b);
       snprintf(report->reason, sizeof(report->reason), "%s", status.reason);

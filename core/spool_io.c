@@ -22,7 +22,7 @@ int64_t spool_realtime_ms(void)
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-double spool_random01(void)
+double mw_random01(void)
 {
   uint32_t r;
 
@@ -110,7 +110,7 @@ int spool_write_durably(const char *dir, const char *final, const char *data, si
   size_t done = 0;
 
   snprintf(tmpname, sizeof(tmpname), ".tmp-%ld-%lu-%08x", (long)getpid(),
-           __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED), (unsigned)(spool_random01() * 4e9));
+           __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED), (unsigned)(mw_random01() * 4e9));
   tmp = spool_path_join(dir, tmpname);
   target = spool_path_join(dir, final);
   if (!tmp || !target) {

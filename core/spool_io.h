@@ -11,8 +11,6 @@
 #define ERR_MAX_SPOOL 512
 
 int64_t spool_realtime_ms(void);
-/* A random number in [0, 1). */
-double spool_random01(void);
 /* "DIR/NAME", or NULL when too long or out of memory. */
 char *spool_path_join(const char *dir, const char *name);
 int spool_make_dir(const char *path, char *err, size_t errlen);
