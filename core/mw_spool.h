@@ -25,7 +25,6 @@ extern "C" {
 struct mw_event_data {
   struct mw_event event;
   char *texts; /* one allocation holding every string */
-  enum mw_state state_store;
 };
 
 /* Longest kept texts; longer ones are cut at a UTF-8 boundary when the event is built. */
