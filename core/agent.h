@@ -47,7 +47,8 @@ struct agent {
   pthread_mutex_t service_lock; /* one service evaluation at a time */
   struct mw_plugin_set plugins;
   struct cli_forwarder *forwarder;
-  struct cli_passive *passive; /* NULL without nagios_command_file */
+  struct cli_passive *passive;     /* NULL without nagios_command_file */
+  struct cli_submitter *submitter; /* NULL without passive_results */
   struct mw_courier *courier;
   struct agent_inst *insts;
   size_t n;
@@ -61,6 +62,10 @@ struct agent {
 };
 
 void agent_log(const char *fmt, ...) MW_PRINTF(1, 2);
+/* One result to the Nagios command file and the passive_results receivers; slot is the
+ * instance's index, or a->n + the service's. */
+void agent_publish(struct agent *a, size_t slot, const struct mw_instance *inst,
+                   const struct mw_result *res, enum mw_state previous);
 /* The configuration's services over the loaded instances, their tracks from the state files. */
 int agent_load_services(struct agent *a, char *err, size_t errlen);
 /* After instance index ran: every service it belongs to, forwarded when its state changed. */

@@ -76,7 +76,7 @@ static void evaluate_service(struct agent *a, struct agent_service *sv)
       mw_result_summary(res, "%s: all %zu members OK", words[level], sv->nmembers);
   }
   action = cli_forward_result(a->forwarder, sv->svc, res, &sv->track, (int64_t)time(NULL));
-  cli_passive_result(a->passive, sv->svc->name, "service", res, (int64_t)time(NULL));
+  agent_publish(a, a->n + (size_t)(sv - a->services), sv->svc, res, before);
   if (action != MW_TRACK_NONE) {
     agent_log("service %s: %s -> %s", sv->svc->name, mw_state_name(before), words[level]);
     mw_courier_wake(a->courier);

@@ -20,6 +20,22 @@ struct cli_passive *cli_passive_new(const char *path, const char *host);
 void cli_passive_result(struct cli_passive *p, const char *service, const char *check,
                         const struct mw_result *res, int64_t now);
 void cli_passive_free(struct cli_passive *p);
+/* Passive results (submit.c): every result to each passive_results receiver, unspooled, the
+ * newest per slot (one slot per instance and service) replacing one not yet sent. NULL when the
+ * configuration has none (err "") or one cannot be opened (err set). log is the agent's. */
+struct cli_submitter;
+struct cli_submitter *cli_submitter_new(const struct mw_config *cfg, const char *state_dir,
+                                        size_t nslots, void (*log)(const char *fmt, ...), char *err,
+                                        size_t errlen);
+void cli_submit(struct cli_submitter *s, size_t slot, const struct mw_event *ev);
+/* Takes no more results; what is queued is still sent for up to wait seconds. */
+void cli_submitter_stop(struct cli_submitter *s, double wait);
+/* Waits for the stop deadline (now when not stopped before), then closes everything. */
+void cli_submitter_free(struct cli_submitter *s);
+/* Output, long output and perfdata of a result as Nagios would have received them, pointing into
+ * text (forward.c). */
+void cli_describe(const struct mw_result *res, const char *check, struct mw_buf *text,
+                  const char **perf, const char **long_output);
 /* The agent's status file: --status-file, else STATE_DIR/agent.status. */
 char *cli_status_path(const struct mw_args *opts, const struct mw_config *cfg);
 /* Delivery log lines on stderr; ctx points to the verbosity (info lines need -v). */

@@ -25,6 +25,8 @@
 #define BREAKER_MAX_FACTOR 8
 #define FINAL_DELIVERY_S 5.0
 #define SCHEDULE_SLACK_NS (100LL * 1000000LL)
+#define LOG_HOLDOFF_FIRST_S 60.0
+#define LOG_HOLDOFF_MAX_S 3600.0
 
 static const struct mw_option agent_options[] = {
     {"config", 'c', MW_OPT_STRING, 0, "FILE", MW_DEFAULT_CONFIG,
@@ -37,15 +39,26 @@ static const struct mw_option agent_options[] = {
      NULL, NULL},
     {NULL, 0, MW_OPT_STRING, 0, NULL, NULL, NULL, NULL, NULL}};
 
+/* Errors and warnings that repeat word for word (a receiver down, a file that cannot be
+ * written) are held back: written once, then after 1 min, 2, 4, ... up to once an hour. */
+static struct mw_ratelog *log_limiter;
+
 void agent_log(const char *fmt, ...)
 {
+  char line[1024];
+  unsigned long held = 0;
   va_list ap;
 
-  fputs("mcpwatch agent: ", stderr);
   va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
+  vsnprintf(line, sizeof(line), fmt, ap);
   va_end(ap);
-  fputc('\n', stderr);
+  if (log_limiter && (strncmp(line, "error:", 6) == 0 || strncmp(line, "warning:", 8) == 0) &&
+      !mw_ratelog_allow(log_limiter, line, mw_now_ns(), &held))
+    return;
+  if (held)
+    fprintf(stderr, "mcpwatch agent: %s (%lu more like this held back)\n", line, held);
+  else
+    fprintf(stderr, "mcpwatch agent: %s\n", line);
 }
 
 static void log_courier(void *ctx, enum mw_log_level level, const char *message)
@@ -97,7 +110,7 @@ static void run_one(struct agent *a, struct agent_inst *ai)
     ai->check->run(ai->state, res, start + ai->timeout_ns);
   state = res && !mw_result_failed(res) ? mw_result_get_state(res) : MW_UNKNOWN;
   action = cli_forward_result(a->forwarder, ai->inst, res, &ai->track, (int64_t)time(NULL));
-  cli_passive_result(a->passive, ai->inst->name, ai->inst->check, res, (int64_t)time(NULL));
+  agent_publish(a, (size_t)(ai - a->insts), ai->inst, res, ai->last_state);
   if (action != MW_TRACK_NONE) {
     agent_log("%s: %s -> %s (%s)", ai->inst->name, mw_state_name(before), mw_state_name(state),
               action == MW_TRACK_RECOVERY   ? "recovery"
@@ -120,6 +133,37 @@ static void run_one(struct agent *a, struct agent_inst *ai)
   pthread_mutex_unlock(&a->lock);
   mw_result_free(res);
   agent_evaluate_services(a, (size_t)(ai - a->insts));
+}
+
+void agent_publish(struct agent *a, size_t slot, const struct mw_instance *inst,
+                   const struct mw_result *res, enum mw_state previous)
+{
+  int64_t now = (int64_t)time(NULL);
+  struct mw_buf text;
+  struct mw_event ev;
+  const char *long_output;
+  const char *perf;
+
+  cli_passive_result(a->passive, inst->name, inst->check, res, now);
+  if (!a->submitter || !res)
+    return;
+  mw_buf_init(&text, 1 << 20);
+  cli_describe(res, inst->check, &text, &perf, &long_output);
+  memset(&ev, 0, sizeof(ev));
+  ev.id = "";
+  ev.time = now;
+  ev.host = cli_forwarder_host(a->forwarder);
+  ev.service = inst->name;
+  ev.check = inst->check;
+  ev.state = mw_result_get_state(res);
+  ev.previous = mw_state_name(previous);
+  ev.type = "RESULT";
+  ev.output = mw_buf_str(&text);
+  ev.long_output = long_output;
+  ev.perfdata = perf;
+  ev.origin = "agent";
+  cli_submit(a->submitter, slot, &ev);
+  mw_buf_free(&text);
 }
 
 static void *worker_main(void *arg)
@@ -196,6 +240,8 @@ static void agent_close(struct agent *a)
   a->forwarder = NULL;
   cli_passive_free(a->passive);
   a->passive = NULL;
+  cli_submitter_free(a->submitter);
+  a->submitter = NULL;
   mw_plugin_set_free(&a->plugins);
   mw_config_free(&a->cfg);
 }
@@ -255,6 +301,10 @@ static int agent_load(struct agent *a, const char *path, char *err, size_t errle
     snprintf(err, errlen, "out of memory");
     return -1;
   }
+  a->submitter = cli_submitter_new(&a->cfg, cli_forwarder_state_dir(a->forwarder),
+                                   a->n + a->cfg.nservices, agent_log, err, errlen);
+  if (!a->submitter && err[0])
+    return -1;
   for (i = 0; i < a->n; i++) {
     struct agent_inst *ai = &a->insts[i];
     struct mw_result *why = mw_result_new();
@@ -473,6 +523,7 @@ int cmd_agent(int argc, char **argv)
   /* A command FIFO whose reader went away must be an error to handle, not the end. */
   signal(SIGPIPE, SIG_IGN);
 
+  log_limiter = mw_ratelog_new(LOG_HOLDOFF_FIRST_S, LOG_HOLDOFF_MAX_S);
   a = agent_new();
   if (!a || agent_load(a, config, err, sizeof(err)) != 0) {
     agent_log("error: %s", a ? err : "out of memory");
@@ -523,6 +574,7 @@ int cmd_agent(int argc, char **argv)
   agent_stop_workers(a);
   a->dirty = true;
   write_status(a, status_path);
+  cli_submitter_stop(a->submitter, FINAL_DELIVERY_S);
   mw_courier_stop(a->courier);
   a->courier = NULL;
   cli_forwarder_free(a->forwarder, FINAL_DELIVERY_S);
@@ -530,6 +582,8 @@ int cmd_agent(int argc, char **argv)
   agent_log("stopped");
 cleanup:
   agent_free(a);
+  mw_ratelog_free(log_limiter);
+  log_limiter = NULL;
   free(status_path);
   mw_args_free(opts);
   return result;

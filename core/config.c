@@ -248,20 +248,26 @@ oom:
   return -1;
 }
 
-/* checks: { } into cfg->instances, or notifiers: { } into cfg->notifiers. */
-static int load_checks(const config_setting_t *checks, const char *file, bool notifiers,
-                       struct mw_config *cfg, char *err, size_t errlen)
+/* checks: { } into cfg->instances, notifiers: { } into cfg->notifiers, passive_results: { } (more
+ * notifiers, given every result instead of state changes) into cfg->results. */
+static int load_checks(const config_setting_t *checks, const char *file, struct mw_config *cfg,
+                       char *err, size_t errlen)
 {
-  struct mw_instance **list = notifiers ? &cfg->notifiers : &cfg->instances;
-  size_t *count = notifiers ? &cfg->nnotifiers : &cfg->ninstances;
+  const char *group_name = config_setting_name(checks);
+  bool notifiers = strcmp(group_name, "checks") != 0;
+  bool results = strcmp(group_name, "passive_results") == 0;
+  struct mw_instance **list = results     ? &cfg->results
+                              : notifiers ? &cfg->notifiers
+                                          : &cfg->instances;
+  size_t *count = results ? &cfg->nresults : notifiers ? &cfg->nnotifiers : &cfg->ninstances;
   const char *what = notifiers ? "notifier" : "check";
   int n = config_setting_length(checks);
   int i;
   size_t k;
 
   if (config_setting_type(checks) != CONFIG_TYPE_GROUP) {
-    snprintf(err, errlen, "%s:%d: '%ss' must be a group: %ss: { NAME: { ... }; };", file,
-             config_setting_source_line(checks), what, what);
+    snprintf(err, errlen, "%s:%d: '%s' must be a group: %s: { NAME: { ... }; };", file,
+             config_setting_source_line(checks), group_name, group_name);
     return -1;
   }
   for (i = 0; i < n; i++) {
@@ -416,8 +422,9 @@ static int load_file(const char *file, bool is_main, struct mw_config *cfg, char
     config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
     const char *name = config_setting_name(s);
     int line = config_setting_source_line(s);
-    if (strcmp(name, "checks") == 0 || strcmp(name, "notifiers") == 0) {
-      if (load_checks(s, file, name[0] == 'n', cfg, err, errlen) != 0)
+    if (strcmp(name, "checks") == 0 || strcmp(name, "notifiers") == 0 ||
+        (is_main && strcmp(name, "passive_results") == 0)) {
+      if (load_checks(s, file, cfg, err, errlen) != 0)
         goto cleanup;
     } else if (strcmp(name, "services") == 0) {
       if (load_services(s, file, cfg, err, errlen) != 0)
@@ -463,7 +470,7 @@ static int load_file(const char *file, bool is_main, struct mw_config *cfg, char
     } else {
       snprintf(err, errlen, "%s:%d: unknown setting '%s' (expected %s)", file, line, name,
                is_main ? "checks, notifiers, services, timeout, conf_dir, spool_dir, state_dir, "
-                         "host, spool_max or nagios_command_file"
+                         "host, spool_max, nagios_command_file or passive_results"
                        : "checks, notifiers or services");
       goto cleanup;
     }
@@ -668,6 +675,7 @@ void mwconf_free(struct mw_config *cfg)
   free_instances(cfg->instances, cfg->ninstances);
   free_instances(cfg->notifiers, cfg->nnotifiers);
   free_instances(cfg->services, cfg->nservices);
+  free_instances(cfg->results, cfg->nresults);
   free(cfg->spool_dir);
   free(cfg->state_dir);
   free(cfg->host);

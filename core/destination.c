@@ -69,17 +69,40 @@ static int dest_finish_open(struct mw_destination *dest, const char *spool_dir, 
   return 0;
 }
 
+/* The notifier of type with its options from settings (or args, then owned by dest). */
+static int dest_load(struct mw_destination *dest, const char *type,
+                     const struct mw_setting *settings, size_t nsettings, struct mw_args *args,
+                     char *err, size_t errlen)
+{
+  char why[ERR_MAX_SPOOL];
+  size_t i;
+
+  if (mw_notifier_load(type, &dest->plugin, err, errlen) != 0)
+    return -1;
+  dest->args =
+      args ? args : mw_args_new_with(mw_notifier_common_options, dest->plugin.notifier->options);
+  if (!dest->args) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  for (i = 0; i < nsettings; i++) {
+    if (mw_args_set(dest->args, settings[i].key, settings[i].value, why, sizeof(why)) != 0) {
+      snprintf(err, errlen, "line %d: %s", settings[i].line, why);
+      return -1;
+    }
+  }
+  return 0;
+}
+
 int mw_destination_open(const char *spool_dir, const char *name, const char *type,
                         const struct mw_setting *settings, size_t nsettings, struct mw_args *args,
                         struct mw_destination **out, char *err, size_t errlen)
 {
   struct mw_destination *dest = calloc(1, sizeof(*dest));
   struct mw_buf saved;
-  char why[ERR_MAX_SPOOL];
   char *existing = NULL;
   char *dest_file = NULL;
   size_t len;
-  size_t i;
   int result = -1;
 
   *out = NULL;
@@ -88,20 +111,8 @@ int mw_destination_open(const char *spool_dir, const char *name, const char *typ
     snprintf(err, errlen, "out of memory");
     goto cleanup;
   }
-  if (mw_notifier_load(type, &dest->plugin, err, errlen) != 0)
+  if (dest_load(dest, type, settings, nsettings, args, err, errlen) != 0)
     goto cleanup;
-  dest->args =
-      args ? args : mw_args_new_with(mw_notifier_common_options, dest->plugin.notifier->options);
-  if (!dest->args) {
-    snprintf(err, errlen, "out of memory");
-    goto cleanup;
-  }
-  for (i = 0; i < nsettings; i++) {
-    if (mw_args_set(dest->args, settings[i].key, settings[i].value, why, sizeof(why)) != 0) {
-      snprintf(err, errlen, "line %d: %s", settings[i].line, why);
-      goto cleanup;
-    }
-  }
   if (save_text(type, dest->args, &saved) != 0 || strchr(saved.data, '\r')) {
     snprintf(err, errlen, "%s: options too long", type);
     goto cleanup;
@@ -143,6 +154,33 @@ cleanup:
   free(existing);
   free(dest_file);
   return result;
+}
+
+int mw_destination_open_direct(const char *data_dir, const char *name, const char *type,
+                               const struct mw_setting *settings, size_t nsettings,
+                               struct mw_destination **out, char *err, size_t errlen)
+{
+  struct mw_destination *dest = calloc(1, sizeof(*dest));
+  char why[ERR_MAX_SPOOL];
+
+  *out = NULL;
+  if (!dest || !(dest->name = strdup(name)) || !(dest->folder = strdup(data_dir))) {
+    snprintf(err, errlen, "out of memory");
+    goto fail;
+  }
+  if (dest_load(dest, type, settings, nsettings, NULL, err, errlen) != 0 ||
+      spool_make_dir(data_dir, err, errlen) != 0)
+    goto fail;
+  if (dest->plugin.notifier->open(dest->args, data_dir, &dest->state, why, sizeof(why)) != 0) {
+    dest->state = NULL;
+    snprintf(err, errlen, "%s: %s", type, why);
+    goto fail;
+  }
+  *out = dest;
+  return 0;
+fail:
+  mw_destination_close(dest);
+  return -1;
 }
 
 int mw_destination_reopen(const char *spool_dir, const char *name, struct mw_destination **out,

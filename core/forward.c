@@ -109,8 +109,8 @@ static bool wants(const struct mw_instance *inst, const char *notifier)
 }
 
 /* Output, long output and perfdata of a result, as Nagios would have received them. */
-static void describe(const struct mw_result *res, const char *check, struct mw_buf *text,
-                     const char **perf, const char **long_output)
+void cli_describe(const struct mw_result *res, const char *check, struct mw_buf *text,
+                  const char **perf, const char **long_output)
 {
   char service[80];
   char *nl;
@@ -182,7 +182,7 @@ enum mw_track_action cli_forward_result(struct cli_forwarder *fw, const struct m
   if (action == MW_TRACK_NONE || !res)
     return action;
   mw_buf_init(&text, 1 << 20);
-  describe(res, inst->check, &text, &perf, &long_output);
+  cli_describe(res, inst->check, &text, &perf, &long_output);
   memset(&ev, 0, sizeof(ev));
   ev.time = now;
   ev.host = fw->host;

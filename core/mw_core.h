@@ -113,7 +113,11 @@ struct mw_config {
   char *host;                /* name events carry; NULL: this machine's host name */
   long spool_max;            /* pending events per destination; 0: the default */
   char *nagios_command_file; /* the agent writes PROCESS_SERVICE_CHECK_RESULT lines here */
-  bool owned;                /* filled by mw_config_load: mw_config_free has work to do */
+  /* passive_results: { NAME: { type = "icinga2"; ... }; }: notifiers the agent gives every
+   * result, unspooled (the latest per instance wins). */
+  struct mw_instance *results;
+  size_t nresults;
+  bool owned; /* filled by mw_config_load: mw_config_free has work to do */
 };
 
 /* Reads FILE and then every *.conf in its conf_dir (default: conf.d beside FILE), in name order.
@@ -169,5 +173,19 @@ enum mw_state mw_run_jobs(struct mw_job *jobs, size_t njobs);
  * as much as the check. The check's own deadline handling is the bound, and the scheduler that
  * started the command (Nagios, Icinga) keeps its own timeout behind it. */
 void mw_run_job_here(struct mw_job *job);
+
+/* ---- log rate limiting -------------------------------------------------------------------- */
+
+/* Repeated identical messages written less and less often: the first time, then at most once per
+ * hold-off, which starts at first_seconds and doubles up to max_seconds while the message keeps
+ * coming; one not seen for max_seconds is news again. Keeps the 128 most recent messages.
+ * Thread-safe. */
+struct mw_ratelog;
+struct mw_ratelog *mw_ratelog_new(double first_seconds, double max_seconds);
+/* Whether message should be written at now_ns; held gets how many identical ones were held back
+ * since it was last written. */
+bool mw_ratelog_allow(struct mw_ratelog *rl, const char *message, int64_t now_ns,
+                      unsigned long *held);
+void mw_ratelog_free(struct mw_ratelog *rl);
 
 #endif /* MW_CORE_H */

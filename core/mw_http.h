@@ -114,6 +114,12 @@ int mw_http_token_options(const struct mw_args *args, const char **file, const c
 int mw_http_token_header(const char *prefix, const char *token_file, const char *token_env,
                          char *out, size_t outlen, char *err, size_t errlen);
 
+/* "Authorization: Basic BASE64(user:password)" into out, the password read as
+ * mw_http_token_header reads a token. 0, or -1 with a one-line reason in err (never the
+ * password). */
+int mw_http_basic_header(const char *user, const char *password_file, const char *password_env,
+                         char *out, size_t outlen, char *err, size_t errlen);
+
 /* ref (absolute, or relative such as "/message?sessionId=1") resolved against base, into out:
  * 0, or -1 when either is not a usable http(s) URL or out is too small. */
 int mw_http_resolve_url(const char *base, const char *ref, char *out, size_t outlen);

@@ -71,6 +71,11 @@ struct mw_destination {
 int mw_destination_open(const char *spool_dir, const char *name, const char *type,
                         const struct mw_setting *settings, size_t nsettings, struct mw_args *args,
                         struct mw_destination **out, char *err, size_t errlen);
+/* A notifier opened for direct sends, without a queue (the agent's passive results): data_dir
+ * is the folder it may keep files in; no destination file is written. */
+int mw_destination_open_direct(const char *data_dir, const char *name, const char *type,
+                               const struct mw_setting *settings, size_t nsettings,
+                               struct mw_destination **out, char *err, size_t errlen);
 /* Opens the destination an earlier run left in SPOOL/NAME, from its destination file. */
 int mw_destination_reopen(const char *spool_dir, const char *name, struct mw_destination **out,
                           char *err, size_t errlen);

@@ -136,7 +136,8 @@ static void test_errors(void **state)
   expect_error("checks: {\n a: {\n check = ;\n };\n};\n", NULL, "{dir}/main.conf:3: syntax error");
   expect_error("tmeout = 5;\n", NULL,
                "{dir}/main.conf:1: unknown setting 'tmeout' (expected checks, notifiers, services, "
-               "timeout, conf_dir, spool_dir, state_dir, host, spool_max or nagios_command_file)");
+               "timeout, conf_dir, spool_dir, state_dir, host, spool_max, nagios_command_file or "
+               "passive_results)");
   expect_error("", "timeout = 5;\n",
                "{dir}/conf.d/x.conf:1: unknown setting 'timeout' (expected checks, notifiers or "
                "services)");
@@ -220,6 +221,34 @@ static void test_forwarding_settings(void **state)
   clean_conf_d(NULL);
 }
 
+static void test_passive_results(void **state)
+{
+  struct mw_config cfg;
+  char err[512];
+  (void)state;
+
+  write_file("main.conf", "checks: { a: { check = \"disk\"; }; };\n"
+                          "passive_results: {\n  central: { type = \"icinga2\"; url = "
+                          "\"https://i:5665\"; password_file = \"/p\"; };\n};\n");
+  assert_int_equal(mwconf_load(path_of("main.conf"), &cfg, err, sizeof(err)), 0);
+  assert_int_equal(cfg.nresults, 1);
+  assert_int_equal(cfg.nnotifiers, 0); /* results receivers are not state-change notifiers */
+  assert_string_equal(cfg.results[0].name, "central");
+  assert_string_equal(cfg.results[0].check, "icinga2");
+  assert_int_equal(cfg.results[0].nsettings, 2);
+  assert_string_equal(cfg.results[0].settings[1].key, "password-file");
+  mwconf_free(&cfg);
+  expect_error("passive_results: {\n a: { url = \"x\"; };\n};\n", NULL,
+               "{dir}/main.conf:2: notifier 'a' has no 'type = \"TYPE\";' line");
+  expect_error("passive_results = 5;\n", NULL,
+               "{dir}/main.conf:1: 'passive_results' must be a group: passive_results: { NAME: { "
+               "... }; };");
+  expect_error("", "passive_results: { a: { type = \"icinga2\"; }; };\n",
+               "{dir}/conf.d/x.conf:1: unknown setting 'passive_results' (expected checks, "
+               "notifiers or services)");
+  clean_conf_d(NULL);
+}
+
 static void test_missing_and_unreadable(void **state)
 {
   struct mw_config cfg;
@@ -260,7 +289,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_main_and_conf_d),     cmocka_unit_test(test_errors),
       cmocka_unit_test(test_forwarding_settings), cmocka_unit_test(test_missing_and_unreadable),
-      cmocka_unit_test(test_no_conf_d_is_fine),
+      cmocka_unit_test(test_no_conf_d_is_fine),   cmocka_unit_test(test_passive_results),
   };
   return cmocka_run_group_tests_name("config", tests, setup, teardown);
 }

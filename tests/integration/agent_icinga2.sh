@@ -1,0 +1,195 @@
+#!/bin/bash
+# agent_icinga2.sh - the agent's passive results reach a real Icinga 2 (Debian's icinga2-bin)
+# through its REST API on 127.0.0.1, over TLS verified against a test CA: results read back
+# through the API (state, output, perfdata, check source), a redis-server stopped and started,
+# a service's state, Icinga 2 stopped and started under the agent, refusals (403, 404) logged
+# once however often they repeat, the shipped freshness template turning a silent service
+# UNKNOWN, and `mcpwatch notify icinga2` with a wrong CA and a wrong password.
+. "$(dirname "$0")/lib.sh"
+
+need_check redis
+[ -f "$MCPWATCH_NOTIFIER_DIR/icinga2.so" ] || skip_all "the icinga2 notifier was not built"
+command -v icinga2 >/dev/null || skip_all "icinga2 is not installed (Debian: icinga2-bin)"
+command -v redis-server >/dev/null || skip_all "redis-server is not installed"
+command -v jq >/dev/null || skip_all "jq is not installed"
+command -v curl >/dev/null || skip_all "curl is not installed"
+
+# ---- a central Icinga 2 with its API on 127.0.0.1 ---------------------------------------------
+make_ca "$TMP/ca" || skip_all "openssl cannot make a test CA"
+make_cert "$TMP/ca" node mcpwatch-central "DNS:localhost,IP:127.0.0.1" "$(cert_date '-1 day')" \
+  "$(cert_date '+30 days')" || skip_all "openssl cannot make a certificate"
+make_ca "$TMP/other-ca"
+mkdir -p "$TMP"/i2/{data/certs,cache,log,spool,run}
+cp "$TMP/ca/node.pem" "$TMP/i2/data/certs/mcpwatch-central.crt"
+cp "$TMP/ca/node.key" "$TMP/i2/data/certs/mcpwatch-central.key"
+cp "$TMP/ca/ca.pem" "$TMP/i2/data/certs/ca.crt"
+API_PORT=$(free_port)
+PASSWORD="pw-$RANDOM$RANDOM$RANDOM"
+printf '%s\n' "$PASSWORD" >"$TMP/password"
+chmod 0600 "$TMP/password"
+cat >"$TMP/icinga2.conf" <<EOF
+include <itl>
+include "$SRCDIR/packaging/icinga2/mcpwatch-agent.conf"
+const NodeName = "mcpwatch-central"
+const ZoneName = "master"
+object Endpoint NodeName { }
+object Zone ZoneName { endpoints = [ NodeName ] }
+object ApiListener "api" { bind_host = "127.0.0.1"; bind_port = $API_PORT }
+object ApiUser "mcpwatch-agent" {
+  password = "$PASSWORD"
+  permissions = [ "actions/process-check-result" ]
+}
+object ApiUser "reader" { password = "reader"; permissions = [ "objects/query/*" ] }
+object CheckerComponent "checker" { }
+object IcingaApplication "app" { }
+object Host "node1" { check_command = "dummy"; enable_active_checks = false }
+object Service "cache" {
+  import "mcpwatch-agent-result"
+  host_name = "node1"
+  check_interval = 300s
+}
+object Service "stack" {
+  import "mcpwatch-agent-result"
+  host_name = "node1"
+}
+object Service "quiet" {
+  import "mcpwatch-agent-result"
+  host_name = "node1"
+  check_interval = 2s
+}
+object Service "closed" {
+  host_name = "node1"
+  check_command = "dummy"
+  enable_active_checks = false
+  enable_passive_checks = false
+}
+EOF
+I2=(icinga2 daemon -c "$TMP/icinga2.conf" -DRunAsUser="$(id -un)" -DRunAsGroup="$(id -gn)"
+  -DDataDir="$TMP/i2/data" -DCacheDir="$TMP/i2/cache" -DLogDir="$TMP/i2/log"
+  -DSpoolDir="$TMP/i2/spool" -DInitRunDir="$TMP/i2/run")
+"${I2[@]}" -C >"$TMP/validate.log" 2>&1
+RC=$?
+OUT=$(tail -n 5 "$TMP/validate.log")
+expect_rc 0 "icinga2 daemon -C accepts the shipped mcpwatch-agent-result template"
+api() { curl -s --max-time 5 --cacert "$TMP/ca/ca.pem" -u reader:reader -H 'Accept: application/json' "https://127.0.0.1:$API_PORT/v1/$1"; }
+I2_PID=
+start_icinga2() {
+  "${I2[@]}" >>"$TMP/icinga2.log" 2>&1 &
+  I2_PID=$!
+  wait_for "api status >/dev/null" 30 || skip_all "icinga2 did not start: $(tail -n 3 "$TMP/icinga2.log")"
+}
+stop_icinga2() { kill "$I2_PID" && wait "$I2_PID"; }
+start_icinga2
+on_exit 'kill $I2_PID; wait $I2_PID'
+# The last check result of node1!NAME: state, output, ...
+result_of() { api "objects/services/node1!$1?attrs=last_check_result" | jq -c ".results[0].attrs.last_check_result | ${2:-[.state, .output]}" 2>/dev/null; }
+state_of() { result_of "$1" .state; }
+
+# ---- the agent ------------------------------------------------------------------------------
+RPORT=$(free_port)
+start_redis cache "$RPORT"
+cat >"$TMP/agent.conf" <<EOF
+state_dir = "$TMP/state";
+spool_dir = "$TMP/spool";
+host = "node1";
+checks: {
+  cache: { check = "redis"; host = "127.0.0.1"; port = $RPORT; interval = 0.5; timeout = 2; };
+  quiet: { check = "redis"; host = "127.0.0.1"; port = $RPORT; interval = 0.5; timeout = 2; };
+  closed: { check = "redis"; host = "127.0.0.1"; port = $RPORT; interval = 0.3; timeout = 2; };
+  unknown: { check = "redis"; host = "127.0.0.1"; port = $RPORT; interval = 0.3; timeout = 2; };
+};
+services: { stack: { members = ["cache"]; }; };
+passive_results: {
+  central: { type = "icinga2"; url = "https://127.0.0.1:$API_PORT"; user = "mcpwatch-agent";
+             password_file = "$TMP/password"; ca_cert = "$TMP/ca/ca.pem"; timeout = 2; };
+};
+EOF
+"$MCPWATCH" agent -c "$TMP/agent.conf" --workers 2 2>"$TMP/agent.log" &
+AGENT=$!
+on_exit "kill -9 $AGENT"
+
+wait_for "[ \"\$(state_of cache)\" = 0 ]" 15
+OUT=$(result_of cache '[.state, .output, .check_source, .command, (.performance_data | length > 0), (.performance_data[0] | test("^time=[0-9.e-]+s;"))]')
+expect_true "grep -q '^\[0,\"REDIS OK - Redis .*\",\"node1\",\"redis\",true,true\]$' <<<'$OUT'" \
+  "Icinga 2 holds the agent's result for node1!cache: state, output, check source, command, perfdata items ($OUT)"
+wait_for "[ \"\$(state_of stack)\" = 0 ]" 10
+OUT=$(result_of stack)
+expect_true "grep -q '^\[0,\"SERVICE OK - HEALTHY: all 1 members OK\"\]$' <<<'$OUT'" "the mcpwatch service is a passive result too ($OUT)"
+
+# Redis stopped and started: both states reach Icinga 2.
+kill "$REDIS_PID"
+wait "$REDIS_PID" 2>/dev/null
+wait_for "[ \"\$(state_of cache)\" = 2 ]" 15
+OUT=$(result_of cache)
+expect_out '^\[2,"REDIS CRITICAL - ' "redis stopped: node1!cache CRITICAL in Icinga 2 ($OUT)"
+wait_for "[ \"\$(state_of stack)\" = 2 ]" 10
+expect_true "[ \"\$(state_of stack)\" = 2 ]" "and the service UNHEALTHY (CRITICAL)"
+start_redis cache "$RPORT"
+wait_for "[ \"\$(state_of cache)\" = 0 ]" 20
+expect_true "[ \"\$(state_of cache)\" = 0 ]" "redis back: node1!cache OK again"
+
+# Refusals are final for the result and logged once however often they repeat.
+wait_for "grep -q 'result of unknown refused' '$TMP/agent.log' && grep -q 'result of closed refused' '$TMP/agent.log'" 10
+expect_true "grep -q 'error: central: result of unknown refused: HTTP 404: .*No objects found' '$TMP/agent.log'" "a service Icinga 2 does not know: 404, said"
+expect_true "grep -q 'error: central: result of closed refused: HTTP 403: .*Passive checks are disabled' '$TMP/agent.log'" "passive checks disabled: 403, said"
+# Both go on being refused at every run (0.3 s); two seconds of runs later, each was written once.
+last_run() { awk -F'\t' -v n="$1" '$1 == n { print $4 }' "$TMP/state/agent.status" 2>/dev/null; }
+SINCE=$(date +%s)
+wait_for "[ \"\$(last_run unknown)\" -ge $((SINCE + 2)) ] 2>/dev/null" 10
+expect_true "[ \$(grep -c 'result of unknown refused' '$TMP/agent.log') = 1 ] && [ \$(grep -c 'result of closed refused' '$TMP/agent.log') = 1 ]" \
+  "repeated identical errors are rate-limited ($(grep -c 'refused' "$TMP/agent.log") lines)"
+"$MCPWATCH" status -c "$TMP/agent.conf" >"$TMP/status" 2>&1
+expect_true "grep -qE '^OK +unknown ' '$TMP/status'" "the refused instance still runs (status)"
+
+# Icinga 2 stopped under the agent, then started again: it gets current results.
+stop_icinga2
+wait_for "grep -q 'central: passive results not accepted' '$TMP/agent.log'" 10
+expect_true "grep -q 'warning: central: passive results not accepted: .*retrying with backoff' '$TMP/agent.log'" "Icinga 2 down: the agent says so and retries"
+kill "$REDIS_PID"
+wait "$REDIS_PID" 2>/dev/null
+start_icinga2
+wait_for "[ \"\$(state_of cache)\" = 2 ]" 30
+expect_true "[ \"\$(state_of cache)\" = 2 ]" "Icinga 2 back: it receives the state reached while it was down"
+expect_true "grep -q 'central: passive results are accepted again' '$TMP/agent.log'" "and the agent says it recovered"
+expect_true "[ \$(grep -c 'passive results not accepted' '$TMP/agent.log') -le 2 ]" "the outage was logged at most twice ($(grep -c 'passive results not accepted' "$TMP/agent.log"))"
+
+# The shipped template's freshness check: a service that stops receiving results turns UNKNOWN.
+wait_for "[ \"\$(state_of quiet)\" = 2 ]" 10
+expect_true "[ \"\$(state_of quiet)\" = 2 ]" "node1!quiet receives results (CRITICAL: redis is down)"
+sed -i '/^  quiet:/d' "$TMP/agent.conf"
+kill -HUP "$AGENT"
+wait_for "[ \"\$(state_of quiet)\" = 3 ]" 20
+OUT=$(result_of quiet)
+expect_out '^\[3,"No result from the mcpwatch agent for 2 s"\]' "no results for check_interval: the template makes it UNKNOWN ($OUT)"
+
+expect_true "! grep -q -- '$PASSWORD' '$TMP/agent.log' '$TMP/icinga2.log' && ! tr '\\0' ' ' </proc/$AGENT/cmdline | grep -q -- '$PASSWORD'" \
+  "the password is in neither log nor the agent's command line"
+kill -TERM "$AGENT"
+wait_for "! kill -0 $AGENT 2>/dev/null" 15
+wait "$AGENT"
+RC=$?
+expect_rc 0 "SIGTERM: the agent exits 0"
+OUT=$(cat "$TMP/agent.log")
+expect_no_out "AddressSanitizer|runtime error|ThreadSanitizer|LeakSanitizer" "no sanitizer report"
+
+# ---- `mcpwatch notify icinga2` --------------------------------------------------------------
+NOTIFY=(notify icinga2 --url "https://127.0.0.1:$API_PORT" --user mcpwatch-agent
+  --password-file "$TMP/password" --host node1 --service cache --state warning
+  --output "from notify" --spool-dir "$TMP/notify-spool" --wait 0.5 --timeout 2)
+mw "${NOTIFY[@]}" --ca-cert "$TMP/other-ca/ca.pem"
+expect_rc 1 "a certificate from another CA: not sent, kept"
+OUT="$OUT $ERR"
+expect_out "certificate" "and the reason names the certificate"
+echo wrong >"$TMP/wrong"
+WRONG=("${NOTIFY[@]}")
+WRONG[7]=$TMP/wrong
+mw "${WRONG[@]}" --ca-cert "$TMP/ca/ca.pem"
+expect_rc 2 "a wrong password: 401, refused for good"
+OUT="$OUT $ERR"
+expect_out "HTTP 401" "the reason quotes Icinga 2's 401"
+mw "${NOTIFY[@]}" --ca-cert "$TMP/ca/ca.pem"
+expect_rc 0 "with the right CA and password: delivered"
+OUT=$(result_of cache)
+expect_true "[ '$OUT' = '[1,\"from notify\"]' ]" "Icinga 2 holds it ($OUT)"
+
+finish

@@ -1,0 +1,126 @@
+/* Pieces the agent leans on: the log rate limiter (libmcpwatch) and the HTTP Basic header the
+ * icinga2 notifier sends (libmwhttp). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mw_core.h"
+#ifdef HAVE_MWHTTP
+#include "mw_http.h"
+#endif
+
+#define S 1000000000LL
+
+static void test_ratelog_doubles(void **state)
+{
+  struct mw_ratelog *rl = mw_ratelog_new(60, 240);
+  unsigned long held = 99;
+  (void)state;
+
+  assert_non_null(rl);
+  assert_true(mw_ratelog_allow(rl, "error: a", 0, &held));
+  assert_int_equal(held, 0);
+  assert_false(mw_ratelog_allow(rl, "error: a", 1 * S, &held));
+  assert_false(mw_ratelog_allow(rl, "error: a", 59 * S, &held));
+  assert_true(mw_ratelog_allow(rl, "error: b", 59 * S, &held)); /* another message is news */
+  assert_true(mw_ratelog_allow(rl, "error: a", 60 * S, &held));
+  assert_int_equal(held, 2);
+  /* The hold-off doubled to 120 s. */
+  assert_false(mw_ratelog_allow(rl, "error: a", 179 * S, &held));
+  assert_true(mw_ratelog_allow(rl, "error: a", 180 * S, &held));
+  assert_int_equal(held, 1);
+  /* 240 s at most. */
+  assert_false(mw_ratelog_allow(rl, "error: a", 419 * S, &held));
+  assert_true(mw_ratelog_allow(rl, "error: a", 420 * S, &held));
+  assert_false(mw_ratelog_allow(rl, "error: a", 659 * S, &held));
+  assert_true(mw_ratelog_allow(rl, "error: a", 660 * S, &held));
+  mw_ratelog_free(rl);
+}
+
+static void test_ratelog_quiet_resets(void **state)
+{
+  struct mw_ratelog *rl = mw_ratelog_new(60, 240);
+  unsigned long held;
+  (void)state;
+
+  assert_true(mw_ratelog_allow(rl, "x", 0, &held));
+  assert_false(mw_ratelog_allow(rl, "x", 10 * S, &held));
+  /* Not seen for the longest hold-off: written at once, as a first time. */
+  assert_true(mw_ratelog_allow(rl, "x", 10 * S + 240 * S, &held));
+  assert_int_equal(held, 0);
+  assert_false(mw_ratelog_allow(rl, "x", 10 * S + 241 * S, &held));
+  mw_ratelog_free(rl);
+}
+
+static void test_ratelog_many_messages(void **state)
+{
+  struct mw_ratelog *rl = mw_ratelog_new(60, 3600);
+  unsigned long held;
+  char text[32];
+  int i;
+  (void)state;
+
+  /* More distinct messages than it keeps: the oldest are forgotten, never wrongly held. */
+  for (i = 0; i < 1000; i++) {
+    snprintf(text, sizeof(text), "error: %d", i);
+    assert_true(mw_ratelog_allow(rl, text, i, &held));
+  }
+  assert_true(mw_ratelog_allow(rl, "error: 0", 1000, &held));
+  /* The most recent ones are still remembered. */
+  assert_false(mw_ratelog_allow(rl, "error: 999", 1001, &held));
+  mw_ratelog_free(rl);
+}
+
+#ifdef HAVE_MWHTTP
+static void test_basic_header(void **state)
+{
+  char path[] = "/tmp/mcpwatch-unit-pw.XXXXXX";
+  char out[256];
+  char err[256];
+  int fd = mkstemp(path);
+  (void)state;
+
+  assert_true(fd >= 0);
+  /* RFC 7617's example: Aladdin / open sesame. */
+  assert_int_equal(write(fd, "open sesame\n", 12), 12);
+  close(fd);
+  assert_int_equal(mw_http_basic_header("Aladdin", path, NULL, out, sizeof(out), err, sizeof(err)),
+                   0);
+  assert_string_equal(out, "Authorization: Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==");
+  setenv("MW_UNIT_PW", "ab", 1);
+  assert_int_equal(
+      mw_http_basic_header("u", NULL, "MW_UNIT_PW", out, sizeof(out), err, sizeof(err)), 0);
+  assert_string_equal(out, "Authorization: Basic dTphYg==");
+  setenv("MW_UNIT_PW", "abc", 1);
+  assert_int_equal(
+      mw_http_basic_header("u", NULL, "MW_UNIT_PW", out, sizeof(out), err, sizeof(err)), 0);
+  assert_string_equal(out, "Authorization: Basic dTphYmM=");
+  assert_int_equal(mw_http_basic_header("a:b", path, NULL, out, sizeof(out), err, sizeof(err)), -1);
+  assert_non_null(strstr(err, "without ':'"));
+  assert_int_equal(mw_http_basic_header("Aladdin", path, NULL, out, 30, err, sizeof(err)), -1);
+  assert_null(strstr(err, "sesame"));
+  unlink(path);
+  assert_int_equal(mw_http_basic_header("Aladdin", path, NULL, out, sizeof(out), err, sizeof(err)),
+                   -1);
+  assert_null(strstr(err, "sesame"));
+}
+#endif
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_ratelog_doubles),
+      cmocka_unit_test(test_ratelog_quiet_resets),
+      cmocka_unit_test(test_ratelog_many_messages),
+#ifdef HAVE_MWHTTP
+      cmocka_unit_test(test_basic_header),
+#endif
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
