@@ -242,3 +242,71 @@ start_redis() {
   on_exit "kill $pid; wait $pid"
   wait_for "redis-cli -p $port ping 2>/dev/null | grep -q PONG" 20 || skip_all "redis-server did not start: $(tail -n 3 "$TMP/$name/log")"
 }
+
+# ---- PostgreSQL --------------------------------------------------------------------------------
+# pg_setup: PGBIN (the newest server binaries), PGDIR (removed at exit; also the unix socket
+# folder SOCK) and AS_PG, the prefix that runs a command as the postgres user when the test runs
+# as root (PostgreSQL refuses root). Skips the test when there is no server.
+pg_setup() {
+  PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  [ -x "$PGBIN/initdb" ] || skip_all "no PostgreSQL server binaries (Debian: postgresql)"
+  command -v psql >/dev/null || skip_all "psql is not installed (Debian: postgresql-client)"
+  PGDIR=$(mktemp -d /tmp/mcpwatch-pg.XXXXXX)
+  on_exit "rm -rf '$PGDIR'"
+  if [ "$(id -u)" = 0 ]; then
+    id postgres >/dev/null 2>&1 || skip_all "running as root and there is no postgres user"
+    chown postgres: "$PGDIR"
+    AS_PG=(setpriv --reuid=postgres --regid=postgres --init-groups --)
+  else
+    AS_PG=()
+  fi
+  SOCK=$PGDIR
+}
+# A simple command, not a function: started with &, its PID is the server's own.
+as_pg() { "${AS_PG[@]}" "$@"; }
+
+# start_pg NAME PORT [postgres ARGS...]: the cluster in PGDIR/NAME on 127.0.0.1:PORT and SOCK,
+# stopped by PID (fast shutdown) at exit; sets PID_NAME.
+start_pg() {
+  local name=$1 port=$2
+  shift 2
+  "${AS_PG[@]}" "$PGBIN/postgres" -D "$PGDIR/$name" -p "$port" -k "$SOCK" -c listen_addresses=127.0.0.1 \
+    -c fsync=off "$@" >"$PGDIR/$name.log" 2>&1 &
+  local pid=$!
+  on_exit "kill -INT $pid; wait $pid"
+  wait_for "psql -h '$SOCK' -p $port -U postgres -Atc 'select 1' postgres >/dev/null 2>&1" 30 ||
+    skip_all "PostgreSQL did not start: $(tail -n 3 "$PGDIR/$name.log")"
+  eval "PID_$name=$pid"
+}
+# stop_pg NAME: fast shutdown by PID, bounded; the postmaster removes its pid file when done.
+stop_pg() {
+  local pid
+  eval "pid=\$PID_$1"
+  kill -INT "$pid"
+  if ! wait_for "[ ! -e '$PGDIR/$1/postmaster.pid' ]" 30; then
+    echo "# $1 did not stop: $(tail -n 5 "$PGDIR/$1.log")"
+    kill -KILL "$pid"
+  fi
+  wait "$pid" 2>/dev/null
+}
+
+# ---- the MCP reference server ------------------------------------------------------------------
+need_everything() {
+  command -v node >/dev/null || skip_all "node is not installed (Debian: nodejs)"
+  [ -f "${MCPWATCH_MCP_SERVER:-}" ] ||
+    skip_all "MCPWATCH_MCP_SERVER does not name server-everything's dist/index.js (./quickstart test installs it)"
+}
+# start_everything TRANSPORT [PORT]: server-everything on 127.0.0.1 only (loopback.js pins every
+# listen() to it), on PORT or a free one, with nothing secret in its environment (it has a
+# get-env tool); sets EVERYTHING_PORT and EVERYTHING_PID, stopped by PID at exit.
+start_everything() {
+  local port=${2:-$(free_port)}
+  env -i PATH="$PATH" PORT="$port" node -r "$SRCDIR/tests/integration/loopback.js" \
+    "$MCPWATCH_MCP_SERVER" "$1" >>"$TMP/everything.$1.log" 2>&1 &
+  local pid=$!
+  on_exit "kill $pid"
+  wait_for "(exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null || ! kill -0 $pid" 30
+  kill -0 "$pid" 2>/dev/null || skip_all "server-everything $1 did not start: $(tail -n 3 "$TMP/everything.$1.log")"
+  EVERYTHING_PORT=$port
+  EVERYTHING_PID=$pid
+}

@@ -7,25 +7,8 @@
 . "$(dirname "$0")/lib.sh"
 
 need_check mcp-tools
-command -v node >/dev/null || skip_all "node is not installed (Debian: nodejs)"
+need_everything
 command -v python3 >/dev/null || skip_all "python3 is not installed (it runs fakemcp.py)"
-[ -f "${MCPWATCH_MCP_SERVER:-}" ] ||
-  skip_all "MCPWATCH_MCP_SERVER does not name server-everything's dist/index.js (./quickstart test installs it)"
-
-# start_everything TRANSPORT: the reference server on a free port of 127.0.0.1 only (loopback.js
-# pins every listen() to it), with nothing secret in its environment (it has a get-env tool).
-start_everything() {
-  local port
-  port=$(free_port)
-  env -i PATH="$PATH" PORT="$port" node -r "$SRCDIR/tests/integration/loopback.js" \
-    "$MCPWATCH_MCP_SERVER" "$1" >"$TMP/everything.$1.log" 2>&1 &
-  local pid=$!
-  on_exit "kill $pid"
-  wait_for "(exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null || ! kill -0 $pid" 30
-  kill -0 "$pid" 2>/dev/null || skip_all "server-everything $1 did not start: $(tail -n 3 "$TMP/everything.$1.log")"
-  EVERYTHING_PORT=$port
-  EVERYTHING_PID=$pid
-}
 
 start_everything streamableHttp
 MCP=http://127.0.0.1:$EVERYTHING_PORT/mcp

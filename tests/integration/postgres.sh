@@ -5,47 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 need_check postgres
-PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-[ -x "$PGBIN/initdb" ] || skip_all "no PostgreSQL server binaries (Debian: postgresql)"
-command -v psql >/dev/null || skip_all "psql is not installed (Debian: postgresql-client)"
-
-# PostgreSQL refuses to run as root: as root, the servers run as the postgres user.
-PGDIR=$(mktemp -d /tmp/mcpwatch-pg.XXXXXX)
-on_exit "rm -rf '$PGDIR'"
-if [ "$(id -u)" = 0 ]; then
-  id postgres >/dev/null 2>&1 || skip_all "running as root and there is no postgres user"
-  chown postgres: "$PGDIR"
-  AS_PG=(setpriv --reuid=postgres --regid=postgres --init-groups --)
-else
-  AS_PG=()
-fi
-# A simple command, not a function: started with &, its PID is the server's own.
-as_pg() { "${AS_PG[@]}" "$@"; }
-SOCK=$PGDIR
-
-# start_pg NAME PORT [postgres ARGS...]: stopped by PID (fast shutdown) at exit.
-start_pg() {
-  local name=$1 port=$2
-  shift 2
-  "${AS_PG[@]}" "$PGBIN/postgres" -D "$PGDIR/$name" -p "$port" -k "$SOCK" -c listen_addresses=127.0.0.1 \
-    -c fsync=off "$@" >"$PGDIR/$name.log" 2>&1 &
-  local pid=$!
-  on_exit "kill -INT $pid; wait $pid"
-  wait_for "psql -h '$SOCK' -p $port -U postgres -Atc 'select 1' postgres >/dev/null 2>&1" 30 ||
-    skip_all "PostgreSQL did not start: $(tail -n 3 "$PGDIR/$name.log")"
-  eval "PID_$name=$pid"
-}
-# stop_pg NAME: fast shutdown by PID, bounded; the postmaster removes its pid file when done.
-stop_pg() {
-  local pid
-  eval "pid=\$PID_$1"
-  kill -INT "$pid"
-  if ! wait_for "[ ! -e '$PGDIR/$1/postmaster.pid' ]" 30; then
-    echo "# $1 did not stop: $(tail -n 5 "$PGDIR/$1.log")"
-    kill -KILL "$pid"
-  fi
-  wait "$pid" 2>/dev/null
-}
+pg_setup
 sql() { psql -h "$SOCK" -p "$PORT" -U postgres -d postgres -Atqc "$1"; }
 
 printf 'rightpass\n' >"$PGDIR/pw"
