@@ -19,7 +19,7 @@ make_ca "$TMP/ca" || skip_all "openssl cannot make a test CA"
 make_cert "$TMP/ca" node mcpwatch-central "DNS:localhost,IP:127.0.0.1" "$(cert_date '-1 day')" \
   "$(cert_date '+30 days')" || skip_all "openssl cannot make a certificate"
 make_ca "$TMP/other-ca"
-mkdir -p "$TMP"/i2/{data/certs,cache,log,spool,run}
+mkdir -p "$TMP/i2/data/certs"
 cp "$TMP/ca/node.pem" "$TMP/i2/data/certs/mcpwatch-central.crt"
 cp "$TMP/ca/node.key" "$TMP/i2/data/certs/mcpwatch-central.key"
 cp "$TMP/ca/ca.pem" "$TMP/i2/data/certs/ca.crt"
@@ -64,9 +64,7 @@ object Service "closed" {
   enable_passive_checks = false
 }
 EOF
-I2=(icinga2 daemon -c "$TMP/icinga2.conf" -DRunAsUser="$(id -un)" -DRunAsGroup="$(id -gn)"
-  -DDataDir="$TMP/i2/data" -DCacheDir="$TMP/i2/cache" -DLogDir="$TMP/i2/log"
-  -DSpoolDir="$TMP/i2/spool" -DInitRunDir="$TMP/i2/run")
+icinga2_setup "$TMP/icinga2.conf"
 "${I2[@]}" -C >"$TMP/validate.log" 2>&1
 RC=$?
 OUT=$(tail -n 5 "$TMP/validate.log")

@@ -10,7 +10,6 @@ command -v icinga2 >/dev/null || skip_all "icinga2 is not installed (Debian: ici
 command -v python3 >/dev/null || skip_all "python3 is not installed (it runs the fake receiver)"
 command -v jq >/dev/null || skip_all "jq is not installed"
 
-mkdir -p "$TMP"/i2/{data,cache,log,spool,run}
 start_receiver
 echo 0123456789abcdef0123456789abcdef >"$TMP/pd.key"
 # Icinga 2 gives its children a clean environment: a wrapper carries the build tree's paths
@@ -61,9 +60,7 @@ object Notification "pd" {
   vars.mcpwatch_spool_dir = "$TMP/spool"
 }
 EOF
-I2=(icinga2 daemon -c "$TMP/icinga2.conf" -DRunAsUser="$(id -un)" -DRunAsGroup="$(id -gn)"
-  -DDataDir="$TMP/i2/data" -DCacheDir="$TMP/i2/cache" -DLogDir="$TMP/i2/log"
-  -DSpoolDir="$TMP/i2/spool" -DInitRunDir="$TMP/i2/run")
+icinga2_setup "$TMP/icinga2.conf"
 
 "${I2[@]}" -C >"$TMP/validate.log" 2>&1
 RC=$?

@@ -310,3 +310,14 @@ start_everything() {
   EVERYTHING_PORT=$port
   EVERYTHING_PID=$pid
 }
+
+# ---- Icinga 2 ----------------------------------------------------------------------------------
+# icinga2_setup CONF: folders for an Icinga 2 of the test's own under $TMP/i2 (data, cache, log,
+# spool, run), running as the test's user, and I2, the command that runs it on CONF (append -C
+# to validate).
+icinga2_setup() {
+  mkdir -p "$TMP"/i2/{data,cache,log,spool,run}
+  I2=(icinga2 daemon -c "$1" -DRunAsUser="$(id -un)" -DRunAsGroup="$(id -gn)"
+    -DDataDir="$TMP/i2/data" -DCacheDir="$TMP/i2/cache" -DLogDir="$TMP/i2/log"
+    -DSpoolDir="$TMP/i2/spool" -DInitRunDir="$TMP/i2/run")
+}
