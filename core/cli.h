@@ -28,6 +28,9 @@ struct cli_submitter *cli_submitter_new(const struct mw_config *cfg, const char 
                                         size_t nslots, void (*log)(const char *fmt, ...), char *err,
                                         size_t errlen);
 void cli_submit(struct cli_submitter *s, size_t slot, const struct mw_event *ev);
+/* One line per receiver for the status file: passive, name, sent, refused, replaced, waiting,
+ * why it is being retried (or ""), the last refusal (or ""), tab-separated. */
+void cli_submitter_report(struct cli_submitter *s, struct mw_buf *out);
 /* Takes no more results; what is queued is still sent for up to wait seconds. */
 void cli_submitter_stop(struct cli_submitter *s, double wait);
 /* Waits for the stop deadline (now when not stopped before), then closes everything. */

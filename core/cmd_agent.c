@@ -409,6 +409,7 @@ static void write_status(struct agent *a, const char *path)
     mw_buf_addf(&text, "service\t%s\t%s\t%s\n", a->services[i].svc->name, a->services[i].word,
                 a->services[i].summary);
   pthread_mutex_unlock(&a->lock);
+  cli_submitter_report(a->submitter, &text);
   snprintf(tmp, sizeof(tmp), "%s.tmp", path);
   fp = fopen(tmp, "we");
   if (!fp || fputs(mw_buf_str(&text), fp) < 0 || fclose(fp) != 0 || rename(tmp, path) != 0) {

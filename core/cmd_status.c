@@ -101,6 +101,21 @@ int cmd_status(int argc, char **argv)
       printf("%-8s  %-20s  %-12s  %s\n", word, svc, "(service)", summary);
       continue;
     }
+    if (strncmp(line, "passive\t", 8) == 0) {
+      char *f[7];
+      p = line + 8;
+      for (k = 0; k < 7; k++)
+        f[k] = k < 6 ? strsep(&p, "\t") : p;
+      if (!f[6])
+        continue;
+      printf("passive results to %s: %s sent, %s refused, %s replaced unsent, %s waiting\n", f[0],
+             f[1], f[2], f[3], f[4]);
+      if (*f[5])
+        printf("  retrying: %s\n", f[5]);
+      if (*f[6])
+        printf("  last refusal: %s\n", f[6]);
+      continue;
+    }
     for (k = 0; k < 9; k++)
       field[k] = k < 8 ? strsep(&p, "\t") : p;
     if (!field[8])

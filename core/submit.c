@@ -29,10 +29,13 @@ struct receiver {
   size_t *ring; /* slots holding a result, oldest first */
   size_t head;
   size_t count;
-  unsigned failures;    /* retries in a row */
-  int64_t retry_at;     /* CLOCK_MONOTONIC ns; no attempt before */
-  unsigned long sent;   /* accepted by the receiver */
-  unsigned long failed; /* rejected, or superseded while it could not be sent */
+  unsigned failures;      /* retries in a row */
+  int64_t retry_at;       /* CLOCK_MONOTONIC ns; no attempt before */
+  unsigned long sent;     /* accepted by the receiver */
+  unsigned long refused;  /* refused for good (an unknown service, say) */
+  unsigned long replaced; /* superseded by a newer result before it could be sent */
+  char retrying[256];     /* why the receiver is being retried, "" while it accepts */
+  char refusal[512];      /* the last refusal: "SERVICE: REASON" */
 };
 
 struct cli_submitter {
@@ -71,6 +74,7 @@ static void settle(struct receiver *r, size_t slot, struct mw_event_data *data,
 
   if (st->outcome == MW_DELIVERED) {
     r->sent++;
+    r->retrying[0] = '\0';
     if (r->failures > 0)
       s->log("%s: passive results are accepted again", r->dest->name);
     r->failures = 0;
@@ -79,19 +83,22 @@ static void settle(struct receiver *r, size_t slot, struct mw_event_data *data,
   }
   if (st->outcome == MW_REJECTED) {
     /* Final for this result (an unknown service, say); the next result may fare better. */
-    r->failed++;
+    r->refused++;
+    r->retrying[0] = '\0'; /* the receiver answered */
+    snprintf(r->refusal, sizeof(r->refusal), "%s: %s", data->event.service, st->reason);
     s->log("error: %s: result of %s refused: %s", r->dest->name, data->event.service, st->reason);
     mw_event_data_free(data);
     return;
   }
   r->failures++;
+  snprintf(r->retrying, sizeof(r->retrying), "%s", st->reason);
   r->retry_at = mw_now_ns() + (int64_t)(mw_backoff_seconds(r->failures > 9 ? 9 : r->failures,
                                                            st->retry_after, mw_random01()) *
                                         1e9);
   s->log("warning: %s: passive results not accepted: %s; retrying with backoff", r->dest->name,
          st->reason);
   if (r->slots[slot].texts) {
-    r->failed++; /* a newer result took its place meanwhile */
+    r->replaced++; /* a newer result took its place meanwhile */
     mw_event_data_free(data);
   } else {
     r->slots[slot] = *data;
@@ -219,7 +226,7 @@ void cli_submit(struct cli_submitter *s, size_t slot, const struct mw_event *ev)
     if (mw_event_copy(ev, &copy) != 0)
       continue;
     if (r->slots[slot].texts) {
-      r->failed++; /* not sent in time: the newer result replaces it */
+      r->replaced++; /* not sent in time: the newer result replaces it */
       mw_event_data_free(&r->slots[slot]);
     }
     r->slots[slot] = copy;
@@ -230,6 +237,31 @@ void cli_submit(struct cli_submitter *s, size_t slot, const struct mw_event *ev)
     }
   }
   pthread_cond_broadcast(&s->cond);
+  pthread_mutex_unlock(&s->lock);
+}
+
+static void add_field(struct mw_buf *out, const char *text)
+{
+  mw_buf_add(out, "\t", 1);
+  for (; *text; text++)
+    mw_buf_add(out, *text == '\t' || *text == '\n' ? " " : text, 1);
+}
+
+void cli_submitter_report(struct cli_submitter *s, struct mw_buf *out)
+{
+  size_t k;
+
+  if (!s)
+    return;
+  pthread_mutex_lock(&s->lock);
+  for (k = 0; k < s->nreceivers; k++) {
+    const struct receiver *r = &s->receivers[k];
+    mw_buf_addf(out, "passive\t%s\t%lu\t%lu\t%lu\t%zu", r->dest->name, r->sent, r->refused,
+                r->replaced, r->count);
+    add_field(out, r->retrying);
+    add_field(out, r->refusal);
+    mw_buf_add(out, "\n", 1);
+  }
   pthread_mutex_unlock(&s->lock);
 }
 

@@ -138,10 +138,15 @@ expect_true "[ \$(grep -c 'result of unknown refused' '$TMP/agent.log') = 1 ] &&
   "repeated identical errors are rate-limited ($(grep -c 'refused' "$TMP/agent.log") lines)"
 "$MCPWATCH" status -c "$TMP/agent.conf" >"$TMP/status" 2>&1
 expect_true "grep -qE '^OK +unknown ' '$TMP/status'" "the refused instance still runs (status)"
+expect_true "grep -qE '^passive results to central: [1-9][0-9]* sent, [1-9][0-9]* refused, [0-9]+ replaced unsent, [0-9]+ waiting$' '$TMP/status' && grep -qE '^  last refusal: (closed|unknown): HTTP 40[34]' '$TMP/status' && ! grep -q retrying '$TMP/status'" \
+  "status counts the results sent and refused, and shows the last refusal ($(grep -A2 passive "$TMP/status" | tr '\n' ' '))"
 
 # Icinga 2 stopped under the agent, then started again: it gets current results.
 stop_icinga2
 wait_for "grep -q 'central: passive results not accepted' '$TMP/agent.log'" 10
+wait_for "\"\$MCPWATCH\" status -c '$TMP/agent.conf' | grep -q '^  retrying: '" 5
+OUT=$("$MCPWATCH" status -c "$TMP/agent.conf")
+expect_out "^  retrying: " "status says the receiver is being retried, and why"
 expect_true "grep -q 'warning: central: passive results not accepted: .*retrying with backoff' '$TMP/agent.log'" "Icinga 2 down: the agent says so and retries"
 kill "$REDIS_PID"
 wait "$REDIS_PID" 2>/dev/null
