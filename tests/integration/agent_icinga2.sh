@@ -175,6 +175,26 @@ expect_rc 0 "SIGTERM: the agent exits 0"
 OUT=$(cat "$TMP/agent.log")
 expect_no_out "AddressSanitizer|runtime error|ThreadSanitizer|LeakSanitizer" "no sanitizer report"
 
+# valgrind: the agent sending passive results over TLS, reloaded and stopped, gives back
+# everything.
+if [ "${SANITIZERS:-no}" = no ] && command -v valgrind >/dev/null; then
+  start_redis cache "$RPORT"
+  rm -f "$TMP/state/agent.status" # the last agent's
+  sent() { "$MCPWATCH" status -c "$TMP/agent.conf" 2>/dev/null | sed -n 's/^passive results to central: \([0-9]*\) sent.*/\1/p'; }
+  "$LIBTOOL" --mode=execute valgrind --quiet --suppressions="$SRCDIR/tests/integration/valgrind.supp" \
+    --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all --error-exitcode=42 \
+    --log-file="$TMP/vg.log" "$MCPWATCH" agent -c "$TMP/agent.conf" 2>"$TMP/vg-agent.log" &
+  VG=$!
+  wait_for "[ \"\$(sent)\" -ge 5 ] 2>/dev/null" 60
+  kill -HUP "$VG"
+  wait_for "[ \$(grep -c 'running 3 instances' '$TMP/vg-agent.log') -ge 2 ] && [ \"\$(sent)\" -ge 3 ] 2>/dev/null" 60
+  kill -TERM "$VG"
+  wait "$VG"
+  RC=$?
+  expect_true "[ $RC = 0 ] && [ ! -s '$TMP/vg.log' ] && grep -q 'stopped' '$TMP/vg-agent.log'" \
+    "valgrind clean: the agent sent passive results, reloaded and stopped (exit $RC)"
+fi
+
 # ---- `mcpwatch notify icinga2` --------------------------------------------------------------
 NOTIFY=(notify icinga2 --url "https://127.0.0.1:$API_PORT" --user mcpwatch-agent
   --password-file "$TMP/password" --host node1 --service cache --state warning
