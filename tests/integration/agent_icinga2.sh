@@ -12,34 +12,21 @@ need_check redis
 command -v icinga2 >/dev/null || skip_all "icinga2 is not installed (Debian: icinga2-bin)"
 command -v redis-server >/dev/null || skip_all "redis-server is not installed"
 command -v jq >/dev/null || skip_all "jq is not installed"
-command -v curl >/dev/null || skip_all "curl is not installed"
 
 # ---- a central Icinga 2 with its API on 127.0.0.1 ---------------------------------------------
-make_ca "$TMP/ca" || skip_all "openssl cannot make a test CA"
-make_cert "$TMP/ca" node mcpwatch-central "DNS:localhost,IP:127.0.0.1" "$(cert_date '-1 day')" \
-  "$(cert_date '+30 days')" || skip_all "openssl cannot make a certificate"
+icinga2_api_setup
 make_ca "$TMP/other-ca"
-mkdir -p "$TMP/i2/data/certs"
-cp "$TMP/ca/node.pem" "$TMP/i2/data/certs/mcpwatch-central.crt"
-cp "$TMP/ca/node.key" "$TMP/i2/data/certs/mcpwatch-central.key"
-cp "$TMP/ca/ca.pem" "$TMP/i2/data/certs/ca.crt"
-API_PORT=$(free_port)
 PASSWORD="pw-$RANDOM$RANDOM$RANDOM"
 printf '%s\n' "$PASSWORD" >"$TMP/password"
 chmod 0600 "$TMP/password"
 cat >"$TMP/icinga2.conf" <<EOF
 include <itl>
 include "$SRCDIR/packaging/icinga2/mcpwatch-agent.conf"
-const NodeName = "mcpwatch-central"
-const ZoneName = "master"
-object Endpoint NodeName { }
-object Zone ZoneName { endpoints = [ NodeName ] }
-object ApiListener "api" { bind_host = "127.0.0.1"; bind_port = $API_PORT }
+include "$TMP/icinga2-api.conf"
 object ApiUser "mcpwatch-agent" {
   password = "$PASSWORD"
   permissions = [ "actions/process-check-result" ]
 }
-object ApiUser "reader" { password = "reader"; permissions = [ "objects/query/*" ] }
 object CheckerComponent "checker" { }
 object IcingaApplication "app" { }
 object Host "node1" { check_command = "dummy"; enable_active_checks = false }
@@ -69,18 +56,10 @@ icinga2_setup "$TMP/icinga2.conf"
 RC=$?
 OUT=$(tail -n 5 "$TMP/validate.log")
 expect_rc 0 "icinga2 daemon -C accepts the shipped mcpwatch-agent-result template"
-api() { curl -s --max-time 5 --cacert "$TMP/ca/ca.pem" -u reader:reader -H 'Accept: application/json' "https://127.0.0.1:$API_PORT/v1/$1"; }
-I2_PID=
-start_icinga2() {
-  "${I2[@]}" >>"$TMP/icinga2.log" 2>&1 &
-  I2_PID=$!
-  wait_for "api status >/dev/null" 30 || skip_all "icinga2 did not start: $(tail -n 3 "$TMP/icinga2.log")"
-}
-stop_icinga2() { kill "$I2_PID" && wait "$I2_PID"; }
 start_icinga2
 on_exit 'kill $I2_PID; wait $I2_PID'
 # The last check result of node1!NAME: state, output, ...
-result_of() { api "objects/services/node1!$1?attrs=last_check_result" | jq -c ".results[0].attrs.last_check_result | ${2:-[.state, .output]}" 2>/dev/null; }
+result_of() { service_result "node1!$1" "${2:-}"; }
 state_of() { result_of "$1" .state; }
 
 # ---- the agent ------------------------------------------------------------------------------

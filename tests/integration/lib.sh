@@ -321,3 +321,36 @@ icinga2_setup() {
     -DDataDir="$TMP/i2/data" -DCacheDir="$TMP/i2/cache" -DLogDir="$TMP/i2/log"
     -DSpoolDir="$TMP/i2/spool" -DInitRunDir="$TMP/i2/run")
 }
+# icinga2_api_setup: Icinga 2's REST API on 127.0.0.1:API_PORT over TLS: a test CA ($TMP/ca) and
+# the node certificate where Icinga 2 looks for it, and $TMP/icinga2-api.conf (NodeName
+# mcpwatch-central, its endpoint and zone, the ApiListener, an ApiUser "reader" allowed to query
+# objects) for the test's configuration to include. `api PATH` queries it as the reader.
+icinga2_api_setup() {
+  command -v curl >/dev/null || skip_all "curl is not installed"
+  make_ca "$TMP/ca" || skip_all "openssl cannot make a test CA"
+  make_cert "$TMP/ca" node mcpwatch-central "DNS:localhost,IP:127.0.0.1" "$(cert_date '-1 day')" \
+    "$(cert_date '+30 days')" || skip_all "openssl cannot make a certificate"
+  mkdir -p "$TMP/i2/data/certs"
+  cp "$TMP/ca/node.pem" "$TMP/i2/data/certs/mcpwatch-central.crt"
+  cp "$TMP/ca/node.key" "$TMP/i2/data/certs/mcpwatch-central.key"
+  cp "$TMP/ca/ca.pem" "$TMP/i2/data/certs/ca.crt"
+  API_PORT=$(free_port)
+  cat >"$TMP/icinga2-api.conf" <<CONF
+const NodeName = "mcpwatch-central"
+const ZoneName = "master"
+object Endpoint NodeName { }
+object Zone ZoneName { endpoints = [ NodeName ] }
+object ApiListener "api" { bind_host = "127.0.0.1"; bind_port = $API_PORT }
+object ApiUser "reader" { password = "reader"; permissions = [ "objects/query/*" ] }
+CONF
+}
+api() { curl -s --max-time 5 --cacert "$TMP/ca/ca.pem" -u reader:reader -H 'Accept: application/json' "https://127.0.0.1:$API_PORT/v1/$1"; }
+# start_icinga2 / stop_icinga2: the daemon of icinga2_setup, up when its API answers; I2_PID.
+start_icinga2() {
+  "${I2[@]}" >>"$TMP/icinga2.log" 2>&1 &
+  I2_PID=$!
+  wait_for "api status >/dev/null" 30 || skip_all "icinga2 did not start: $(tail -n 3 "$TMP/icinga2.log")"
+}
+stop_icinga2() { kill "$I2_PID" && wait "$I2_PID"; }
+# service_result HOST!SERVICE [JQ]: its last check result through the API ([state, output]).
+service_result() { api "objects/services/$1?attrs=last_check_result" | jq -c ".results[0].attrs.last_check_result | ${2:-[.state, .output]}" 2>/dev/null; }

@@ -1,0 +1,160 @@
+#!/bin/bash
+# packaging.sh - the integration files the build generates from the checks' option tables, and
+# the hand-written pages: every man page renders without a warning (man --warnings), every check
+# has a page naming each of its options; a real Icinga 2 (Debian's icinga2-bin) validates the
+# generated CheckCommands with the shipped notification and agent files and runs services whose
+# check command is mcpwatch, read back through its API; nagios4 -v validates the Nagios
+# command definitions.
+. "$(dirname "$0")/lib.sh"
+
+[ -d "${PACKAGING_DIR:-}" ] || skip_all "PACKAGING_DIR does not name the build's packaging folder"
+[ -f "$PACKAGING_DIR/mcpwatch-commands.conf" ] || skip_all "the command definitions were not generated"
+need_check disk
+command -v man >/dev/null || skip_all "man is not installed (Debian: man-db)"
+command -v icinga2 >/dev/null || skip_all "icinga2 is not installed (Debian: icinga2-bin)"
+command -v nagios4 >/dev/null || skip_all "nagios4 is not installed (Debian: nagios4-core)"
+command -v jq >/dev/null || skip_all "jq is not installed"
+
+# ---- man pages --------------------------------------------------------------------------------
+PAGES=("$PACKAGING_DIR"/check-pages/*.1 "$PACKAGING_DIR/mcpwatch.1" "$PACKAGING_DIR/mcpwatch.conf.5")
+  for page in "${PAGES[@]}"; do
+    OUT=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l "$page" 2>&1 >/dev/null)
+    expect_true "[ -z \"\$OUT\" ]" "man -l $(basename "$page"): no warnings${OUT:+ ($OUT)}"
+  done
+  for check in $("$MCPWATCH" list | awk '{ print $1 }'); do
+    page=$PACKAGING_DIR/check-pages/mcpwatch-$check.1
+    if [ ! -f "$page" ]; then
+      not_ok "mcpwatch list shows $check, which has no page"
+      continue
+    fi
+    TEXT=$(LC_ALL=C.UTF-8 MANWIDTH=200 man -l "$page" 2>/dev/null)
+    MISSING=
+    for opt in $("$MCPWATCH" "$check" --help | grep -oE '^  (-[a-zA-Z], )?--[a-z0-9-]+' | grep -oE -- '--[a-z0-9-]+'); do
+      grep -qF -- "$opt" <<<"$TEXT" || MISSING="$MISSING $opt"
+    done
+    expect_true "[ -z '$MISSING' ]" "mcpwatch-$check(1) names every option of 'mcpwatch $check --help'${MISSING:+ (missing:$MISSING)}"
+  done
+
+# ---- Icinga 2 ---------------------------------------------------------------------------------
+icinga2_api_setup
+  # Icinga 2 gives its children a clean environment: a wrapper carries the build tree's paths.
+  {
+    echo '#!/bin/sh'
+    printf "export MCPWATCH_CHECK_DIR='%s'\n" "$MCPWATCH_CHECK_DIR"
+    for v in LD_PRELOAD ASAN_OPTIONS UBSAN_OPTIONS TSAN_OPTIONS LSAN_OPTIONS; do
+      [ -n "${!v:-}" ] && printf "export %s='%s'\n" "$v" "${!v}"
+    done
+    printf "exec '%s' \"\$@\" 2>>'%s'\n" "$MCPWATCH" "$TMP/check.stderr"
+  } >"$TMP/mcpwatch"
+  chmod 0755 "$TMP/mcpwatch"
+  mkdir -p "$TMP/empty"
+  cat >"$TMP/icinga2.conf" <<EOF
+include <itl>
+include "$PACKAGING_DIR/mcpwatch-commands.conf"
+include "$SRCDIR/packaging/icinga2/mcpwatch-notify.conf"
+include "$SRCDIR/packaging/icinga2/mcpwatch-agent.conf"
+include "$TMP/icinga2-api.conf"
+object CheckerComponent "checker" { }
+object IcingaApplication "app" { }
+object Host "node1" { check_command = "dummy"; enable_active_checks = false }
+template Service "mcpwatch-test" {
+  host_name = "node1"
+  check_interval = 1s
+  retry_interval = 1s
+  vars.mcpwatch_binary = "$TMP/mcpwatch"
+}
+object Service "disks" {
+  import "mcpwatch-test"
+  check_command = "mcpwatch-disk"
+  vars.mcpwatch_disk_path = [ "/", "$TMP/empty" ]
+  vars.mcpwatch_disk_warning = "1%:"
+  vars.mcpwatch_timeout = "5s"
+}
+object Service "strict" {
+  import "mcpwatch-test"
+  check_command = "mcpwatch-disk"
+  vars.mcpwatch_disk_path = [ "/" ]
+  vars.mcpwatch_disk_critical = "100%:"
+}
+EOF
+  icinga2_setup "$TMP/icinga2.conf"
+  "${I2[@]}" -C >"$TMP/validate.log" 2>&1
+  RC=$?
+  OUT=$(tail -n 5 "$TMP/validate.log")
+  expect_rc 0 "icinga2 daemon -C accepts the generated CheckCommands with the shipped notification and agent files"
+  CMDS=$(grep -c '^object CheckCommand "mcpwatch-' "$PACKAGING_DIR/mcpwatch-commands.conf")
+  expect_true "[ $CMDS = \$(\"\$MCPWATCH\" list | wc -l) ]" "one CheckCommand per installed check ($CMDS)"
+  start_icinga2
+  on_exit 'kill $I2_PID; wait $I2_PID'
+  has_result() { [ "$(service_result "$1" '.state | numbers')" != "" ]; }
+wait_for "has_result 'node1!disks' && has_result 'node1!strict'" 30
+  OUT=$(service_result 'node1!disks' '[.state, .exit_status, .output, (.performance_data | length)]')
+  expect_out '^\[0,0,"DISK OK - ' "Icinga 2 ran mcpwatch-disk: OK ($OUT)"
+  expect_true "grep -qE ',[2-9][0-9]*\]$' <<<'$OUT'" "both paths of the repeated option were checked (perfdata items)"
+  OUT=$(service_result 'node1!disks' .command)
+  expect_true "jq -e '. == [\"$TMP/mcpwatch\", \"disk\", \"--path\", \"/\", \"--path\", \"$TMP/empty\", \"--timeout\", \"5s\", \"--warning\", \"1%:\"]' <<<'$OUT' >/dev/null" \
+    "the command line Icinga 2 built from the variables (options in Icinga 2's key order) ($OUT)"
+  OUT=$(service_result 'node1!strict' '[.state, .exit_status]')
+  expect_true "[ '$OUT' = '[2,2]' ]" "a threshold no disk can meet: CRITICAL ($OUT)"
+  OUT=$(cat "$TMP/check.stderr" 2>/dev/null)
+  expect_no_out "AddressSanitizer|runtime error|ThreadSanitizer" "the checks under Icinga 2: no sanitizer report"
+
+# ---- Nagios -----------------------------------------------------------------------------------
+mkdir -p "$TMP/nagios"
+  cat >"$TMP/nagios/nagios.cfg" <<EOF
+cfg_file=$PACKAGING_DIR/mcpwatch-commands.cfg
+cfg_file=$SRCDIR/packaging/nagios/mcpwatch-notify.cfg
+cfg_file=$TMP/nagios/objects.cfg
+check_result_path=$TMP/nagios
+lock_file=$TMP/nagios/nagios.lock
+temp_file=$TMP/nagios/tmp
+status_file=$TMP/nagios/status.dat
+log_file=$TMP/nagios/nagios.log
+nagios_user=$(id -un)
+nagios_group=$(id -gn)
+EOF
+  cat >"$TMP/nagios/objects.cfg" <<EOF
+define timeperiod {
+  timeperiod_name always
+  alias always
+  monday 00:00-24:00
+}
+define contact {
+  contact_name oncall
+  service_notification_commands notify-by-mcpwatch-pagerduty
+  host_notification_commands notify-by-mcpwatch-pagerduty
+  service_notification_period always
+  host_notification_period always
+  service_notification_options w,u,c,r
+  host_notification_options d,u,r
+}
+define host {
+  host_name web1
+  address 127.0.0.1
+  check_command mcpwatch-disk!--path /
+  max_check_attempts 1
+  check_period always
+  notification_period always
+  contacts oncall
+}
+define service {
+  host_name web1
+  service_description disk
+  check_command mcpwatch-disk!--path / --warning 10%:
+  max_check_attempts 1
+  check_interval 1
+  retry_interval 1
+  check_period always
+  notification_period always
+  contacts oncall
+}
+EOF
+  nagios4 -v "$TMP/nagios/nagios.cfg" >"$TMP/nagios.out" 2>&1
+  RC=$?
+  OUT=$(cat "$TMP/nagios.out")
+  expect_rc 0 "nagios4 -v accepts the generated command definitions"
+  expect_out "Total Errors: +0" "nagios4 -v: no errors"
+  CMDS=$(grep -c 'command_name  mcpwatch-' "$PACKAGING_DIR/mcpwatch-commands.cfg")
+  expect_true "[ $CMDS = \$(\"\$MCPWATCH\" list | wc -l) ]" "one Nagios command per installed check ($CMDS)"
+
+finish
