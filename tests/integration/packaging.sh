@@ -14,6 +14,7 @@ command -v man >/dev/null || skip_all "man is not installed (Debian: man-db)"
 command -v icinga2 >/dev/null || skip_all "icinga2 is not installed (Debian: icinga2-bin)"
 command -v nagios4 >/dev/null || skip_all "nagios4 is not installed (Debian: nagios4-core)"
 command -v jq >/dev/null || skip_all "jq is not installed"
+command -v systemd-analyze >/dev/null || skip_all "systemd-analyze is not installed (Debian: systemd)"
 
 # ---- man pages --------------------------------------------------------------------------------
 PAGES=("$PACKAGING_DIR"/check-pages/*.1 "$PACKAGING_DIR/mcpwatch.1" "$PACKAGING_DIR/mcpwatch.conf.5")
@@ -34,6 +35,21 @@ PAGES=("$PACKAGING_DIR"/check-pages/*.1 "$PACKAGING_DIR/mcpwatch.1" "$PACKAGING_
     done
     expect_true "[ -z '$MISSING' ]" "mcpwatch-$check(1) names every option of 'mcpwatch $check --help'${MISSING:+ (missing:$MISSING)}"
   done
+
+# ---- the agent's systemd unit -----------------------------------------------------------------
+# verify runs `man` for Documentation= (the pages of this build) and wants ExecStart's binary.
+mkdir -p "$TMP/man/man1" "$TMP/man/man5" "$TMP/unit"
+cp "$PACKAGING_DIR/mcpwatch.1" "$TMP/man/man1/"
+cp "$PACKAGING_DIR/mcpwatch.conf.5" "$TMP/man/man5/"
+sed "s|^ExecStart=[^ ]*|ExecStart=$MCPWATCH|" "$PACKAGING_DIR/mcpwatch-agent.service" >"$TMP/unit/mcpwatch-agent.service"
+OUT=$(MANPATH="$TMP/man" systemd-analyze verify "$TMP/unit/mcpwatch-agent.service" 2>&1)
+RC=$?
+expect_rc 0 "systemd-analyze verify accepts mcpwatch-agent.service"
+expect_true "[ -z \"\$OUT\" ]" "and says nothing${OUT:+ ($OUT)}"
+OUT=$(systemd-analyze security --offline=yes "$TMP/unit/mcpwatch-agent.service" 2>&1 | grep -o 'Overall exposure level.*')
+expect_out "exposure level for mcpwatch-agent.service: [0-1]\.[0-9] " "its hardening: exposure below 2 of 10 ($OUT)"
+expect_true "grep -q '^ExecStart=.*/mcpwatch agent -c /.*/mcpwatch/mcpwatch.conf$' '$PACKAGING_DIR/mcpwatch-agent.service' && grep -q '^User=mcpwatch$' '$PACKAGING_DIR/mcpwatch-agent.service'" \
+  "the unit runs the installed binary on the installed configuration as user mcpwatch"
 
 # ---- Icinga 2 ---------------------------------------------------------------------------------
 icinga2_api_setup
