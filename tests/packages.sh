@@ -81,7 +81,10 @@ RC=$?
 OUT=$(tail -n 20 "$TMP/purge.log")
 expect_rc 0 "apt purges them"
 snapshot >"$TMP/after"
-LEFT=$(comm -13 "$TMP/before" "$TMP/after")
+# What apt installed besides (a dependency that was missing) belongs to its own package.
+LEFT=$(comm -13 "$TMP/before" "$TMP/after" | while read -r path; do
+  dpkg -S "$path" >/dev/null 2>&1 || echo "$path"
+done)
 expect_true "[ -z \"\$LEFT\" ]" "after purge nothing is left${LEFT:+ (left: $(echo $LEFT | head -c 300))}"
 expect_true "getent passwd mcpwatch >/dev/null" "the system user stays, as Debian policy has it (files it owned could remain elsewhere)"
 
