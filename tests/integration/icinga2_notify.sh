@@ -2,7 +2,8 @@
 # icinga2_notify.sh - a real Icinga 2 (Debian's icinga2-bin) runs the shipped notification
 # commands: a service goes CRITICAL and then OK, Icinga 2 calls `mcpwatch notify pagerduty` with
 # its macros as arguments, and the local PagerDuty receiver (fakereceiver.py) gets the trigger
-# and the resolve under one dedup_key. The Nagios definitions are validated by nagios4 -v.
+# and the resolve under one dedup_key. (packaging.sh runs nagios4 -v on the Nagios
+# definitions.)
 . "$(dirname "$0")/lib.sh"
 
 [ -f "$MCPWATCH_NOTIFIER_DIR/pagerduty.so" ] || skip_all "the notifiers were not built"
@@ -82,74 +83,5 @@ expect_true "[ \$(received | wc -l) = 2 ]" "exactly two events"
 expect_true "! grep -q 0123456789abcdef0123456789abcdef '$TMP/icinga2.log'" "the routing key is not in Icinga 2's log"
 OUT=$(cat "$TMP/notify.stderr" 2>/dev/null)
 expect_no_out "AddressSanitizer|runtime error|ThreadSanitizer" "notify under Icinga 2: no sanitizer report"
-
-# The Nagios definitions: nagios4 -v on a minimal main file that includes them.
-if command -v nagios4 >/dev/null; then
-  mkdir -p "$TMP/nagios"
-  cat >"$TMP/nagios/nagios.cfg" <<EOF
-cfg_file=$SRCDIR/packaging/nagios/mcpwatch-notify.cfg
-cfg_file=$TMP/nagios/objects.cfg
-enable_environment_macros=1
-check_result_path=$TMP/nagios
-lock_file=$TMP/nagios/nagios.lock
-temp_file=$TMP/nagios/tmp
-status_file=$TMP/nagios/status.dat
-log_file=$TMP/nagios/nagios.log
-nagios_user=$(id -un)
-nagios_group=$(id -gn)
-illegal_macro_output_chars=\`~\$&|'"<>
-EOF
-  cat >"$TMP/nagios/objects.cfg" <<EOF
-define timeperiod {
-  timeperiod_name always
-  alias always
-  monday 00:00-24:00
-  tuesday 00:00-24:00
-  wednesday 00:00-24:00
-  thursday 00:00-24:00
-  friday 00:00-24:00
-  saturday 00:00-24:00
-  sunday 00:00-24:00
-}
-define command {
-  command_name true
-  command_line /bin/true
-}
-define contact {
-  contact_name oncall
-  service_notification_commands notify-by-mcpwatch-pagerduty
-  host_notification_commands notify-by-mcpwatch-pagerduty
-  service_notification_period always
-  host_notification_period always
-  service_notification_options w,u,c,r
-  host_notification_options d,u,r
-}
-define host {
-  host_name web1
-  address 127.0.0.1
-  check_command true
-  max_check_attempts 1
-  check_period always
-  notification_period always
-  contacts oncall
-}
-define service {
-  host_name web1
-  service_description api
-  check_command true
-  max_check_attempts 1
-  check_interval 1
-  retry_interval 1
-  check_period always
-  notification_period always
-  contacts oncall
-}
-EOF
-  nagios4 -v "$TMP/nagios/nagios.cfg" >"$TMP/nagios.out" 2>&1
-  RC=$?
-  OUT=$(cat "$TMP/nagios.out")
-  expect_rc 0 "nagios4 -v accepts the shipped notification commands"
-  expect_out "Total Errors: +0" "nagios4 -v: no errors"
-fi
 
 finish

@@ -128,6 +128,8 @@ status_file=$TMP/nagios/status.dat
 log_file=$TMP/nagios/nagios.log
 nagios_user=$(id -un)
 nagios_group=$(id -gn)
+enable_environment_macros=1
+illegal_macro_output_chars=\`~\$&|'"<>
 EOF
   cat >"$TMP/nagios/objects.cfg" <<EOF
 define timeperiod {
@@ -168,7 +170,7 @@ EOF
   nagios4 -v "$TMP/nagios/nagios.cfg" >"$TMP/nagios.out" 2>&1
   RC=$?
   OUT=$(cat "$TMP/nagios.out")
-  expect_rc 0 "nagios4 -v accepts the generated command definitions"
+  expect_rc 0 "nagios4 -v accepts the generated command definitions and the shipped notification commands"
   expect_out "Total Errors: +0" "nagios4 -v: no errors"
   CMDS=$(grep -c 'command_name  mcpwatch-' "$PACKAGING_DIR/mcpwatch-commands.cfg")
   expect_true "[ $CMDS = \$(\"\$MCPWATCH\" list | wc -l) ]" "one Nagios command per installed check ($CMDS)"
