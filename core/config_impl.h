@@ -1,0 +1,19 @@
+/* config_impl.h - what the configuration module's files share (config.c, config_instance.c). */
+#ifndef MW_CONFIG_IMPL_H
+#define MW_CONFIG_IMPL_H
+
+#include <libconfig.h>
+
+#include "mw_core.h"
+
+/* A scalar setting as text: strings as they are, numbers formatted into out. 0, or -1 for a
+ * group, list or array. */
+int conf_scalar_text(const config_setting_t *s, char *out, size_t outlen, const char **text);
+/* checks: { }, notifiers: { } or passive_results: { } (by the group's name) into cfg. */
+int conf_load_checks(const config_setting_t *checks, const char *file, struct mw_config *cfg,
+                     char *err, size_t errlen);
+/* services: { NAME: { members = [...]; notify = [...]; }; } into cfg->services. */
+int conf_load_services(const config_setting_t *group, const char *file, struct mw_config *cfg,
+                       char *err, size_t errlen);
+
+#endif
