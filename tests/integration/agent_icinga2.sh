@@ -174,6 +174,43 @@ if [ "${SANITIZERS:-no}" = no ] && command -v valgrind >/dev/null; then
     "valgrind clean: the agent sent passive results, reloaded and stopped (exit $RC)"
 fi
 
+# ---- hostile receivers ------------------------------------------------------------------------
+# Receivers that never answer, answer 1 byte a second, or send without end: each has its own
+# thread, so the checks go on at their interval, status says why results are not accepted, and
+# SIGTERM still ends the agent within the 5 s it gives the receivers.
+if [ -x "$TEST_BIN/badserver" ] && [ -f "$MCPWATCH_CHECK_DIR/disk.so" ]; then
+  {
+    echo "state_dir = \"$TMP/state2\"; spool_dir = \"$TMP/spool2\"; host = \"node1\";"
+    echo "checks: { d1: { check = \"disk\"; path = [\"/\"]; interval = 0.3; }; };"
+    echo "passive_results: {"
+    for mode in silent slow huge; do
+      start_badserver "$mode" || skip_all "badserver did not start"
+      echo "  $mode: { type = \"icinga2\"; url = \"http://127.0.0.1:$BAD_PORT\"; user = \"u\"; password_file = \"$TMP/password\"; timeout = 1; max_size = 4096; };"
+    done
+    echo "};"
+  } >"$TMP/hostile.conf"
+  "$MCPWATCH" agent -c "$TMP/hostile.conf" 2>"$TMP/hostile.log" &
+  HOSTILE=$!
+  on_exit "kill -9 $HOSTILE"
+  hstatus() { "$MCPWATCH" status -c "$TMP/hostile.conf" 2>/dev/null; }
+  wait_for "[ \$(hstatus | grep -c '^  retrying: ') = 3 ]" 20
+  OUT=$(hstatus)
+  expect_true "[ \$(grep -c '^  retrying: ' <<<\"\$OUT\") = 3 ]" "silent, 1 byte/s and endless receivers: all three retried, each with its reason"
+  expect_out "^  retrying: (no answer before the timeout|the answer was too large)" "the reasons say what went wrong"
+  SINCE=$(date +%s)
+  wait_for "[ \"\$(awk -F'\\t' '\$1 == \"d1\" { print \$4 }' '$TMP/state2/agent.status')\" -ge $((SINCE + 2)) ] 2>/dev/null" 10
+  expect_true "[ \"\$(awk -F'\\t' '\$1 == \"d1\" { print \$4 }' '$TMP/state2/agent.status')\" -ge $((SINCE + 2)) ]" "the check goes on running meanwhile"
+  start=$(date +%s%N)
+  kill -TERM "$HOSTILE"
+  wait "$HOSTILE"
+  RC=$?
+  ELAPSED_MS=$((($(date +%s%N) - start) / 1000000))
+  expect_rc 0 "SIGTERM with three hostile receivers: exit 0"
+  expect_within 8000 "and within the 5 s given to the receivers plus one attempt's timeout"
+  OUT=$(cat "$TMP/hostile.log")
+  expect_no_out "AddressSanitizer|runtime error|ThreadSanitizer|LeakSanitizer" "no sanitizer report"
+fi
+
 # ---- `mcpwatch notify icinga2` --------------------------------------------------------------
 NOTIFY=(notify icinga2 --url "https://127.0.0.1:$API_PORT" --user mcpwatch-agent
   --password-file "$TMP/password" --host node1 --service cache --state warning
