@@ -39,6 +39,10 @@ void cli_submitter_free(struct cli_submitter *s);
  * text (forward.c). */
 void cli_describe(const struct mw_result *res, const char *check, struct mw_buf *text,
                   const char **perf, const char **long_output);
+/* The agent's status file: --status-file, else STATE_DIR/agent.status. One line per instance,
+ * service and passive receiver, tab-separated; cli_status_field appends a tab and text with its
+ * tabs and newlines as spaces. */
+void cli_status_field(struct mw_buf *out, const char *text);
 /* The agent's status file: --status-file, else STATE_DIR/agent.status. */
 char *cli_status_path(const struct mw_args *opts, const struct mw_config *cfg);
 /* Delivery log lines on stderr; ctx points to the verbosity (info lines need -v). */

@@ -301,6 +301,11 @@ static int agent_load(struct agent *a, const char *path, char *err, size_t errle
     snprintf(err, errlen, "out of memory");
     return -1;
   }
+  /* The state folder holds the status file and the passive receivers' folders even before any
+   * state changed. */
+  if (mkdir(cli_forwarder_state_dir(a->forwarder), 0750) != 0 && errno != EEXIST)
+    agent_log("warning: cannot create %s: %s", cli_forwarder_state_dir(a->forwarder),
+              strerror(errno));
   a->submitter = cli_submitter_new(&a->cfg, cli_forwarder_state_dir(a->forwarder),
                                    a->n + a->cfg.nservices, agent_log, err, errlen);
   if (!a->submitter && err[0])
@@ -393,21 +398,18 @@ static void write_status(struct agent *a, const char *path)
               (long long)wall);
   for (i = 0; i < a->n; i++) {
     const struct agent_inst *ai = &a->insts[i];
-    char *p;
-    char summary[SUMMARY_MAX];
-    snprintf(summary, sizeof(summary), "%s", ai->summary);
-    for (p = summary; *p; p++) {
-      if (*p == '\t' || *p == '\n')
-        *p = ' ';
-    }
-    mw_buf_addf(&text, "%s\t%s\t%s\t%lld\t%lld\t%lld\t%g\t%u\t%s\n", ai->inst->name,
-                ai->inst->check, ai->last_run ? mw_state_name(ai->last_state) : "PENDING",
-                (long long)ai->last_run, (long long)(wall + (ai->next_ns - mono) / 1000000000LL),
-                (long long)ai->last_ms, ai->interval * ai->factor, ai->factor, summary);
+    mw_buf_addf(&text, "%s\t%s\t%s\t%lld\t%lld\t%lld\t%g\t%u", ai->inst->name, ai->inst->check,
+                ai->last_run ? mw_state_name(ai->last_state) : "PENDING", (long long)ai->last_run,
+                (long long)(wall + (ai->next_ns - mono) / 1000000000LL), (long long)ai->last_ms,
+                ai->interval * ai->factor, ai->factor);
+    cli_status_field(&text, ai->summary);
+    mw_buf_add(&text, "\n", 1);
   }
-  for (i = 0; i < a->nservices; i++)
-    mw_buf_addf(&text, "service\t%s\t%s\t%s\n", a->services[i].svc->name, a->services[i].word,
-                a->services[i].summary);
+  for (i = 0; i < a->nservices; i++) {
+    mw_buf_addf(&text, "service\t%s\t%s", a->services[i].svc->name, a->services[i].word);
+    cli_status_field(&text, a->services[i].summary);
+    mw_buf_add(&text, "\n", 1);
+  }
   pthread_mutex_unlock(&a->lock);
   cli_submitter_report(a->submitter, &text);
   snprintf(tmp, sizeof(tmp), "%s.tmp", path);
@@ -435,6 +437,13 @@ static const char agent_description[] =
     "spool. SIGHUP reloads the configuration (a broken one is refused and the running one kept);\n"
     "SIGTERM lets running checks finish, delivers what it can for 5 s and exits. Logs go to\n"
     "stderr. 'mcpwatch status' shows what the agent last wrote to its status file.\n";
+
+void cli_status_field(struct mw_buf *out, const char *text)
+{
+  mw_buf_add(out, "\t", 1);
+  for (; *text; text++)
+    mw_buf_add(out, *text == '\t' || *text == '\n' ? " " : text, 1);
+}
 
 char *cli_status_path(const struct mw_args *opts, const struct mw_config *cfg)
 {
@@ -486,7 +495,6 @@ int cmd_agent(int argc, char **argv)
   char *status_path = NULL;
   char err[ERR_MAX];
   const char *config;
-  const char *state_dir;
   long long workers;
   int first;
   int result = 1;
@@ -532,10 +540,6 @@ int cmd_agent(int argc, char **argv)
     goto cleanup;
   }
   status_path = cli_status_path(opts, &a->cfg);
-  /* The state folder holds the status file even before any state changed. */
-  state_dir = a->cfg.state_dir ? a->cfg.state_dir : MW_DEFAULT_STATE;
-  if (mkdir(state_dir, 0750) != 0 && errno != EEXIST)
-    agent_log("warning: cannot create %s: %s", state_dir, strerror(errno));
   if (!status_path || agent_start(a, (size_t)workers, err, sizeof(err)) != 0) {
     agent_log("error: %s", status_path ? err : "out of memory");
     agent_stop_workers(a);

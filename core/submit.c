@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "cli.h"
@@ -24,8 +23,9 @@ struct receiver {
   struct mw_destination *dest;
   pthread_t thread;
   bool started;
-  struct mw_event_data *slots; /* newest unsent result per slot; texts NULL when none */
-  bool *queued;
+  /* Newest unsent result per slot; texts NULL when none. A slot holds a result exactly while it
+   * is in the ring. */
+  struct mw_event_data *slots;
   size_t *ring; /* slots holding a result, oldest first */
   size_t head;
   size_t count;
@@ -63,7 +63,6 @@ static void push_front(struct receiver *r, size_t slot)
   r->head = (r->head + n - 1) % n;
   r->ring[r->head] = slot;
   r->count++;
-  r->queued[slot] = true;
 }
 
 /* With the lock held, after an attempt on slot with the result in data (now owned again). */
@@ -133,7 +132,6 @@ static void *receiver_main(void *arg)
     slot = r->ring[r->head];
     r->head = (r->head + 1) % s->nslots;
     r->count--;
-    r->queued[slot] = false;
     data = r->slots[slot];
     memset(&r->slots[slot], 0, sizeof(r->slots[slot]));
     deadline = now + attempt_ns;
@@ -167,7 +165,6 @@ struct cli_submitter *cli_submitter_new(const struct mw_config *cfg, const char 
   }
   s->nslots = nslots;
   s->log = log;
-  mkdir(state_dir, 0750); /* else an error below says why */
   pthread_mutex_init(&s->lock, NULL);
   pthread_condattr_init(&attr);
   pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -191,9 +188,8 @@ struct cli_submitter *cli_submitter_new(const struct mw_config *cfg, const char 
       goto fail;
     }
     r->slots = calloc(nslots, sizeof(*r->slots));
-    r->queued = calloc(nslots, sizeof(*r->queued));
     r->ring = calloc(nslots, sizeof(*r->ring));
-    if (!r->slots || !r->queued || !r->ring) {
+    if (!r->slots || !r->ring) {
       snprintf(err, errlen, "out of memory");
       goto fail;
     }
@@ -226,25 +222,16 @@ void cli_submit(struct cli_submitter *s, size_t slot, const struct mw_event *ev)
     if (mw_event_copy(ev, &copy) != 0)
       continue;
     if (r->slots[slot].texts) {
-      r->replaced++; /* not sent in time: the newer result replaces it */
+      r->replaced++; /* not sent in time: the newer result takes its place in the ring */
       mw_event_data_free(&r->slots[slot]);
-    }
-    r->slots[slot] = copy;
-    if (!r->queued[slot]) {
+    } else {
       r->ring[(r->head + r->count) % s->nslots] = slot;
       r->count++;
-      r->queued[slot] = true;
     }
+    r->slots[slot] = copy;
   }
   pthread_cond_broadcast(&s->cond);
   pthread_mutex_unlock(&s->lock);
-}
-
-static void add_field(struct mw_buf *out, const char *text)
-{
-  mw_buf_add(out, "\t", 1);
-  for (; *text; text++)
-    mw_buf_add(out, *text == '\t' || *text == '\n' ? " " : text, 1);
 }
 
 void cli_submitter_report(struct cli_submitter *s, struct mw_buf *out)
@@ -258,8 +245,8 @@ void cli_submitter_report(struct cli_submitter *s, struct mw_buf *out)
     const struct receiver *r = &s->receivers[k];
     mw_buf_addf(out, "passive\t%s\t%lu\t%lu\t%lu\t%zu", r->dest->name, r->sent, r->refused,
                 r->replaced, r->count);
-    add_field(out, r->retrying);
-    add_field(out, r->refusal);
+    cli_status_field(out, r->retrying);
+    cli_status_field(out, r->refusal);
     mw_buf_add(out, "\n", 1);
   }
   pthread_mutex_unlock(&s->lock);
@@ -299,7 +286,6 @@ void cli_submitter_free(struct cli_submitter *s)
     for (i = 0; r->slots && i < s->nslots; i++)
       mw_event_data_free(&r->slots[i]);
     free(r->slots);
-    free(r->queued);
     free(r->ring);
     mw_destination_close(r->dest);
   }
