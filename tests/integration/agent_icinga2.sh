@@ -110,9 +110,8 @@ wait_for "grep -q 'result of unknown refused' '$TMP/agent.log' && grep -q 'resul
 expect_true "grep -q 'error: central: result of unknown refused: HTTP 404: .*No objects found' '$TMP/agent.log'" "a service Icinga 2 does not know: 404, said"
 expect_true "grep -q 'error: central: result of closed refused: HTTP 403: .*Passive checks are disabled' '$TMP/agent.log'" "passive checks disabled: 403, said"
 # Both go on being refused at every run (0.3 s); two seconds of runs later, each was written once.
-last_run() { awk -F'\t' -v n="$1" '$1 == n { print $4 }' "$TMP/state/agent.status" 2>/dev/null; }
 SINCE=$(date +%s)
-wait_for "[ \"\$(last_run unknown)\" -ge $((SINCE + 2)) ] 2>/dev/null" 10
+wait_for "[ \"\$(last_run '$TMP/state/agent.status' unknown)\" -ge $((SINCE + 2)) ] 2>/dev/null" 10
 expect_true "[ \$(grep -c 'result of unknown refused' '$TMP/agent.log') = 1 ] && [ \$(grep -c 'result of closed refused' '$TMP/agent.log') = 1 ]" \
   "repeated identical errors are rate-limited ($(grep -c 'refused' "$TMP/agent.log") lines)"
 "$MCPWATCH" status -c "$TMP/agent.conf" >"$TMP/status" 2>&1
@@ -198,8 +197,8 @@ if [ -x "$TEST_BIN/badserver" ] && [ -f "$MCPWATCH_CHECK_DIR/disk.so" ]; then
   expect_true "[ \$(grep -c '^  retrying: ' <<<\"\$OUT\") = 3 ]" "silent, 1 byte/s and endless receivers: all three retried, each with its reason"
   expect_out "^  retrying: (no answer before the timeout|the answer was too large)" "the reasons say what went wrong"
   SINCE=$(date +%s)
-  wait_for "[ \"\$(awk -F'\\t' '\$1 == \"d1\" { print \$4 }' '$TMP/state2/agent.status')\" -ge $((SINCE + 2)) ] 2>/dev/null" 10
-  expect_true "[ \"\$(awk -F'\\t' '\$1 == \"d1\" { print \$4 }' '$TMP/state2/agent.status')\" -ge $((SINCE + 2)) ]" "the check goes on running meanwhile"
+  wait_for "[ \"\$(last_run '$TMP/state2/agent.status' d1)\" -ge $((SINCE + 2)) ] 2>/dev/null" 10
+  expect_true "[ \"\$(last_run '$TMP/state2/agent.status' d1)\" -ge $((SINCE + 2)) ]" "the check goes on running meanwhile"
   start=$(date +%s%N)
   kill -TERM "$HOSTILE"
   wait "$HOSTILE"

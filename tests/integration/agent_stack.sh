@@ -55,10 +55,9 @@ status
 expect_out "^HEALTHY +mcp +\(service\) +HEALTHY: all 2 members OK" "service mcp HEALTHY"
 
 # Check state is kept between runs: one PostgreSQL backend and one MCP session, run after run.
-last_run() { awk -F'\t' -v n="$1" '$1 == n { print $4 }' "$TMP/state/agent.status" 2>/dev/null; }
 FIRST_PID=$(sql "select pid from pg_stat_activity where application_name = 'mcpwatch'")
 SINCE=$(date +%s)
-wait_for "[ \"\$(last_run db)\" -ge $((SINCE + 2)) ] 2>/dev/null && [ \"\$(last_run tools)\" -ge $((SINCE + 2)) ] 2>/dev/null" 10
+wait_for "[ \"\$(last_run '$TMP/state/agent.status' db)\" -ge $((SINCE + 2)) ] 2>/dev/null && [ \"\$(last_run '$TMP/state/agent.status' tools)\" -ge $((SINCE + 2)) ] 2>/dev/null" 10
 expect_true "[ -n '$FIRST_PID' ] && [ \"\$(sql \"select pid from pg_stat_activity where application_name = 'mcpwatch'\")\" = '$FIRST_PID' ]" \
   "postgres: one backend ($FIRST_PID) serves run after run"
 SESSIONS=$(grep -c 'Session initialized' "$TMP/everything.streamableHttp.log")

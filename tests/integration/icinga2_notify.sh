@@ -15,15 +15,7 @@ start_receiver
 echo 0123456789abcdef0123456789abcdef >"$TMP/pd.key"
 # Icinga 2 gives its children a clean environment: a wrapper carries the build tree's paths
 # (and a sanitizer runtime, when the build has one).
-{
-  echo '#!/bin/sh'
-  printf "export MCPWATCH_NOTIFIER_DIR='%s'\n" "$MCPWATCH_NOTIFIER_DIR"
-  for v in LD_PRELOAD ASAN_OPTIONS UBSAN_OPTIONS TSAN_OPTIONS LSAN_OPTIONS; do
-    [ -n "${!v:-}" ] && printf "export %s='%s'\n" "$v" "${!v}"
-  done
-  printf "exec '%s' \"\$@\" 2>>'%s'\n" "$MCPWATCH" "$TMP/notify.stderr"
-} >"$TMP/mcpwatch"
-chmod 0755 "$TMP/mcpwatch"
+mcpwatch_wrapper "$TMP/mcpwatch" "$TMP/notify.stderr" MCPWATCH_NOTIFIER_DIR
 # The check reads the service's state from a file the test rewrites.
 echo 2 >"$TMP/state"
 printf '#!/bin/sh\nread s < "%s"\necho "state $s"\nexit "$s"\n' "$TMP/state" >"$TMP/check-state"

@@ -243,6 +243,26 @@ start_redis() {
   wait_for "redis-cli -p $port ping 2>/dev/null | grep -q PONG" 20 || skip_all "redis-server did not start: $(tail -n 3 "$TMP/$name/log")"
 }
 
+# mcpwatch_wrapper FILE STDERR VAR...: a script FILE that runs $MCPWATCH with the named variables
+# (MCPWATCH_CHECK_DIR, ...) and a sanitizer runtime's settings exported and its stderr appended
+# to STDERR, for engines (Icinga 2) that give their children a clean environment.
+mcpwatch_wrapper() {
+  local file=$1 stderr=$2 v
+  shift 2
+  {
+    echo '#!/bin/sh'
+    for v in "$@" LD_PRELOAD ASAN_OPTIONS UBSAN_OPTIONS TSAN_OPTIONS LSAN_OPTIONS; do
+      [ -n "${!v:-}" ] && printf "export %s='%s'\n" "$v" "${!v}"
+    done
+    printf "exec '%s' \"\$@\" 2>>'%s'\n" "$MCPWATCH" "$stderr"
+  } >"$file"
+  chmod 0755 "$file"
+}
+
+# last_run STATUS_FILE NAME: when the agent last ran instance NAME (Unix seconds), from its status
+# file.
+last_run() { awk -F'\t' -v n="$2" '$1 == n { print $4 }' "$1" 2>/dev/null; }
+
 # ---- PostgreSQL --------------------------------------------------------------------------------
 # pg_setup: PGBIN (the newest server binaries), PGDIR (removed at exit; also the unix socket
 # folder SOCK) and AS_PG, the prefix that runs a command as the postgres user when the test runs

@@ -18,23 +18,23 @@ command -v systemd-analyze >/dev/null || skip_all "systemd-analyze is not instal
 
 # ---- man pages --------------------------------------------------------------------------------
 PAGES=("$PACKAGING_DIR"/check-pages/*.1 "$PACKAGING_DIR/mcpwatch.1" "$PACKAGING_DIR/mcpwatch.conf.5")
-  for page in "${PAGES[@]}"; do
-    OUT=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l "$page" 2>&1 >/dev/null)
-    expect_true "[ -z \"\$OUT\" ]" "man -l $(basename "$page"): no warnings${OUT:+ ($OUT)}"
+for page in "${PAGES[@]}"; do
+  OUT=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l "$page" 2>&1 >/dev/null)
+  expect_true "[ -z \"\$OUT\" ]" "man -l $(basename "$page"): no warnings${OUT:+ ($OUT)}"
+done
+for check in $("$MCPWATCH" list | awk '{ print $1 }'); do
+  page=$PACKAGING_DIR/check-pages/mcpwatch-$check.1
+  if [ ! -f "$page" ]; then
+    not_ok "mcpwatch list shows $check, which has no page"
+    continue
+  fi
+  TEXT=$(LC_ALL=C.UTF-8 MANWIDTH=200 man -l "$page" 2>/dev/null)
+  MISSING=
+  for opt in $("$MCPWATCH" "$check" --help | grep -oE '^  (-[a-zA-Z], )?--[a-z0-9-]+' | grep -oE -- '--[a-z0-9-]+'); do
+    grep -qF -- "$opt" <<<"$TEXT" || MISSING="$MISSING $opt"
   done
-  for check in $("$MCPWATCH" list | awk '{ print $1 }'); do
-    page=$PACKAGING_DIR/check-pages/mcpwatch-$check.1
-    if [ ! -f "$page" ]; then
-      not_ok "mcpwatch list shows $check, which has no page"
-      continue
-    fi
-    TEXT=$(LC_ALL=C.UTF-8 MANWIDTH=200 man -l "$page" 2>/dev/null)
-    MISSING=
-    for opt in $("$MCPWATCH" "$check" --help | grep -oE '^  (-[a-zA-Z], )?--[a-z0-9-]+' | grep -oE -- '--[a-z0-9-]+'); do
-      grep -qF -- "$opt" <<<"$TEXT" || MISSING="$MISSING $opt"
-    done
-    expect_true "[ -z '$MISSING' ]" "mcpwatch-$check(1) names every option of 'mcpwatch $check --help'${MISSING:+ (missing:$MISSING)}"
-  done
+  expect_true "[ -z '$MISSING' ]" "mcpwatch-$check(1) names every option of 'mcpwatch $check --help'${MISSING:+ (missing:$MISSING)}"
+done
 
 # ---- the agent's systemd unit -----------------------------------------------------------------
 # verify runs `man` for Documentation= (the pages of this build) and wants ExecStart's binary.
@@ -53,18 +53,10 @@ expect_true "grep -q '^ExecStart=.*/mcpwatch agent -c /.*/mcpwatch/mcpwatch.conf
 
 # ---- Icinga 2 ---------------------------------------------------------------------------------
 icinga2_api_setup
-  # Icinga 2 gives its children a clean environment: a wrapper carries the build tree's paths.
-  {
-    echo '#!/bin/sh'
-    printf "export MCPWATCH_CHECK_DIR='%s'\n" "$MCPWATCH_CHECK_DIR"
-    for v in LD_PRELOAD ASAN_OPTIONS UBSAN_OPTIONS TSAN_OPTIONS LSAN_OPTIONS; do
-      [ -n "${!v:-}" ] && printf "export %s='%s'\n" "$v" "${!v}"
-    done
-    printf "exec '%s' \"\$@\" 2>>'%s'\n" "$MCPWATCH" "$TMP/check.stderr"
-  } >"$TMP/mcpwatch"
-  chmod 0755 "$TMP/mcpwatch"
-  mkdir -p "$TMP/empty"
-  cat >"$TMP/icinga2.conf" <<EOF
+# Icinga 2 gives its children a clean environment: a wrapper carries the build tree's paths.
+mcpwatch_wrapper "$TMP/mcpwatch" "$TMP/check.stderr" MCPWATCH_CHECK_DIR
+mkdir -p "$TMP/empty"
+cat >"$TMP/icinga2.conf" <<EOF
 include <itl>
 include "$PACKAGING_DIR/mcpwatch-commands.conf"
 include "$SRCDIR/packaging/icinga2/mcpwatch-notify.conf"
@@ -93,31 +85,31 @@ object Service "strict" {
   vars.mcpwatch_disk_critical = "100%:"
 }
 EOF
-  icinga2_setup "$TMP/icinga2.conf"
-  "${I2[@]}" -C >"$TMP/validate.log" 2>&1
-  RC=$?
-  OUT=$(tail -n 5 "$TMP/validate.log")
-  expect_rc 0 "icinga2 daemon -C accepts the generated CheckCommands with the shipped notification and agent files"
-  CMDS=$(grep -c '^object CheckCommand "mcpwatch-' "$PACKAGING_DIR/mcpwatch-commands.conf")
-  expect_true "[ $CMDS = \$(\"\$MCPWATCH\" list | wc -l) ]" "one CheckCommand per installed check ($CMDS)"
-  start_icinga2
-  on_exit 'kill $I2_PID; wait $I2_PID'
-  has_result() { [ "$(service_result "$1" '.state | numbers')" != "" ]; }
+icinga2_setup "$TMP/icinga2.conf"
+"${I2[@]}" -C >"$TMP/validate.log" 2>&1
+RC=$?
+OUT=$(tail -n 5 "$TMP/validate.log")
+expect_rc 0 "icinga2 daemon -C accepts the generated CheckCommands with the shipped notification and agent files"
+CMDS=$(grep -c '^object CheckCommand "mcpwatch-' "$PACKAGING_DIR/mcpwatch-commands.conf")
+expect_true "[ $CMDS = \$(\"\$MCPWATCH\" list | wc -l) ]" "one CheckCommand per installed check ($CMDS)"
+start_icinga2
+on_exit 'kill $I2_PID; wait $I2_PID'
+has_result() { [ "$(service_result "$1" '.state | numbers')" != "" ]; }
 wait_for "has_result 'node1!disks' && has_result 'node1!strict'" 30
-  OUT=$(service_result 'node1!disks' '[.state, .exit_status, .output, (.performance_data | length)]')
-  expect_out '^\[0,0,"DISK OK - ' "Icinga 2 ran mcpwatch-disk: OK ($OUT)"
-  expect_true "grep -qE ',[2-9][0-9]*\]$' <<<'$OUT'" "both paths of the repeated option were checked (perfdata items)"
-  OUT=$(service_result 'node1!disks' .command)
-  expect_true "jq -e '. == [\"$TMP/mcpwatch\", \"disk\", \"--path\", \"/\", \"--path\", \"$TMP/empty\", \"--timeout\", \"5s\", \"--warning\", \"1%:\"]' <<<'$OUT' >/dev/null" \
-    "the command line Icinga 2 built from the variables (options in Icinga 2's key order) ($OUT)"
-  OUT=$(service_result 'node1!strict' '[.state, .exit_status]')
-  expect_true "[ '$OUT' = '[2,2]' ]" "a threshold no disk can meet: CRITICAL ($OUT)"
-  OUT=$(cat "$TMP/check.stderr" 2>/dev/null)
-  expect_no_out "AddressSanitizer|runtime error|ThreadSanitizer" "the checks under Icinga 2: no sanitizer report"
+OUT=$(service_result 'node1!disks' '[.state, .exit_status, .output, (.performance_data | length)]')
+expect_out '^\[0,0,"DISK OK - ' "Icinga 2 ran mcpwatch-disk: OK ($OUT)"
+expect_true "grep -qE ',[2-9][0-9]*\]$' <<<'$OUT'" "both paths of the repeated option were checked (perfdata items)"
+OUT=$(service_result 'node1!disks' .command)
+expect_true "jq -e '. == [\"$TMP/mcpwatch\", \"disk\", \"--path\", \"/\", \"--path\", \"$TMP/empty\", \"--timeout\", \"5s\", \"--warning\", \"1%:\"]' <<<'$OUT' >/dev/null" \
+  "the command line Icinga 2 built from the variables (options in Icinga 2's key order) ($OUT)"
+OUT=$(service_result 'node1!strict' '[.state, .exit_status]')
+expect_true "[ '$OUT' = '[2,2]' ]" "a threshold no disk can meet: CRITICAL ($OUT)"
+OUT=$(cat "$TMP/check.stderr" 2>/dev/null)
+expect_no_out "AddressSanitizer|runtime error|ThreadSanitizer" "the checks under Icinga 2: no sanitizer report"
 
 # ---- Nagios -----------------------------------------------------------------------------------
 mkdir -p "$TMP/nagios"
-  cat >"$TMP/nagios/nagios.cfg" <<EOF
+cat >"$TMP/nagios/nagios.cfg" <<EOF
 cfg_file=$PACKAGING_DIR/mcpwatch-commands.cfg
 cfg_file=$SRCDIR/packaging/nagios/mcpwatch-notify.cfg
 cfg_file=$TMP/nagios/objects.cfg
@@ -131,7 +123,7 @@ nagios_group=$(id -gn)
 enable_environment_macros=1
 illegal_macro_output_chars=\`~\$&|'"<>
 EOF
-  cat >"$TMP/nagios/objects.cfg" <<EOF
+cat >"$TMP/nagios/objects.cfg" <<EOF
 define timeperiod {
   timeperiod_name always
   alias always
@@ -167,12 +159,12 @@ define service {
   contacts oncall
 }
 EOF
-  nagios4 -v "$TMP/nagios/nagios.cfg" >"$TMP/nagios.out" 2>&1
-  RC=$?
-  OUT=$(cat "$TMP/nagios.out")
-  expect_rc 0 "nagios4 -v accepts the generated command definitions and the shipped notification commands"
-  expect_out "Total Errors: +0" "nagios4 -v: no errors"
-  CMDS=$(grep -c 'command_name  mcpwatch-' "$PACKAGING_DIR/mcpwatch-commands.cfg")
-  expect_true "[ $CMDS = \$(\"\$MCPWATCH\" list | wc -l) ]" "one Nagios command per installed check ($CMDS)"
+nagios4 -v "$TMP/nagios/nagios.cfg" >"$TMP/nagios.out" 2>&1
+RC=$?
+OUT=$(cat "$TMP/nagios.out")
+expect_rc 0 "nagios4 -v accepts the generated command definitions and the shipped notification commands"
+expect_out "Total Errors: +0" "nagios4 -v: no errors"
+CMDS=$(grep -c 'command_name  mcpwatch-' "$PACKAGING_DIR/mcpwatch-commands.cfg")
+expect_true "[ $CMDS = \$(\"\$MCPWATCH\" list | wc -l) ]" "one Nagios command per installed check ($CMDS)"
 
 finish
