@@ -3,7 +3,6 @@
  * `mcpwatch flush` can reopen it with nothing else to go on. */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -262,43 +261,24 @@ void mw_destination_close(struct mw_destination *dest)
   free(dest);
 }
 
-static int dir_filter(const struct dirent *entry)
+/* A folder holding a destination file. */
+static char *destination_name_of(const char *spool_dir, const char *entry)
 {
-  return entry->d_name[0] != '.';
+  char *folder = spool_path_join(spool_dir, entry);
+  char *file = folder ? spool_path_join(folder, DEST_FILE) : NULL;
+  char *name = NULL;
+  struct stat st;
+
+  if (file && stat(file, &st) == 0 && S_ISREG(st.st_mode) && dest_name_is_valid(entry))
+    name = strdup(entry);
+  free(file);
+  free(folder);
+  return name;
 }
 
 int mw_spool_destinations(const char *spool_dir, char ***names, size_t *count)
 {
-  struct dirent **entries = NULL;
-  char **list;
-  int n;
-  int i;
-  size_t k = 0;
-
-  *names = NULL;
-  *count = 0;
-  n = scandir(spool_dir, &entries, dir_filter, alphasort);
-  if (n < 0)
+  if (mw_dir_names(spool_dir, destination_name_of, names, count) != 0)
     return errno == ENOENT ? 0 : -1;
-  list = calloc((size_t)n + 1, sizeof(char *));
-  for (i = 0; i < n; i++) {
-    char *folder = spool_path_join(spool_dir, entries[i]->d_name);
-    char *file = folder ? spool_path_join(folder, DEST_FILE) : NULL;
-    struct stat st;
-    if (list && file && stat(file, &st) == 0 && S_ISREG(st.st_mode) &&
-        dest_name_is_valid(entries[i]->d_name)) {
-      list[k] = strdup(entries[i]->d_name);
-      if (list[k])
-        k++;
-    }
-    free(file);
-    free(folder);
-    free(entries[i]);
-  }
-  free(entries);
-  if (!list)
-    return -1;
-  *names = list;
-  *count = k;
   return 0;
 }

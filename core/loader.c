@@ -219,14 +219,8 @@ void mw_plugin_set_free(struct mw_plugin_set *set)
   set->count = 0;
 }
 
-static int so_filter(const struct dirent *entry)
-{
-  size_t len = strlen(entry->d_name);
-
-  return entry->d_name[0] != '.' && len > 3 && strcmp(entry->d_name + len - 3, ".so") == 0;
-}
-
-int mw_plugin_names(const char *dir, char ***names, size_t *count)
+int mw_dir_names(const char *dir, char *(*name_of)(const char *dir, const char *entry),
+                 char ***names, size_t *count)
 {
   struct dirent **entries = NULL;
   char **list;
@@ -236,21 +230,14 @@ int mw_plugin_names(const char *dir, char ***names, size_t *count)
 
   *names = NULL;
   *count = 0;
-  n = scandir(dir, &entries, so_filter, alphasort);
+  n = scandir(dir, &entries, NULL, alphasort);
   if (n < 0)
     return -1;
   list = calloc((size_t)n + 1, sizeof(char *));
   for (i = 0; i < n; i++) {
-    if (list) {
-      char *name = strndup(entries[i]->d_name, strlen(entries[i]->d_name) - 3);
-      char *p;
-      for (p = name; p && *p; p++) {
-        if (*p == '_')
-          *p = '-';
-      }
-      if (name)
-        list[k++] = name;
-    }
+    char *name = list && entries[i]->d_name[0] != '.' ? name_of(dir, entries[i]->d_name) : NULL;
+    if (name)
+      list[k++] = name;
     free(entries[i]);
   }
   free(entries);
@@ -259,6 +246,29 @@ int mw_plugin_names(const char *dir, char ***names, size_t *count)
   *names = list;
   *count = k;
   return 0;
+}
+
+/* "rest_health.so" -> "rest-health"; anything else is not a check. */
+static char *check_name_of(const char *dir, const char *entry)
+{
+  size_t len = strlen(entry);
+  char *name;
+  char *p;
+
+  (void)dir;
+  if (len <= 3 || strcmp(entry + len - 3, ".so") != 0)
+    return NULL;
+  name = strndup(entry, len - 3);
+  for (p = name; p && *p; p++) {
+    if (*p == '_')
+      *p = '-';
+  }
+  return name;
+}
+
+int mw_plugin_names(const char *dir, char ***names, size_t *count)
+{
+  return mw_dir_names(dir, check_name_of, names, count);
 }
 
 void mw_names_free(char **names, size_t count)

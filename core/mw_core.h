@@ -152,6 +152,11 @@ struct mw_plugin_set {
 const struct mw_check *mw_plugin_set_get(struct mw_plugin_set *set, const char *name, char *err,
                                          size_t errlen);
 void mw_plugin_set_free(struct mw_plugin_set *set);
+/* The names of dir's entries (dot files aside), in the entries' sorted order: name_of turns an
+ * entry into a name (malloc'd) or NULL to leave it out. 0, or -1 with errno from scandir (a
+ * missing dir: ENOENT). Free with mw_names_free. */
+int mw_dir_names(const char *dir, char *(*name_of)(const char *dir, const char *entry),
+                 char ***names, size_t *count);
 /* Names of the checks installed in dir, sorted; free with mw_names_free. */
 int mw_plugin_names(const char *dir, char ***names, size_t *count);
 void mw_names_free(char **names, size_t count);
