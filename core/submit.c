@@ -91,9 +91,8 @@ static void settle(struct receiver *r, size_t slot, struct mw_event_data *data,
   }
   r->failures++;
   snprintf(r->retrying, sizeof(r->retrying), "%s", st->reason);
-  r->retry_at = mw_now_ns() + (int64_t)(mw_backoff_seconds(r->failures > 9 ? 9 : r->failures,
-                                                           st->retry_after, mw_random01()) *
-                                        1e9);
+  r->retry_at = mw_now_ns() +
+                (int64_t)(mw_backoff_seconds(r->failures, st->retry_after, mw_random01()) * 1e9);
   s->log("warning: %s: passive results not accepted: %s; retrying with backoff", r->dest->name,
          st->reason);
   if (r->slots[slot].texts) {
