@@ -132,7 +132,7 @@ expect_true "[ \"\$(instance_state api)\" = OK ]" "and the others go on"
 # SIGTERM: running checks finish, the agent exits 0 within the checks' timeout.
 start=$(date +%s%N)
 kill -TERM "$AGENT"
-wait "$AGENT"
+wait_exit "$AGENT" 30
 RC=$?
 ELAPSED_MS=$((($(date +%s%N) - start) / 1000000))
 expect_rc 0 "SIGTERM: exit 0"
@@ -159,7 +159,7 @@ if [ "${SANITIZERS:-no}" = no ] && command -v valgrind >/dev/null; then
   kill -HUP "$VG"
   wait_for "[ \$(grep -c 'running 3 instances' '$TMP/agent.log') -ge 2 ]" 30
   kill -TERM "$VG"
-  wait "$VG"
+  wait_exit "$VG" 120
   RC=$?
   OUT=$(cat "$TMP/vg.log")
   expect_true "[ $RC = 0 ] && [ ! -s '$TMP/vg.log' ]" "valgrind clean: the agent ran, forwarded, reloaded and stopped (exit $RC)"

@@ -146,8 +146,7 @@ expect_out '^\[3,"No result from the mcpwatch agent for 2 s"\]' "no results for 
 expect_true "! grep -q -- '$PASSWORD' '$TMP/agent.log' '$TMP/icinga2.log' && ! tr '\\0' ' ' </proc/$AGENT/cmdline | grep -q -- '$PASSWORD'" \
   "the password is in neither log nor the agent's command line"
 kill -TERM "$AGENT"
-wait_for "! kill -0 $AGENT 2>/dev/null" 15
-wait "$AGENT"
+wait_exit "$AGENT" 15
 RC=$?
 expect_rc 0 "SIGTERM: the agent exits 0"
 OUT=$(cat "$TMP/agent.log")
@@ -167,7 +166,7 @@ if [ "${SANITIZERS:-no}" = no ] && command -v valgrind >/dev/null; then
   kill -HUP "$VG"
   wait_for "[ \$(grep -c 'running 3 instances' '$TMP/vg-agent.log') -ge 2 ] && [ \"\$(sent)\" -ge 3 ] 2>/dev/null" 60
   kill -TERM "$VG"
-  wait "$VG"
+  wait_exit "$VG" 120
   RC=$?
   expect_true "[ $RC = 0 ] && [ ! -s '$TMP/vg.log' ] && grep -q 'stopped' '$TMP/vg-agent.log'" \
     "valgrind clean: the agent sent passive results, reloaded and stopped (exit $RC)"
@@ -201,7 +200,7 @@ if [ -x "$TEST_BIN/badserver" ] && [ -f "$MCPWATCH_CHECK_DIR/disk.so" ]; then
   expect_true "[ \"\$(last_run '$TMP/state2/agent.status' d1)\" -ge $((SINCE + 2)) ]" "the check goes on running meanwhile"
   start=$(date +%s%N)
   kill -TERM "$HOSTILE"
-  wait "$HOSTILE"
+  wait_exit "$HOSTILE" 30
   RC=$?
   ELAPSED_MS=$((($(date +%s%N) - start) / 1000000))
   expect_rc 0 "SIGTERM with three hostile receivers: exit 0"

@@ -105,8 +105,7 @@ wait_for "[ \"\$(sql \"select count(*) from pg_stat_activity where application_n
 expect_true "[ \"\$(sql \"select count(*) from pg_stat_activity where application_name = 'mcpwatch'\")\" = 1 ]" "one new backend, no leaked connections"
 
 kill -TERM "$AGENT"
-wait_for "! kill -0 $AGENT 2>/dev/null" 15
-wait "$AGENT"
+wait_exit "$AGENT" 15
 RC=$?
 expect_rc 0 "SIGTERM: exit 0"
 OUT=$(cat "$TMP/agent.log")

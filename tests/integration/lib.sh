@@ -259,6 +259,13 @@ mcpwatch_wrapper() {
   chmod 0755 "$file"
 }
 
+# wait_exit PID SECONDS: the exit status of the background job PID, waiting at most SECONDS; one
+# still running then is killed (137), so a hung process fails the test instead of hanging it.
+wait_exit() {
+  wait_for "! kill -0 $1 2>/dev/null" "$2" || kill -9 "$1" 2>/dev/null
+  wait "$1"
+}
+
 # last_run STATUS_FILE NAME: when the agent last ran instance NAME (Unix seconds), from its status
 # file.
 last_run() { awk -F'\t' -v n="$2" '$1 == n { print $4 }' "$1" 2>/dev/null; }
