@@ -276,21 +276,28 @@ int mwconf_load(const char *path, struct mw_config *cfg, char *err, size_t errle
   int result;
 
   memset(cfg, 0, sizeof(*cfg));
-  if (load_file(path, true, cfg, err, errlen) != 0)
-    return -1;
-  explicit_dir = cfg->conf_dir != NULL;
-  dir = resolve_conf_dir(path, cfg->conf_dir);
-  if (!dir) {
-    snprintf(err, errlen, "%s: out of memory", path);
-    return -1;
+  result = load_file(path, true, cfg, err, errlen);
+  if (result == 0) {
+    explicit_dir = cfg->conf_dir != NULL;
+    dir = resolve_conf_dir(path, cfg->conf_dir);
+    if (!dir) {
+      snprintf(err, errlen, "%s: out of memory", path);
+      result = -1;
+    } else {
+      free(cfg->conf_dir);
+      cfg->conf_dir = dir;
+      result = load_conf_dir(cfg, dir, explicit_dir, err, errlen);
+    }
   }
-  free(cfg->conf_dir);
-  cfg->conf_dir = dir;
-  result = load_conf_dir(cfg, dir, explicit_dir, err, errlen);
   if (result == 0)
     result = check_notify_names(cfg, err, errlen);
   if (result == 0)
     result = check_service_names(cfg, err, errlen);
+  if (result != 0) {
+    /* What was read before the error (found by fuzz_config): nothing is left for the caller. */
+    mwconf_free(cfg);
+    memset(cfg, 0, sizeof(*cfg));
+  }
   return result;
 }
 

@@ -115,6 +115,14 @@ int mw_range_parse(const char *text, const struct mw_unit *units, struct mw_rang
     snprintf(err, errlen, "empty range");
     return -1;
   }
+  for (; *p; p++) {
+    /* The reasons below quote the text: keep them one line. */
+    if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+      snprintf(err, errlen, "a range cannot hold control characters");
+      return -1;
+    }
+  }
+  p = text;
   if (*p == '@') {
     range.inside = true;
     p++;

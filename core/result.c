@@ -160,8 +160,11 @@ void mw_result_perf(struct mw_result *res, const struct mw_perf *perf)
   if (perf->uom) {
     size_t i;
     for (i = 0; perf->uom[i] && i + 1 < sizeof(item->uom); i++) {
-      char c = perf->uom[i];
-      item->uom[i] = (c >= '0' && c <= '9') || c == ';' || c == ' ' || c == '\'' ? '_' : c;
+      unsigned char c = (unsigned char)perf->uom[i];
+      item->uom[i] = (c >= '0' && c <= '9') || c == ';' || c == ' ' || c == '\'' || c == '|' ||
+                             c == '=' || c < 0x20 || c == 0x7f
+                         ? '_'
+                         : (char)c;
     }
     item->uom[i] = '\0';
   }

@@ -158,9 +158,53 @@ int mw_duration_parse(const char *text, double *seconds)
   return -1;
 }
 
+static bool continuation(unsigned char c, unsigned char low, unsigned char high)
+{
+  return c >= low && c <= high;
+}
+
+/* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong forms, surrogates or
+ * code points past U+10FFFF), 0 when there is none. p is NUL-terminated, and NUL is never a
+ * continuation byte, so no byte past the end is read. */
+static size_t utf8_length(const unsigned char *p)
+{
+  unsigned char lo = 0x80;
+  unsigned char hi = 0xbf;
+  size_t len;
+  size_t i;
+
+  if (p[0] < 0x80)
+    return 1;
+  if (p[0] >= 0xc2 && p[0] <= 0xdf)
+    len = 2;
+  else if (p[0] >= 0xe0 && p[0] <= 0xef)
+    len = 3;
+  else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+    len = 4;
+  else
+    return 0;
+  if (p[0] == 0xe0)
+    lo = 0xa0;
+  else if (p[0] == 0xed)
+    hi = 0x9f;
+  else if (p[0] == 0xf0)
+    lo = 0x90;
+  else if (p[0] == 0xf4)
+    hi = 0x8f;
+  if (!continuation(p[1], lo, hi))
+    return 0;
+  for (i = 2; i < len; i++)
+    if (!continuation(p[i], 0x80, 0xbf))
+      return 0;
+  return len;
+}
+
+/* Text from servers may be in any encoding; JSON must be UTF-8 (RFC 8259), or receivers such as
+ * PagerDuty refuse the whole event. A byte that starts no well-formed sequence becomes U+FFFD. */
 int mw_json_string(struct mw_buf *out, const char *text)
 {
   const unsigned char *p;
+  size_t len;
 
   mw_buf_add(out, "\"", 1);
   for (p = (const unsigned char *)text; *p; p++) {
@@ -181,10 +225,15 @@ int mw_json_string(struct mw_buf *out, const char *text)
       mw_buf_add(out, "\\t", 2);
       break;
     default:
+      len = utf8_length(p);
       if (*p < 0x20)
         mw_buf_addf(out, "\\u%04x", *p);
-      else
-        mw_buf_add(out, p, 1);
+      else if (len == 0)
+        mw_buf_add(out, "\xef\xbf\xbd", 3);
+      else {
+        mw_buf_add(out, p, len);
+        p += len - 1;
+      }
     }
   }
   mw_buf_add(out, "\"", 1);

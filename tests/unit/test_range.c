@@ -189,12 +189,25 @@ static void test_format(void **state)
   roundtrip("0:", "0:");
 }
 
+/* Found by fuzz_range: the reasons quote the text, so a newline in it made them two lines. */
+static void test_control_characters(void **state)
+{
+  struct mw_range r;
+  char err[200];
+  (void)state;
+
+  assert_int_equal(mw_range_parse("10\n:20", NULL, &r, err, sizeof(err)), -1);
+  assert_string_equal(err, "a range cannot hold control characters");
+  assert_int_equal(mw_range_parse("@\x7f", NULL, &r, err, sizeof(err)), -1);
+  assert_null(strchr(err, '\n'));
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_alert_table), cmocka_unit_test(test_garbage),
       cmocka_unit_test(test_units),       cmocka_unit_test(test_state),
-      cmocka_unit_test(test_format),
+      cmocka_unit_test(test_format),      cmocka_unit_test(test_control_characters),
   };
   return cmocka_run_group_tests_name("ranges", tests, NULL, NULL);
 }

@@ -177,6 +177,49 @@ static void test_json(void **state)
   mw_result_free(res);
 }
 
+/* Found by fuzz_render: a server's bytes that are not UTF-8 made the JSON output (and the
+ * notifiers' JSON bodies) invalid. */
+static void test_json_is_utf8(void **state)
+{
+  struct mw_buf out;
+  (void)state;
+
+  mw_buf_init(&out, 4096);
+  assert_int_equal(mw_json_string(&out, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"), 0);
+  assert_string_equal(mw_buf_str(&out), "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
+  mw_buf_reset(&out);
+  /* a lone continuation, a truncated sequence, an overlong '/', a surrogate, past U+10FFFF */
+  assert_int_equal(mw_json_string(&out, "a\x80"
+                                        "b\xc3"
+                                        "c\xc0\xaf"
+                                        "d\xed\xa0\x80"
+                                        "e\xf4\x90\x80\x80"),
+                   0);
+  assert_string_equal(mw_buf_str(&out), "\"a\xef\xbf\xbd"
+                                        "b\xef\xbf\xbd"
+                                        "c\xef\xbf\xbd\xef\xbf\xbd"
+                                        "d\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+                                        "e\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"");
+  mw_buf_free(&out);
+}
+
+/* A unit is code's, but it reaches the status line: nothing in it may end the perfdata item or
+ * the line. */
+static void test_uom_is_sanitised(void **state)
+{
+  struct mw_result *res = mw_result_new();
+  struct mw_buf out;
+  (void)state;
+
+  mw_result_summary(res, "ok");
+  add_perf(res, "t", 1, "a|b\nc=d", NULL, NULL, NAN, NAN);
+  mw_buf_init(&out, 4096);
+  assert_int_equal(mw_render_nagios(res, "X", &out), 0);
+  assert_string_equal(mw_buf_str(&out), "X OK - ok | t=1a_b_c_d\n");
+  mw_buf_free(&out);
+  mw_result_free(res);
+}
+
 static void test_long_summary_is_capped(void **state)
 {
   struct mw_result *res = mw_result_new();
@@ -228,6 +271,8 @@ int main(void)
       cmocka_unit_test(test_tree_and_sanitising),
       cmocka_unit_test(test_worst_order),
       cmocka_unit_test(test_json),
+      cmocka_unit_test(test_json_is_utf8),
+      cmocka_unit_test(test_uom_is_sanitised),
       cmocka_unit_test(test_long_summary_is_capped),
       cmocka_unit_test(test_buf_cap),
       cmocka_unit_test(test_number_format),
