@@ -6,10 +6,12 @@
 
 #include <errno.h>
 #include <math.h>
+#include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "postgres_conn.h"
 
@@ -61,11 +63,66 @@ static void add_param(const char **keys, const char **values, int *n, const char
   values[(*n)++] = value;
 }
 
+#define MAX_ADDRS 8
+
+/* libpq resolves host names with a getaddrinfo() no deadline bounds: a DNS server that never
+ * answers would hold the check for the resolver's own timeouts. A single host name is resolved
+ * here, within the deadline, and given as hostaddr (host stays for TLS verification and
+ * messages), one entry per address so that libpq still tries each in turn. Socket folders,
+ * addresses, host lists and service files are left to libpq. 1 when hosts/addrs were filled,
+ * 0 when there is nothing to do, -1 with err on failure. */
+static int resolve_host(const struct pg_target *target, mw_deadline deadline, char *hosts,
+                        size_t hosts_len, char *addrs, size_t addrs_len, char *err, size_t errlen)
+{
+  struct addrinfo *list = NULL;
+  struct addrinfo *ai;
+  int port = target->port ? atoi(target->port) : 5432;
+  size_t count = 0;
+  size_t used_h = 0;
+  size_t used_a = 0;
+
+  if (!target->host || !*target->host || target->host[0] == '/' || strchr(target->host, ',') ||
+      target->service)
+    return 0;
+  if (mw_resolve(target->host, port > 0 && port < 65536 ? port : 5432, SOCK_STREAM, deadline, &list,
+                 err, errlen) != 0)
+    return -1;
+  hosts[0] = addrs[0] = '\0';
+  for (ai = list; ai && count < MAX_ADDRS; ai = ai->ai_next) {
+    char numeric[NI_MAXHOST];
+    int wrote_h;
+    int wrote_a;
+
+    if (getnameinfo(ai->ai_addr, ai->ai_addrlen, numeric, sizeof(numeric), NULL, 0,
+                    NI_NUMERICHOST) != 0)
+      continue;
+    wrote_h = snprintf(hosts + used_h, hosts_len - used_h, "%s%s", count ? "," : "", target->host);
+    wrote_a = snprintf(addrs + used_a, addrs_len - used_a, "%s%s", count ? "," : "", numeric);
+    if (wrote_h < 0 || (size_t)wrote_h >= hosts_len - used_h || wrote_a < 0 ||
+        (size_t)wrote_a >= addrs_len - used_a)
+      break;
+    used_h += (size_t)wrote_h;
+    used_a += (size_t)wrote_a;
+    count++;
+  }
+  freeaddrinfo(list);
+  if (count == 0) {
+    snprintf(err, errlen, "cannot resolve %s: no usable address", target->host);
+    return -1;
+  }
+  hosts[used_h] = addrs[used_a] = '\0';
+  return 1;
+}
+
 enum pg_status pg_conn_open(struct pg_conn *pg, const struct pg_target *target,
                             mw_deadline deadline, double *connect_s, char *err, size_t errlen)
 {
-  const char *keys[10];
-  const char *values[10];
+  const char *keys[11];
+  const char *values[11];
+  char hosts[MAX_ADDRS * 256];
+  char addrs[MAX_ADDRS * (NI_MAXHOST + 1)];
+  char why[300];
+  int resolved;
   char password[1024];
   PostgresPollingStatusType poll_status = PGRES_POLLING_WRITING;
   enum pg_status result = PG_DONE;
@@ -77,7 +134,15 @@ enum pg_status pg_conn_open(struct pg_conn *pg, const struct pg_target *target,
     return PG_DONE;
   snprintf(pg->where, sizeof(pg->where), "%s%s%s", target->host ? target->host : "PostgreSQL",
            target->port ? ":" : "", target->port ? target->port : "");
-  add_param(keys, values, &n, "host", target->host);
+  resolved =
+      resolve_host(target, deadline, hosts, sizeof(hosts), addrs, sizeof(addrs), why, sizeof(why));
+  if (resolved < 0) {
+    snprintf(err, errlen, "%s: %s", pg->where, why);
+    return mw_deadline_passed(deadline) ? PG_TIMED_OUT : PG_FAILED;
+  }
+  add_param(keys, values, &n, "host", resolved ? hosts : target->host);
+  if (resolved)
+    add_param(keys, values, &n, "hostaddr", addrs);
   add_param(keys, values, &n, "port", target->port);
   add_param(keys, values, &n, "dbname", target->dbname);
   add_param(keys, values, &n, "user", target->user);

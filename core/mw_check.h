@@ -159,10 +159,15 @@ int mw_statvfs_bounded(const char *path, const char *fstype, struct statvfs *out
 
 /* A non-blocking, close-on-exec stream socket connected to host:port (a name or an IPv4/IPv6
  * literal; every address is tried in turn), or to the unix socket host when it starts with '/'.
- * The connect is bounded by the deadline; name resolution is not (getaddrinfo cannot be
- * interrupted: give addresses where that matters). Returns the descriptor, or -1 with a one-line
- * reason in err. */
+ * Name resolution and the connect are bounded by the deadline. Returns the descriptor, or -1
+ * with a one-line reason in err. */
 int mw_connect(const char *host, int port, mw_deadline deadline, char *err, size_t errlen);
+struct addrinfo;
+/* host:port to addresses (getaddrinfo, AF_UNSPEC, socktype) before the deadline: a DNS server
+ * that never answers costs the time left, not the resolver's own timeouts. 0 with *out for
+ * freeaddrinfo(), or -1 with a one-line reason in err (a timeout when the deadline passed). */
+int mw_resolve(const char *host, int port, int socktype, mw_deadline deadline,
+               struct addrinfo **out, char *err, size_t errlen);
 /* 0 once fd is ready for events (POLLIN, POLLOUT), ETIMEDOUT, or another errno value. */
 int mw_wait_fd(int fd, short events, mw_deadline deadline);
 /* Sends all of data before the deadline: 0, ETIMEDOUT or another errno value. No SIGPIPE. */
@@ -174,8 +179,8 @@ ssize_t mw_recv_some(int fd, void *buf, size_t len, mw_deadline deadline);
 /* ---- secrets ------------------------------------------------------------------------------ */
 
 /* The first line of path without its line end (a password or token file), read at each use so a
- * rotated secret is picked up. 0, or -1 with "cannot read PATH: reason" in
- * err. */
+ * rotated secret is picked up. A file other users can read or write is refused. 0, or -1 with a
+ * one-line reason naming PATH in err. */
 int mw_read_secret_file(const char *path, char *out, size_t outlen, char *err, size_t errlen);
 
 /* ---- size-capped buffer ------------------------------------------------------------------- */

@@ -1,4 +1,5 @@
-/* net.c - deadline-bound sockets for checks that speak a protocol themselves (redis, TLS). */
+/* net.c - deadline-bound sockets for checks that speak a protocol themselves (redis, TLS);
+ * names are resolved by resolve.c. */
 #include "config.h"
 
 #include <errno.h>
@@ -82,13 +83,10 @@ static int connect_unix(const char *path, mw_deadline deadline, char *err, size_
 
 int mw_connect(const char *host, int port, mw_deadline deadline, char *err, size_t errlen)
 {
-  struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
   struct addrinfo *list = NULL;
   struct addrinfo *ai;
-  char service[16];
   int error = 0;
   int fd = -1;
-  int gai;
 
   if (host[0] == '/')
     return connect_unix(host, deadline, err, errlen);
@@ -96,14 +94,8 @@ int mw_connect(const char *host, int port, mw_deadline deadline, char *err, size
     snprintf(err, errlen, "port %d out of range 1-65535", port);
     return -1;
   }
-  snprintf(service, sizeof(service), "%d", port);
-  hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
-  gai = getaddrinfo(host, service, &hints, &list);
-  if (gai != 0) {
-    snprintf(err, errlen, "cannot resolve %s: %s", host,
-             gai == EAI_SYSTEM ? strerror(errno) : gai_strerror(gai));
+  if (mw_resolve(host, port, SOCK_STREAM, deadline, &list, err, errlen) != 0)
     return -1;
-  }
   /* Every address in turn: "localhost" may give ::1 first while the server listens on IPv4. */
   for (ai = list; ai && fd < 0; ai = ai->ai_next) {
     if (mw_deadline_passed(deadline)) {

@@ -9,6 +9,8 @@
  *   garbage  sends PAYLOAD (or a line of text) and keeps the connection open
  *   slow     sends PAYLOAD one byte a second
  *   huge     sends PAYLOAD, then 'x' without end
+ *   big      sends PAYLOAD, then 100 MiB of 'x', then closes
+ *   die      sends the first half of PAYLOAD, then the whole server exits (killed mid-answer)
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -53,6 +55,16 @@ static void *serve(void *arg)
         goto done;
       sleep(1);
     }
+  } else if (strcmp(mode, "die") == 0) {
+    send_all(fd, payload, strlen(payload) / 2);
+    _exit(0);
+  } else if (strcmp(mode, "big") == 0) {
+    send_all(fd, payload, strlen(payload));
+    memset(junk, 'x', sizeof(junk));
+    for (i = 0; i < (100u << 20) / sizeof(junk); i++)
+      if (send(fd, junk, sizeof(junk), MSG_NOSIGNAL) <= 0)
+        break;
+    goto done;
   } else if (strcmp(mode, "huge") == 0) {
     send_all(fd, payload, strlen(payload));
     memset(junk, 'x', sizeof(junk));
@@ -77,7 +89,7 @@ int main(int argc, char **argv)
   int lfd;
 
   if (argc < 3) {
-    fprintf(stderr, "usage: badserver silent|close|garbage|slow|huge PORTFILE [PAYLOAD]\n");
+    fprintf(stderr, "usage: badserver silent|close|garbage|slow|huge|big|die PORTFILE [PAYLOAD]\n");
     return 2;
   }
   mode = argv[1];

@@ -1,6 +1,9 @@
 # lib.sh - sourced by every integration test: runs the real mcpwatch binary and counts results.
 # Each test prints "ok - ..." / "not ok - ..." lines and a closing "N passed, N failed" line.
 set -u
+# Secret files the tests write must not be readable by every user (mcpwatch refuses them); files
+# a server running as another user reads are made readable where it is started.
+umask 027
 
 : "${MCPWATCH:?MCPWATCH must name the mcpwatch binary (make check sets it)}"
 export MCPWATCH_CHECK_DIR MCPWATCH_CONFIG_MODULE MCPWATCH_NOTIFIER_DIR
@@ -200,6 +203,21 @@ make_cert() {
     openssl ca -batch -notext -config "$dir/ca.cnf" -cert "$dir/$issuer.pem" \
       -keyfile "$dir/$issuer.key" -in "$dir/$name.csr" -out "$dir/$name.pem" -startdate "$start" \
       -enddate "$end" "$@" >>"$dir/openssl.log" 2>&1
+}
+
+# serve_tls DIR NAME [s_server args...]: an openssl s_server for DIR/NAME.pem on a free port
+# (-www: any GET gets a status page); sets PORT.
+serve_tls() {
+  local dir=$1 name=$2 port
+  shift 2
+  port=$(free_port)
+  openssl s_server -accept "127.0.0.1:$port" -cert "$dir/$name.pem" -key "$dir/$name.key" \
+    -cipher 'DEFAULT:@SECLEVEL=0' -www -quiet "$@" >"$TMP/s_server.$name.log" 2>&1 </dev/null &
+  local pid=$!
+  on_exit "kill $pid"
+  wait_for "(exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null || ! kill -0 $pid" 20
+  kill -0 "$pid" 2>/dev/null || skip_all "s_server $name did not start: $(tail -n 3 "$TMP/s_server.$name.log")"
+  PORT=$port
 }
 
 # start_fakevault STATEDIR PORTVAR [CERT KEY]: fakevault.py answering from STATEDIR (over TLS

@@ -29,19 +29,8 @@ LOCAL="DNS:localhost,IP:127.0.0.1"
       -subj /CN=localhost -addext "subjectAltName=$LOCAL" >>"$P/openssl.log" 2>&1
 } || skip_all "openssl could not sign: $(tail -n 3 "$P/openssl.log")"
 
-# serve NAME [s_server args...]: an openssl s_server for $P/NAME.pem on a free port; sets PORT.
-serve() {
-  local name=$1 port
-  shift
-  port=$(free_port)
-  openssl s_server -accept "127.0.0.1:$port" -cert "$P/$name.pem" -key "$P/$name.key" \
-    -cipher 'DEFAULT:@SECLEVEL=0' -www -quiet "$@" >"$TMP/s_server.$name.log" 2>&1 </dev/null &
-  local pid=$!
-  on_exit "kill $pid"
-  wait_for "(exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null || ! kill -0 $pid" 20
-  kill -0 "$pid" 2>/dev/null || skip_all "s_server $name did not start: $(tail -n 3 "$TMP/s_server.$name.log")"
-  PORT=$port
-}
+# serve NAME [s_server args...]: serve_tls from $P; sets PORT.
+serve() { serve_tls "$P" "$@"; }
 # days_of NAME: days until NAME.pem expires, as openssl x509 -enddate says.
 days_of() {
   local end

@@ -1,0 +1,16 @@
+/* http_impl.h - what libmwhttp's own files share (not exported). */
+#ifndef MW_HTTP_IMPL_H
+#define MW_HTTP_IMPL_H
+
+#include <curl/curl.h>
+#include <stdbool.h>
+
+#include "mw_check.h"
+
+/* Resolves url's host within the deadline and returns in *out the pins curl should use for this
+ * request (config_pins and the new one; NULL when there is nothing to pin). -1 with err and
+ * *timed_out when the name was not resolved before the deadline. */
+int http_pin_host(const char *url, const struct curl_slist *config_pins, mw_deadline deadline,
+                  struct curl_slist **out, bool *timed_out, char *err, size_t errlen);
+
+#endif
