@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "mw_core.h"
@@ -264,12 +265,22 @@ bool mw_deadline_passed(mw_deadline deadline)
   return mw_now_ns() >= deadline;
 }
 
+/* A secret every local user can read is no secret, and one anyone can write lets them choose
+ * where the agent authenticates: refused, as ssh refuses such a key. Group access is the way to
+ * share one with the mcpwatch user (root:mcpwatch 0640). */
 int mw_read_secret_file(const char *path, char *out, size_t outlen, char *err, size_t errlen)
 {
   FILE *f = fopen(path, "re");
+  struct stat st;
 
   if (!f) {
     snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+    return -1;
+  }
+  if (fstat(fileno(f), &st) != 0 || (st.st_mode & (S_IROTH | S_IWOTH))) {
+    snprintf(err, errlen, "refusing %s: every user can read or write it (chmod o= %s)", path, path);
+    fclose(f);
+    out[0] = '\0';
     return -1;
   }
   if (!fgets(out, (int)outlen, f))

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fuzz_common.h"
@@ -139,5 +140,7 @@ const char *fuzz_file(const char *name, const char *text)
   snprintf(path, sizeof(path), "%s/%s", fuzz_dir(), name);
   f = fopen(path, "w");
   fuzz_expect(f && fputs(text, f) >= 0 && fclose(f) == 0, "cannot write a file", path);
+  /* Secret files other users can read are refused: these hold tokens and keys. */
+  fuzz_expect(chmod(path, 0600) == 0, "cannot chmod a file", path);
   return path;
 }

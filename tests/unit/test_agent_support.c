@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mw_core.h"
@@ -77,6 +78,32 @@ static void test_ratelog_many_messages(void **state)
   mw_ratelog_free(rl);
 }
 
+/* A secret file every user can read or write is refused, without its contents in the reason;
+ * the owner's and the group's access is fine (root:mcpwatch 0640). */
+static void test_secret_file_permissions(void **state)
+{
+  char path[] = "/tmp/mcpwatch-unit-secret.XXXXXX";
+  char out[64];
+  char err[256];
+  int fd = mkstemp(path);
+  (void)state;
+
+  assert_true(fd >= 0);
+  assert_int_equal(write(fd, "s3cret\n", 7), 7);
+  close(fd);
+  assert_int_equal(chmod(path, 0640), 0);
+  assert_int_equal(mw_read_secret_file(path, out, sizeof(out), err, sizeof(err)), 0);
+  assert_string_equal(out, "s3cret");
+  assert_int_equal(chmod(path, 0644), 0);
+  assert_int_equal(mw_read_secret_file(path, out, sizeof(out), err, sizeof(err)), -1);
+  assert_non_null(strstr(err, "refusing"));
+  assert_null(strstr(err, "s3cret"));
+  assert_string_equal(out, "");
+  assert_int_equal(chmod(path, 0602), 0);
+  assert_int_equal(mw_read_secret_file(path, out, sizeof(out), err, sizeof(err)), -1);
+  unlink(path);
+}
+
 #ifdef HAVE_MWHTTP
 static void test_basic_header(void **state)
 {
@@ -115,9 +142,8 @@ static void test_basic_header(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_ratelog_doubles),
-      cmocka_unit_test(test_ratelog_quiet_resets),
-      cmocka_unit_test(test_ratelog_many_messages),
+      cmocka_unit_test(test_ratelog_doubles),       cmocka_unit_test(test_ratelog_quiet_resets),
+      cmocka_unit_test(test_ratelog_many_messages), cmocka_unit_test(test_secret_file_permissions),
 #ifdef HAVE_MWHTTP
       cmocka_unit_test(test_basic_header),
 #endif
