@@ -23,6 +23,12 @@ void fuzz_check_result(const struct mw_result *res, const char *service);
 void fuzz_run_check(const struct mw_check *check, int argc, const char *const *argv,
                     const uint8_t *data, size_t len);
 
+/* fuzz_run_check with argv_b when data starts with prefix (which is then skipped), else with
+ * argv_a: one target, two configurations, the input choosing. */
+void fuzz_run_check_either(const struct mw_check *check, const char *prefix, int argc_a,
+                           const char *const *argv_a, int argc_b, const char *const *argv_b,
+                           const uint8_t *data, size_t len);
+
 /* Opens notifier with argv, sends a trigger and a resolve with data as the receiver's answers
  * and checks each delivery's outcome and reason (one printable line). */
 void fuzz_run_notifier(const struct mw_notifier *notifier, int argc, const char *const *argv,

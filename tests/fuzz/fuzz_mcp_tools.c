@@ -35,10 +35,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                        "echo",        "--ping", "--max-size",
                        "65536"};
 
-  if (size >= 4 && memcmp(data, "sse\n", 4) == 0)
-    fuzz_run_check(mw_check_entry(), (int)(sizeof(sse) / sizeof(sse[0])), sse, data + 4, size - 4);
-  else
-    fuzz_run_check(mw_check_entry(), (int)(sizeof(streamable) / sizeof(streamable[0])), streamable,
-                   data, size);
+  fuzz_run_check_either(mw_check_entry(), "sse\n",
+                        (int)(sizeof(streamable) / sizeof(streamable[0])), streamable,
+                        (int)(sizeof(sse) / sizeof(sse[0])), sse, data, size);
   return 0;
 }

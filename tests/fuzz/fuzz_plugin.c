@@ -40,6 +40,18 @@ void fuzz_run_check(const struct mw_check *check, int argc, const char *const *a
   mw_args_free(args);
 }
 
+void fuzz_run_check_either(const struct mw_check *check, const char *prefix, int argc_a,
+                           const char *const *argv_a, int argc_b, const char *const *argv_b,
+                           const uint8_t *data, size_t len)
+{
+  size_t n = strlen(prefix);
+
+  if (len >= n && memcmp(data, prefix, n) == 0)
+    fuzz_run_check(check, argc_b, argv_b, data + n, len - n);
+  else
+    fuzz_run_check(check, argc_a, argv_a, data, len);
+}
+
 static void check_status(const struct mw_send_status *status)
 {
   size_t i;

@@ -35,9 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                        "--max-size",   "65536", "-w",
                        "0.5",          "-c",    "1"};
 
-  if (size >= 4 && memcmp(data, "doc\n", 4) == 0)
-    fuzz_run_check(mw_check_entry(), (int)(sizeof(doc) / sizeof(doc[0])), doc, data + 4, size - 4);
-  else
-    fuzz_run_check(mw_check_entry(), (int)(sizeof(paths) / sizeof(paths[0])), paths, data, size);
+  fuzz_run_check_either(mw_check_entry(), "doc\n", (int)(sizeof(paths) / sizeof(paths[0])), paths,
+                        (int)(sizeof(doc) / sizeof(doc[0])), doc, data, size);
   return 0;
 }
