@@ -19,6 +19,7 @@ struct agent_inst {
   struct mw_track track;
   /* Below: under agent.lock. */
   int64_t next_ns;  /* CLOCK_MONOTONIC */
+  int64_t early_ns; /* how much sooner it may run, taken with others due (agent_slack) */
   int64_t last_run; /* Unix seconds, 0 before the first */
   int64_t last_ms;  /* duration of the last run */
   enum mw_state last_state;
@@ -58,7 +59,8 @@ struct agent {
   size_t nworkers;
   bool stopping;
   bool dirty;
-  bool timer_waiter; /* a worker sleeps until the next due run; the others until it hands over */
+  bool timer_waiter;   /* a worker sleeps until the next due run; the others until it hands over */
+  int64_t timer_until; /* when that worker wakes (CLOCK_MONOTONIC) */
 };
 
 void agent_log(const char *fmt, ...) MW_PRINTF(1, 2);

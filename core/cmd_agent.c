@@ -98,6 +98,16 @@ static void update_breaker(struct agent_inst *ai, enum mw_state state)
   }
 }
 
+/* Runs due within the slack are taken together, but never more than a quarter of an interval
+ * early: with an interval under the slack an instance would be due again as soon as it ended,
+ * and ran back to back (found by tests/bench/soak at 50 ms). */
+static int64_t agent_slack(double interval_s)
+{
+  int64_t quarter = (int64_t)(interval_s * 1e9 / 4);
+
+  return quarter < SCHEDULE_SLACK_NS ? quarter : SCHEDULE_SLACK_NS;
+}
+
 static void run_one(struct agent *a, struct agent_inst *ai)
 {
   struct mw_result *res = mw_result_new();
@@ -127,9 +137,13 @@ static void run_one(struct agent *a, struct agent_inst *ai)
            res ? mw_result_get_summary(res) : "out of memory");
   update_breaker(ai, state);
   ai->next_ns = start + (int64_t)(next_interval(ai) * 1e9);
+  ai->early_ns = agent_slack(next_interval(ai));
   ai->running = false;
   a->dirty = true;
-  /* No wake-up: the next run is an interval away, later than what the others wait for. */
+  /* The worker on the clock chose its wake-up while this instance was running, without it: if
+   * this run is due before then (few instances, short intervals), it must choose again. */
+  if (a->timer_waiter && ai->next_ns - ai->early_ns < a->timer_until)
+    pthread_cond_broadcast(&a->cond);
   pthread_mutex_unlock(&a->lock);
   mw_result_free(res);
   agent_evaluate_services(a, (size_t)(ai - a->insts));
@@ -175,7 +189,7 @@ static void *worker_main(void *arg)
     struct agent_inst *due = NULL;
     /* Runs due within the slack are taken together when the first of them is due: a thousand
      * instances spread over an interval would otherwise wake a worker for every one. */
-    int64_t now = mw_now_ns() + SCHEDULE_SLACK_NS;
+    int64_t now = mw_now_ns();
     int64_t soonest = now + 1000000000LL;
     struct timespec until;
     size_t i;
@@ -183,7 +197,7 @@ static void *worker_main(void *arg)
       struct agent_inst *ai = &a->insts[i];
       if (ai->running || !ai->state)
         continue;
-      if (ai->next_ns <= now && (!due || ai->next_ns < due->next_ns))
+      if (ai->next_ns - ai->early_ns <= now && (!due || ai->next_ns < due->next_ns))
         due = ai;
       else if (ai->next_ns < soonest)
         soonest = ai->next_ns;
@@ -205,6 +219,7 @@ static void *worker_main(void *arg)
       continue;
     }
     a->timer_waiter = true;
+    a->timer_until = soonest;
     until.tv_sec = (time_t)(soonest / 1000000000LL);
     until.tv_nsec = (long)(soonest % 1000000000LL);
     pthread_cond_timedwait(&a->cond, &a->lock, &until);
@@ -327,6 +342,7 @@ static int agent_load(struct agent *a, const char *path, char *err, size_t errle
     mw_result_free(why);
     /* Spread the first runs over one interval, so many instances do not fire at once. */
     ai->next_ns = mw_now_ns() + (int64_t)(mw_random01() * ai->interval * 1e9);
+    ai->early_ns = agent_slack(ai->interval);
     ai->hard = ai->track.hard;
   }
   return agent_load_services(a, err, errlen);

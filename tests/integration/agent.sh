@@ -144,6 +144,30 @@ OUT=$(cat "$TMP/agent.log")
 expect_no_out "AddressSanitizer|runtime error|ThreadSanitizer|LeakSanitizer" "agent: no sanitizer report"
 expect_true "! grep -q 0123456789abcdef0123456789abcdef '$TMP/agent.log'" "the routing key is not in the log"
 
+# An interval shorter than the scheduler's 100 ms batching slack is still an interval: a disk
+# instance every 50 ms runs about 20 times a second, not back to back (it ran 326 times a
+# second before the slack was capped at a quarter of the interval).
+cat >"$TMP/fast.conf" <<CONF
+state_dir = "$TMP/fast-state"; spool_dir = "$TMP/fast-spool"; conf_dir = "$TMP/etc";
+nagios_command_file = "$TMP/fast.cmd";
+checks: { root: { check = "disk"; path = ["/"]; interval = 0.05; }; };
+CONF
+mkdir -p "$TMP/etc"
+: >"$TMP/fast.cmd"
+"$MCPWATCH" agent -c "$TMP/fast.conf" 2>"$TMP/fast.log" &
+FAST=$!
+on_exit "kill $FAST"
+wait_for "[ \$(wc -l <'$TMP/fast.cmd') -ge 5 ]" 10 || cat "$TMP/fast.log"
+before=$(wc -l <"$TMP/fast.cmd")
+start=$(date +%s%N)
+sleep 2 # a measuring window, not a wait for a server
+runs=$(($(wc -l <"$TMP/fast.cmd") - before))
+window_ms=$((($(date +%s%N) - start) / 1000000))
+kill -TERM "$FAST"
+wait_exit "$FAST" 10
+expect_true "[ $runs -le $((window_ms * 30 / 1000)) ] && [ $runs -ge $((window_ms * 5 / 1000)) ]" \
+  "interval 0.05: $runs runs in $window_ms ms (about 20 a second, at most 30)"
+
 # valgrind: an agent that ran every kind of instance, reloaded and stopped gives back everything.
 if [ "${SANITIZERS:-no}" = no ] && command -v valgrind >/dev/null; then
   : >"$TMP/agent.log"
