@@ -2,9 +2,10 @@
 # faults.sh - the fault matrix: every network check against a server killed mid-answer, a port
 # that accepts and never answers, one byte a second, a 100 MiB answer, a name that does not
 # exist, a DNS server that never answers, an expired certificate and a certificate for another
-# host. Each cell must give the documented state (CRITICAL) within --timeout + 1 s, one status
-# line, nothing on stderr (and, under AddressSanitizer, no leak). The table of what each cell
-# printed goes to $FAULTS_TABLE (docs/RELIABILITY.md holds a copy).
+# host (PostgreSQL's too, over its own TLS). Each cell must give the documented state (CRITICAL)
+# within --timeout + 1 s, one status line, nothing on stderr (and, under AddressSanitizer, no
+# leak). The table of what each cell printed goes to $FAULTS_TABLE (docs/RELIABILITY.md holds a
+# copy).
 . "$(dirname "$0")/lib.sh"
 : "${TEST_BIN:?}"
 for check in postgres redis vault mcp-tools rest-health tls-expiry; do need_check "$check"; done
@@ -133,9 +134,36 @@ for cert in expired other; do
   cell mcp-tools "$fault" -u "https://localhost:$port/mcp" "${pin[@]}"
   cell rest-health "$fault" -u "https://localhost:$port/health" "${pin[@]}"
   cell tls-expiry "$fault" -H localhost --ip 127.0.0.1 -p "$port" --verify --ca-cert "$P/ca.pem"
-  not_applicable_cell postgres "$fault" "libpq's TLS (--sslmode verify-full); no TLS PostgreSQL here"
   not_applicable_cell redis "$fault" "the redis check does not speak TLS"
 done
+
+# PostgreSQL over TLS (--sslmode verify-full; libpq reads the CA from PGSSLROOTCERT): one server,
+# its certificate swapped and reloaded (SIGHUP) between the two cells.
+pg_setup
+as_pg "$PGBIN/initdb" -D "$PGDIR/tls" -U postgres -A trust >"$PGDIR/initdb.log" 2>&1 ||
+  skip_all "initdb failed: $(tail -n 3 "$PGDIR/initdb.log")"
+use_cert() {
+  cp "$P/$1.pem" "$PGDIR/server.pem" && cp "$P/$1.key" "$PGDIR/server.key" && chmod 600 "$PGDIR/server.key"
+  [ "$(id -u)" = 0 ] && chown postgres "$PGDIR/server.pem" "$PGDIR/server.key"
+}
+served_cn() {
+  openssl s_client -starttls postgres -connect "127.0.0.1:$PGTLS_PORT" </dev/null 2>/dev/null |
+    openssl x509 -noout -subject 2>/dev/null
+}
+use_cert expired
+PGTLS_PORT=$(free_port)
+start_pg tls "$PGTLS_PORT" -c ssl=on -c ssl_cert_file="$PGDIR/server.pem" -c ssl_key_file="$PGDIR/server.key"
+export PGSSLROOTCERT=$P/ca.pem
+PG_TLS=(-H localhost -p "$PGTLS_PORT" -U postgres -d postgres --sslmode verify-full)
+cell postgres "expired certificate" "${PG_TLS[@]}"
+use_cert other
+kill -HUP "$PID_tls"
+if wait_for "served_cn | grep -q other.example" 10; then
+  cell postgres "certificate for another host" "${PG_TLS[@]}"
+else
+  not_ok "postgres: the server did not take the other certificate on reload"
+fi
+unset PGSSLROOTCERT
 
 sed -i 's/| dns-silent |/| DNS never answers |/' "$TABLE"
 sed 's/^/# /' "$TABLE"
