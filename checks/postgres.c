@@ -3,7 +3,9 @@
  * runs. */
 #include "config.h"
 
+#include <dlfcn.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,10 +193,24 @@ static void postgres_run(void *state, struct mw_result *res, mw_deadline deadlin
     modes_summarise(res, children, labels, p->modes.count);
 }
 
+/* libpq keeps process-wide state it never frees (the socket BIO method of its first TLS
+ * connection, in a static pointer). Unmapping libpq when this check is unloaded (the agent's
+ * reload, the command's exit) would lose that pointer each time, a leak per load; kept mapped,
+ * the state is made once and stays reachable. */
+static void pin_libpq(void)
+{
+  void *handle = dlopen("libpq.so.5", RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+
+  if (handle)
+    dlclose(handle);
+}
+
 static int postgres_open(const struct mw_args *args, void **state, struct mw_result *err)
 {
+  static pthread_once_t pinned = PTHREAD_ONCE_INIT;
   struct postgres *p = calloc(1, sizeof(*p));
 
+  pthread_once(&pinned, pin_libpq);
   if (!p) {
     mw_result_summary(err, "out of memory");
     return -1;

@@ -479,16 +479,12 @@ char *cli_status_path(const struct mw_args *opts, const struct mw_config *cfg)
 static struct agent *agent_new(void)
 {
   struct agent *a = calloc(1, sizeof(*a));
-  pthread_condattr_t attr;
 
   if (!a)
     return NULL;
   pthread_mutex_init(&a->lock, NULL);
   pthread_mutex_init(&a->service_lock, NULL);
-  pthread_condattr_init(&attr);
-  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-  pthread_cond_init(&a->cond, &attr);
-  pthread_condattr_destroy(&attr);
+  mw_cond_init_monotonic(&a->cond);
   return a;
 }
 

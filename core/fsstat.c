@@ -94,17 +94,13 @@ static struct statvfs_call *call_new(const char *path)
 {
   size_t len = strlen(path);
   struct statvfs_call *call = calloc(1, sizeof(*call) + len + 1);
-  pthread_condattr_t attr;
 
   if (!call)
     return NULL;
   memcpy(call->path, path, len + 1);
   call->refs = 2; /* the waiter and the helper */
   pthread_mutex_init(&call->mutex, NULL);
-  pthread_condattr_init(&attr);
-  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-  pthread_cond_init(&call->done_cond, &attr);
-  pthread_condattr_destroy(&attr);
+  mw_cond_init_monotonic(&call->done_cond);
   return call;
 }
 

@@ -5,7 +5,9 @@
 #ifndef MW_CORE_H
 #define MW_CORE_H
 
+#include <pthread.h>
 #include <stdarg.h>
+
 #include "mw_check.h"
 
 /* Internal option flag: accepted on the command line, refused in configuration files. */
@@ -192,5 +194,11 @@ struct mw_ratelog *mw_ratelog_new(double first_seconds, double max_seconds);
 bool mw_ratelog_allow(struct mw_ratelog *rl, const char *message, int64_t now_ns,
                       unsigned long *held);
 void mw_ratelog_free(struct mw_ratelog *rl);
+
+/* ---- threads ------------------------------------------------------------------------------ */
+
+/* A condition variable whose timed waits count on CLOCK_MONOTONIC, the clock of mw_now_ns and
+ * every deadline (a wall-clock step must not stretch or cut a wait). */
+void mw_cond_init_monotonic(pthread_cond_t *cond);
 
 #endif /* MW_CORE_H */

@@ -75,7 +75,6 @@ static void describe(const char *host, int gai, int sys_errno, char *err, size_t
 static struct resolve_job *job_new(const char *host, int port, const struct addrinfo *hints)
 {
   struct resolve_job *job = calloc(1, sizeof(*job));
-  pthread_condattr_t attr;
 
   if (!job)
     return NULL;
@@ -88,11 +87,7 @@ static struct resolve_job *job_new(const char *host, int port, const struct addr
   job->hints = *hints;
   job->refs = 2;
   pthread_mutex_init(&job->lock, NULL);
-  /* The deadline is CLOCK_MONOTONIC (mw_now_ns): wait on the same clock. */
-  pthread_condattr_init(&attr);
-  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-  pthread_cond_init(&job->done_cond, &attr);
-  pthread_condattr_destroy(&attr);
+  mw_cond_init_monotonic(&job->done_cond);
   return job;
 }
 

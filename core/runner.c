@@ -102,17 +102,13 @@ static void *worker(void *arg)
 static struct batch *batch_new(struct mw_job *jobs, size_t njobs)
 {
   struct batch *batch = calloc(1, sizeof(*batch) + njobs * sizeof(struct task));
-  pthread_condattr_t attr;
   int64_t now = mw_now_ns();
   size_t i;
 
   if (!batch)
     return NULL;
   pthread_mutex_init(&batch->mutex, NULL);
-  pthread_condattr_init(&attr);
-  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-  pthread_cond_init(&batch->changed, &attr);
-  pthread_condattr_destroy(&attr);
+  mw_cond_init_monotonic(&batch->changed);
   batch->ntasks = njobs;
   batch->pending = njobs;
   for (i = 0; i < njobs; i++) {

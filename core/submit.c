@@ -150,7 +150,6 @@ struct cli_submitter *cli_submitter_new(const struct mw_config *cfg, const char 
                                         size_t errlen)
 {
   struct cli_submitter *s;
-  pthread_condattr_t attr;
   size_t k;
 
   err[0] = '\0';
@@ -165,10 +164,7 @@ struct cli_submitter *cli_submitter_new(const struct mw_config *cfg, const char 
   s->nslots = nslots;
   s->log = log;
   pthread_mutex_init(&s->lock, NULL);
-  pthread_condattr_init(&attr);
-  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-  pthread_cond_init(&s->cond, &attr);
-  pthread_condattr_destroy(&attr);
+  mw_cond_init_monotonic(&s->cond);
   for (k = 0; k < cfg->nresults; k++) {
     const struct mw_instance *n = &cfg->results[k];
     struct receiver *r = &s->receivers[k];

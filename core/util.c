@@ -241,6 +241,16 @@ int mw_json_string(struct mw_buf *out, const char *text)
   return out->failed ? -1 : 0;
 }
 
+void mw_cond_init_monotonic(pthread_cond_t *cond)
+{
+  pthread_condattr_t attr;
+
+  pthread_condattr_init(&attr);
+  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+  pthread_cond_init(cond, &attr);
+  pthread_condattr_destroy(&attr);
+}
+
 int64_t mw_now_ns(void)
 {
   struct timespec ts;
