@@ -91,6 +91,11 @@ static int parse_endpoint(const char *text, size_t len, const struct mw_unit *un
       return -1;
     }
     out->value *= unit->factor;
+    if (!isfinite(out->value)) {
+      /* "5e301G": finite as written, infinite in the unit's base (found by fuzz_range). */
+      snprintf(err, errlen, "'%.*s' is out of range", (int)len, text);
+      return -1;
+    }
     out->kind = unit->kind;
   } else {
     if (span != len) {

@@ -202,12 +202,29 @@ static void test_control_characters(void **state)
   assert_null(strchr(err, '\n'));
 }
 
+/* Found by fuzz_range: a number finite as written overflowed in its unit's base and became an
+ * infinite endpoint ("5e301G:" started at +infinity and printed back as "~:"). */
+static void test_unit_overflow(void **state)
+{
+  static const struct mw_unit giga[] = {{"G", 1e9, 1}, {NULL, 0, 0}};
+  struct mw_range r;
+  char err[200];
+  (void)state;
+
+  assert_int_equal(mw_range_parse("5e301G:", giga, &r, err, sizeof(err)), -1);
+  assert_string_equal(err, "'5e301G' is out of range");
+  assert_int_equal(mw_range_parse("~:5e301G", giga, &r, err, sizeof(err)), -1);
+  assert_int_equal(mw_range_parse("5e290G:", giga, &r, err, sizeof(err)), 0);
+  assert_true(isfinite(r.start));
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_alert_table), cmocka_unit_test(test_garbage),
-      cmocka_unit_test(test_units),       cmocka_unit_test(test_state),
-      cmocka_unit_test(test_format),      cmocka_unit_test(test_control_characters),
+      cmocka_unit_test(test_alert_table),   cmocka_unit_test(test_garbage),
+      cmocka_unit_test(test_units),         cmocka_unit_test(test_state),
+      cmocka_unit_test(test_format),        cmocka_unit_test(test_control_characters),
+      cmocka_unit_test(test_unit_overflow),
   };
   return cmocka_run_group_tests_name("ranges", tests, NULL, NULL);
 }
