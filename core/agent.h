@@ -72,5 +72,7 @@ void agent_publish(struct agent *a, size_t slot, const struct mw_instance *inst,
 int agent_load_services(struct agent *a, char *err, size_t errlen);
 /* After instance index ran: every service it belongs to, forwarded when its state changed. */
 void agent_evaluate_services(struct agent *a, size_t index);
+/* The status file at path rewritten when something changed since the last call (agent_status.c). */
+void agent_write_status(struct agent *a, const char *path);
 
 #endif

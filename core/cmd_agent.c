@@ -392,55 +392,6 @@ static void agent_stop_workers(struct agent *a)
   a->nworkers = 0;
 }
 
-/* ---- status ---------------------------------------------------------------------------------- */
-
-static void write_status(struct agent *a, const char *path)
-{
-  struct mw_buf text;
-  char tmp[4200];
-  int64_t mono = mw_now_ns();
-  int64_t wall = (int64_t)time(NULL);
-  FILE *fp;
-  size_t i;
-
-  pthread_mutex_lock(&a->lock);
-  if (!a->dirty) {
-    pthread_mutex_unlock(&a->lock);
-    return;
-  }
-  a->dirty = false;
-  mw_buf_init(&text, 16u << 20);
-  mw_buf_addf(&text, "mcpwatch-agent-status 1\tpid %ld\tupdated %lld\n", (long)getpid(),
-              (long long)wall);
-  for (i = 0; i < a->n; i++) {
-    const struct agent_inst *ai = &a->insts[i];
-    mw_buf_addf(&text, "%s\t%s\t%s\t%lld\t%lld\t%lld\t%g\t%u", ai->inst->name, ai->inst->check,
-                ai->last_run ? mw_state_name(ai->last_state) : "PENDING", (long long)ai->last_run,
-                (long long)(wall + (ai->next_ns - mono) / 1000000000LL), (long long)ai->last_ms,
-                ai->interval * ai->factor, ai->factor);
-    cli_status_field(&text, ai->summary);
-    mw_buf_add(&text, "\n", 1);
-  }
-  for (i = 0; i < a->nservices; i++) {
-    mw_buf_addf(&text, "service\t%s\t%s", a->services[i].svc->name, a->services[i].word);
-    cli_status_field(&text, a->services[i].summary);
-    mw_buf_add(&text, "\n", 1);
-  }
-  pthread_mutex_unlock(&a->lock);
-  cli_submitter_report(a->submitter, &text);
-  snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-  fp = fopen(tmp, "we");
-  if (!fp || fputs(mw_buf_str(&text), fp) < 0 || fclose(fp) != 0 || rename(tmp, path) != 0) {
-    static bool said;
-    if (!said)
-      agent_log("error: cannot write the status file %s: %s", path, strerror(errno));
-    said = true;
-    if (fp)
-      unlink(tmp);
-  }
-  mw_buf_free(&text);
-}
-
 /* ---- the command ------------------------------------------------------------------------------
  */
 
@@ -453,25 +404,6 @@ static const char agent_description[] =
     "spool. SIGHUP reloads the configuration (a broken one is refused and the running one kept);\n"
     "SIGTERM lets running checks finish, delivers what it can for 5 s and exits. Logs go to\n"
     "stderr. 'mcpwatch status' shows what the agent last wrote to its status file.\n";
-
-void cli_status_field(struct mw_buf *out, const char *text)
-{
-  mw_buf_add(out, "\t", 1);
-  for (; *text; text++)
-    mw_buf_add(out, *text == '\t' || *text == '\n' ? " " : text, 1);
-}
-
-char *cli_status_path(const struct mw_args *opts, const struct mw_config *cfg)
-{
-  struct mw_buf path;
-
-  mw_buf_init(&path, 4096);
-  if (mw_args_str(opts, "status-file"))
-    mw_buf_adds(&path, mw_args_str(opts, "status-file"));
-  else
-    mw_buf_addf(&path, "%s/agent.status", cfg->state_dir ? cfg->state_dir : MW_DEFAULT_STATE);
-  return path.failed ? (mw_buf_free(&path), NULL) : path.data;
-}
 
 /* An agent with its locks; everything it runs is loaded by agent_load. Heap-allocated, since a
  * reload builds the next one while this one still runs, and the forwarder keeps a pointer to its
@@ -560,7 +492,7 @@ int cmd_agent(int argc, char **argv)
   for (;;) {
     struct timespec second = {1, 0};
     int sig = sigtimedwait(&signals, NULL, &second);
-    write_status(a, status_path);
+    agent_write_status(a, status_path);
     if (sig == SIGHUP) {
       struct agent *next = agent_new();
       agent_log("SIGHUP: reloading %s", config);
@@ -590,7 +522,7 @@ int cmd_agent(int argc, char **argv)
   }
   agent_stop_workers(a);
   a->dirty = true;
-  write_status(a, status_path);
+  agent_write_status(a, status_path);
   cli_submitter_stop(a->submitter, FINAL_DELIVERY_S);
   mw_courier_stop(a->courier);
   a->courier = NULL;
