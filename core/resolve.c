@@ -3,8 +3,8 @@
  * getaddrinfo() cannot be interrupted: a DNS server that never answers holds it for the
  * resolver's own timeouts (5 s per try and server by default), far past a check's --timeout. It
  * runs on a thread of its own; the caller waits until its deadline and, if the answer is late,
- * leaves: whichever of the two finishes last frees the job, as curl's threaded resolver does. A
- * numeric address never needs the thread. */
+ * detaches the thread and leaves: whichever of the two finishes last frees the job. A numeric
+ * address never needs the thread. */
 #include "config.h"
 
 #include <errno.h>
@@ -96,8 +96,8 @@ int mw_resolve(const char *host, int port, int socktype, mw_deadline deadline,
 {
   struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = socktype};
   struct resolve_job *job;
-  pthread_attr_t attr;
   pthread_t thread;
+  bool answered;
   struct timespec until = {.tv_sec = (time_t)(deadline / 1000000000),
                            .tv_nsec = (long)(deadline % 1000000000)};
   char service[16];
@@ -115,10 +115,7 @@ int mw_resolve(const char *host, int port, int socktype, mw_deadline deadline,
     snprintf(err, errlen, "out of memory");
     return -1;
   }
-  pthread_attr_init(&attr);
-  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-  gai = pthread_create(&thread, &attr, resolve_thread, job);
-  pthread_attr_destroy(&attr);
+  gai = pthread_create(&thread, NULL, resolve_thread, job);
   if (gai != 0) {
     /* No thread: resolve here, unbounded, rather than not at all. */
     job->refs = 1;
@@ -132,7 +129,8 @@ int mw_resolve(const char *host, int port, int socktype, mw_deadline deadline,
   while (!job->done)
     if (pthread_cond_timedwait(&job->done_cond, &job->lock, &until) == ETIMEDOUT)
       break;
-  if (!job->done) {
+  answered = job->done;
+  if (!answered) {
     snprintf(err, errlen, "cannot resolve %s: no answer before the timeout", host);
   } else if (job->gai != 0) {
     describe(host, job->gai, job->sys_errno, err, errlen);
@@ -142,6 +140,13 @@ int mw_resolve(const char *host, int port, int socktype, mw_deadline deadline,
     result = 0;
   }
   pthread_mutex_unlock(&job->lock);
+  /* An answered thread is about to end: wait for it, so that no thread of ours outlives the
+   * call unless it has to (a process exiting right after would find it half gone). A late one
+   * is left to finish on its own. */
+  if (answered)
+    pthread_join(thread, NULL);
+  else
+    pthread_detach(thread);
   job_release(job);
   return result;
 }
