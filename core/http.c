@@ -16,6 +16,7 @@
 struct mw_http {
   CURL *curl;
   struct curl_slist *resolve;
+  struct http_pin_cache pin_cache;
   size_t max_size;
   char errbuf[CURL_ERROR_SIZE];
 };
@@ -324,8 +325,8 @@ static int start(struct transfer *t, CURL *curl, struct mw_http *http,
     *headers = grown;
   }
   /* Before prepare(): curl's timeouts are what is left after resolving. */
-  if (http_pin_host(req->url, http->resolve, deadline, &t->pins, &t->resolve_timed_out, err,
-                    errlen) != 0)
+  if (http_pin_host(req->url, http->resolve, &http->pin_cache, deadline, &t->pins,
+                    &t->resolve_timed_out, err, errlen) != 0)
     return -1;
   if (t->pins && curl_easy_setopt(curl, CURLOPT_RESOLVE, t->pins) != CURLE_OK) {
     snprintf(err, errlen, "libcurl refused CURLOPT_RESOLVE");

@@ -7,10 +7,18 @@
 
 #include "mw_check.h"
 
-/* Resolves url's host within the deadline and returns in *out the pins curl should use for this
- * request (config_pins and the new one; NULL when there is nothing to pin). -1 with err and
- * *timed_out when the name was not resolved before the deadline. */
-int http_pin_host(const char *url, const struct curl_slist *config_pins, mw_deadline deadline,
-                  struct curl_slist **out, bool *timed_out, char *err, size_t errlen);
+/* The last name a client resolved, reused for a minute (curl's own DNS cache time): a client
+ * the agent runs every few seconds must not resolve, and start a thread, for every request. */
+struct http_pin_cache {
+  char pin[1024]; /* "+HOST:PORT:ADDR,...", "" when none */
+  int64_t until;  /* mw_now_ns() past which it is resolved again */
+};
+
+/* Resolves url's host within the deadline (or takes it from cache) and returns in *out the pins
+ * curl should use for this request (config_pins and the new one; NULL when there is nothing to
+ * pin). -1 with err and *timed_out when the name was not resolved before the deadline. */
+int http_pin_host(const char *url, const struct curl_slist *config_pins,
+                  struct http_pin_cache *cache, mw_deadline deadline, struct curl_slist **out,
+                  bool *timed_out, char *err, size_t errlen);
 
 #endif

@@ -7,7 +7,8 @@
  * (an entry that ages like any cached one), so curl never resolves that name itself. Numeric
  * hosts, names the user pinned with --resolve and proxied requests (the proxy resolves) are left
  * as they are; a name that does not resolve in time fails here, any other resolver error is left
- * to curl to report in its words. */
+ * to curl to report in its words. A client keeps its last resolution for a minute, as curl keeps
+ * its DNS cache entries, so the agent does not resolve a name on every run. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -79,15 +80,18 @@ static int pin_text(const char *host, const char *port, const struct addrinfo *l
   return count > 0 && used < outlen ? 0 : -1;
 }
 
-int http_pin_host(const char *url, const struct curl_slist *config_pins, mw_deadline deadline,
-                  struct curl_slist **out, bool *timed_out, char *err, size_t errlen)
+#define PIN_CACHE_NS (60LL * 1000000000LL)
+
+int http_pin_host(const char *url, const struct curl_slist *config_pins,
+                  struct http_pin_cache *cache, mw_deadline deadline, struct curl_slist **out,
+                  bool *timed_out, char *err, size_t errlen)
 {
   CURLU *parsed = curl_url();
   struct addrinfo *list = NULL;
   struct in6_addr scratch;
   char *host = NULL;
   char *port = NULL;
-  char pin[1024];
+  char key[600];
   char why[300];
   int result = 0;
 
@@ -100,20 +104,27 @@ int http_pin_host(const char *url, const struct curl_slist *config_pins, mw_dead
   if (host[0] == '[' || inet_pton(AF_INET, host, &scratch) == 1 ||
       pinned_already(config_pins, host, port))
     goto cleanup;
-  if (mw_resolve(host, atoi(port), SOCK_STREAM, deadline, &list, why, sizeof(why)) != 0) {
-    if (mw_deadline_passed(deadline)) {
-      snprintf(err, errlen, "%s", why);
-      *timed_out = true;
-      result = -1;
+  snprintf(key, sizeof(key), "+%s:%s:", host, port);
+  if (strncasecmp(cache->pin, key, strlen(key)) != 0 || mw_now_ns() >= cache->until) {
+    cache->pin[0] = '\0';
+    if (mw_resolve(host, atoi(port), SOCK_STREAM, deadline, &list, why, sizeof(why)) != 0) {
+      if (mw_deadline_passed(deadline)) {
+        snprintf(err, errlen, "%s", why);
+        *timed_out = true;
+        result = -1;
+      }
+      goto cleanup;
     }
-    goto cleanup;
+    if (pin_text(host, port, list, cache->pin, sizeof(cache->pin)) != 0) {
+      cache->pin[0] = '\0';
+      goto cleanup;
+    }
+    cache->until = mw_now_ns() + PIN_CACHE_NS;
   }
-  if (pin_text(host, port, list, pin, sizeof(pin)) != 0)
-    goto cleanup;
   for (; config_pins; config_pins = config_pins->next)
     if (!(*out = curl_slist_append(*out, config_pins->data)))
       goto oom;
-  if (!(*out = curl_slist_append(*out, pin)))
+  if (!(*out = curl_slist_append(*out, cache->pin)))
     goto oom;
   goto cleanup;
 oom:
