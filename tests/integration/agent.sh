@@ -130,11 +130,7 @@ expect_true "[ \"\$(instance_state disk-root)\" = OK ]" "SIGHUP with a good file
 expect_true "[ \"\$(instance_state api)\" = OK ]" "and the others go on"
 
 # SIGTERM: running checks finish, the agent exits 0 within the checks' timeout.
-start=$(date +%s%N)
-kill -TERM "$AGENT"
-wait_exit "$AGENT" 30
-RC=$?
-ELAPSED_MS=$((($(date +%s%N) - start) / 1000000))
+stop_agent "$AGENT" 30
 expect_rc 0 "SIGTERM: exit 0"
 expect_within 8000 "SIGTERM: stopped within the checks' timeout plus the final delivery"
 expect_true "tail -n 1 '$TMP/agent.log' | grep -q 'mcpwatch agent: stopped'" "SIGTERM: says it stopped"
@@ -182,9 +178,7 @@ if [ "${SANITIZERS:-no}" = no ] && command -v valgrind >/dev/null; then
   wait_for "grep -q 'api: OK -> CRITICAL' '$TMP/agent.log'" 30
   kill -HUP "$VG"
   wait_for "[ \$(grep -c 'running 3 instances' '$TMP/agent.log') -ge 2 ]" 30
-  kill -TERM "$VG"
-  wait_exit "$VG" 120
-  RC=$?
+  stop_agent "$VG" 120
   OUT=$(cat "$TMP/vg.log")
   expect_true "[ $RC = 0 ] && [ ! -s '$TMP/vg.log' ]" "valgrind clean: the agent ran, forwarded, reloaded and stopped (exit $RC)"
 fi

@@ -145,9 +145,7 @@ expect_out '^\[3,"No result from the mcpwatch agent for 2 s"\]' "no results for 
 
 expect_true "! grep -q -- '$PASSWORD' '$TMP/agent.log' '$TMP/icinga2.log' && ! tr '\\0' ' ' </proc/$AGENT/cmdline | grep -q -- '$PASSWORD'" \
   "the password is in neither log nor the agent's command line"
-kill -TERM "$AGENT"
-wait_exit "$AGENT" 15
-RC=$?
+stop_agent "$AGENT" 15
 expect_rc 0 "SIGTERM: the agent exits 0"
 OUT=$(cat "$TMP/agent.log")
 expect_no_out "AddressSanitizer|runtime error|ThreadSanitizer|LeakSanitizer" "no sanitizer report"
@@ -165,9 +163,7 @@ if [ "${SANITIZERS:-no}" = no ] && command -v valgrind >/dev/null; then
   wait_for "[ \"\$(sent)\" -ge 5 ] 2>/dev/null" 60
   kill -HUP "$VG"
   wait_for "[ \$(grep -c 'running 3 instances' '$TMP/vg-agent.log') -ge 2 ] && [ \"\$(sent)\" -ge 3 ] 2>/dev/null" 60
-  kill -TERM "$VG"
-  wait_exit "$VG" 120
-  RC=$?
+  stop_agent "$VG" 120
   expect_true "[ $RC = 0 ] && [ ! -s '$TMP/vg.log' ] && grep -q 'stopped' '$TMP/vg-agent.log'" \
     "valgrind clean: the agent sent passive results, reloaded and stopped (exit $RC)"
 fi
@@ -198,11 +194,7 @@ if [ -x "$TEST_BIN/badserver" ] && [ -f "$MCPWATCH_CHECK_DIR/disk.so" ]; then
   SINCE=$(date +%s)
   wait_for "[ \"\$(last_run '$TMP/state2/agent.status' d1)\" -ge $((SINCE + 2)) ] 2>/dev/null" 10
   expect_true "[ \"\$(last_run '$TMP/state2/agent.status' d1)\" -ge $((SINCE + 2)) ]" "the check goes on running meanwhile"
-  start=$(date +%s%N)
-  kill -TERM "$HOSTILE"
-  wait_exit "$HOSTILE" 30
-  RC=$?
-  ELAPSED_MS=$((($(date +%s%N) - start) / 1000000))
+  stop_agent "$HOSTILE" 30
   expect_rc 0 "SIGTERM with three hostile receivers: exit 0"
   expect_within 8000 "and within the 5 s given to the receivers plus one attempt's timeout"
   OUT=$(cat "$TMP/hostile.log")

@@ -104,9 +104,7 @@ expect_true "[ \"\$(events_for db)\" = 'trigger resolve ' ]" "PostgreSQL back: d
 wait_for "[ \"\$(sql \"select count(*) from pg_stat_activity where application_name = 'mcpwatch'\")\" = 1 ]" 5
 expect_true "[ \"\$(sql \"select count(*) from pg_stat_activity where application_name = 'mcpwatch'\")\" = 1 ]" "one new backend, no leaked connections"
 
-kill -TERM "$AGENT"
-wait_exit "$AGENT" 15
-RC=$?
+stop_agent "$AGENT" 15
 expect_rc 0 "SIGTERM: exit 0"
 OUT=$(cat "$TMP/agent.log")
 expect_no_out "AddressSanitizer|runtime error|ThreadSanitizer|LeakSanitizer" "no sanitizer report"

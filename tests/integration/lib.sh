@@ -284,6 +284,16 @@ wait_exit() {
   wait "$1"
 }
 
+# stop_agent PID SECONDS: SIGTERM, then wait_exit; sets RC (its exit status) and ELAPSED_MS.
+stop_agent() {
+  local start
+  start=$(date +%s%N)
+  kill -TERM "$1"
+  wait_exit "$1" "$2"
+  RC=$?
+  ELAPSED_MS=$((($(date +%s%N) - start) / 1000000))
+}
+
 # last_run STATUS_FILE NAME: when the agent last ran instance NAME (Unix seconds), from its status
 # file.
 last_run() { awk -F'\t' -v n="$2" '$1 == n { print $4 }' "$1" 2>/dev/null; }
