@@ -47,11 +47,15 @@ void cli_status_field(struct mw_buf *out, const char *text);
 char *cli_status_path(const struct mw_args *opts, const struct mw_config *cfg);
 /* Delivery log lines on stderr; ctx points to the verbosity (info lines need -v). */
 void cli_log_stderr(void *ctx, enum mw_log_level level, const char *message);
-/* Results to events (forward.c). A forwarder opens the configuration's notifiers (all at once
- * with open_all, else on first use) and spools the changes each result makes to its track. */
+/* Results to events (forward.c). A forwarder opens every notifier of the configuration (a
+ * notifier that does not open is an error naming its file and line) and hands the changes each
+ * result makes to its track to their queues (mw_track_forward). log takes the hand-off's lines. */
 struct cli_forwarder;
 struct cli_forwarder *cli_forwarder_new(const struct mw_config *cfg, const char *origin,
-                                        int verbosity, bool open_all);
+                                        int verbosity, mw_log_fn log, void *log_ctx, char *err,
+                                        size_t errlen);
+/* Every notifier block validated without creating anything (`mcpwatch run`). */
+int cli_notifiers_check(const struct mw_config *cfg, char *err, size_t errlen);
 const char *cli_forwarder_state_dir(const struct cli_forwarder *fw);
 const char *cli_forwarder_host(const struct cli_forwarder *fw);
 /* The opened destinations, for a courier; the forwarder keeps owning them. */

@@ -68,6 +68,14 @@ static void log_courier(void *ctx, enum mw_log_level level, const char *message)
     agent_log("%s: %s", level == MW_LOG_ERROR ? "error" : "warning", message);
 }
 
+/* The hand-off's lines: errors and warnings held back when repeated, one line per event queued. */
+static void log_forward(void *ctx, enum mw_log_level level, const char *message)
+{
+  (void)ctx;
+  agent_log("%s%s", level == MW_LOG_ERROR ? "error: " : level == MW_LOG_WARNING ? "warning: " : "",
+            message);
+}
+
 /* ---- running --------------------------------------------------------------------------------- */
 
 /* With a->lock held: the interval until this instance's next run. */
@@ -305,11 +313,9 @@ static int agent_load(struct agent *a, const char *path, char *err, size_t errle
     ai->factor = 1;
     ai->last_state = MW_UNKNOWN;
   }
-  a->forwarder = cli_forwarder_new(&a->cfg, "agent", 0, true);
-  if (!a->forwarder) {
-    snprintf(err, errlen, "out of memory");
+  a->forwarder = cli_forwarder_new(&a->cfg, "agent", 0, log_forward, NULL, err, errlen);
+  if (!a->forwarder)
     return -1;
-  }
   if (a->cfg.nagios_command_file &&
       !(a->passive =
             cli_passive_new(a->cfg.nagios_command_file, cli_forwarder_host(a->forwarder)))) {

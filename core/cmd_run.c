@@ -170,6 +170,10 @@ int cmd_run(int argc, char **argv)
     result = cli_fail("MCPWATCH", "%s", err);
     goto cleanup;
   }
+  if (cli_notifiers_check(&cfg, err, sizeof(err)) != 0) {
+    result = cli_fail("MCPWATCH", "%s", err);
+    goto cleanup;
+  }
   if (mw_args_given(opts, "timeout")) {
     default_timeout = mw_args_str(opts, "timeout");
   } else if (cfg.timeout > 0) {

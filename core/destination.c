@@ -65,6 +65,9 @@ static int dest_finish_open(struct mw_destination *dest, const char *spool_dir, 
     rmdir(dest->folder); /* only when nothing was ever queued there */
     return -1;
   }
+  /* What a killed writer left is settled before this process hands anything off: a staged
+   * event it would not commit could otherwise share a number with one of ours. */
+  spool_recover(dest, NULL, NULL);
   return 0;
 }
 
@@ -152,6 +155,41 @@ cleanup:
   mw_buf_free(&saved);
   free(existing);
   free(dest_file);
+  return result;
+}
+
+int mw_destination_check(const char *spool_dir, const char *name, const char *type,
+                         const struct mw_setting *settings, size_t nsettings, char *err,
+                         size_t errlen)
+{
+  struct mw_destination *dest = calloc(1, sizeof(*dest));
+  char why[ERR_MAX_SPOOL];
+  int result = -1;
+
+  if (!dest) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  if (name && !dest_name_is_valid(name)) {
+    snprintf(err, errlen, "'%.64s' is not a destination name (letters, digits, '-', '_', '.')",
+             name);
+    goto cleanup;
+  }
+  if (dest_load(dest, type, settings, nsettings, NULL, err, errlen) != 0)
+    goto cleanup;
+  dest->folder = spool_path_join(spool_dir, name ? name : type);
+  if (!dest->folder) {
+    snprintf(err, errlen, "%s: path too long", spool_dir);
+    goto cleanup;
+  }
+  if (dest->plugin.notifier->open(dest->args, dest->folder, &dest->state, why, sizeof(why)) != 0) {
+    dest->state = NULL;
+    snprintf(err, errlen, "%s: %s", type, why);
+    goto cleanup;
+  }
+  result = 0;
+cleanup:
+  mw_destination_close(dest);
   return result;
 }
 

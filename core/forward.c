@@ -21,38 +21,52 @@ struct cli_forwarder {
   char host[256];
   int verbosity;
   int failed;
-  bool lazy; /* open a notifier on first use (one thread only) */
+  mw_log_fn log;
+  void *log_ctx;
 };
 
-static struct mw_destination *destination(struct cli_forwarder *fw, size_t k)
+int cli_notifiers_check(const struct mw_config *cfg, char *err, size_t errlen)
 {
-  const struct mw_instance *n = &fw->cfg->notifiers[k];
-  char err[ERR_MAX];
+  const char *env = getenv("MCPWATCH_SPOOL_DIR");
+  const char *spool = cfg->spool_dir ? cfg->spool_dir : env && *env ? env : MW_DEFAULT_SPOOL;
+  char why[ERR_MAX];
+  size_t k;
 
-  if (!fw->dests[k] && fw->lazy &&
-      mw_destination_open(fw->spool, n->name, n->check, n->settings, n->nsettings, NULL,
-                          &fw->dests[k], err, sizeof(err)) != 0) {
-    fprintf(stderr, "mcpwatch: error: notifier '%s' (%s:%d): %s\n", n->name, n->file, n->line, err);
-    __atomic_store_n(&fw->failed, 1, __ATOMIC_RELAXED);
-    return NULL;
+  if (cfg->nnotifiers > MW_TRACK_DESTS_MAX) {
+    snprintf(err, errlen, "%zu notifiers: at most %d are supported", cfg->nnotifiers,
+             MW_TRACK_DESTS_MAX);
+    return -1;
   }
-  return fw->dests[k];
+  for (k = 0; k < cfg->nnotifiers; k++) {
+    const struct mw_instance *n = &cfg->notifiers[k];
+    if (mw_destination_check(spool, n->name, n->check, n->settings, n->nsettings, why,
+                             sizeof(why)) != 0) {
+      snprintf(err, errlen, "%s:%d: notifier '%s': %s", n->file, n->line, n->name, why);
+      return -1;
+    }
+  }
+  return 0;
 }
 
 struct cli_forwarder *cli_forwarder_new(const struct mw_config *cfg, const char *origin,
-                                        int verbosity, bool open_all)
+                                        int verbosity, mw_log_fn log, void *log_ctx, char *err,
+                                        size_t errlen)
 {
   struct cli_forwarder *fw = calloc(1, sizeof(*fw));
   const char *env = getenv("MCPWATCH_SPOOL_DIR");
+  char why[ERR_MAX];
   size_t k;
 
   if (!fw || !(fw->dests = calloc(cfg->nnotifiers + 1, sizeof(*fw->dests)))) {
+    snprintf(err, errlen, "out of memory");
     free(fw);
     return NULL;
   }
   fw->cfg = cfg;
   fw->origin = origin;
   fw->verbosity = verbosity;
+  fw->log = log;
+  fw->log_ctx = log_ctx;
   fw->spool = cfg->spool_dir ? cfg->spool_dir : env && *env ? env : MW_DEFAULT_SPOOL;
   fw->state_dir = cfg->state_dir ? cfg->state_dir : MW_DEFAULT_STATE;
   if (cfg->host)
@@ -60,11 +74,25 @@ struct cli_forwarder *cli_forwarder_new(const struct mw_config *cfg, const char 
   else if (gethostname(fw->host, sizeof(fw->host)) != 0)
     snprintf(fw->host, sizeof(fw->host), "localhost");
   fw->host[sizeof(fw->host) - 1] = '\0';
-  fw->lazy = true;
-  for (k = 0; open_all && k < cfg->nnotifiers; k++)
-    destination(fw, k);
-  /* Opened up front: shared by threads from here on, and never opened again. */
-  fw->lazy = !open_all;
+  if (cfg->nnotifiers > MW_TRACK_DESTS_MAX) {
+    snprintf(err, errlen, "%zu notifiers: at most %d are supported", cfg->nnotifiers,
+             MW_TRACK_DESTS_MAX);
+    cli_forwarder_free(fw, 0);
+    return NULL;
+  }
+  /* Every notifier is opened (its options validated) before anything runs: a broken block is
+   * a configuration error, not a page lost at the first state change. */
+  for (k = 0; k < cfg->nnotifiers; k++) {
+    const struct mw_instance *n = &cfg->notifiers[k];
+    if (mw_destination_open(fw->spool, n->name, n->check, n->settings, n->nsettings, NULL,
+                            &fw->dests[k], why, sizeof(why)) != 0) {
+      snprintf(err, errlen, "%s:%d: notifier '%s': %s", n->file, n->line, n->name, why);
+      cli_forwarder_free(fw, 0);
+      return NULL;
+    }
+  }
+  if (cfg->nnotifiers > 0)
+    mw_spool_remove_stale(fw->state_dir);
   return fw;
 }
 
@@ -135,28 +163,22 @@ void cli_describe(const struct mw_result *res, const char *check, struct mw_buf 
   }
 }
 
-static void spool_event(struct cli_forwarder *fw, const struct mw_instance *inst,
-                        const struct mw_event *ev)
-{
-  char err[ERR_MAX];
-  size_t k;
+struct describe_ctx {
+  const struct mw_result *res;
+  const char *check;
+  struct mw_buf text;
+};
 
-  for (k = 0; k < fw->cfg->nnotifiers; k++) {
-    struct mw_destination *dest;
-    struct mw_event_data data;
-    if (!wants(inst, fw->cfg->notifiers[k].name) || !(dest = destination(fw, k)))
-      continue;
-    /* One id per destination copy: each receiver sees its own delivery. */
-    if (mw_event_copy(ev, &data) != 0 ||
-        mw_spool_enqueue(dest, &data.event,
-                         fw->cfg->spool_max > 0 ? (size_t)fw->cfg->spool_max : MW_SPOOL_DEFAULT_MAX,
-                         NULL, 0, err, sizeof(err)) != 0) {
-      fprintf(stderr, "mcpwatch: error: %s: %s %s not queued: %s\n", dest->name, inst->name,
-              mw_state_name(ev->state), data.texts ? err : "out of memory");
-      __atomic_store_n(&fw->failed, 1, __ATOMIC_RELAXED);
-    }
-    mw_event_data_free(&data);
+static void describe(void *ctx, struct mw_event *ev)
+{
+  struct describe_ctx *d = ctx;
+
+  if (!d->res) {
+    ev->output = "out of memory";
+    return;
   }
+  cli_describe(d->res, d->check, &d->text, &ev->perfdata, &ev->long_output);
+  ev->output = mw_buf_str(&d->text);
 }
 
 enum mw_track_action cli_forward_result(struct cli_forwarder *fw, const struct mw_instance *inst,
@@ -164,39 +186,45 @@ enum mw_track_action cli_forward_result(struct cli_forwarder *fw, const struct m
                                         int64_t now)
 {
   struct mw_track_policy policy = {inst->max_attempts, inst->renotify};
-  struct mw_track before = *track;
+  struct mw_track_target targets[MW_TRACK_DESTS_MAX];
+  struct describe_ctx ctx = {res, inst->check, {0}};
+  struct mw_forward_spec spec;
+  struct mw_forward_report report;
   enum mw_track_action action;
-  enum mw_state state = res ? mw_result_get_state(res) : MW_UNKNOWN;
-  struct mw_buf text;
+  enum mw_state state = res && !mw_result_failed(res) ? mw_result_get_state(res) : MW_UNKNOWN;
   struct mw_event ev;
-  const char *long_output;
-  const char *perf;
-  char err[ERR_MAX];
+  size_t k;
 
-  action = mw_track_update(track, state, &policy, now);
-  if (memcmp(&before, track, sizeof(before)) != 0 &&
-      mw_track_save(fw->state_dir, inst->name, track, err, sizeof(err)) != 0) {
-    fprintf(stderr, "mcpwatch: error: %s\n", err);
-    __atomic_store_n(&fw->failed, 1, __ATOMIC_RELAXED);
+  memset(&spec, 0, sizeof(spec));
+  for (k = 0; k < fw->cfg->nnotifiers && spec.ntargets < MW_TRACK_DESTS_MAX; k++) {
+    if (!wants(inst, fw->cfg->notifiers[k].name))
+      continue;
+    targets[spec.ntargets].name = fw->cfg->notifiers[k].name;
+    targets[spec.ntargets].dest = fw->dests[k];
+    spec.ntargets++;
   }
-  if (action == MW_TRACK_NONE || !res)
-    return action;
-  mw_buf_init(&text, 1 << 20);
-  cli_describe(res, inst->check, &text, &perf, &long_output);
+  spec.state_dir = fw->state_dir;
+  spec.name = inst->name;
+  spec.targets = targets;
+  spec.max_events = fw->cfg->spool_max > 0 ? (size_t)fw->cfg->spool_max : 0;
+  spec.describe = describe;
+  spec.describe_ctx = &ctx;
+  spec.log = fw->log;
+  spec.log_ctx = fw->log_ctx;
+  mw_buf_init(&ctx.text, 1 << 20);
   memset(&ev, 0, sizeof(ev));
   ev.time = now;
   ev.host = fw->host;
   ev.service = inst->name;
   ev.check = inst->check;
-  ev.state = state;
-  ev.previous = mw_state_name(action == MW_TRACK_RENOTIFY ? state : before.hard);
-  ev.type = action == MW_TRACK_RECOVERY ? "RECOVERY" : "PROBLEM";
-  ev.output = mw_buf_str(&text);
-  ev.long_output = long_output;
-  ev.perfdata = perf;
+  ev.output = "";
+  ev.long_output = "";
+  ev.perfdata = "";
   ev.origin = fw->origin;
-  spool_event(fw, inst, &ev);
-  mw_buf_free(&text);
+  action = mw_track_forward(&spec, track, state, &policy, now, &ev, &report);
+  if (report.not_queued || report.save_failed)
+    __atomic_store_n(&fw->failed, 1, __ATOMIC_RELAXED);
+  mw_buf_free(&ctx.text);
   return action;
 }
 
@@ -234,13 +262,14 @@ int cli_forwarder_free(struct cli_forwarder *fw, double wait)
 int cli_forward(const struct mw_config *cfg, const struct mw_instance **insts,
                 const struct mw_job *jobs, size_t n, double wait, int verbosity)
 {
-  struct cli_forwarder *fw = cli_forwarder_new(cfg, "run", verbosity, false);
+  struct cli_forwarder *fw;
   int64_t now = (int64_t)time(NULL);
   char err[ERR_MAX];
   size_t i;
 
+  fw = cli_forwarder_new(cfg, "run", verbosity, cli_log_stderr, &verbosity, err, sizeof(err));
   if (!fw) {
-    fprintf(stderr, "mcpwatch: error: out of memory\n");
+    fprintf(stderr, "mcpwatch: error: %s\n", err);
     return 1;
   }
   for (i = 0; i < n; i++) {

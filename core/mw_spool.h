@@ -60,6 +60,7 @@ struct mw_destination {
   struct mw_notifier_plugin plugin;
   struct mw_args *args;
   void *state;
+  bool unsettled; /* staged or temporary files were left that a later pass must settle */
 };
 
 #define MW_SPOOL_DEFAULT_MAX 10000
@@ -76,6 +77,11 @@ int mw_destination_open(const char *spool_dir, const char *name, const char *typ
 int mw_destination_open_direct(const char *data_dir, const char *name, const char *type,
                                const struct mw_setting *settings, size_t nsettings,
                                struct mw_destination **out, char *err, size_t errlen);
+/* Validates a notifier block without creating anything: the notifier loads, every option is
+ * known and valid, and the notifier's open accepts them. 0, or -1 with the reason in err. */
+int mw_destination_check(const char *spool_dir, const char *name, const char *type,
+                         const struct mw_setting *settings, size_t nsettings, char *err,
+                         size_t errlen);
 /* Opens the destination an earlier run left in SPOOL/NAME, from its destination file. */
 int mw_destination_reopen(const char *spool_dir, const char *name, struct mw_destination **out,
                           char *err, size_t errlen);
@@ -117,6 +123,8 @@ struct mw_deliver_report {
  * leaves the work to the holder, which looks again before it lets go. */
 void mw_spool_deliver(struct mw_destination *dest, mw_deadline deadline, unsigned flags,
                       mw_log_fn log, void *log_ctx, struct mw_deliver_report *report);
+/* Deletes the temporary files of writers that are gone (killed mid-write) from folder. */
+void mw_spool_remove_stale(const char *folder);
 /* Events waiting in dest's queue (-1 when the folder cannot be read). */
 long mw_spool_pending(const struct mw_destination *dest);
 
@@ -135,6 +143,18 @@ double mw_backoff_seconds(unsigned attempt, double retry_after, double random01)
 
 /* ---- state tracking ----------------------------------------------------------------------- */
 
+/* Most destinations one track remembers an open problem for (an instance notifying more
+ * notifiers than this is refused when the configuration is loaded). */
+#define MW_TRACK_DESTS_MAX 32
+#define MW_DEST_NAME_MAX 64
+
+/* What one destination was last told: the state of the last event queued for it. A destination
+ * not listed was told OK (or nothing), so only open problems take room. */
+struct mw_track_told {
+  char dest[MW_DEST_NAME_MAX + 1];
+  enum mw_state state;
+};
+
 struct mw_track {
   enum mw_state hard;    /* last hard state; OK before the first run */
   enum mw_state last;    /* last result, soft or hard */
@@ -142,6 +162,13 @@ struct mw_track {
   int64_t hard_since;    /* Unix seconds */
   int64_t last_notified; /* Unix seconds of the last notification, 0 when none */
   bool problem_notified; /* a problem was sent and no recovery yet */
+  /* Write-ahead: the number of hand-offs to the spool this track has recorded. A staged event
+   * carries the number its hand-off will have; it is committed only when the state file on
+   * disk has reached it. */
+  uint64_t seq;
+  bool legacy; /* read from a file of before per-destination states: see problem_notified */
+  size_t ntold;
+  struct mw_track_told told[MW_TRACK_DESTS_MAX];
 };
 
 struct mw_track_policy {
@@ -162,6 +189,52 @@ int mw_track_load(const char *state_dir, const char *name, struct mw_track *trac
                   size_t errlen);
 int mw_track_save(const char *state_dir, const char *name, const struct mw_track *track, char *err,
                   size_t errlen);
+/* What dest was last told (MW_OK when nothing is open there). */
+enum mw_state mw_track_told_state(const struct mw_track *track, const char *dest);
+/* Records that dest was told state; -1 when the table is full. */
+int mw_track_set_told(struct mw_track *track, const char *dest, enum mw_state state);
+
+/* ---- hand-off: a result to its events, write-ahead ------------------------------------------ */
+
+/* One destination an instance notifies; dest NULL when it could not be opened (its events wait
+ * in the track until it can). */
+struct mw_track_target {
+  const char *name;
+  struct mw_destination *dest;
+};
+
+struct mw_forward_spec {
+  const char *state_dir;
+  const char *name; /* the track's name: STATE_DIR/NAME.state */
+  const struct mw_track_target *targets;
+  size_t ntargets;
+  size_t max_events; /* per destination queue; 0: MW_SPOOL_DEFAULT_MAX */
+  /* Fills output, long_output and perfdata of ev the first time an event is needed. */
+  void (*describe)(void *ctx, struct mw_event *ev);
+  void *describe_ctx;
+  mw_log_fn log; /* errors, and one INFO line per event queued ("NAME: STATE for DEST: ID") */
+  void *log_ctx;
+};
+
+struct mw_forward_report {
+  size_t queued;     /* events handed to queues */
+  size_t not_queued; /* destinations that still wait for this state (full, unwritable) */
+  bool save_failed;  /* the state file could not be written: nothing was queued */
+};
+
+/* Applies one result to track (mw_track_update) and tells every target that was not yet told
+ * the current hard state (a problem, a change of problem, a recovery of a problem it was told,
+ * a reminder), write-ahead: each event is staged in its queue, then the state file records
+ * the hand-off, then the staged files are committed. A crash at any point either leaves the
+ * old state and no event (the next run sees the change again) or the new state and the staged
+ * events, which mw_spool_recover commits. A destination whose queue refused the event (full
+ * disk, spool_max) keeps its old told state and is tried again at every later result. base
+ * holds the host, service, check, origin and time; its state, type and previous are set per
+ * destination. */
+enum mw_track_action mw_track_forward(const struct mw_forward_spec *spec, struct mw_track *track,
+                                      enum mw_state state, const struct mw_track_policy *policy,
+                                      int64_t now, const struct mw_event *base,
+                                      struct mw_forward_report *report);
 
 #ifdef __cplusplus
 }

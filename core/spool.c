@@ -70,7 +70,7 @@ long mw_spool_pending(const struct mw_destination *dest)
 
 /* Names sort in the order events were queued: wall-clock nanoseconds, made strictly increasing
  * within the process, then the writer's pid and a counter for writers in the same nanosecond. */
-static void event_file_name(char *out, size_t outlen)
+void spool_event_name(char *out, size_t outlen)
 {
   static int64_t last_ns;
   static unsigned long counter;
@@ -115,7 +115,7 @@ int mw_spool_enqueue(struct mw_destination *dest, const struct mw_event *event, 
     snprintf(err, errlen, "event too large");
     goto cleanup;
   }
-  event_file_name(name, sizeof(name));
+  spool_event_name(name, sizeof(name));
   result = spool_write_durably(dest->folder, name, text.data, text.len, err, errlen);
   if (result == 0 && name_out)
     snprintf(name_out, namelen, "%s", name);
@@ -302,6 +302,8 @@ static bool deliver_one(struct mw_destination *dest, const char *name, struct ba
             status.reason, b->attempts, delay);
       continue;
     }
+    if (status.outcome == MW_DELIVERED)
+      spool_crash_point("delivered"); /* accepted, not yet removed: the one duplicate */
     if (status.outcome == MW_REJECTED) {
       dead_letter(dest, name, status.reason);
       report->rejected++;
@@ -381,6 +383,10 @@ void mw_spool_deliver(struct mw_destination *dest, mw_deadline deadline, unsigne
       snprintf(report->reason, sizeof(report->reason), "another process is delivering");
       break;
     }
+    /* Staged events of writers that died are settled first: committed ones sort before
+     * anything queued after them. */
+    if (__atomic_load_n(&dest->unsettled, __ATOMIC_RELAXED))
+      spool_recover(dest, log, log_ctx);
     flowing = deliver_locked(dest, deadline, &flags, log, log_ctx, report);
     flock(fd, LOCK_UN);
     close(fd);

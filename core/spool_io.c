@@ -138,6 +138,7 @@ int spool_write_durably(const char *dir, const char *final, const char *data, si
     goto cleanup;
   }
   fd = -1;
+  spool_crash_point("tmp-written");
   if (rename(tmp, target) != 0) {
     snprintf(err, errlen, "cannot rename %s: %s", tmp, strerror(errno));
     goto cleanup;

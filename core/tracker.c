@@ -92,6 +92,33 @@ static char *state_path(const char *state_dir, const char *name, const char *suf
   return path.data;
 }
 
+/* The lines after the first: "seq N" and "told DEST STATE" (a file without them is from before
+ * per-destination states: legacy). */
+static int parse_more(FILE *fp, struct mw_track *track)
+{
+  char line[256];
+  char dest[MW_DEST_NAME_MAX + 1];
+  char state[16];
+  unsigned long long seq;
+  enum mw_state told;
+  bool versioned = false;
+
+  while (fgets(line, sizeof(line), fp)) {
+    if (sscanf(line, "seq %llu", &seq) == 1) {
+      track->seq = seq;
+      versioned = true;
+    } else if (sscanf(line, "told %64s %15s", dest, state) == 2 &&
+               mw_state_parse(state, &told) == 0) {
+      if (mw_track_set_told(track, dest, told) != 0)
+        return -1;
+    } else if (line[0] != '\n') {
+      return -1;
+    }
+  }
+  track->legacy = !versioned;
+  return 0;
+}
+
 int mw_track_load(const char *state_dir, const char *name, struct mw_track *track, char *err,
                   size_t errlen)
 {
@@ -121,7 +148,7 @@ int mw_track_load(const char *state_dir, const char *name, struct mw_track *trac
   if (fscanf(fp, "hard=%15s last=%15s attempts=%d since=%lld notified=%lld problem_sent=%d", hard,
              last, &attempts, &since, &notified, &problem) == 6 &&
       mw_state_parse(hard, &track->hard) == 0 && mw_state_parse(last, &track->last) == 0 &&
-      attempts >= 0) {
+      attempts >= 0 && parse_more(fp, track) == 0) {
     track->attempts = attempts;
     track->hard_since = since;
     track->last_notified = notified;
@@ -136,15 +163,81 @@ int mw_track_load(const char *state_dir, const char *name, struct mw_track *trac
   return result;
 }
 
+uint64_t spool_track_seq(const char *path, bool *found)
+{
+  struct mw_track track;
+  FILE *fp = fopen(path, "re");
+  char hard[16];
+  char last[16];
+  long long since;
+  long long notified;
+  int attempts;
+  int problem;
+
+  *found = false;
+  if (!fp)
+    return 0;
+  mw_track_init(&track);
+  if (fscanf(fp, "hard=%15s last=%15s attempts=%d since=%lld notified=%lld problem_sent=%d", hard,
+             last, &attempts, &since, &notified, &problem) == 6 &&
+      parse_more(fp, &track) == 0)
+    *found = true;
+  fclose(fp);
+  return track.seq;
+}
+
+char *spool_track_path(const char *state_dir, const char *name)
+{
+  return state_path(state_dir, name, ".state");
+}
+
+enum mw_state mw_track_told_state(const struct mw_track *track, const char *dest)
+{
+  size_t i;
+
+  for (i = 0; i < track->ntold; i++) {
+    if (strcmp(track->told[i].dest, dest) == 0)
+      return track->told[i].state;
+  }
+  return MW_OK;
+}
+
+int mw_track_set_told(struct mw_track *track, const char *dest, enum mw_state state)
+{
+  size_t i;
+
+  for (i = 0; i < track->ntold; i++) {
+    if (strcmp(track->told[i].dest, dest) == 0)
+      break;
+  }
+  if (state == MW_OK) {
+    if (i < track->ntold) {
+      memmove(&track->told[i], &track->told[i + 1], (track->ntold - i - 1) * sizeof(track->told[0]));
+      track->ntold--;
+      memset(&track->told[track->ntold], 0, sizeof(track->told[0]));
+    }
+    return 0;
+  }
+  if (i == track->ntold) {
+    if (track->ntold == MW_TRACK_DESTS_MAX || strlen(dest) > MW_DEST_NAME_MAX)
+      return -1;
+    track->ntold++;
+    snprintf(track->told[i].dest, sizeof(track->told[i].dest), "%s", dest);
+  }
+  track->told[i].state = state;
+  return 0;
+}
+
 int mw_track_save(const char *state_dir, const char *name, const struct mw_track *track, char *err,
                   size_t errlen)
 {
   char *path = state_path(state_dir, name, ".state");
-  char *tmp = state_path(state_dir, name, ".state.tmp");
-  FILE *fp = NULL;
+  struct mw_buf text;
+  size_t i;
   int result = -1;
 
-  if (!path || !tmp) {
+  mw_buf_init(&text, 64 * 1024);
+  if (!path) {
     snprintf(err, errlen, "%s: path too long", state_dir);
     goto cleanup;
   }
@@ -152,36 +245,22 @@ int mw_track_save(const char *state_dir, const char *name, const struct mw_track
     snprintf(err, errlen, "cannot create %s: %s", state_dir, strerror(errno));
     goto cleanup;
   }
-  fp = fopen(tmp, "we");
-  if (!fp) {
-    snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+  mw_buf_addf(&text, "hard=%s last=%s attempts=%d since=%lld notified=%lld problem_sent=%d\nseq %llu\n",
+              mw_state_name(track->hard), mw_state_name(track->last), track->attempts,
+              (long long)track->hard_since, (long long)track->last_notified,
+              track->problem_notified ? 1 : 0, (unsigned long long)track->seq);
+  for (i = 0; i < track->ntold; i++)
+    mw_buf_addf(&text, "told %s %s\n", track->told[i].dest, mw_state_name(track->told[i].state));
+  if (text.failed) {
+    snprintf(err, errlen, "out of memory");
     goto cleanup;
   }
-  fprintf(fp, "hard=%s last=%s attempts=%d since=%lld notified=%lld problem_sent=%d\n",
-          mw_state_name(track->hard), mw_state_name(track->last), track->attempts,
-          (long long)track->hard_since, (long long)track->last_notified,
-          track->problem_notified ? 1 : 0);
-  if (fflush(fp) != 0 || fsync(fileno(fp)) != 0) {
-    snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-    goto cleanup;
-  }
-  if (fclose(fp) != 0) {
-    fp = NULL;
-    snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-    goto cleanup;
-  }
-  fp = NULL;
-  if (rename(tmp, path) != 0) {
-    snprintf(err, errlen, "cannot rename %s: %s", tmp, strerror(errno));
-    goto cleanup;
-  }
-  result = 0;
+  /* Unique temporary names and an fsync of the folder: the rename must be on disk before any
+   * event staged for this state is committed. */
+  result = spool_write_durably(state_dir, path + strlen(state_dir) + 1, text.data, text.len, err,
+                               errlen);
 cleanup:
-  if (fp)
-    fclose(fp);
-  if (result != 0 && tmp)
-    unlink(tmp);
+  mw_buf_free(&text);
   free(path);
-  free(tmp);
   return result;
 }

@@ -41,8 +41,9 @@ static long spool_max;
  * value at start), no repeat of a problem already sent, and a recovery after a restart. */
 static pthread_mutex_t track_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static struct mw_destination **dests;
+static struct mw_destination **dests; /* the opened ones, for the courier */
 static size_t ndests;
+static struct mw_destination **spec_dests; /* parallel to specs, NULL where opening failed */
 static pthread_rwlock_t dests_lock = PTHREAD_RWLOCK_INITIALIZER;
 
 static struct mw_courier *courier;
@@ -207,75 +208,60 @@ static void identifier(const notification_t *n, char *out, size_t outlen)
            n->plugin_instance, n->type, n->type_instance[0] ? "-" : "", n->type_instance);
 }
 
-/* Whether this is a change worth sending; previous gets the hard state before it. */
-static bool is_change(const char *service, enum mw_state state, int64_t now, char *previous,
-                      size_t prevlen)
-{
-  const struct mw_track_policy policy = {1, 0};
-  const char *dir = state_dir ? state_dir : MW_DEFAULT_STATE;
-  struct mw_track track;
-  enum mw_track_action action;
-  char name[8 * DATA_MAX_NAME_LEN];
-  char err[ERR_MAX];
-
-  snprintf(name, sizeof(name), "collectd-%s", service);
-  pthread_mutex_lock(&track_lock);
-  if (mw_track_load(dir, name, &track, err, sizeof(err)) != 0)
-    WARNING(PLUGIN " plugin: %s (starting afresh)", err);
-  snprintf(previous, prevlen, "%s", mw_state_name(track.hard));
-  action = mw_track_update(&track, state, &policy, now);
-  if (mw_track_save(dir, name, &track, err, sizeof(err)) != 0)
-    ERROR(PLUGIN " plugin: %s", err);
-  pthread_mutex_unlock(&track_lock);
-  return action != MW_TRACK_NONE;
-}
+static void log_collectd(void *ctx, enum mw_log_level level, const char *message);
 
 static int forward_notification(const notification_t *n, user_data_t *unused)
 {
   bool own = strcmp(n->plugin, PLUGIN) == 0 && meta_string(n, "check") != NULL;
+  const struct mw_track_policy policy = {1, 0};
+  struct mw_track_target targets[MW_TRACK_DESTS_MAX];
+  struct mw_forward_spec spec;
+  struct mw_forward_report report;
+  struct mw_track track;
   char service[6 * DATA_MAX_NAME_LEN];
-  char previous[16];
+  char name[8 * DATA_MAX_NAME_LEN];
   char err[ERR_MAX];
   struct mw_event ev;
+  enum mw_state state;
   size_t i;
 
   (void)unused;
   memset(&ev, 0, sizeof(ev));
+  memset(&spec, 0, sizeof(spec));
   if (own)
     snprintf(service, sizeof(service), "%s", n->plugin_instance);
   else
     identifier(n, service, sizeof(service));
+  snprintf(name, sizeof(name), "collectd-%s", service);
   ev.time = (int64_t)CDTIME_T_TO_TIME_T(n->time);
   ev.host = n->host;
   ev.service = service;
   ev.check = own ? meta_string(n, "check") : n->plugin;
-  ev.state = n->severity == NOTIF_OKAY      ? MW_OK
-             : n->severity == NOTIF_WARNING ? MW_WARNING
-                                            : MW_CRITICAL;
-  if (!is_change(service, ev.state, ev.time, previous, sizeof(previous))) {
-    DEBUG(PLUGIN " plugin: %s %s: no change, not forwarded", service, mw_state_name(ev.state));
-    return 0;
-  }
-  ev.previous = previous;
-  ev.type = n->severity == NOTIF_OKAY ? "RECOVERY" : "PROBLEM";
+  state = n->severity == NOTIF_OKAY ? MW_OK : n->severity == NOTIF_WARNING ? MW_WARNING : MW_CRITICAL;
   ev.output = n->message;
   ev.long_output = own && meta_string(n, "output") ? meta_string(n, "output") : "";
   ev.perfdata = "";
   ev.origin = "collectd";
   pthread_rwlock_rdlock(&dests_lock);
-  for (i = 0; i < ndests; i++) {
-    /* Each destination gets its own copy with its own id. */
-    struct mw_event_data copy;
-    if (mw_event_copy(&ev, &copy) != 0 ||
-        mw_spool_enqueue(dests[i], &copy.event,
-                         spool_max > 0 ? (size_t)spool_max : MW_SPOOL_DEFAULT_MAX, NULL, 0, err,
-                         sizeof(err)) != 0)
-      ERROR(PLUGIN " plugin: %s: notification for %s NOT queued: %s", dests[i]->name, service,
-            copy.texts ? err : "out of memory");
-    mw_event_data_free(&copy);
+  for (i = 0; i < nspecs && spec.ntargets < MW_TRACK_DESTS_MAX; i++) {
+    targets[spec.ntargets].name = specs[i].name;
+    targets[spec.ntargets].dest = spec_dests ? spec_dests[i] : NULL;
+    spec.ntargets++;
   }
+  spec.state_dir = state_dir ? state_dir : MW_DEFAULT_STATE;
+  spec.name = name;
+  spec.targets = targets;
+  spec.max_events = spool_max > 0 ? (size_t)spool_max : 0;
+  spec.log = log_collectd;
+  /* One notification per service at a time: its track is read, changed and written whole. */
+  pthread_mutex_lock(&track_lock);
+  if (mw_track_load(spec.state_dir, name, &track, err, sizeof(err)) != 0)
+    WARNING(PLUGIN " plugin: %s (starting afresh)", err);
+  mw_track_forward(&spec, &track, state, &policy, ev.time, &ev, &report);
+  pthread_mutex_unlock(&track_lock);
   pthread_rwlock_unlock(&dests_lock);
-  mw_courier_wake(courier);
+  if (report.queued)
+    mw_courier_wake(courier);
   return 0;
 }
 
@@ -311,29 +297,37 @@ int forward_init(void)
 
   if (nspecs == 0)
     return 0;
+  if (nspecs > MW_TRACK_DESTS_MAX) {
+    ERROR(PLUGIN " plugin: %zu notifiers: at most %d are supported; none is loaded", nspecs,
+          MW_TRACK_DESTS_MAX);
+    return 0;
+  }
   dests = calloc(nspecs, sizeof(*dests));
-  if (!dests) {
+  spec_dests = calloc(nspecs, sizeof(*spec_dests));
+  if (!dests || !spec_dests) {
     ERROR(PLUGIN " plugin: notifiers: out of memory");
     return 0;
   }
+  mw_spool_remove_stale(state_dir ? state_dir : MW_DEFAULT_STATE);
   for (i = 0; i < nspecs; i++) {
     struct mw_args *args = specs[i].args;
-    if (mw_destination_open(spool, specs[i].name, specs[i].type, NULL, 0, args, &dests[ndests], err,
+    if (mw_destination_open(spool, specs[i].name, specs[i].type, NULL, 0, args, &spec_dests[i], err,
                             sizeof(err)) != 0) {
-      ERROR(PLUGIN " plugin: notifier \"%s\": %s; notifications are not forwarded to it",
+      /* Its notifications wait in the state files until it opens: none is lost. */
+      ERROR(PLUGIN " plugin: notifier \"%s\": %s; notifications for it wait until it opens",
             specs[i].name, err);
       continue;
     }
     specs[i].args = NULL; /* the destination owns them now */
+    dests[ndests++] = spec_dests[i];
     INFO(PLUGIN " plugin: notifier \"%s\" (%s): spool %s, %ld events pending", specs[i].name,
-         specs[i].type, dests[ndests]->folder, mw_spool_pending(dests[ndests]));
-    ndests++;
+         specs[i].type, spec_dests[i]->folder, mw_spool_pending(spec_dests[i]));
   }
-  if (ndests == 0)
-    return 0;
-  courier = mw_courier_start(dests, ndests, log_collectd, NULL, err, sizeof(err));
-  if (!courier)
-    ERROR(PLUGIN " plugin: %s; events stay in the spool for 'mcpwatch flush'", err);
+  if (ndests > 0) {
+    courier = mw_courier_start(dests, ndests, log_collectd, NULL, err, sizeof(err));
+    if (!courier)
+      ERROR(PLUGIN " plugin: %s; events stay in the spool for 'mcpwatch flush'", err);
+  }
   plugin_register_notification(PLUGIN, forward_notification, NULL);
   return 0;
 }
@@ -350,6 +344,8 @@ int forward_shutdown(void)
   free(dests);
   dests = NULL;
   ndests = 0;
+  free(spec_dests);
+  spec_dests = NULL;
   pthread_rwlock_unlock(&dests_lock);
   free_specs();
   free(spool_dir);
