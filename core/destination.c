@@ -57,7 +57,9 @@ static int dest_finish_open(struct mw_destination *dest, const char *spool_dir, 
     snprintf(err, errlen, "%s: path too long", spool_dir);
     return -1;
   }
-  if (spool_make_dir(spool_dir, err, errlen) != 0 || spool_make_dir(dest->folder, err, errlen) != 0)
+  if (spool_make_dir(spool_dir, err, errlen) != 0 || spool_trust(spool_dir, true, err, errlen) != 0 ||
+      spool_make_dir(dest->folder, err, errlen) != 0 ||
+      spool_trust(dest->folder, false, err, errlen) != 0)
     return -1;
   if (n->open(dest->args, dest->folder, &dest->state, why, sizeof(why)) != 0) {
     dest->state = NULL;
@@ -68,6 +70,49 @@ static int dest_finish_open(struct mw_destination *dest, const char *spool_dir, 
   /* What a killed writer left is settled before this process hands anything off: a staged
    * event it would not commit could otherwise share a number with one of ours. */
   spool_recover(dest, NULL, NULL);
+  return 0;
+}
+
+static bool is_file_option(const char *name)
+{
+  size_t len = strlen(name);
+
+  return len > 5 && strcmp(name + len - 5, "-file") == 0;
+}
+
+/* File options (keys, secrets, CA files) as absolute paths: the destination file keeps them for
+ * `mcpwatch flush`, which may run from any folder. */
+static int absolute_files(struct mw_args *args, char *err, size_t errlen)
+{
+  const struct mw_option *opt;
+  char cwd[4096];
+  size_t i;
+
+  for (i = 0; (opt = mw_args_option_at(args, i)) != NULL; i++) {
+    const char *value;
+    struct mw_buf path;
+    char why[ERR_MAX_SPOOL];
+    int rc;
+    if (!is_file_option(opt->name) || !mw_args_given(args, opt->name) ||
+        mw_args_count(args, opt->name) != 1)
+      continue;
+    value = mw_args_str(args, opt->name);
+    if (!value || value[0] == '/' || !value[0])
+      continue;
+    if (!getcwd(cwd, sizeof(cwd))) {
+      snprintf(err, errlen, "--%s %s: cannot tell the current folder: %s", opt->name, value,
+               strerror(errno));
+      return -1;
+    }
+    mw_buf_init(&path, sizeof(cwd) * 2);
+    mw_buf_addf(&path, "%s/%s", cwd, value);
+    rc = path.failed ? -1 : mw_args_set(args, opt->name, path.data, why, sizeof(why));
+    mw_buf_free(&path);
+    if (rc != 0) {
+      snprintf(err, errlen, "--%s: path too long", opt->name);
+      return -1;
+    }
+  }
   return 0;
 }
 
@@ -93,7 +138,7 @@ static int dest_load(struct mw_destination *dest, const char *type,
       return -1;
     }
   }
-  return 0;
+  return absolute_files(dest->args, err, errlen);
 }
 
 int mw_destination_open(const char *spool_dir, const char *name, const char *type,
@@ -143,6 +188,8 @@ int mw_destination_open(const char *spool_dir, const char *name, const char *typ
     if (spool_write_durably(dest->folder, DEST_FILE, saved.data, saved.len, err, errlen) != 0)
       goto cleanup;
   }
+  if (!dest_file || spool_trust(dest_file, false, err, errlen) != 0)
+    goto cleanup;
   dest->saved = saved.data;
   saved.data = NULL;
   *out = dest;
@@ -242,9 +289,14 @@ int mw_destination_reopen(const char *spool_dir, const char *name, struct mw_des
   }
   folder = spool_path_join(spool_dir, name);
   file = folder ? spool_path_join(folder, DEST_FILE) : NULL;
-  text = file ? spool_read_file(file, 64 * 1024, &len) : NULL;
+  /* The destination file names the receiver and the key files: believed only when no other user
+   * could have written it. */
+  if (!file || spool_trust(spool_dir, true, err, errlen) != 0 ||
+      spool_trust(folder, false, err, errlen) != 0 || spool_trust(file, false, err, errlen) != 0)
+    goto cleanup;
+  text = spool_read_file(file, 64 * 1024, &len);
   if (!text) {
-    snprintf(err, errlen, "cannot read %s: %s", file ? file : spool_dir, strerror(errno));
+    snprintf(err, errlen, "cannot read %s: %s", file, strerror(errno));
     goto cleanup;
   }
   settings = calloc(len / 2 + 1, sizeof(*settings));
@@ -283,6 +335,82 @@ cleanup:
   free(file);
   free(folder);
   return result;
+}
+
+int spool_check_destination(const struct mw_destination *dest, char *err, size_t errlen)
+{
+  char *file = spool_path_join(dest->folder, DEST_FILE);
+  int result = -1;
+
+  if (!file)
+    snprintf(err, errlen, "%s: path too long", dest->folder);
+  else if (spool_trust(dest->folder, false, err, errlen) == 0 &&
+           spool_trust(file, false, err, errlen) == 0)
+    result = 0;
+  free(file);
+  return result;
+}
+
+/* Replaces every occurrence of secret in text, and a tail of text that starts it (a receiver's
+ * excerpt cut in the middle of an echoed key), by "[secret]". */
+static void scrub_one(char *text, size_t size, const char *secret)
+{
+  static const char mark[] = "[secret]";
+  size_t slen = strlen(secret);
+  struct mw_buf out;
+  const char *p = text;
+
+  if (slen < 4 || size == 0)
+    return;
+  mw_buf_init(&out, size * 2 + sizeof(mark));
+  while (*p) {
+    size_t left = strlen(p);
+    size_t n = left < slen ? left : slen;
+    if ((n == slen || n >= 6) && strncmp(p, secret, n) == 0) {
+      mw_buf_adds(&out, mark);
+      p += n;
+    } else {
+      mw_buf_add(&out, p, 1);
+      p++;
+    }
+  }
+  if (out.failed || !out.data) {
+    text[0] = '\0'; /* better nothing than a secret */
+  } else {
+    size_t keep = out.len < size - 1 ? out.len : size - 1;
+    memcpy(text, out.data, keep);
+    text[keep] = '\0';
+  }
+  mw_buf_free(&out);
+}
+
+void mw_destination_scrub(const struct mw_destination *dest, char *text, size_t size)
+{
+  const struct mw_option *opt;
+  size_t i;
+
+  if (!dest || !dest->args || !text[0])
+    return;
+  for (i = 0; (opt = mw_args_option_at(dest->args, i)) != NULL; i++) {
+    size_t len = strlen(opt->name);
+    const char *value = mw_args_given(dest->args, opt->name) ? mw_args_str(dest->args, opt->name)
+                                                               : NULL;
+    char secret[4096];
+    char err[ERR_MAX_SPOOL];
+    if (!value)
+      continue;
+    if (opt->type == MW_OPT_SECRET) {
+      scrub_one(text, size, value);
+    } else if (len > 4 && strcmp(opt->name + len - 4, "-env") == 0) {
+      const char *env = getenv(value);
+      if (env)
+        scrub_one(text, size, env);
+    } else if (is_file_option(opt->name) &&
+               mw_read_secret_file(value, secret, sizeof(secret), err, sizeof(err)) == 0) {
+      scrub_one(text, size, secret);
+      explicit_bzero(secret, sizeof(secret));
+    }
+  }
 }
 
 void mw_destination_close(struct mw_destination *dest)

@@ -179,8 +179,9 @@ ssize_t mw_recv_some(int fd, void *buf, size_t len, mw_deadline deadline);
 /* ---- secrets ------------------------------------------------------------------------------ */
 
 /* The first line of path without its line end (a password or token file), read at each use so a
- * rotated secret is picked up. A file other users can read or write is refused. 0, or -1 with a
- * one-line reason naming PATH in err. */
+ * rotated secret is picked up. Refused: a file other users can read or write, one owned by a
+ * user other than this one or root, one in a folder every user can write, one that is not a
+ * regular file, and an empty first line. 0, or -1 with a one-line reason naming PATH in err. */
 int mw_read_secret_file(const char *path, char *out, size_t outlen, char *err, size_t errlen);
 
 /* ---- size-capped buffer ------------------------------------------------------------------- */

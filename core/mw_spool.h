@@ -86,6 +86,10 @@ int mw_destination_check(const char *spool_dir, const char *name, const char *ty
 int mw_destination_reopen(const char *spool_dir, const char *name, struct mw_destination **out,
                           char *err, size_t errlen);
 void mw_destination_close(struct mw_destination *dest);
+/* Every secret of dest (secret options, the contents of its -file options, the values of the
+ * variables its -env options name) replaced in text by "[secret]": a receiver that echoes the
+ * request in its error must not put the key into a log, the output or dead/. */
+void mw_destination_scrub(const struct mw_destination *dest, char *text, size_t size);
 /* Names of the destination folders in spool_dir, sorted; free with mw_names_free. */
 int mw_spool_destinations(const char *spool_dir, char ***names, size_t *count);
 

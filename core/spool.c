@@ -165,7 +165,13 @@ static void backoff_load(const struct mw_destination *dest, struct backoff *b)
   free(path);
 }
 
-static void backoff_save(const struct mw_destination *dest, const struct backoff *b)
+static void logf_(mw_log_fn log, void *ctx, enum mw_log_level level, const char *fmt, ...)
+    MW_PRINTF(4, 5);
+
+/* A backoff that cannot be written is only held in memory: said, since the next process will
+ * try at once. */
+static void backoff_save(const struct mw_destination *dest, const struct backoff *b, mw_log_fn log,
+                         void *log_ctx)
 {
   char text[64];
   char err[ERR_MAX_SPOOL];
@@ -173,17 +179,18 @@ static void backoff_save(const struct mw_destination *dest, const struct backoff
 
   if (b->attempts == 0) {
     path = spool_path_join(dest->folder, BACKOFF_FILE);
-    if (path)
-      unlink(path);
+    if (path && unlink(path) != 0 && errno != ENOENT)
+      logf_(log, log_ctx, MW_LOG_WARNING, "%s: cannot remove %s: %s", dest->name, path,
+            strerror(errno));
     free(path);
     return;
   }
   snprintf(text, sizeof(text), "%u %lld\n", b->attempts, (long long)b->next_ms);
-  spool_write_durably(dest->folder, BACKOFF_FILE, text, strlen(text), err, sizeof(err));
+  if (spool_write_durably(dest->folder, BACKOFF_FILE, text, strlen(text), err, sizeof(err)) != 0)
+    logf_(log, log_ctx, MW_LOG_WARNING, "%s: the backoff is not kept for later runs: %s",
+          dest->name, err);
 }
 
-static void logf_(mw_log_fn log, void *ctx, enum mw_log_level level, const char *fmt, ...)
-    MW_PRINTF(4, 5);
 static void logf_(mw_log_fn log, void *ctx, enum mw_log_level level, const char *fmt, ...)
 {
   char message[1024];
@@ -289,13 +296,14 @@ static bool deliver_one(struct mw_destination *dest, const char *name, struct ba
     status.outcome = MW_RETRY;
     n->send(dest->state, &data.event, attempt_deadline, &status);
     status.reason[sizeof(status.reason) - 1] = '\0';
+    mw_destination_scrub(dest, status.reason, sizeof(status.reason));
     *flags &= ~MW_DELIVER_NOW;
     if (status.outcome == MW_RETRY) {
       double delay;
       b->attempts++;
       delay = mw_backoff_seconds(b->attempts, status.retry_after, mw_random01());
       b->next_ms = spool_realtime_ms() + (int64_t)(delay * 1000);
-      backoff_save(dest, b);
+      backoff_save(dest, b, log, log_ctx);
       snprintf(report->reason, sizeof(report->reason), "%s", status.reason);
       logf_(log, log_ctx, MW_LOG_WARNING, "%s: %s (%s %s): %s; attempt %u, next in %.1f s",
             dest->name, data.event.id, data.event.service, mw_state_name(data.event.state),
@@ -329,7 +337,7 @@ static bool deliver_one(struct mw_destination *dest, const char *name, struct ba
     if (b->attempts) {
       b->attempts = 0;
       b->next_ms = 0;
-      backoff_save(dest, b);
+      backoff_save(dest, b, log, log_ctx);
     }
     done = true;
   }
@@ -368,6 +376,15 @@ void mw_spool_deliver(struct mw_destination *dest, mw_deadline deadline, unsigne
   long pending;
 
   memset(report, 0, sizeof(*report));
+  /* Checked again before every delivery: the destination file names the receiver and the key
+   * files, so one another user could have changed is not acted upon. */
+  if (dest->saved && spool_check_destination(dest, report->reason, sizeof(report->reason)) != 0) {
+    logf_(log, log_ctx, MW_LOG_ERROR, "%s: %s; nothing is sent", dest->name, report->reason);
+    pending = mw_spool_pending(dest);
+    report->pending = pending > 0 ? (size_t)pending : 0;
+    free(lock_path);
+    return;
+  }
   for (;;) {
     int fd = lock_path ? open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0640) : -1;
     bool flowing;

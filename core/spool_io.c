@@ -53,6 +53,30 @@ int spool_make_dir(const char *path, char *err, size_t errlen)
   return 0;
 }
 
+int spool_trust(const char *path, bool follow, char *err, size_t errlen)
+{
+  struct stat st;
+
+  if ((follow ? stat(path, &st) : lstat(path, &st)) != 0) {
+    snprintf(err, errlen, "cannot check %s: %s", path, strerror(errno));
+    return -1;
+  }
+  if (S_ISLNK(st.st_mode)) {
+    snprintf(err, errlen, "refusing the spool: %s is a symbolic link", path);
+    return -1;
+  }
+  if (st.st_uid != geteuid() && st.st_uid != 0) {
+    snprintf(err, errlen, "refusing the spool: %s is owned by uid %ld, neither this user nor root",
+             path, (long)st.st_uid);
+    return -1;
+  }
+  if (st.st_mode & S_IWOTH) {
+    snprintf(err, errlen, "refusing the spool: every user can write %s (chmod o-w %s)", path, path);
+    return -1;
+  }
+  return 0;
+}
+
 int spool_fsync_dir(const char *dir)
 {
   int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

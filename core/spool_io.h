@@ -15,11 +15,17 @@ int64_t spool_realtime_ms(void);
 char *spool_path_join(const char *dir, const char *name);
 int spool_make_dir(const char *path, char *err, size_t errlen);
 int spool_fsync_dir(const char *dir);
+/* Whether the spool may believe path: owned by this user or root, not writable by every user,
+ * and (follow false) not a symbolic link. 0, or -1 with the reason in err. */
+int spool_trust(const char *path, bool follow, char *err, size_t errlen);
 /* The whole of a small file, NUL-terminated; NULL with errno set (EFBIG past max). */
 char *spool_read_file(const char *path, size_t max, size_t *len);
 /* Writes data to dir/final through a temporary file, fsync and rename, then fsyncs dir. */
 int spool_write_durably(const char *dir, const char *final, const char *data, size_t len, char *err,
                         size_t errlen);
+
+/* The destination's folder and file still trusted (spool_trust); destination.c. */
+int spool_check_destination(const struct mw_destination *dest, char *err, size_t errlen);
 
 /* "E<ns>-<pid>-<n>.event": names that sort in the order they were made. */
 void spool_event_name(char *out, size_t outlen);

@@ -138,6 +138,8 @@ static void *receiver_main(void *arg)
       deadline = s->stop_deadline;
     pthread_mutex_unlock(&s->lock);
     r->dest->plugin.notifier->send(r->dest->state, &data.event, deadline, &st);
+    st.reason[sizeof(st.reason) - 1] = '\0';
+    mw_destination_scrub(r->dest, st.reason, sizeof(st.reason));
     pthread_mutex_lock(&s->lock);
     settle(r, slot, &data, &st);
   }

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "mw_core.h"
 
@@ -275,29 +276,68 @@ bool mw_deadline_passed(mw_deadline deadline)
   return mw_now_ns() >= deadline;
 }
 
-/* A secret every local user can read is no secret, and one anyone can write lets them choose
- * where the agent authenticates: refused, as ssh refuses such a key. Group access is the way to
- * share one with the mcpwatch user (root:mcpwatch 0640). */
-int mw_read_secret_file(const char *path, char *out, size_t outlen, char *err, size_t errlen)
+/* A folder every user can write to lets any of them swap a file inside it. */
+static bool folder_is_world_writable(const char *path)
 {
-  FILE *f = fopen(path, "re");
+  char folder[4096];
+  const char *slash = strrchr(path, '/');
   struct stat st;
 
+  if (!slash)
+    snprintf(folder, sizeof(folder), ".");
+  else if (slash == path)
+    snprintf(folder, sizeof(folder), "/");
+  else
+    snprintf(folder, sizeof(folder), "%.*s", (int)(slash - path), path);
+  return stat(folder, &st) == 0 && (st.st_mode & S_IWOTH);
+}
+
+/* A secret every local user can read is no secret, and one anyone can write lets them choose
+ * where the agent authenticates: refused, as ssh refuses such a key; so is one another user owns
+ * or could replace (a folder every user can write), and an empty one, which would send an empty
+ * credential. Group access is the way to share one with the mcpwatch user (root:mcpwatch 0640). */
+int mw_read_secret_file(const char *path, char *out, size_t outlen, char *err, size_t errlen)
+{
+  FILE *f;
+  struct stat st;
+  int result = -1;
+
+  out[0] = '\0';
+  f = fopen(path, "re");
   if (!f) {
     snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
     return -1;
   }
-  if (fstat(fileno(f), &st) != 0 || (st.st_mode & (S_IROTH | S_IWOTH))) {
+  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+    snprintf(err, errlen, "refusing %s: not a regular file", path);
+    goto cleanup;
+  }
+  if (st.st_mode & (S_IROTH | S_IWOTH)) {
     snprintf(err, errlen, "refusing %s: every user can read or write it (chmod o= %s)", path, path);
-    fclose(f);
-    out[0] = '\0';
-    return -1;
+    goto cleanup;
+  }
+  if (st.st_uid != geteuid() && st.st_uid != 0) {
+    snprintf(err, errlen, "refusing %s: owned by uid %ld, neither this user nor root", path,
+             (long)st.st_uid);
+    goto cleanup;
+  }
+  if (folder_is_world_writable(path)) {
+    snprintf(err, errlen, "refusing %s: its folder is writable by every user", path);
+    goto cleanup;
   }
   if (!fgets(out, (int)outlen, f))
     out[0] = '\0';
-  fclose(f);
   out[strcspn(out, "\r\n")] = '\0';
-  return 0;
+  if (!out[0]) {
+    snprintf(err, errlen, "refusing %s: its first line is empty", path);
+    goto cleanup;
+  }
+  result = 0;
+cleanup:
+  fclose(f);
+  if (result != 0)
+    explicit_bzero(out, outlen);
+  return result;
 }
 
 void mw_service_name(const char *check, char *out, size_t outlen)

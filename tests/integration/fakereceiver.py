@@ -13,6 +13,7 @@ STATEDIR/mode, so a test changes the answer by writing that file:
   429       429 with "Retry-After: 1"
   hang      read the request and never answer (until the client goes away)
   close     read the request and close the connection without an answer
+  echo      400 with the request's body as the answer (as careless receivers do in errors)
   N:MODE    MODE for the next N requests, then ok (the file is rewritten as it counts down)
 STATEDIR/health (first line a status code) answers GET /health, for checks to watch.
 Every request is appended to STATEDIR/requests.jsonl as {"method","path","headers","body",
@@ -187,7 +188,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             record(entry)
             self.close_connection = True
             return
-        if mode.isdigit():
+        if mode == "echo":
+            code = 400
+            data = body.encode()
+            self.send_response(code)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        elif mode.isdigit():
             code = int(mode)
             extra = {"Retry-After": "1"} if code == 429 else None
             obj = {"status": "throttle event", "message": "Requests for this service are arriving "

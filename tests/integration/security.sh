@@ -70,4 +70,69 @@ expect_true "[ \$(grep -vc '^\[[0-9]*\] PROCESS_SERVICE_CHECK_RESULT;[^;]*;vault
   "every command file line is one result of the vault instance ($(wc -l <"$TMP/commands") lines)"
 expect_true "! grep -q 'forged' <<<\"\$(cut -d';' -f1-4 '$TMP/commands')\"" "no forged command"
 
+# ---- the spool: trusted only when no other user can write it ---------------------------------
+start_receiver
+RBASE="http://127.0.0.1:$RECEIVER_PORT"
+S=$TMP/trust
+mkdir -p "$S/keys"
+printf '0123456789abcdef0123456789abcdef\n' >"$S/keys/pd.key"
+PDN=(notify pagerduty --spool-dir "$S/spool" --url "$RBASE/v2/enqueue" -H web1 -s api -S CRITICAL -o "HTTP 503" -w 2s)
+# A relative key file is stored absolute: flush from another folder still reads it.
+(cd "$S" && "$MCPWATCH" "${PDN[@]}" --routing-key-file keys/pd.key >/dev/null 2>&1)
+DEST=$(ls "$S/spool")
+expect_true "grep -qx 'routing-key-file=$S/keys/pd.key' '$S/spool/$DEST/destination'" "a relative key file is stored absolute"
+expect_true "[ \"\$(stat -c %a '$S/spool/$DEST/destination')\" = 640 ]" "the destination file is 0640"
+echo 503 >"$R/mode"
+mw "${PDN[@]}" --routing-key-file "$S/keys/pd.key" -w 1s
+echo ok >"$R/mode"
+rm -f "$R/requests.jsonl"
+# Another user's destination file, and a folder every user can write: refused, nothing sent.
+chown nobody "$S/spool/$DEST/destination"
+mw flush --now --spool-dir "$S/spool"
+expect_true "grep -q 'owned by uid 65534' <<<\"\$OUT\$ERR\"" "flush refuses a destination file another user owns"
+expect_true "[ ! -s '$R/requests.jsonl' ]" "and sends nothing"
+chown root "$S/spool/$DEST/destination"
+chmod o+w "$S/spool"
+mw flush --now --spool-dir "$S/spool"
+expect_true "grep -q 'every user can write $S/spool' <<<\"\$OUT\$ERR\"" "flush refuses a spool every user can write"
+expect_true "[ ! -s '$R/requests.jsonl' ]" "and sends nothing"
+mw "${PDN[@]}" --routing-key-file "$S/keys/pd.key"
+expect_true "[ $RC != 0 ] && grep -q 'every user can write' <<<\"\$OUT\$ERR\"" "notify refuses it too"
+chmod o-w "$S/spool"
+chmod o+w "$S/spool/$DEST/destination"
+mw flush --now --spool-dir "$S/spool"
+expect_true "grep -q 'every user can write $S/spool/$DEST/destination' <<<\"\$OUT\$ERR\" && [ ! -s '$R/requests.jsonl' ]" "a world-writable destination file: refused, nothing sent"
+chmod o-w "$S/spool/$DEST/destination"
+mw flush --now --spool-dir "$S/spool"
+accepted() { [ -f "$R/requests.jsonl" ] && jq -c 'select(.code == 202)' "$R/requests.jsonl" | wc -l || echo 0; }
+expect_true "[ \$(accepted) = 1 ]" "once put right, the queue is delivered"
+
+# Keys: empty, a folder, another user's, in a world-writable folder: the event stays queued with
+# the reason and nothing is sent.
+rm -f "$R/requests.jsonl"
+key_case() {
+  mw "${PDN[@]}" --routing-key-file "$1" -w 1s
+  expect_true "[ $RC = 1 ] && grep -q '$2' <<<\"\$OUT\$ERR\" && [ ! -s '$R/requests.jsonl' ]" "$3: kept queued with the reason, nothing sent"
+  expect_true "[ \$(find '$S/spool' -path '*/dead/*' | wc -l) = 0 ]" "$3: nothing moved to dead/"
+}
+: >"$S/keys/empty.key"
+key_case "$S/keys/empty.key" "first line is empty" "an empty key file"
+key_case "$S/keys" "not a regular file" "a folder given as key file"
+cp "$S/keys/pd.key" "$S/keys/theirs.key"
+chown nobody "$S/keys/theirs.key"
+key_case "$S/keys/theirs.key" "owned by uid 65534" "a key another user owns"
+mkdir -p "$S/open"
+chmod 0777 "$S/open"
+cp "$S/keys/pd.key" "$S/open/pd.key"
+key_case "$S/open/pd.key" "its folder is writable by every user" "a key in a world-writable folder"
+rm -rf "$S/spool"
+
+# A receiver that echoes the request in its error: the key is in no output, log or dead letter.
+echo echo >"$R/mode"
+mw "${PDN[@]}" --routing-key-file "$S/keys/pd.key"
+expect_true "grep -q 'HTTP 400' <<<\"\$OUT\$ERR\"" "the echoing receiver refused the event"
+expect_true "grep -q '\[secret\]' <<<\"\$OUT\$ERR\"" "its reply is shown scrubbed"
+expect_true "! grep -rq 0123456789abcdef <<<\"\$OUT\$ERR\" && ! grep -rq 0123456789abcdef '$S/spool'" "the key is in neither output, stderr nor the spool (dead/*.reason)"
+echo ok >"$R/mode"
+
 finish
