@@ -25,6 +25,23 @@ struct cli_forwarder {
   void *log_ctx;
 };
 
+/* "FILE:LINE: notifier 'NAME': why", with the line of the setting at fault when why names one. */
+static void notifier_error(const struct mw_instance *n, const char *why, char *err, size_t errlen)
+{
+  int line = n->line;
+  const char *rest = why;
+  char *end;
+
+  if (strncmp(why, "line ", 5) == 0) {
+    long at = strtol(why + 5, &end, 10);
+    if (end != why + 5 && strncmp(end, ": ", 2) == 0) {
+      line = (int)at;
+      rest = end + 2;
+    }
+  }
+  snprintf(err, errlen, "%s:%d: notifier '%s': %s", n->file, line, n->name, rest);
+}
+
 int cli_notifiers_check(const struct mw_config *cfg, char *err, size_t errlen)
 {
   const char *env = getenv("MCPWATCH_SPOOL_DIR");
@@ -41,7 +58,7 @@ int cli_notifiers_check(const struct mw_config *cfg, char *err, size_t errlen)
     const struct mw_instance *n = &cfg->notifiers[k];
     if (mw_destination_check(spool, n->name, n->check, n->settings, n->nsettings, why,
                              sizeof(why)) != 0) {
-      snprintf(err, errlen, "%s:%d: notifier '%s': %s", n->file, n->line, n->name, why);
+      notifier_error(n, why, err, errlen);
       return -1;
     }
   }
@@ -86,7 +103,7 @@ struct cli_forwarder *cli_forwarder_new(const struct mw_config *cfg, const char 
     const struct mw_instance *n = &cfg->notifiers[k];
     if (mw_destination_open(fw->spool, n->name, n->check, n->settings, n->nsettings, NULL,
                             &fw->dests[k], why, sizeof(why)) != 0) {
-      snprintf(err, errlen, "%s:%d: notifier '%s': %s", n->file, n->line, n->name, why);
+      notifier_error(n, why, err, errlen);
       cli_forwarder_free(fw, 0);
       return NULL;
     }

@@ -303,6 +303,26 @@ EOF
   sed 's/notify = \["oncall"\]/notify = ["pager"]/' "$TMP/mcpwatch.conf" >"$TMP/typo.conf"
   mw run -c "$TMP/typo.conf" --notify
   expect_one_error_line "notifies 'pager', which no notifiers" "an unknown notifier name is a configuration error"
+
+  # A notifier block that does not open is a configuration error for run, run --notify and the
+  # agent, naming file and line; the ongoing problem is sent once the block is fixed.
+  echo 503 >"$R/health"
+  sed 's/routing_key_file = /routing_kye_file = /' "$TMP/mcpwatch.conf" >"$TMP/broken.conf"
+  BROKEN_LINE=$(grep -n routing_kye_file "$TMP/broken.conf" | cut -d: -f1)
+  for args in "" "--notify"; do
+    mw run -c "$TMP/broken.conf" $args
+    expect_one_error_line "broken.conf:$BROKEN_LINE: notifier 'oncall': unknown option 'routing.kye.file'" "run $args: a broken notifier block is refused with its file and line"
+  done
+  expect_true "grep -q '^hard=OK ' '$TMP/state/api.state'" "and nothing is recorded"
+  "$MCPWATCH" agent -c "$TMP/broken.conf" --status-file "$TMP/st" 2>"$TMP/agent-broken.log" &
+  wait_exit $! 10
+  expect_true "[ $? = 3 ] && grep -q 'broken.conf:$BROKEN_LINE: notifier' '$TMP/agent-broken.log'" "the agent refuses to start with it"
+  forget
+  mw run -c "$TMP/mcpwatch.conf" --notify
+  mw run -c "$TMP/mcpwatch.conf" --notify
+  expect_true "[ $(count_received) = 1 ]" "fixed: the ongoing problem is sent"
+  echo 200 >"$R/health"
+  mw run -c "$TMP/mcpwatch.conf" --notify
 fi
 
 # ---- the shipped notifiers example, beside a check that fails ----------------------------------
