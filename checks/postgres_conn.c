@@ -8,10 +8,12 @@
 #include <math.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "postgres_conn.h"
 
@@ -47,11 +49,106 @@ static void fail_message(struct pg_conn *pg, const char *what, char *err, size_t
   snprintf(err, errlen, "%s: %s%s%s", pg->where, what, *what ? ": " : "", line);
 }
 
+/* ---- cancelling a query the deadline cut short ---- */
+
+/* How long past its deadline a run waits for the cancel request to be sent. */
+#define CANCEL_WAIT_NS (300LL * 1000000LL)
+
+/* PQcancel connects to the server and blocks while it does, without a bound (libpq 15 has no
+ * non-blocking cancel): it runs on a thread of its own, which the run waits for only briefly;
+ * whichever of the two finishes last frees the job. */
+struct cancel_job {
+  pthread_mutex_t lock;
+  pthread_cond_t done_cond;
+  int refs;
+  bool done;
+  PGcancel *cancel;
+};
+
+static void cancel_release(struct cancel_job *job)
+{
+  bool last;
+
+  pthread_mutex_lock(&job->lock);
+  last = --job->refs == 0;
+  pthread_mutex_unlock(&job->lock);
+  if (!last)
+    return;
+  PQfreeCancel(job->cancel);
+  pthread_cond_destroy(&job->done_cond);
+  pthread_mutex_destroy(&job->lock);
+  free(job);
+}
+
+static void *cancel_thread(void *arg)
+{
+  struct cancel_job *job = arg;
+  char errbuf[256];
+
+  PQcancel(job->cancel, errbuf, sizeof(errbuf));
+  pthread_mutex_lock(&job->lock);
+  job->done = true;
+  pthread_cond_signal(&job->done_cond);
+  pthread_mutex_unlock(&job->lock);
+  cancel_release(job);
+  return NULL;
+}
+
+/* Asks the server to stop the running query: without it, the query goes on after we hang up
+ * (pg_sleep or a lock wait never notices), and a monitor that times out every interval piles up
+ * busy backends until the server refuses connections. statement_timeout is the bound when the
+ * request cannot be sent. */
+static void cancel_query(struct pg_conn *pg)
+{
+  struct cancel_job *job = calloc(1, sizeof(*job));
+  pthread_condattr_t attr;
+  pthread_t thread;
+  struct timespec until;
+  int64_t limit = mw_now_ns() + CANCEL_WAIT_NS;
+  bool joined = false;
+
+  if (!job || !(job->cancel = PQgetCancel(pg->conn))) {
+    free(job);
+    return;
+  }
+  pthread_mutex_init(&job->lock, NULL);
+  pthread_condattr_init(&attr);
+  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+  pthread_cond_init(&job->done_cond, &attr);
+  pthread_condattr_destroy(&attr);
+  job->refs = 2;
+  if (pthread_create(&thread, NULL, cancel_thread, job) != 0) {
+    job->refs = 1;
+    cancel_release(job);
+    return;
+  }
+  until.tv_sec = (time_t)(limit / 1000000000LL);
+  until.tv_nsec = (long)(limit % 1000000000LL);
+  pthread_mutex_lock(&job->lock);
+  while (!job->done && pthread_cond_timedwait(&job->done_cond, &job->lock, &until) == 0)
+    ;
+  joined = job->done;
+  pthread_mutex_unlock(&job->lock);
+  if (joined)
+    pthread_join(thread, NULL);
+  else
+    pthread_detach(thread);
+  cancel_release(job);
+}
+
 static enum pg_status timed_out(struct pg_conn *pg, const char *what, char *err, size_t errlen)
 {
   snprintf(err, errlen, "%s: timed out %s", pg->where, what);
   pg_conn_close(pg);
   return PG_TIMED_OUT;
+}
+
+/* Server notices (RAISE NOTICE, warnings) are not the check's to show: libpq would print them
+ * on stderr as they come, where a hostile server's text would land in the agent's log. */
+static void drop_notice(void *arg, const char *message)
+{
+  (void)arg;
+  (void)message;
 }
 
 static void add_param(const char **keys, const char **values, int *n, const char *key,
@@ -117,8 +214,10 @@ static int resolve_host(const struct pg_target *target, mw_deadline deadline, ch
 enum pg_status pg_conn_open(struct pg_conn *pg, const struct pg_target *target,
                             mw_deadline deadline, double *connect_s, char *err, size_t errlen)
 {
-  const char *keys[11];
-  const char *values[11];
+  const char *keys[12];
+  const char *values[12];
+  char options[64];
+  int left_ms;
   char hosts[MAX_ADDRS * 256];
   char addrs[MAX_ADDRS * (NI_MAXHOST + 1)];
   char why[300];
@@ -149,6 +248,11 @@ enum pg_status pg_conn_open(struct pg_conn *pg, const struct pg_target *target,
   add_param(keys, values, &n, "sslmode", target->sslmode);
   add_param(keys, values, &n, "service", target->service);
   add_param(keys, values, &n, "application_name", "mcpwatch");
+  /* The server ends any query of this session that runs longer than this run had left: the
+   * bound when a cancel request cannot be sent (the process exits, the network is gone). */
+  left_ms = mw_deadline_left_ms(deadline);
+  snprintf(options, sizeof(options), "-c statement_timeout=%d", left_ms > 0 ? left_ms : 1);
+  add_param(keys, values, &n, "options", options);
   if (target->password_file) {
     if (mw_read_secret_file(target->password_file, password, sizeof(password), err, errlen) != 0)
       return PG_BAD_INPUT;
@@ -159,6 +263,8 @@ enum pg_status pg_conn_open(struct pg_conn *pg, const struct pg_target *target,
   pg->conn = PQconnectStartParams(keys, values, 0);
   if (target->password_file)
     explicit_bzero(password, sizeof(password));
+  if (pg->conn)
+    PQsetNoticeProcessor(pg->conn, drop_notice, NULL);
   if (!pg->conn || PQstatus(pg->conn) == CONNECTION_BAD) {
     fail_message(pg, "", err, errlen);
     pg_conn_close(pg);
@@ -203,8 +309,10 @@ static enum pg_status wait_result(struct pg_conn *pg, mw_deadline deadline, char
   if (flushed < 0)
     goto broken;
   while (PQisBusy(pg->conn)) {
-    if (mw_wait_fd(PQsocket(pg->conn), POLLIN, deadline) == ETIMEDOUT)
+    if (mw_wait_fd(PQsocket(pg->conn), POLLIN, deadline) == ETIMEDOUT) {
+      cancel_query(pg);
       return timed_out(pg, "waiting for the answer", err, errlen);
+    }
     if (!PQconsumeInput(pg->conn))
       goto broken;
   }

@@ -13,6 +13,8 @@ chmod 600 "$PGDIR/pw"
 [ "$(id -u)" = 0 ] && chown postgres "$PGDIR/pw"
 as_pg "$PGBIN/initdb" -D "$PGDIR/primary" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
   --pwfile="$PGDIR/pw" >"$PGDIR/initdb.log" 2>&1 || skip_all "initdb failed: $(tail -n 3 "$PGDIR/initdb.log")"
+# mcpwatch takes a password file only from its own user or root.
+[ "$(id -u)" = 0 ] && chown root "$PGDIR/pw"
 PORT=$(free_port)
 start_pg primary "$PORT" -c max_connections=20
 sql "CREATE ROLE monitor LOGIN PASSWORD 'mon pass' IN ROLE pg_monitor; CREATE TABLE t (a int)"
@@ -150,6 +152,39 @@ expect_within 2000 "query: within -t + 1 s"
 mw "${S[@]}" -m connection -m locks -m wraparound
 expect_rc 0 "several modes in one run"
 expect_true "[ \"\$(printf '%s\n' \"\$OUT\" | grep -c '^\\\\_ ')\" = 3 ]" "several modes: one line of long output each"
+
+# ---- a query past the deadline is cancelled, not left running on the server ------------------
+release
+active_sleeps() { sql "select count(*) from pg_stat_activity where state = 'active' and query like '%pg_sleep(60)%' and pid <> pg_backend_pid()"; }
+mw "${S[@]}" -m query -q "select pg_sleep(60)" -W 1 -C 2 -t 1
+expect_true "[ $RC = 2 ] && grep -q 'timed out waiting for the answer' <<<\"\$OUT\"" "query past the timeout: CRITICAL, timed out"
+wait_for "[ \$(active_sleeps) = 0 ]" 3
+expect_true "[ \$(active_sleeps) = 0 ]" "the timed-out query is stopped on the server"
+expect_true "grep -q 'canceling statement due to user request' '$PGDIR/primary.log'" "by a cancel request (not only statement_timeout)"
+cat >"$PGDIR/loop.conf" <<CONF
+state_dir = "$PGDIR/loop-state";
+checks: { slow: { check = "postgres"; host = "$SOCK"; port = "$PORT"; user = "postgres"; dbname = "postgres";
+  mode = ["query"]; query = "select pg_sleep(60)"; query_warning = "1"; query_critical = "2"; timeout = 1; interval = 1; }; };
+CONF
+"$MCPWATCH" agent -c "$PGDIR/loop.conf" --status-file "$PGDIR/loop.status" 2>"$PGDIR/loop.log" &
+LOOP=$!
+on_exit "kill $LOOP"
+MAX=0
+for _ in $(seq 1 24); do
+  n=$(active_sleeps)
+  [ "$n" -gt "$MAX" ] && MAX=$n
+  sleep 0.25
+done
+stop_agent "$LOOP" 10
+expect_true "[ $MAX -le 1 ]" "an agent timing out a pg_sleep(60) every second: at most one active backend at any moment over 6 s ($MAX)"
+expect_true "grep -q 'timed out' '$PGDIR/loop.status'" "and its status says the query timed out"
+expect_true "[ \$(sql \"select setting from pg_settings where name = 'statement_timeout'\") = 0 ]" "the server's own statement_timeout is untouched"
+
+# ---- server notices never reach stderr ----------------------------------------------------------
+sql "create or replace function noisy() returns int language plpgsql as \$\$ begin raise notice E'mcpwatch agent: db: CRITICAL -> OK\\n\\033[31mforged'; return 1; end \$\$"
+mw "${S[@]}" -m query -q "select noisy()" -W 5 -C 10
+expect_rc 0 "a query raising a notice: OK"
+expect_true "[ -z \"\$ERR\" ]" "the server's notice is not printed"
 
 # ---- replication: a real streaming replica ----------------------------------------------------
 as_pg "$PGBIN/pg_basebackup" -h "$SOCK" -p "$PORT" -U postgres -D "$PGDIR/replica" -R -X stream \
