@@ -33,6 +33,10 @@ void cli_submit(struct cli_submitter *s, size_t slot, const struct mw_event *ev)
 void cli_submitter_report(struct cli_submitter *s, struct mw_buf *out);
 /* Takes no more results; what is queued is still sent for up to wait seconds. */
 void cli_submitter_stop(struct cli_submitter *s, double wait);
+/* Stops taking results, sends what is queued until deadline (CLOCK_MONOTONIC ns) and waits for
+ * the receivers' threads until then: true when they ended (everything is freed), false when one
+ * was still waiting on its receiver (then nothing may be freed: the process is about to exit). */
+bool cli_submitter_finish(struct cli_submitter *s, int64_t deadline);
 /* Waits for the stop deadline (now when not stopped before), then closes everything. */
 void cli_submitter_free(struct cli_submitter *s);
 /* Output, long output and perfdata of a result as Nagios would have received them, pointing into

@@ -23,7 +23,8 @@
 #define DEFAULT_INTERVAL 60.0
 #define BREAKER_AFTER 5 /* problem results in a row before the interval stretches */
 #define BREAKER_MAX_FACTOR 8
-#define FINAL_DELIVERY_S 5.0
+/* SIGTERM to exit, whatever a receiver does: the last deliveries get what is left of it. */
+#define STOP_BUDGET_NS (4500LL * 1000000LL)
 #define SCHEDULE_SLACK_NS (100LL * 1000000LL)
 #define LOG_HOLDOFF_FIRST_S 60.0
 #define LOG_HOLDOFF_MAX_S 3600.0
@@ -398,6 +399,121 @@ static void agent_stop_workers(struct agent *a)
   a->nworkers = 0;
 }
 
+/* ---- reloads and stops ------------------------------------------------------------------------ */
+
+/* The tracks again from the state files: the old workers may have changed them after the new
+ * configuration was loaded. */
+static void agent_reload_tracks(struct agent *a)
+{
+  const char *dir = cli_forwarder_state_dir(a->forwarder);
+  char msg[ERR_MAX / 2];
+  size_t i;
+
+  for (i = 0; i < a->n; i++) {
+    struct agent_inst *ai = &a->insts[i];
+    if (mw_track_load(dir, ai->inst->name, &ai->track, msg, sizeof(msg)) != 0)
+      agent_log("warning: %s (starting afresh)", msg);
+    ai->hard = ai->track.hard;
+  }
+  for (i = 0; i < a->nservices; i++) {
+    struct agent_service *sv = &a->services[i];
+    if (mw_track_load(dir, sv->svc->name, &sv->track, msg, sizeof(msg)) != 0)
+      agent_log("warning: %s (starting afresh)", msg);
+  }
+}
+
+/* An agent replaced by a reload is freed on a thread of its own: its courier or passive
+ * receivers may be waiting on a receiver that hangs, and the new agent's checks must not wait
+ * for that. */
+struct reaper {
+  pthread_t thread;
+  struct agent *old;
+  bool done;
+  struct reaper *next;
+};
+
+static pthread_mutex_t reap_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t reap_cond; /* CLOCK_MONOTONIC */
+static struct reaper *reapers;
+
+static void agent_free(struct agent *a);
+
+static void *reap_main(void *arg)
+{
+  struct reaper *r = arg;
+
+  agent_free(r->old);
+  pthread_mutex_lock(&reap_lock);
+  r->done = true;
+  pthread_cond_broadcast(&reap_cond);
+  pthread_mutex_unlock(&reap_lock);
+  return NULL;
+}
+
+static void retire(struct agent *old)
+{
+  struct reaper *r = calloc(1, sizeof(*r));
+
+  if (r) {
+    r->old = old;
+    pthread_mutex_lock(&reap_lock);
+    if (pthread_create(&r->thread, NULL, reap_main, r) == 0) {
+      r->next = reapers;
+      reapers = r;
+      pthread_mutex_unlock(&reap_lock);
+      return;
+    }
+    pthread_mutex_unlock(&reap_lock);
+    free(r);
+  }
+  agent_free(old);
+}
+
+/* Joins the reapers that are done, waiting for the others until deadline (0: not at all). True
+ * when none is left. */
+static bool reap(mw_deadline deadline)
+{
+  struct reaper **link;
+  struct timespec until = {(time_t)(deadline / 1000000000LL), (long)(deadline % 1000000000LL)};
+  bool left = false;
+
+  pthread_mutex_lock(&reap_lock);
+  for (;;) {
+    left = false;
+    for (link = &reapers; *link;) {
+      struct reaper *r = *link;
+      if (r->done) {
+        *link = r->next;
+        pthread_join(r->thread, NULL);
+        free(r);
+      } else {
+        left = true;
+        link = &r->next;
+      }
+    }
+    if (!left || deadline == 0 || mw_deadline_passed(deadline))
+      break;
+    pthread_cond_timedwait(&reap_cond, &reap_lock, &until);
+  }
+  pthread_mutex_unlock(&reap_lock);
+  return !left;
+}
+
+/* The last deliveries of a stopping agent, until deadline; then everything is freed. False when
+ * a delivery was still waiting on its receiver: nothing was freed and the caller must exit. */
+static bool agent_finish(struct agent *a, mw_deadline deadline)
+{
+  bool submitted = cli_submitter_finish(a->submitter, deadline);
+  bool delivered;
+
+  if (submitted)
+    a->submitter = NULL;
+  delivered = mw_courier_finish(a->courier, deadline);
+  if (delivered)
+    a->courier = NULL;
+  return submitted && delivered;
+}
+
 /* ---- the command ------------------------------------------------------------------------------
  */
 
@@ -443,6 +559,7 @@ int cmd_agent(int argc, char **argv)
   struct agent *a = NULL;
   sigset_t signals;
   char *status_path = NULL;
+  mw_deadline stop_deadline;
   char err[ERR_MAX];
   const char *config;
   long long workers;
@@ -483,6 +600,7 @@ int cmd_agent(int argc, char **argv)
   signal(SIGPIPE, SIG_IGN);
 
   log_limiter = mw_ratelog_new(LOG_HOLDOFF_FIRST_S, LOG_HOLDOFF_MAX_S);
+  mw_cond_init_monotonic(&reap_cond);
   a = agent_new();
   if (!a || agent_load(a, config, err, sizeof(err)) != 0) {
     agent_log("error: %s", a ? err : "out of memory");
@@ -499,6 +617,7 @@ int cmd_agent(int argc, char **argv)
     struct timespec second = {1, 0};
     int sig = sigtimedwait(&signals, NULL, &second);
     agent_write_status(a, status_path);
+    reap(0);
     if (sig == SIGHUP) {
       struct agent *next = agent_new();
       agent_log("SIGHUP: reloading %s", config);
@@ -508,10 +627,12 @@ int cmd_agent(int argc, char **argv)
         agent_free(next);
         continue;
       }
-      /* The old instances finish their runs and close; tracks and queued events are on disk,
-       * so the new ones take over from there. */
+      /* The old instances finish their runs; tracks and queued events are on disk, so the
+       * new ones take over from there. Whatever the old notifiers are still sending is left
+       * to them, on a thread of their own. */
       agent_stop_workers(a);
-      agent_free(a);
+      agent_reload_tracks(next);
+      retire(a);
       a = next;
       a->dirty = true;
       if (agent_start(a, (size_t)workers, err, sizeof(err)) != 0) {
@@ -526,14 +647,19 @@ int cmd_agent(int argc, char **argv)
       break;
     }
   }
+  stop_deadline = mw_now_ns() + STOP_BUDGET_NS;
   agent_stop_workers(a);
   a->dirty = true;
   agent_write_status(a, status_path);
-  cli_submitter_stop(a->submitter, FINAL_DELIVERY_S);
-  mw_courier_stop(a->courier);
-  a->courier = NULL;
-  cli_forwarder_free(a->forwarder, FINAL_DELIVERY_S);
-  a->forwarder = NULL;
+  if (!agent_finish(a, stop_deadline) || !reap(stop_deadline)) {
+    /* Everything queued is on disk: a send still waiting on its receiver is abandoned, as a
+     * kill would, and its event goes out at the next start or 'mcpwatch flush'. */
+    agent_log("stopped; a delivery still waiting on its receiver was abandoned (its event stays "
+              "queued)");
+    fflush(stdout);
+    fflush(stderr);
+    _exit(result);
+  }
   agent_log("stopped");
 cleanup:
   agent_free(a);

@@ -23,6 +23,8 @@ struct mw_courier {
   pthread_cond_t cond;
   bool woken;
   bool stopping;
+  bool finished;       /* the thread has returned */
+  mw_deadline final;   /* when stopping: one last round, waiting out backoffs, until then */
   pthread_t thread;
 };
 
@@ -47,6 +49,8 @@ static void *courier_main(void *arg)
       }
     }
     pthread_mutex_lock(&c->lock);
+    if (c->stopping)
+      break;
     until.tv_sec = (time_t)(next_ms / 1000);
     until.tv_nsec = (long)(next_ms % 1000) * 1000000;
     while (!c->stopping && !c->woken) {
@@ -54,6 +58,18 @@ static void *courier_main(void *arg)
         break;
     }
   }
+  if (c->final > 0) {
+    mw_deadline final = c->final;
+    size_t i;
+    pthread_mutex_unlock(&c->lock);
+    for (i = 0; i < c->ndests && !mw_deadline_passed(final); i++) {
+      struct mw_deliver_report report;
+      mw_spool_deliver(c->dests[i], final, MW_DELIVER_WAIT, c->log, c->log_ctx, &report);
+    }
+    pthread_mutex_lock(&c->lock);
+  }
+  c->finished = true;
+  pthread_cond_broadcast(&c->cond);
   pthread_mutex_unlock(&c->lock);
   return NULL;
 }
@@ -72,7 +88,7 @@ struct mw_courier *mw_courier_start(struct mw_destination **dests, size_t ndests
   c->log = log;
   c->log_ctx = log_ctx;
   pthread_mutex_init(&c->lock, NULL);
-  pthread_cond_init(&c->cond, NULL);
+  pthread_cond_init(&c->cond, NULL); /* CLOCK_REALTIME: its waits are for wall-clock retries */
   if (pthread_create(&c->thread, NULL, courier_main, c) != 0) {
     snprintf(err, errlen, "cannot start the delivery thread");
     pthread_cond_destroy(&c->cond);
@@ -89,8 +105,16 @@ void mw_courier_wake(struct mw_courier *c)
     return;
   pthread_mutex_lock(&c->lock);
   c->woken = true;
-  pthread_cond_signal(&c->cond);
+  pthread_cond_broadcast(&c->cond);
   pthread_mutex_unlock(&c->lock);
+}
+
+static void courier_free(struct mw_courier *c)
+{
+  pthread_join(c->thread, NULL);
+  pthread_cond_destroy(&c->cond);
+  pthread_mutex_destroy(&c->lock);
+  free(c);
 }
 
 void mw_courier_stop(struct mw_courier *c)
@@ -99,10 +123,41 @@ void mw_courier_stop(struct mw_courier *c)
     return;
   pthread_mutex_lock(&c->lock);
   c->stopping = true;
-  pthread_cond_signal(&c->cond);
+  pthread_cond_broadcast(&c->cond);
   pthread_mutex_unlock(&c->lock);
-  pthread_join(c->thread, NULL);
-  pthread_cond_destroy(&c->cond);
-  pthread_mutex_destroy(&c->lock);
-  free(c);
+  courier_free(c);
+}
+
+bool mw_courier_finish(struct mw_courier *c, mw_deadline deadline)
+{
+  int64_t left_ns;
+  struct timespec until;
+  bool finished;
+
+  if (!c)
+    return true;
+  pthread_mutex_lock(&c->lock);
+  c->stopping = true;
+  c->final = deadline;
+  pthread_cond_broadcast(&c->cond);
+  /* The condition variable waits on the wall clock: the monotonic deadline becomes one. */
+  left_ns = deadline - mw_now_ns();
+  clock_gettime(CLOCK_REALTIME, &until);
+  if (left_ns > 0) {
+    until.tv_sec += (time_t)(left_ns / 1000000000LL);
+    until.tv_nsec += (long)(left_ns % 1000000000LL);
+    if (until.tv_nsec >= 1000000000L) {
+      until.tv_sec++;
+      until.tv_nsec -= 1000000000L;
+    }
+  }
+  while (!c->finished && left_ns > 0) {
+    if (pthread_cond_timedwait(&c->cond, &c->lock, &until) != 0)
+      break;
+  }
+  finished = c->finished;
+  pthread_mutex_unlock(&c->lock);
+  if (finished)
+    courier_free(c);
+  return finished;
 }

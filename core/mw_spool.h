@@ -140,6 +140,11 @@ struct mw_courier *mw_courier_start(struct mw_destination **dests, size_t ndests
                                     void *log_ctx, char *err, size_t errlen);
 void mw_courier_wake(struct mw_courier *courier);
 void mw_courier_stop(struct mw_courier *courier);
+/* Stops the courier after one last round that waits out backoffs until deadline, and waits for
+ * it until then: true when it has ended (and is freed); false when an attempt was still waiting
+ * on its receiver at the deadline: the courier and its destinations must then be left as they
+ * are (the process is about to exit; the event stays queued on disk). */
+bool mw_courier_finish(struct mw_courier *courier, mw_deadline deadline);
 
 /* Backoff before retry number attempt (1, 2, ...): base 1 s doubling to 5 min, times a random
  * factor in [0.5, 1), and never less than retry_after. */

@@ -46,6 +46,7 @@ struct cli_submitter {
   pthread_cond_t cond;  /* CLOCK_MONOTONIC */
   bool stopping;
   int64_t stop_deadline;
+  size_t running; /* receiver threads that have not returned */
   void (*log)(const char *fmt, ...);
 };
 
@@ -143,6 +144,8 @@ static void *receiver_main(void *arg)
     pthread_mutex_lock(&s->lock);
     settle(r, slot, &data, &st);
   }
+  s->running--;
+  pthread_cond_broadcast(&s->cond);
   pthread_mutex_unlock(&s->lock);
   return NULL;
 }
@@ -193,7 +196,13 @@ struct cli_submitter *cli_submitter_new(const struct mw_config *cfg, const char 
   }
   for (k = 0; k < s->nreceivers; k++) {
     struct receiver *r = &s->receivers[k];
+    pthread_mutex_lock(&s->lock);
+    s->running++;
+    pthread_mutex_unlock(&s->lock);
     if (pthread_create(&r->thread, NULL, receiver_main, r) != 0) {
+      pthread_mutex_lock(&s->lock);
+      s->running--;
+      pthread_mutex_unlock(&s->lock);
       snprintf(err, errlen, "cannot start a thread for passive results");
       goto fail;
     }
@@ -258,6 +267,27 @@ void cli_submitter_stop(struct cli_submitter *s, double wait)
   s->stop_deadline = mw_now_ns() + (int64_t)(wait * 1e9);
   pthread_cond_broadcast(&s->cond);
   pthread_mutex_unlock(&s->lock);
+}
+
+bool cli_submitter_finish(struct cli_submitter *s, int64_t deadline)
+{
+  bool finished;
+
+  if (!s)
+    return true;
+  pthread_mutex_lock(&s->lock);
+  if (!s->stopping || s->stop_deadline > deadline) {
+    s->stopping = true;
+    s->stop_deadline = deadline;
+  }
+  pthread_cond_broadcast(&s->cond);
+  while (s->running > 0 && mw_now_ns() < deadline)
+    wait_until(s, deadline);
+  finished = s->running == 0;
+  pthread_mutex_unlock(&s->lock);
+  if (finished)
+    cli_submitter_free(s);
+  return finished;
 }
 
 void cli_submitter_free(struct cli_submitter *s)

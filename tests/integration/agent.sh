@@ -133,6 +133,35 @@ expect_true "[ \"\$(instance_state api)\" = OK ]" "and the others go on"
 stop_agent "$AGENT" 30
 expect_rc 0 "SIGTERM: exit 0"
 expect_within 8000 "SIGTERM: stopped within the checks' timeout plus the final delivery"
+
+# A receiver that never answers (the notifier's default 10 s timeout): SIGHUP does not pause the
+# checks, SIGTERM exits within 5 s, and the event stays queued.
+H=$TMP/hung
+mkdir -p "$H"
+echo hang >"$R/mode"
+rm -f "$R/requests.jsonl"
+cat >"$H/agent.conf" <<CONF
+state_dir = "$H/state"; spool_dir = "$H/spool"; host = "node1";
+notifiers: { pd: { type = "pagerduty"; url = "http://127.0.0.1:$RECEIVER_PORT/v2/enqueue"; routing_key_file = "$TMP/pd.key"; }; };
+checks: {
+  down: { check = "rest-health"; url = "http://127.0.0.1:$(free_port)/"; interval = 0.2; timeout = 1; };
+  up: { check = "disk"; path = ["/"]; interval = 0.2; };
+};
+CONF
+"$MCPWATCH" agent -c "$H/agent.conf" --status-file "$H/status" 2>"$H/agent.log" &
+HUNG=$!
+on_exit "kill -9 $HUNG"
+# The receiver records a request when it arrives: the courier is then inside its 10 s attempt.
+wait_for "grep -qs '/v2/enqueue' '$R/requests.jsonl'" 15
+HUP_AT=$(date +%s)
+kill -HUP "$HUNG"
+wait_for "[ \"\$(last_run '$H/status' up)\" -ge $((HUP_AT + 2)) ]" 10
+expect_true "[ \"\$(last_run '$H/status' up)\" -ge $((HUP_AT + 2)) ]" "SIGHUP while a delivery hangs: the checks go on (last run $(($(last_run "$H/status" up) - HUP_AT)) s after it)"
+stop_agent "$HUNG" 20
+expect_rc 0 "SIGTERM while a delivery hangs: exit 0"
+expect_within 5000 "SIGTERM while a delivery hangs: stopped within 5 s"
+expect_true "[ \$(ls '$H/spool/pd' | grep -c '\\.event$') = 1 ] && grep -q 'abandoned (its event stays queued)' '$H/agent.log'" "the event stays queued, and the log says so"
+echo ok >"$R/mode"
 expect_true "tail -n 1 '$TMP/agent.log' | grep -q 'mcpwatch agent: stopped'" "SIGTERM: says it stopped"
 status
 expect_out "\(not running\)" "status says when the agent is gone"
