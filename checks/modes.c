@@ -163,8 +163,9 @@ static bool mapped(const struct mw_range *range, bool has, const double factor[M
   if (!has || range->kind <= 0 || range->kind >= MODE_KINDS || factor[range->kind] == 0)
     return false;
   *out = mw_range_map(range, factor[range->kind], 0);
-  if (whole) {
-    /* 80% of a limit is not 20220850995.2 bytes. */
+  /* 80% of a limit is not 20220850995.2 bytes; but a number given in the value's own unit is
+   * shown as written (-w 2.5 stays 2.5). */
+  if (whole && factor[range->kind] != 1) {
     out->start = isfinite(out->start) ? round(out->start) : out->start;
     out->end = isfinite(out->end) ? round(out->end) : out->end;
   }

@@ -48,8 +48,10 @@ static struct mw_range as_connections(const struct mw_range *range, double max)
                         : range->kind == K_PERCENT ? mw_range_map(range, max / 100, 0)
                                                    : *range;
 
-  out.start = isfinite(out.start) ? round(out.start) : out.start;
-  out.end = isfinite(out.end) ? round(out.end) : out.end;
+  if (range->kind == K_PERCENT) { /* 80% of 15 connections is 12, not 12.000000000000002 */
+    out.start = isfinite(out.start) ? round(out.start) : out.start;
+    out.end = isfinite(out.end) ? round(out.end) : out.end;
+  }
   return out;
 }
 

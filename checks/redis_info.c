@@ -78,3 +78,28 @@ bool redis_info_subfield(const struct info_value *value, const char *key, struct
   }
   return false;
 }
+
+/* Whether field is present with a value other than "ok". */
+static bool reports_failure(const char *info, size_t len, const char *field)
+{
+  struct info_value v;
+
+  return redis_info_get(info, len, field, &v) && !(v.len == 2 && memcmp(v.text, "ok", 2) == 0);
+}
+
+const char *redis_persistence_problem(const char *info, size_t len, int *severity)
+{
+  double aof = 0;
+
+  redis_info_number(info, len, "aof_enabled", &aof);
+  *severity = 2;
+  if (reports_failure(info, len, "rdb_last_bgsave_status"))
+    return "the last RDB save failed";
+  if (aof > 0 && reports_failure(info, len, "aof_last_write_status"))
+    return "the last AOF write failed";
+  *severity = 1;
+  if (aof > 0 && reports_failure(info, len, "aof_last_bgrewrite_status"))
+    return "the last AOF rewrite failed";
+  *severity = 0;
+  return NULL;
+}

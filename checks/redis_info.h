@@ -21,4 +21,9 @@ bool redis_info_subfield(const struct info_value *value, const char *key, struct
 /* A value as a finite number; false when it is not one. */
 bool redis_info_value_number(const struct info_value *value, double *out);
 
+/* What the persistence fields of an INFO reply say went wrong: NULL when nothing did; *severity
+ * 2 for a failed RDB save or AOF write, 1 for a failed AOF rewrite. A field the server does not
+ * report (a fork, a managed service that hides it) says nothing: it is not a failure. */
+const char *redis_persistence_problem(const char *info, size_t len, int *severity);
+
 #endif

@@ -234,8 +234,9 @@ static void mode_persistence(const struct redis *r, struct mw_result *res, const
   static const double seconds[MODE_KINDS] = {[K_SECONDS] = 1};
   double last_save = NAN, changes = 0, aof = 0, now_us = NAN, age;
   enum mw_state state = MW_OK;
-  char when[48];
-  const char *problem = NULL;
+  char when[64];
+  const char *problem;
+  int severity;
 
   snap_num(s, "rdb_last_save_time", &last_save);
   snap_num(s, "rdb_changes_since_last_save", &changes);
@@ -243,21 +244,19 @@ static void mode_persistence(const struct redis *r, struct mw_result *res, const
   /* The server's own clock when it tells it (Redis 7), so a skewed clock here does not count. */
   age = round((snap_num(s, "server_time_usec", &now_us) ? now_us / 1e6 : (double)time(NULL)) -
               last_save);
-  if (!snap_is(s, "rdb_last_bgsave_status", "ok")) {
-    state = MW_CRITICAL;
-    problem = "the last RDB save failed";
-  } else if (aof > 0 && !snap_is(s, "aof_last_write_status", "ok")) {
-    state = MW_CRITICAL;
-    problem = "the last AOF write failed";
-  } else if (aof > 0 && !snap_is(s, "aof_last_bgrewrite_status", "ok")) {
-    state = MW_WARNING;
-    problem = "the last AOF rewrite failed";
-  }
-  if (changes > 0)
+  problem = redis_persistence_problem(s->info, s->len, &severity);
+  state = severity == 2 ? MW_CRITICAL : severity == 1 ? MW_WARNING : MW_OK;
+  if (changes > 0 && isfinite(age))
     state = mw_state_worst(state, modes_judge(&r->ranges[M_PERSISTENCE], K_SECONDS, age));
-  modes_format_duration(age, when, sizeof(when));
+  if (isfinite(age)) {
+    char took[40];
+    modes_format_duration(age, took, sizeof(took));
+    snprintf(when, sizeof(when), "last save %s ago", took);
+  } else {
+    snprintf(when, sizeof(when), "last save time not reported");
+  }
   mw_result_state(res, state);
-  mw_result_summary(res, "%s%slast save %s ago, %.0f changes since, AOF %s", problem ? problem : "",
+  mw_result_summary(res, "%s%s%s, %.0f changes since, AOF %s", problem ? problem : "",
                     problem ? "; " : "", when, changes, aof > 0 ? "on" : "off");
   modes_perf(res, &r->ranges[M_PERSISTENCE], seconds, "last_save_age", age, "s", 0, NAN);
   modes_perf(res, &r->ranges[M_PERSISTENCE], (double[MODE_KINDS]){0}, "changes_since_save", changes,

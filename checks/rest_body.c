@@ -199,6 +199,17 @@ static enum mw_state health_state(const char *status)
   return MW_CRITICAL;
 }
 
+/* A status text; one holding a NUL byte ("ok\u0000down") is none of the words, whatever comes
+ * before the NUL. */
+static const char *status_text(const json_t *value)
+{
+  const char *text = json_string_value(value);
+
+  if (text && strlen(text) != json_string_length(value))
+    return "(text holding a NUL byte)";
+  return text;
+}
+
 /* A component's status: "ok", {"status": "ok"}, or the draft health+json's [{"status":..}]
  * (the worst element counts). NULL when there is none. */
 static const char *component_status(json_t *value)
@@ -208,12 +219,12 @@ static const char *component_status(json_t *value)
   json_t *item;
 
   if (json_is_string(value))
-    return json_string_value(value);
+    return status_text(value);
   if (json_is_object(value))
-    return json_string_value(json_object_get(value, "status"));
+    return status_text(json_object_get(value, "status"));
   json_array_foreach(value, i, item)
   {
-    const char *status = json_string_value(json_object_get(item, "status"));
+    const char *status = status_text(json_object_get(item, "status"));
 
     if (status && (!worst || mw_state_worst(health_state(status), health_state(worst)) !=
                                  health_state(worst)))
@@ -224,7 +235,7 @@ static const char *component_status(json_t *value)
 
 static void check_health(json_t *doc, struct mw_result *parent, struct problems *problems)
 {
-  const char *status = json_string_value(json_object_get(doc, "status"));
+  const char *status = status_text(json_object_get(doc, "status"));
   json_t *components = json_object_get(doc, "checks");
   enum mw_state status_state = status ? health_state(status) : MW_OK;
   enum mw_state worst = MW_OK;
@@ -280,7 +291,9 @@ void rest_body_check(const struct rest *rest, const struct mw_http_response *res
   if (rest->has_regex && regexec(&rest->regex, resp->body, 0, NULL, 0) != 0)
     problems_add(problems, MW_CRITICAL, "no match for /%.64s/", rest->regex_text);
   if (rest->n_json > 0 || rest->health_doc != HEALTH_OFF)
-    doc = json_loadb(resp->body, resp->body_len, JSON_DECODE_ANY, NULL);
+    /* JSON allows \u0000 in strings: without JSON_ALLOW_NUL such a document would not parse
+     * at all, and a health document saying "down" would pass as no health document. */
+    doc = json_loadb(resp->body, resp->body_len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
   for (i = 0; i < rest->n_json; i++)
     check_rule(&rest->json[i], doc, res, problems);
   if (rest->health_doc != HEALTH_OFF) {

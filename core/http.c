@@ -360,6 +360,11 @@ static enum mw_http_status outcome(struct transfer *t, CURLcode code, const char
     snprintf(err, errlen, "response body larger than %zu bytes", t->max_size);
     return MW_HTTP_TOO_LARGE;
   }
+  if (code == CURLE_OUT_OF_MEMORY && !t->headers_complete) {
+    /* libcurl 7.88 says "Out of memory" when one response header passes its 100 KiB limit. */
+    snprintf(err, errlen, "a response header is larger than libcurl's 100 KiB limit");
+    return MW_HTTP_TOO_LARGE;
+  }
   if (t->sink_failed)
     snprintf(err, errlen, "the reader refused the response");
   else

@@ -302,6 +302,10 @@ start_badserver huge $'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n
 mw "${H[@]}" "http://127.0.0.1:$BAD_PORT/" -t 5
 expect_rc 2 "an endless body: CRITICAL at the cap"
 expect_first "larger than" "endless body: says so"
+start_badserver big $'HTTP/1.1 200 OK\r\nX-Big: '
+mw "${H[@]}" "http://127.0.0.1:$BAD_PORT/" -t 5
+expect_rc 2 "a response header of megabytes: CRITICAL"
+expect_first "a response header is larger than libcurl's 100 KiB limit" "says so (not 'Out of memory')"
 start_badserver garbage $'HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n{"status":"ok'
 mw "${H[@]}" "http://127.0.0.1:$BAD_PORT/" -t 1
 expect_rc 2 "a body cut short then silence: the timeout"

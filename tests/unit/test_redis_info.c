@@ -113,12 +113,41 @@ static void test_long_number(void **state)
   assert_false(redis_info_number(big, sizeof(big), "n", &n));
 }
 
+static void test_persistence(void **state)
+{
+  static const char failed[] = "rdb_last_bgsave_status:err\r\naof_enabled:0\r\n";
+  static const char silent[] = "# Persistence\r\nloading:0\r\nrdb_changes_since_last_save:3\r\n";
+  static const char aof_failed[] =
+      "rdb_last_bgsave_status:ok\r\naof_enabled:1\r\naof_last_write_status:err\r\n";
+  static const char rewrite_failed[] =
+      "rdb_last_bgsave_status:ok\r\naof_enabled:1\r\naof_last_write_status:ok\r\n"
+      "aof_last_bgrewrite_status:err\r\n";
+  static const char fine[] = "rdb_last_bgsave_status:ok\r\naof_enabled:0\r\n";
+  int severity = -1;
+
+  (void)state;
+  assert_string_equal(redis_persistence_problem(failed, strlen(failed), &severity),
+                      "the last RDB save failed");
+  assert_int_equal(severity, 2);
+  /* A server that does not report the fields: no failure is made up. */
+  assert_null(redis_persistence_problem(silent, strlen(silent), &severity));
+  assert_int_equal(severity, 0);
+  assert_string_equal(redis_persistence_problem(aof_failed, strlen(aof_failed), &severity),
+                      "the last AOF write failed");
+  assert_int_equal(severity, 2);
+  assert_string_equal(redis_persistence_problem(rewrite_failed, strlen(rewrite_failed), &severity),
+                      "the last AOF rewrite failed");
+  assert_int_equal(severity, 1);
+  assert_null(redis_persistence_problem(fine, strlen(fine), &severity));
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fields),      cmocka_unit_test(test_lf_only),
       cmocka_unit_test(test_subfields),   cmocka_unit_test(test_not_terminated),
       cmocka_unit_test(test_long_number),
+      cmocka_unit_test(test_persistence),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
