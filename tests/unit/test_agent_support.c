@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,15 +80,21 @@ static void test_ratelog_many_messages(void **state)
 }
 
 /* A secret file every user can read or write is refused, without its contents in the reason;
- * the owner's and the group's access is fine (root:mcpwatch 0640). */
+ * the owner's and the group's access is fine (root:mcpwatch 0640). So are one in a folder every
+ * user can write, another user's, an empty one and a folder. */
 static void test_secret_file_permissions(void **state)
 {
-  char path[] = "/tmp/mcpwatch-unit-secret.XXXXXX";
+  char dir[] = "/tmp/mcpwatch-unit.XXXXXX";
+  char path[64];
+  char shared[] = "/tmp/mcpwatch-unit-secret.XXXXXX";
   char out[64];
   char err[256];
-  int fd = mkstemp(path);
+  int fd;
   (void)state;
 
+  assert_non_null(mkdtemp(dir));
+  snprintf(path, sizeof(path), "%s/secret", dir);
+  fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
   assert_true(fd >= 0);
   assert_int_equal(write(fd, "s3cret\n", 7), 7);
   close(fd);
@@ -101,18 +108,43 @@ static void test_secret_file_permissions(void **state)
   assert_string_equal(out, "");
   assert_int_equal(chmod(path, 0602), 0);
   assert_int_equal(mw_read_secret_file(path, out, sizeof(out), err, sizeof(err)), -1);
+  assert_int_equal(chmod(path, 0600), 0);
+  if (geteuid() == 0) {
+    assert_int_equal(chown(path, 65534, 65534), 0);
+    assert_int_equal(mw_read_secret_file(path, out, sizeof(out), err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "owned by uid 65534"));
+    assert_int_equal(chown(path, 0, 0), 0);
+  }
+  assert_int_equal(truncate(path, 0), 0);
+  assert_int_equal(mw_read_secret_file(path, out, sizeof(out), err, sizeof(err)), -1);
+  assert_non_null(strstr(err, "first line is empty"));
+  assert_int_equal(mw_read_secret_file(dir, out, sizeof(out), err, sizeof(err)), -1);
+  assert_non_null(strstr(err, "not a regular file"));
   unlink(path);
+  rmdir(dir);
+  /* /tmp: every user can write there, so anyone could have put it there. */
+  fd = mkstemp(shared);
+  assert_true(fd >= 0);
+  assert_int_equal(write(fd, "s3cret\n", 7), 7);
+  close(fd);
+  assert_int_equal(mw_read_secret_file(shared, out, sizeof(out), err, sizeof(err)), -1);
+  assert_non_null(strstr(err, "its folder is writable by every user"));
+  unlink(shared);
 }
 
 #ifdef HAVE_MWHTTP
 static void test_basic_header(void **state)
 {
-  char path[] = "/tmp/mcpwatch-unit-pw.XXXXXX";
+  char dir[] = "/tmp/mcpwatch-unit.XXXXXX";
+  char path[64];
   char out[256];
   char err[256];
-  int fd = mkstemp(path);
+  int fd;
   (void)state;
 
+  assert_non_null(mkdtemp(dir));
+  snprintf(path, sizeof(path), "%s/pw", dir);
+  fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
   assert_true(fd >= 0);
   /* RFC 7617's example: Aladdin / open sesame. */
   assert_int_equal(write(fd, "open sesame\n", 12), 12);
@@ -133,6 +165,7 @@ static void test_basic_header(void **state)
   assert_int_equal(mw_http_basic_header("Aladdin", path, NULL, out, 30, err, sizeof(err)), -1);
   assert_null(strstr(err, "sesame"));
   unlink(path);
+  rmdir(dir);
   assert_int_equal(mw_http_basic_header("Aladdin", path, NULL, out, sizeof(out), err, sizeof(err)),
                    -1);
   assert_null(strstr(err, "sesame"));
