@@ -73,7 +73,10 @@ static void log_courier(void *ctx, enum mw_log_level level, const char *message)
 static void log_forward(void *ctx, enum mw_log_level level, const char *message)
 {
   (void)ctx;
-  agent_log("%s%s", level == MW_LOG_ERROR ? "error: " : level == MW_LOG_WARNING ? "warning: " : "",
+  agent_log("%s%s",
+            level == MW_LOG_ERROR     ? "error: "
+            : level == MW_LOG_WARNING ? "warning: "
+                                      : "",
             message);
 }
 
@@ -399,7 +402,8 @@ static void agent_stop_workers(struct agent *a)
   a->nworkers = 0;
 }
 
-/* ---- reloads and stops ------------------------------------------------------------------------ */
+/* ---- reloads and stops ------------------------------------------------------------------------
+ */
 
 /* The tracks again from the state files: the old workers may have changed them after the new
  * configuration was loaded. */

@@ -23,8 +23,8 @@ struct mw_courier {
   pthread_cond_t cond;
   bool woken;
   bool stopping;
-  bool finished;       /* the thread has returned */
-  mw_deadline final;   /* when stopping: one last round, waiting out backoffs, until then */
+  bool finished;     /* the thread has returned */
+  mw_deadline final; /* when stopping: one last round, waiting out backoffs, until then */
   pthread_t thread;
 };
 

@@ -57,9 +57,10 @@ static int dest_finish_open(struct mw_destination *dest, const char *spool_dir, 
     snprintf(err, errlen, "%s: path too long", spool_dir);
     return -1;
   }
-  if (spool_make_dir(spool_dir, err, errlen) != 0 || spool_trust(spool_dir, true, err, errlen) != 0 ||
+  if (spool_make_dir(spool_dir, err, errlen) != 0 ||
+      spool_trust(spool_dir, true, true, err, errlen) != 0 ||
       spool_make_dir(dest->folder, err, errlen) != 0 ||
-      spool_trust(dest->folder, false, err, errlen) != 0)
+      spool_trust(dest->folder, false, false, err, errlen) != 0)
     return -1;
   if (n->open(dest->args, dest->folder, &dest->state, why, sizeof(why)) != 0) {
     dest->state = NULL;
@@ -188,7 +189,7 @@ int mw_destination_open(const char *spool_dir, const char *name, const char *typ
     if (spool_write_durably(dest->folder, DEST_FILE, saved.data, saved.len, err, errlen) != 0)
       goto cleanup;
   }
-  if (!dest_file || spool_trust(dest_file, false, err, errlen) != 0)
+  if (!dest_file || spool_trust(dest_file, false, false, err, errlen) != 0)
     goto cleanup;
   dest->saved = saved.data;
   saved.data = NULL;
@@ -291,8 +292,9 @@ int mw_destination_reopen(const char *spool_dir, const char *name, struct mw_des
   file = folder ? spool_path_join(folder, DEST_FILE) : NULL;
   /* The destination file names the receiver and the key files: believed only when no other user
    * could have written it. */
-  if (!file || spool_trust(spool_dir, true, err, errlen) != 0 ||
-      spool_trust(folder, false, err, errlen) != 0 || spool_trust(file, false, err, errlen) != 0)
+  if (!file || spool_trust(spool_dir, true, true, err, errlen) != 0 ||
+      spool_trust(folder, false, false, err, errlen) != 0 ||
+      spool_trust(file, false, false, err, errlen) != 0)
     goto cleanup;
   text = spool_read_file(file, 64 * 1024, &len);
   if (!text) {
@@ -344,8 +346,8 @@ int spool_check_destination(const struct mw_destination *dest, char *err, size_t
 
   if (!file)
     snprintf(err, errlen, "%s: path too long", dest->folder);
-  else if (spool_trust(dest->folder, false, err, errlen) == 0 &&
-           spool_trust(file, false, err, errlen) == 0)
+  else if (spool_trust(dest->folder, false, false, err, errlen) == 0 &&
+           spool_trust(file, false, false, err, errlen) == 0)
     result = 0;
   free(file);
   return result;
@@ -393,8 +395,8 @@ void mw_destination_scrub(const struct mw_destination *dest, char *text, size_t 
     return;
   for (i = 0; (opt = mw_args_option_at(dest->args, i)) != NULL; i++) {
     size_t len = strlen(opt->name);
-    const char *value = mw_args_given(dest->args, opt->name) ? mw_args_str(dest->args, opt->name)
-                                                               : NULL;
+    const char *value =
+        mw_args_given(dest->args, opt->name) ? mw_args_str(dest->args, opt->name) : NULL;
     char secret[4096];
     char err[ERR_MAX_SPOOL];
     if (!value)

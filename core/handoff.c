@@ -108,9 +108,10 @@ enum mw_track_action mw_track_forward(const struct mw_forward_spec *spec, struct
       report->not_queued++;
       continue;
     }
-    if (spool_stage(t->dest, &copy.event, spec->max_events ? spec->max_events : MW_SPOOL_DEFAULT_MAX,
-                    track_path, track->seq + 1, staged[nstaged].name,
-                    sizeof(staged[nstaged].name), err, sizeof(err)) != 0) {
+    if (spool_stage(t->dest, &copy.event,
+                    spec->max_events ? spec->max_events : MW_SPOOL_DEFAULT_MAX, track_path,
+                    track->seq + 1, staged[nstaged].name, sizeof(staged[nstaged].name), err,
+                    sizeof(err)) != 0) {
       logf_handoff(spec, MW_LOG_ERROR,
                    "%s: %s for %s NOT queued: %s; kept pending and tried again at every run",
                    spec->name, mw_state_name(track->hard), t->name, err);
@@ -136,9 +137,8 @@ enum mw_track_action mw_track_forward(const struct mw_forward_spec *spec, struct
       logf_handoff(spec, MW_LOG_ERROR, "%s", err);
       goto cleanup;
     }
-    logf_handoff(spec, MW_LOG_ERROR,
-                 "%s; %s: %s NOT queued, tried again at the next run", err, spec->name,
-                 mw_state_name(track->hard));
+    logf_handoff(spec, MW_LOG_ERROR, "%s; %s: %s NOT queued, tried again at the next run", err,
+                 spec->name, mw_state_name(track->hard));
     for (i = 0; i < nstaged; i++)
       spool_discard(staged[i].dest, staged[i].name);
     report->save_failed = true;

@@ -53,7 +53,24 @@ int spool_make_dir(const char *path, char *err, size_t errlen)
   return 0;
 }
 
-int spool_trust(const char *path, bool follow, char *err, size_t errlen)
+/* Whether this process belongs to group gid. */
+static bool in_group(gid_t gid)
+{
+  gid_t groups[256];
+  int n;
+  int i;
+
+  if (gid == getegid())
+    return true;
+  n = getgroups((int)(sizeof(groups) / sizeof(groups[0])), groups);
+  for (i = 0; i < n; i++) {
+    if (groups[i] == gid)
+      return true;
+  }
+  return false;
+}
+
+int spool_trust(const char *path, bool follow, bool shared, char *err, size_t errlen)
 {
   struct stat st;
 
@@ -65,7 +82,7 @@ int spool_trust(const char *path, bool follow, char *err, size_t errlen)
     snprintf(err, errlen, "refusing the spool: %s is a symbolic link", path);
     return -1;
   }
-  if (st.st_uid != geteuid() && st.st_uid != 0) {
+  if (st.st_uid != geteuid() && st.st_uid != 0 && !(shared && in_group(st.st_gid))) {
     snprintf(err, errlen, "refusing the spool: %s is owned by uid %ld, neither this user nor root",
              path, (long)st.st_uid);
     return -1;

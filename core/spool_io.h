@@ -15,9 +15,11 @@ int64_t spool_realtime_ms(void);
 char *spool_path_join(const char *dir, const char *name);
 int spool_make_dir(const char *path, char *err, size_t errlen);
 int spool_fsync_dir(const char *dir);
-/* Whether the spool may believe path: owned by this user or root, not writable by every user,
- * and (follow false) not a symbolic link. 0, or -1 with the reason in err. */
-int spool_trust(const char *path, bool follow, char *err, size_t errlen);
+/* Whether the spool may believe path: owned by this user or root (shared: or by a group this
+ * process belongs to, as the spool folder the packages share between the agent and Nagios is),
+ * not writable by every user, and (follow false) not a symbolic link. 0, or -1 with the reason
+ * in err. */
+int spool_trust(const char *path, bool follow, bool shared, char *err, size_t errlen);
 /* The whole of a small file, NUL-terminated; NULL with errno set (EFBIG past max). */
 char *spool_read_file(const char *path, size_t max, size_t *len);
 /* Writes data to dir/final through a temporary file, fsync and rename, then fsyncs dir. */

@@ -212,7 +212,8 @@ int mw_track_set_told(struct mw_track *track, const char *dest, enum mw_state st
   }
   if (state == MW_OK) {
     if (i < track->ntold) {
-      memmove(&track->told[i], &track->told[i + 1], (track->ntold - i - 1) * sizeof(track->told[0]));
+      memmove(&track->told[i], &track->told[i + 1],
+              (track->ntold - i - 1) * sizeof(track->told[0]));
       track->ntold--;
       memset(&track->told[track->ntold], 0, sizeof(track->told[0]));
     }
@@ -245,7 +246,8 @@ int mw_track_save(const char *state_dir, const char *name, const struct mw_track
     snprintf(err, errlen, "cannot create %s: %s", state_dir, strerror(errno));
     goto cleanup;
   }
-  mw_buf_addf(&text, "hard=%s last=%s attempts=%d since=%lld notified=%lld problem_sent=%d\nseq %llu\n",
+  mw_buf_addf(&text,
+              "hard=%s last=%s attempts=%d since=%lld notified=%lld problem_sent=%d\nseq %llu\n",
               mw_state_name(track->hard), mw_state_name(track->last), track->attempts,
               (long long)track->hard_since, (long long)track->last_notified,
               track->problem_notified ? 1 : 0, (unsigned long long)track->seq);

@@ -237,7 +237,9 @@ static int forward_notification(const notification_t *n, user_data_t *unused)
   ev.host = n->host;
   ev.service = service;
   ev.check = own ? meta_string(n, "check") : n->plugin;
-  state = n->severity == NOTIF_OKAY ? MW_OK : n->severity == NOTIF_WARNING ? MW_WARNING : MW_CRITICAL;
+  state = n->severity == NOTIF_OKAY      ? MW_OK
+          : n->severity == NOTIF_WARNING ? MW_WARNING
+                                         : MW_CRITICAL;
   ev.output = n->message;
   ev.long_output = own && meta_string(n, "output") ? meta_string(n, "output") : "";
   ev.perfdata = "";

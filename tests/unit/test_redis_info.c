@@ -146,8 +146,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fields),      cmocka_unit_test(test_lf_only),
       cmocka_unit_test(test_subfields),   cmocka_unit_test(test_not_terminated),
-      cmocka_unit_test(test_long_number),
-      cmocka_unit_test(test_persistence),
+      cmocka_unit_test(test_long_number), cmocka_unit_test(test_persistence),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

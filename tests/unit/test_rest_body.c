@@ -52,15 +52,14 @@ static void test_nul_in_strings(void **state)
 {
   (void)state;
   /* Anywhere in the document: the status is still read. */
-  assert_int_equal(judge("{\"note\":\"a\\u0000b\",\"status\":\"down\"}", HEALTH_AUTO),
-                   MW_CRITICAL);
+  assert_int_equal(judge("{\"note\":\"a\\u0000b\",\"status\":\"down\"}", HEALTH_AUTO), MW_CRITICAL);
   assert_int_equal(judge("{\"note\":\"a\\u0000b\",\"status\":\"down\"}", HEALTH_ON), MW_CRITICAL);
   assert_int_equal(judge("{\"note\":\"a\\u0000b\",\"status\":\"ok\"}", HEALTH_ON), MW_OK);
   /* In the status itself: no healthy word. */
   assert_int_equal(judge("{\"status\":\"ok\\u0000down\"}", HEALTH_AUTO), MW_CRITICAL);
-  assert_int_equal(judge("{\"status\":\"ok\",\"checks\":{\"db\":{\"status\":\"up\\u0000\"}}}",
-                         HEALTH_AUTO),
-                   MW_CRITICAL);
+  assert_int_equal(
+      judge("{\"status\":\"ok\",\"checks\":{\"db\":{\"status\":\"up\\u0000\"}}}", HEALTH_AUTO),
+      MW_CRITICAL);
 }
 
 int main(void)
