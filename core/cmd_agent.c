@@ -499,6 +499,9 @@ static bool reap(mw_deadline deadline)
       break;
     pthread_cond_timedwait(&reap_cond, &reap_lock, &until);
   }
+  /* At the stop deadline the process exits: the reapers still waiting are let go. */
+  for (link = &reapers; left && deadline != 0 && *link; link = &(*link)->next)
+    pthread_detach((*link)->thread);
   pthread_mutex_unlock(&reap_lock);
   return !left;
 }
@@ -564,6 +567,7 @@ int cmd_agent(int argc, char **argv)
   sigset_t signals;
   char *status_path = NULL;
   mw_deadline stop_deadline;
+  bool finished;
   char err[ERR_MAX];
   const char *config;
   long long workers;
@@ -655,7 +659,8 @@ int cmd_agent(int argc, char **argv)
   agent_stop_workers(a);
   a->dirty = true;
   agent_write_status(a, status_path);
-  if (!agent_finish(a, stop_deadline) || !reap(stop_deadline)) {
+  finished = agent_finish(a, stop_deadline);
+  if (!reap(stop_deadline) || !finished) {
     /* Everything queued is on disk: a send still waiting on its receiver is abandoned, as a
      * kill would, and its event goes out at the next start or 'mcpwatch flush'. */
     agent_log("stopped; a delivery still waiting on its receiver was abandoned (its event stays "

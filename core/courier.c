@@ -159,5 +159,7 @@ bool mw_courier_finish(struct mw_courier *c, mw_deadline deadline)
   pthread_mutex_unlock(&c->lock);
   if (finished)
     courier_free(c);
+  else
+    pthread_detach(c->thread); /* the process is about to exit; the event stays queued */
   return finished;
 }

@@ -23,6 +23,7 @@ struct receiver {
   struct mw_destination *dest;
   pthread_t thread;
   bool started;
+  bool done; /* its thread has returned (under the submitter's lock) */
   /* Newest unsent result per slot; texts NULL when none. A slot holds a result exactly while it
    * is in the ring. */
   struct mw_event_data *slots;
@@ -145,6 +146,7 @@ static void *receiver_main(void *arg)
     settle(r, slot, &data, &st);
   }
   s->running--;
+  r->done = true;
   pthread_cond_broadcast(&s->cond);
   pthread_mutex_unlock(&s->lock);
   return NULL;
@@ -284,6 +286,21 @@ bool cli_submitter_finish(struct cli_submitter *s, int64_t deadline)
   while (s->running > 0 && mw_now_ns() < deadline)
     wait_until(s, deadline);
   finished = s->running == 0;
+  if (!finished) {
+    size_t k;
+    /* The process is about to exit: the threads that returned are joined, the ones still
+     * inside a send are let go. */
+    for (k = 0; k < s->nreceivers; k++) {
+      struct receiver *r = &s->receivers[k];
+      if (!r->started)
+        continue;
+      if (r->done)
+        pthread_join(r->thread, NULL);
+      else
+        pthread_detach(r->thread);
+      r->started = false;
+    }
+  }
   pthread_mutex_unlock(&s->lock);
   if (finished)
     cli_submitter_free(s);
