@@ -72,6 +72,18 @@ void agent_publish(struct agent *a, size_t slot, const struct mw_instance *inst,
 int agent_load_services(struct agent *a, char *err, size_t errlen);
 /* After instance index ran: every service it belongs to, forwarded when its state changed. */
 void agent_evaluate_services(struct agent *a, size_t index);
+/* Closes everything the agent loaded and frees it (cmd_agent.c). */
+void agent_free(struct agent *a);
+/* agent_stop.c: tracks read again from the state files (after the old workers of a reload
+ * stopped); an old agent freed on a thread of its own; the reapers that are done joined, the
+ * others waited for until deadline (0: not at all; at a deadline the ones left are let go),
+ * true when none is left; the last deliveries of a stopping agent until deadline, false when
+ * one was still waiting on its receiver (nothing was freed: the process must exit). */
+void agent_reaper_init(void);
+void agent_reload_tracks(struct agent *a);
+void agent_retire(struct agent *old);
+bool agent_reap(mw_deadline deadline);
+bool agent_finish(struct agent *a, mw_deadline deadline);
 /* The status file at path rewritten when something changed since the last call (agent_status.c). */
 void agent_write_status(struct agent *a, const char *path);
 

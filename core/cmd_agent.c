@@ -402,125 +402,6 @@ static void agent_stop_workers(struct agent *a)
   a->nworkers = 0;
 }
 
-/* ---- reloads and stops ------------------------------------------------------------------------
- */
-
-/* The tracks again from the state files: the old workers may have changed them after the new
- * configuration was loaded. */
-static void agent_reload_tracks(struct agent *a)
-{
-  const char *dir = cli_forwarder_state_dir(a->forwarder);
-  char msg[ERR_MAX / 2];
-  size_t i;
-
-  for (i = 0; i < a->n; i++) {
-    struct agent_inst *ai = &a->insts[i];
-    if (mw_track_load(dir, ai->inst->name, &ai->track, msg, sizeof(msg)) != 0)
-      agent_log("warning: %s (starting afresh)", msg);
-    ai->hard = ai->track.hard;
-  }
-  for (i = 0; i < a->nservices; i++) {
-    struct agent_service *sv = &a->services[i];
-    if (mw_track_load(dir, sv->svc->name, &sv->track, msg, sizeof(msg)) != 0)
-      agent_log("warning: %s (starting afresh)", msg);
-  }
-}
-
-/* An agent replaced by a reload is freed on a thread of its own: its courier or passive
- * receivers may be waiting on a receiver that hangs, and the new agent's checks must not wait
- * for that. */
-struct reaper {
-  pthread_t thread;
-  struct agent *old;
-  bool done;
-  struct reaper *next;
-};
-
-static pthread_mutex_t reap_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t reap_cond; /* CLOCK_MONOTONIC */
-static struct reaper *reapers;
-
-static void agent_free(struct agent *a);
-
-static void *reap_main(void *arg)
-{
-  struct reaper *r = arg;
-
-  agent_free(r->old);
-  pthread_mutex_lock(&reap_lock);
-  r->done = true;
-  pthread_cond_broadcast(&reap_cond);
-  pthread_mutex_unlock(&reap_lock);
-  return NULL;
-}
-
-static void retire(struct agent *old)
-{
-  struct reaper *r = calloc(1, sizeof(*r));
-
-  if (r) {
-    r->old = old;
-    pthread_mutex_lock(&reap_lock);
-    if (pthread_create(&r->thread, NULL, reap_main, r) == 0) {
-      r->next = reapers;
-      reapers = r;
-      pthread_mutex_unlock(&reap_lock);
-      return;
-    }
-    pthread_mutex_unlock(&reap_lock);
-    free(r);
-  }
-  agent_free(old);
-}
-
-/* Joins the reapers that are done, waiting for the others until deadline (0: not at all). True
- * when none is left. */
-static bool reap(mw_deadline deadline)
-{
-  struct reaper **link;
-  struct timespec until = {(time_t)(deadline / 1000000000LL), (long)(deadline % 1000000000LL)};
-  bool left = false;
-
-  pthread_mutex_lock(&reap_lock);
-  for (;;) {
-    left = false;
-    for (link = &reapers; *link;) {
-      struct reaper *r = *link;
-      if (r->done) {
-        *link = r->next;
-        pthread_join(r->thread, NULL);
-        free(r);
-      } else {
-        left = true;
-        link = &r->next;
-      }
-    }
-    if (!left || deadline == 0 || mw_deadline_passed(deadline))
-      break;
-    pthread_cond_timedwait(&reap_cond, &reap_lock, &until);
-  }
-  /* At the stop deadline the process exits: the reapers still waiting are let go. */
-  for (link = &reapers; left && deadline != 0 && *link; link = &(*link)->next)
-    pthread_detach((*link)->thread);
-  pthread_mutex_unlock(&reap_lock);
-  return !left;
-}
-
-/* The last deliveries of a stopping agent, until deadline; then everything is freed. False when
- * a delivery was still waiting on its receiver: nothing was freed and the caller must exit. */
-static bool agent_finish(struct agent *a, mw_deadline deadline)
-{
-  bool submitted = cli_submitter_finish(a->submitter, deadline);
-  bool delivered;
-
-  if (submitted)
-    a->submitter = NULL;
-  delivered = mw_courier_finish(a->courier, deadline);
-  if (delivered)
-    a->courier = NULL;
-  return submitted && delivered;
-}
-
 /* ---- the command ------------------------------------------------------------------------------
  */
 
@@ -549,7 +430,7 @@ static struct agent *agent_new(void)
   return a;
 }
 
-static void agent_free(struct agent *a)
+void agent_free(struct agent *a)
 {
   if (!a)
     return;
@@ -608,7 +489,7 @@ int cmd_agent(int argc, char **argv)
   signal(SIGPIPE, SIG_IGN);
 
   log_limiter = mw_ratelog_new(LOG_HOLDOFF_FIRST_S, LOG_HOLDOFF_MAX_S);
-  mw_cond_init_monotonic(&reap_cond);
+  agent_reaper_init();
   a = agent_new();
   if (!a || agent_load(a, config, err, sizeof(err)) != 0) {
     agent_log("error: %s", a ? err : "out of memory");
@@ -625,7 +506,7 @@ int cmd_agent(int argc, char **argv)
     struct timespec second = {1, 0};
     int sig = sigtimedwait(&signals, NULL, &second);
     agent_write_status(a, status_path);
-    reap(0);
+    agent_reap(0);
     if (sig == SIGHUP) {
       struct agent *next = agent_new();
       agent_log("SIGHUP: reloading %s", config);
@@ -640,7 +521,7 @@ int cmd_agent(int argc, char **argv)
        * to them, on a thread of their own. */
       agent_stop_workers(a);
       agent_reload_tracks(next);
-      retire(a);
+      agent_retire(a);
       a = next;
       a->dirty = true;
       if (agent_start(a, (size_t)workers, err, sizeof(err)) != 0) {
@@ -660,7 +541,7 @@ int cmd_agent(int argc, char **argv)
   a->dirty = true;
   agent_write_status(a, status_path);
   finished = agent_finish(a, stop_deadline);
-  if (!reap(stop_deadline) || !finished) {
+  if (!agent_reap(stop_deadline) || !finished) {
     /* Everything queued is on disk: a send still waiting on its receiver is abandoned, as a
      * kill would, and its event goes out at the next start or 'mcpwatch flush'. */
     agent_log("stopped; a delivery still waiting on its receiver was abandoned (its event stays "
