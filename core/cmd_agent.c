@@ -412,7 +412,8 @@ static const char agent_description[] =
     "a row, saying so. Checks keep their connections and sessions between runs. State changes\n"
     "(max_attempts, renotify_interval as for 'run --notify') go to the notifiers through the\n"
     "spool. SIGHUP reloads the configuration (a broken one is refused and the running one kept);\n"
-    "SIGTERM lets running checks finish, delivers what it can for 5 s and exits. Logs go to\n"
+    "SIGTERM lets running checks finish and exits within 5 s whatever the receivers do,\n"
+    "delivering what it can meanwhile (what is not delivered stays queued). Logs go to\n"
     "stderr. 'mcpwatch status' shows what the agent last wrote to its status file.\n";
 
 /* An agent with its locks; everything it runs is loaded by agent_load. Heap-allocated, since a
