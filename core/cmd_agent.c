@@ -24,7 +24,7 @@
 #define BREAKER_AFTER 5 /* problem results in a row before the interval stretches */
 #define BREAKER_MAX_FACTOR 8
 /* SIGTERM to exit, whatever a receiver does: the last deliveries get what is left of it. */
-#define STOP_BUDGET_NS (4500LL * 1000000LL)
+#define STOP_BUDGET_NS (4000LL * 1000000LL)
 #define SCHEDULE_SLACK_NS (100LL * 1000000LL)
 #define LOG_HOLDOFF_FIRST_S 60.0
 #define LOG_HOLDOFF_MAX_S 3600.0
