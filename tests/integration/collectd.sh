@@ -112,6 +112,8 @@ collectd_until() {
 }
 no_sanitizer_report() {
   expect_no_out "AddressSanitizer|runtime error|ThreadSanitizer" "$1: no sanitizer report"
+  # The report itself, whole: the failure line above shows only the start of the log.
+  grep -E -A60 "AddressSanitizer|runtime error|ThreadSanitizer" <<<"$OUT" | sed 's/^/#   /' | head -n 80
 }
 
 M=$TMP/fs
