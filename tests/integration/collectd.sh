@@ -90,9 +90,14 @@ logged() { grep -h 'Notification: severity' "$TMP/collectd.log" 2>/dev/null; }
 # collectd_once CONF: collectd -T (one read of each callback); sets RC and OUT (the log). -T
 # drops what the write threads have not written yet when it exits, so values are read from a
 # daemon run instead (collectd_until).
+# The exec plugin is left out: it runs NotificationExec on a thread of its own that -T's exit
+# does not wait for, and under load that thread crashed inside collectd as the process ended
+# (AddressSanitizer: SEGV in thread T6, right after the fs-warn notification); the daemon runs
+# keep it.
 collectd_once() {
   rm -rf "$TMP/csv" "$TMP/collectd.log"
-  "${CD_ENV[@]}" collectd -C "$1" -T >"$TMP/collectd.out" 2>&1
+  sed '/^LoadPlugin exec$/,/^<\/Plugin>$/d' "$1" >"$1.once"
+  "${CD_ENV[@]}" collectd -C "$1.once" -T >"$TMP/collectd.out" 2>&1
   RC=$?
   OUT=$(cat "$TMP/collectd.log" "$TMP/collectd.out" 2>/dev/null)
 }
