@@ -119,16 +119,35 @@ static int parse_more(FILE *fp, struct mw_track *track)
   return 0;
 }
 
-int mw_track_load(const char *state_dir, const char *name, struct mw_track *track, char *err,
-                  size_t errlen)
+/* A whole state file into track; -1 when it is not one. */
+static int read_track(FILE *fp, struct mw_track *track)
 {
-  char *path = state_path(state_dir, name, ".state");
   char hard[16];
   char last[16];
   long long since;
   long long notified;
   int attempts;
   int problem;
+
+  mw_track_init(track);
+  if (fscanf(fp, "hard=%15s last=%15s attempts=%d since=%lld notified=%lld problem_sent=%d", hard,
+             last, &attempts, &since, &notified, &problem) != 6 ||
+      mw_state_parse(hard, &track->hard) != 0 || mw_state_parse(last, &track->last) != 0 ||
+      attempts < 0 || parse_more(fp, track) != 0) {
+    mw_track_init(track);
+    return -1;
+  }
+  track->attempts = attempts;
+  track->hard_since = since;
+  track->last_notified = notified;
+  track->problem_notified = problem != 0;
+  return 0;
+}
+
+int mw_track_load(const char *state_dir, const char *name, struct mw_track *track, char *err,
+                  size_t errlen)
+{
+  char *path = state_path(state_dir, name, ".state");
   FILE *fp;
   int result = -1;
 
@@ -145,19 +164,9 @@ int mw_track_load(const char *state_dir, const char *name, struct mw_track *trac
     free(path);
     return result;
   }
-  if (fscanf(fp, "hard=%15s last=%15s attempts=%d since=%lld notified=%lld problem_sent=%d", hard,
-             last, &attempts, &since, &notified, &problem) == 6 &&
-      mw_state_parse(hard, &track->hard) == 0 && mw_state_parse(last, &track->last) == 0 &&
-      attempts >= 0 && parse_more(fp, track) == 0) {
-    track->attempts = attempts;
-    track->hard_since = since;
-    track->last_notified = notified;
-    track->problem_notified = problem != 0;
-    result = 0;
-  } else {
-    mw_track_init(track);
+  result = read_track(fp, track);
+  if (result != 0)
     snprintf(err, errlen, "%s is not an mcpwatch state file", path);
-  }
   fclose(fp);
   free(path);
   return result;
@@ -167,21 +176,11 @@ uint64_t spool_track_seq(const char *path, bool *found)
 {
   struct mw_track track;
   FILE *fp = fopen(path, "re");
-  char hard[16];
-  char last[16];
-  long long since;
-  long long notified;
-  int attempts;
-  int problem;
 
   *found = false;
   if (!fp)
     return 0;
-  mw_track_init(&track);
-  if (fscanf(fp, "hard=%15s last=%15s attempts=%d since=%lld notified=%lld problem_sent=%d", hard,
-             last, &attempts, &since, &notified, &problem) == 6 &&
-      parse_more(fp, &track) == 0)
-    *found = true;
+  *found = read_track(fp, &track) == 0;
   fclose(fp);
   return track.seq;
 }
