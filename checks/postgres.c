@@ -124,6 +124,11 @@ double pg_number(const PGresult *r, int row, int col)
   return *end == '\0' && end != PQgetvalue(r, row, col) ? v : NAN;
 }
 
+double pg_age(double seconds)
+{
+  return isnan(seconds) || seconds < 0 ? 0 : seconds;
+}
+
 PGresult *pg_run_query(struct postgres *p, struct run *run, struct mw_result *res, const char *sql,
                        bool first_row_only)
 {

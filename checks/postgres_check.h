@@ -46,6 +46,8 @@ PGresult *pg_run_query(struct postgres *p, struct run *run, struct mw_result *re
                        bool first_row_only);
 /* A column as a number, NAN when NULL or not a number. */
 double pg_number(const PGresult *r, int row, int col);
+/* An age in seconds as a judge may take it: NaN (NULL) and negative (clock skew) are 0. */
+double pg_age(double seconds);
 
 typedef void mode_func(struct postgres *p, struct mw_result *res, struct run *run);
 extern mode_func *const mode_funcs[M_N];

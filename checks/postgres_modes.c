@@ -172,9 +172,9 @@ static void replica_replication(struct postgres *p, struct mw_result *res, struc
       p, run, res,
       "SELECT pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())::float8, "
       "CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 "
-      "ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END::float8, "
+      "ELSE extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp()) END::float8, "
       "coalesce((SELECT status FROM pg_stat_wal_receiver LIMIT 1), 'stopped'), "
-      "extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8",
+      "extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp())::float8",
       false);
   const struct mode_ranges *ranges = &p->ranges[M_REPLICATION];
   double lag_bytes, delay, since;
@@ -184,21 +184,30 @@ static void replica_replication(struct postgres *p, struct mw_result *res, struc
   if (!r)
     return;
   lag_bytes = pg_number(r, 0, 0);
-  delay = pg_number(r, 0, 1);
+  /* NULL until the replica has replayed a transaction; a primary's clock ahead of ours makes the
+   * difference negative: neither is a delay. */
+  delay = pg_age(pg_number(r, 0, 1));
   since = pg_number(r, 0, 3);
   receiver = PQntuples(r) ? PQgetvalue(r, 0, 2) : "?";
-  st = mw_state_worst(modes_judge(ranges, K_SECONDS, isnan(delay) ? 0 : delay),
+  st = mw_state_worst(modes_judge(ranges, K_SECONDS, delay),
                       modes_judge(ranges, K_BYTES, isnan(lag_bytes) ? 0 : lag_bytes));
   if (strcmp(receiver, "streaming") != 0)
     st = MW_CRITICAL;
   mw_result_state(res, st);
-  mw_result_summary(res,
-                    "replica, WAL receiver %s, replay %.0f B and %.3g s behind, last replayed "
-                    "transaction %.0f s ago",
-                    receiver, lag_bytes, isnan(delay) ? 0 : delay, since);
+  if (isnan(since))
+    mw_result_summary(res,
+                      "replica, WAL receiver %s, replay %.0f B and %.3g s behind, no transaction "
+                      "replayed since the server started",
+                      receiver, lag_bytes, delay);
+  else
+    mw_result_summary(res,
+                      "replica, WAL receiver %s, replay %.0f B and %.3g s behind, last replayed "
+                      "transaction %.0f s ago",
+                      receiver, lag_bytes, delay, pg_age(since));
   modes_perf(res, ranges, bytes, "replay_lag_bytes", lag_bytes, "B", 0, NAN);
-  modes_perf(res, ranges, seconds, "replay_lag", isnan(delay) ? 0 : delay, "s", 0, NAN);
-  modes_perf(res, NULL, NONE, "last_replay_age", since, "s", 0, NAN);
+  modes_perf(res, ranges, seconds, "replay_lag", delay, "s", 0, NAN);
+  if (!isnan(since))
+    modes_perf(res, NULL, NONE, "last_replay_age", pg_age(since), "s", 0, NAN);
   PQclear(r);
 }
 
@@ -240,14 +249,20 @@ static void mode_locks(struct postgres *p, struct mw_result *res, struct run *ru
 static void mode_long_queries(struct postgres *p, struct mw_result *res, struct run *run)
 {
   static const double seconds[MODE_KINDS] = {[K_SECONDS] = 1};
+  /* One clock for every age: the statement's own clock_timestamp(), read once. now() is the
+   * transaction's start, older than the activity snapshot, so a backend whose state changed in
+   * between had a negative age; greatest() also absorbs the snapshot's own skew. */
   PGresult *r = pg_run_query(
       p, run, res,
+      "WITH clock AS MATERIALIZED (SELECT clock_timestamp() AS at) "
       "(SELECT 'running', pid, coalesce(usename, ''), coalesce(datname, ''), "
-      "extract(epoch FROM now() - query_start)::float8, left(query, 200) FROM pg_stat_activity "
+      "greatest(0, extract(epoch FROM (SELECT at FROM clock) - query_start))::float8, "
+      "left(query, 200) FROM pg_stat_activity "
       "WHERE state = 'active' AND backend_type = 'client backend' AND pid <> pg_backend_pid() "
       "ORDER BY query_start LIMIT 1) UNION ALL "
       "(SELECT 'idle in transaction', pid, coalesce(usename, ''), coalesce(datname, ''), "
-      "extract(epoch FROM now() - state_change)::float8, left(query, 200) FROM pg_stat_activity "
+      "greatest(0, extract(epoch FROM (SELECT at FROM clock) - state_change))::float8, "
+      "left(query, 200) FROM pg_stat_activity "
       "WHERE state LIKE 'idle in transaction%' AND backend_type = 'client backend' "
       "ORDER BY state_change LIMIT 1)",
       false);
@@ -261,7 +276,7 @@ static void mode_long_queries(struct postgres *p, struct mw_result *res, struct 
   for (i = 0; i < PQntuples(r); i++) {
     struct mw_result *child = mw_result_child(res);
     bool idle = strcmp(PQgetvalue(r, i, 0), "running") != 0;
-    double age = pg_number(r, i, 4);
+    double age = pg_age(pg_number(r, i, 4));
     enum mw_state st = modes_judge(ranges, K_SECONDS, age);
 
     longest[idle] = age;

@@ -107,6 +107,23 @@ expect_out "idle in transaction" "long-queries: says it is idle in transaction"
 release
 kill "$IDLE_PID" 2>/dev/null
 
+# ---- long-queries against a client running short transactions: no negative age, no alert ----
+# A backend whose state changed after the check's transaction began once had a negative age.
+(while :; do echo "begin; select 1; commit; begin; select 2;" ; echo "commit;"; done) |
+  psql -h "$SOCK" -p "$PORT" -U postgres -d postgres -q >/dev/null 2>&1 &
+SHORT_PID=$!
+on_exit "kill $SHORT_PID"
+wait_for "[ \"\$(sql \"select count(*) from pg_stat_activity where xact_start is not null and pid <> pg_backend_pid() and backend_type = 'client backend'\")\" -ge 1 ]" 20
+SHORT_CRIT=0 SHORT_NEG=0 SHORT_RUNS=${PG_SHORT_RUNS:-200}
+for _ in $(seq 1 "$SHORT_RUNS"); do
+  mw "${S[@]}" -m long-queries -w 5s -c 10s
+  [ "$RC" = 0 ] || SHORT_CRIT=$((SHORT_CRIT + 1))
+  grep -qE -- ' -[0-9]|nan' <<<"$OUT" && SHORT_NEG=$((SHORT_NEG + 1))
+done
+kill "$SHORT_PID" 2>/dev/null
+expect_true "[ $SHORT_CRIT = 0 ]" "long-queries: $SHORT_RUNS runs against short transactions, none not OK ($SHORT_CRIT)"
+expect_true "[ $SHORT_NEG = 0 ]" "long-queries: no negative or NaN age in $SHORT_RUNS runs ($SHORT_NEG)"
+
 # ---- wraparound ------------------------------------------------------------------------------
 mw "${S[@]}" -m wraparound
 expect_rc 0 "wraparound: a new cluster is far from it"
@@ -204,6 +221,7 @@ expect_rc 2 "replication: fewer than --min-replicas is CRITICAL"
 mw "${R[@]}" -m replication
 expect_rc 0 "replication: replica streaming"
 expect_first "WAL receiver streaming" "replication: says so"
+expect_no_out "nan| -[0-9]|=-[0-9]" "replication: no NaN or negative age on a replica"
 mw "${R[@]}" -m connection --role primary
 expect_rc 2 "role: a replica where a primary is expected is CRITICAL"
 expect_first "in recovery" "role: says why"
