@@ -21,10 +21,12 @@ static const struct mw_option tls_options[] = {
     {"ip", 0, MW_OPT_STRING, 0, "ADDRESS", NULL,
      "Connect to this address rather than resolving --host (the name is still validated).", NULL,
      NULL},
-    {"warning", 'w', MW_OPT_DOUBLE, 0, "DAYS", "30",
-     "WARNING when a certificate expires in fewer days (fractions allowed).", NULL, NULL},
-    {"critical", 'c', MW_OPT_DOUBLE, 0, "DAYS", "7",
-     "CRITICAL when a certificate expires in fewer days.", NULL, NULL},
+    {"warning", 'w', MW_OPT_DAYS, 0, "DAYS", "30",
+     "WARNING when a certificate expires sooner: days (30, 7.5) or a duration with a unit (12h, "
+     "2d, 90m).",
+     NULL, NULL},
+    {"critical", 'c', MW_OPT_DAYS, 0, "DAYS", "7",
+     "CRITICAL when a certificate expires sooner: days or a duration with a unit.", NULL, NULL},
     {"leaf-only", 0, MW_OPT_BOOL, 0, NULL, NULL,
      "Only the server's own certificate decides; the chain is listed.", NULL, NULL},
     {"verify", 0, MW_OPT_BOOL, 0, NULL, NULL,
@@ -38,7 +40,7 @@ static const struct mw_option tls_options[] = {
      NULL, versions},
     {"match-san", 0, MW_OPT_STRING, 0, "NAME", NULL,
      "The server's certificate must cover NAME (CRITICAL otherwise).", NULL, NULL},
-    {"max-validity", 0, MW_OPT_DOUBLE, 0, "DAYS", NULL,
+    {"max-validity", 0, MW_OPT_DAYS, 0, "DAYS", NULL,
      "WARNING when the server's certificate is valid for longer (398 for public CAs).", NULL, NULL},
     {"key-size-min", 0, MW_OPT_INT, 0, "BITS", "2048",
      "WARNING for RSA and DSA keys smaller than this (EC keys: below 224 bits).", NULL, NULL},
@@ -102,12 +104,12 @@ static int tls_open(const struct mw_args *args, void **state, struct mw_result *
   t->target.verify = mw_args_bool(args, "verify");
   t->target.ca_cert = mw_args_str(args, "ca-cert");
   t->file = mw_args_str(args, "file");
-  t->warn_days = mw_args_double(args, "warning");
-  t->crit_days = mw_args_double(args, "critical");
+  t->warn_days = mw_args_days(args, "warning");
+  t->crit_days = mw_args_days(args, "critical");
   t->leaf_only = mw_args_bool(args, "leaf-only");
   t->match_san = mw_args_str(args, "match-san");
   t->max_validity =
-      mw_args_given(args, "max-validity") ? mw_args_double(args, "max-validity") : NAN;
+      mw_args_given(args, "max-validity") ? mw_args_days(args, "max-validity") : NAN;
   t->key_size_min = mw_args_int(args, "key-size-min");
   t->timeout_state = mw_args_state(args, "timeout-state");
   /* An address literal is not a valid SNI name. */

@@ -48,7 +48,8 @@ enum mw_opt_type {
   MW_OPT_DURATION, /* 10, 10s, 500ms, 2m: seconds */
   MW_OPT_SECRET,   /* text never shown in help, JSON or logs */
   MW_OPT_LIST,     /* comma separated, repeatable: every element is one value */
-  MW_OPT_STATE     /* ok, warning, critical, unknown */
+  MW_OPT_STATE,    /* ok, warning, critical, unknown */
+  MW_OPT_DAYS      /* 30, 7.5, 12h, 2d, 90m: a plain number is days (certificate ages) */
 };
 
 #define MW_OPT_REPEAT 0x1u /* may be given more than once; every value is kept */
@@ -86,6 +87,8 @@ long long mw_args_int(const struct mw_args *args, const char *name);
 double mw_args_double(const struct mw_args *args, const char *name);
 bool mw_args_bool(const struct mw_args *args, const char *name);
 double mw_args_duration(const struct mw_args *args, const char *name);
+/* MW_OPT_DAYS in days: 12h is 0.5. */
+double mw_args_days(const struct mw_args *args, const char *name);
 enum mw_state mw_args_state(const struct mw_args *args, const char *name);
 int mw_args_verbosity(const struct mw_args *args);
 

@@ -57,6 +57,26 @@ static size_t table_len(const struct mw_option *options)
   return n;
 }
 
+/* Certificate ages are counted in days, as check_ssl_cert and check_http's -C do, so a plain
+ * number stays days; a unit makes it any other duration. */
+static int days_parse(const char *text, double *days)
+{
+  char *end;
+  double v;
+  double seconds;
+
+  errno = 0;
+  v = strtod(text, &end);
+  if (end != text && *end == '\0' && errno == 0 && isfinite(v) && v >= 0) {
+    *days = v;
+    return 0;
+  }
+  if (mw_duration_parse(text, &seconds) != 0)
+    return -1;
+  *days = seconds / 86400;
+  return 0;
+}
+
 static bool name_is_valid(const char *name)
 {
   const char *p;
@@ -156,6 +176,13 @@ static int validate(const struct mw_option *opt, const char *value, const char *
     if (mw_duration_parse(value, &d) != 0 || d <= 0) {
       snprintf(err, errlen, "--%s expects a duration such as 10, 2.5s or 500ms, not '%s'",
                opt->name, value);
+      return -1;
+    }
+    return 0;
+  case MW_OPT_DAYS:
+    if (days_parse(value, &d) != 0) {
+      snprintf(err, errlen, "--%s expects days (30, 7.5) or a duration with a unit (12h, 2d, 90m), "
+               "not '%s'", opt->name, value);
       return -1;
     }
     return 0;
@@ -435,6 +462,16 @@ bool mw_args_bool(const struct mw_args *args, const char *name)
   if (validate(opt, text, &canonical, err, sizeof(err)) != 0 || !canonical)
     return false;
   return canonical[0] == '1';
+}
+
+double mw_args_days(const struct mw_args *args, const char *name)
+{
+  const char *text = mw_args_str(args, name);
+  double days = 0;
+
+  if (text && days_parse(text, &days) != 0)
+    days = 0;
+  return days;
 }
 
 double mw_args_duration(const struct mw_args *args, const char *name)

@@ -53,6 +53,11 @@ mw tls-expiry -H localhost -p "$PORT" -w 90 -c 7
 expect_rc 1 "60 days under -w 90 is WARNING"
 mw tls-expiry -H localhost -p "$PORT" -w 90.5 -c 60.5
 expect_rc 2 "fractions of days: 59.9 under -c 60.5 is CRITICAL"
+mw tls-expiry -H localhost -p "$PORT" -w 2000h -c 12h
+expect_rc 1 "durations with units: 60 days under -w 2000h (83 days) is WARNING"
+expect_out "days=[0-9.]+;83\\.3[0-9]*:;0\\.5:" "durations with units: thresholds in days in the perfdata"
+mw tls-expiry -H localhost -p "$PORT" -w 90d -c 1440h
+expect_rc 2 "durations with units: 60 days under -c 1440h (60 days) is CRITICAL"
 mw tls-expiry -H localhost -p "$PORT" --verify --ca-cert "$P/ca.pem"
 expect_rc 0 "--verify against the test CA"
 mw tls-expiry -H localhost -p "$PORT" --verify
@@ -217,6 +222,8 @@ mw tls-expiry
 expect_one_error_line "--host" "neither --host nor --file"
 mw tls-expiry -H x -w 5 -c 10
 expect_one_error_line "must not be more than" "-c above -w"
+mw tls-expiry -H x -w 7y
+expect_one_error_line "--warning expects days" "-w with an unknown unit"
 mw tls-expiry -H x --ca-cert "$P/ca.pem"
 expect_one_error_line "--verify" "--ca-cert without --verify"
 mw tls-expiry --file "$P/d60.pem" --starttls smtp
