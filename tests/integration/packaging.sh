@@ -51,6 +51,19 @@ expect_out "exposure level for mcpwatch-agent.service: [0-1]\.[0-9] " "its harde
 expect_true "grep -q '^ExecStart=.*/mcpwatch agent -c /.*/mcpwatch/mcpwatch.conf$' '$PACKAGING_DIR/mcpwatch-agent.service' && grep -q '^User=mcpwatch$' '$PACKAGING_DIR/mcpwatch-agent.service'" \
   "the unit runs the installed binary on the installed configuration as user mcpwatch"
 
+# ---- make install: the folders the programs default to -----------------------------------------
+# Only the hook runs (a full install would relink libraries that other tests are using).
+TOP_BUILD=$(cd "$PACKAGING_DIR/.." && pwd)
+LSD=$(sed -n 's/^localstatedir = //p' "$TOP_BUILD/Makefile" | sed "s|\${prefix}|$(sed -n 's/^prefix = //p' "$TOP_BUILD/Makefile")|")
+make -s -C "$TOP_BUILD" install-data-local DESTDIR="$TMP/inst" >"$TMP/inst.log" 2>&1
+expect_true "[ \"\$(stat -c %a '$TMP/inst$LSD/spool/mcpwatch' 2>/dev/null)\" = 750 ] && [ \"\$(stat -c %a '$TMP/inst$LSD/lib/mcpwatch' 2>/dev/null)\" = 750 ]" \
+  "make install creates the spool and state folders, 0750 ($LSD)"
+start_receiver
+OUT=$("$MCPWATCH" notify webhook -u "http://127.0.0.1:$RECEIVER_PORT/hook" --spool-dir "$TMP/inst$LSD/spool/mcpwatch" \
+  -H web1 -s api -S CRITICAL -o "down" 2>&1)
+RC=$?
+expect_rc 0 "mcpwatch notify delivers through the installed spool folder ($OUT)"
+
 # ---- Icinga 2 ---------------------------------------------------------------------------------
 icinga2_api_setup
 # Icinga 2 gives its children a clean environment: a wrapper carries the build tree's paths.
