@@ -143,6 +143,30 @@ bool json_value_equals(const json_t *value, const char *want)
   }
 }
 
+bool json_value_number(const json_t *value, double *out)
+{
+  const char *text;
+  char *end;
+  double number;
+
+  if (json_is_number(value)) {
+    *out = json_number_value(value);
+    return true;
+  }
+  text = json_string_value(value);
+  /* strtod takes leading spaces, hex and "inf": a value is a number only when all of it is a
+   * plain finite decimal, and no NUL hides a tail. */
+  if (!text || strlen(text) != json_string_length(value) || !text[0] ||
+      !strchr("+-.0123456789", text[0]) || strpbrk(text, "xX"))
+    return false;
+  errno = 0;
+  number = strtod(text, &end);
+  if (end == text || *end != '\0' || errno != 0 || !isfinite(number))
+    return false;
+  *out = number;
+  return true;
+}
+
 void json_value_text(const json_t *value, char *out, size_t outlen)
 {
   switch (json_typeof(value)) {

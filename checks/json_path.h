@@ -15,6 +15,9 @@ json_t *json_path_get(json_t *root, const char *path, char *err, size_t errlen);
 /* want compared with a value: text with a string, numerically with a number (when want is a
  * number), "true"/"false"/"null" with those. */
 bool json_value_equals(const json_t *value, const char *want);
+/* A JSON number, or a string holding one whole finite decimal number ("7", "0.25", as
+ * Prometheus and many health endpoints send them): true with it in out. */
+bool json_value_number(const json_t *value, double *out);
 /* The value as short text for output: a string's content, a number, true/false/null, or
  * "an object"/"an array". */
 void json_value_text(const json_t *value, char *out, size_t outlen);

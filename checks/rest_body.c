@@ -18,7 +18,7 @@ bool rest_ranges_on_json(const struct mw_args *args)
   const char *path = mw_args_str(args, "json-path");
 
   return mw_args_count(args, "json-path") == 1 && !mw_args_given(args, "json-equals") &&
-         !strpbrk(path, "=;");
+         !mw_args_given(args, "state-map") && !strpbrk(path, "=;");
 }
 
 /* "PATH", "PATH=VALUE" or "PATH;WARN[;CRIT]" into rule. */
@@ -69,6 +69,50 @@ static int parse_rule(const char *spec, struct json_rule *rule, const struct mw_
 
 static const struct mw_unit plain_units[] = {{"", 1, K_PLAIN}, {NULL, 0, 0}};
 
+/* --state-map HEALTHY=ok,DEGRADED=warning,*=critical */
+static int parse_state_map(struct rest *rest, const struct mw_args *args, struct mw_result *err)
+{
+  size_t n = mw_args_count(args, "state-map");
+  size_t i;
+
+  rest->state_map_default = MW_UNKNOWN;
+  if (n == 0)
+    return 0;
+  if (rest->n_json != 1 || rest->json[0].want || rest->json[0].has_warn ||
+      rest->json[0].has_crit) {
+    mw_result_summary(err, "--state-map needs exactly one plain --json-path (the value it maps)");
+    return -1;
+  }
+  if (n > REST_MAX_STATE_MAP) {
+    mw_result_summary(err, "at most %d --state-map entries", REST_MAX_STATE_MAP);
+    return -1;
+  }
+  for (i = 0; i < n; i++) {
+    const char *entry = mw_args_str_at(args, "state-map", i);
+    const char *eq = strrchr(entry, '=');
+    enum mw_state state;
+
+    if (!eq || eq == entry || mw_state_parse(eq + 1, &state) != 0) {
+      mw_result_summary(err, "--state-map %s: expected VALUE=STATE (ok, warning, critical, unknown)",
+                        entry);
+      return -1;
+    }
+    if (eq - entry == 1 && entry[0] == '*') {
+      rest->state_map_default = state;
+      continue;
+    }
+    rest->state_map[rest->n_state_map].value = entry;
+    rest->state_map[rest->n_state_map].value_len = (size_t)(eq - entry);
+    rest->state_map[rest->n_state_map].state = state;
+    rest->n_state_map++;
+  }
+  rest->json[0].mapped = true;
+  /* The map says what each value means: the health words' own meaning must not overrule it. */
+  if (rest->health_doc == HEALTH_AUTO)
+    rest->health_doc = HEALTH_OFF;
+  return 0;
+}
+
 int rest_body_open(struct rest *rest, const struct mw_args *args, struct mw_result *err)
 {
   const char *regex = mw_args_str(args, "regex");
@@ -110,6 +154,8 @@ int rest_body_open(struct rest *rest, const struct mw_args *args, struct mw_resu
     }
     rest->json[0].want = mw_args_str(args, "json-equals");
   }
+  if (parse_state_map(rest, args, err) != 0)
+    return -1;
   if (rest_ranges_on_json(args)) {
     struct json_rule *rule = &rest->json[0];
 
@@ -134,14 +180,33 @@ void rest_body_close(struct rest *rest)
     regfree(&rest->regex);
 }
 
-static void check_rule(const struct json_rule *rule, json_t *doc, struct mw_result *parent,
-                       struct problems *problems)
+/* The state --state-map gives text: the first entry equal to it (case aside), else the default. */
+static enum mw_state mapped_state(const struct rest *rest, const char *text, bool *listed)
+{
+  size_t i;
+
+  for (i = 0; i < rest->n_state_map; i++) {
+    const struct state_entry *e = &rest->state_map[i];
+
+    if (strlen(text) == e->value_len && strncasecmp(text, e->value, e->value_len) == 0) {
+      *listed = true;
+      return e->state;
+    }
+  }
+  *listed = false;
+  return rest->state_map_default;
+}
+
+static void check_rule(const struct rest *rest, const struct json_rule *rule, json_t *doc,
+                       struct mw_result *parent, struct problems *problems)
 {
   struct mw_result *res = mw_result_child(parent);
   char reason[256];
   char text[128];
   json_t *value = doc ? json_path_get(doc, rule->path, reason, sizeof(reason)) : NULL;
   enum mw_state state = MW_OK;
+  double number = NAN;
+  bool is_number = false;
 
   if (!doc) {
     snprintf(reason, sizeof(reason), "%s: the response is not JSON", rule->path);
@@ -150,24 +215,31 @@ static void check_rule(const struct json_rule *rule, json_t *doc, struct mw_resu
     state = MW_CRITICAL;
   } else {
     json_value_text(value, text, sizeof(text));
-    if (rule->want && !json_value_equals(value, rule->want)) {
+    is_number = json_value_number(value, &number);
+    if (rule->mapped) {
+      bool listed;
+
+      state = mapped_state(rest, text, &listed);
+      snprintf(reason, sizeof(reason), "%s is %s%s", rule->path, text,
+               listed ? "" : ", a value --state-map does not list");
+    } else if (rule->want && !json_value_equals(value, rule->want)) {
       snprintf(reason, sizeof(reason), "%s is %s, expected %s", rule->path, text, rule->want);
       state = MW_CRITICAL;
     } else if (rule->has_warn || rule->has_crit) {
-      if (!json_is_number(value)) {
+      if (!is_number) {
         snprintf(reason, sizeof(reason), "%s is %s, not a number", rule->path, text);
         state = MW_CRITICAL;
       } else {
         state = mw_range_state(rule->has_warn ? &rule->warn : NULL,
-                               rule->has_crit ? &rule->crit : NULL, json_number_value(value));
+                               rule->has_crit ? &rule->crit : NULL, number);
         snprintf(reason, sizeof(reason), "%s = %s", rule->path, text);
       }
     } else {
       snprintf(reason, sizeof(reason), "%s = %s", rule->path, text);
     }
-    if (json_is_number(value)) {
+    if (is_number) {
       struct mw_perf perf = {rule->path,
-                             json_number_value(value),
+                             number,
                              "",
                              rule->has_warn ? &rule->warn : NULL,
                              rule->has_crit ? &rule->crit : NULL,
@@ -183,19 +255,38 @@ static void check_rule(const struct json_rule *rule, json_t *doc, struct mw_resu
     problems_add(problems, state, "%s", reason);
 }
 
+static const char *const good_words[] = {"healthy", "ok", "up", "pass", "green", NULL};
+static const char *const fair_words[] = {"degraded", "warn", "warning", "yellow", NULL};
+static const char *const bad_words[] = {"unhealthy", "down",     "fail",           "failed",
+                                        "failing",   "error",    "critical",       "red",
+                                        "unknown",   "fatal",    "out_of_service", "outofservice",
+                                        "unavailable", NULL};
+
+static bool word_in(const char *word, const char *const *words)
+{
+  size_t i;
+
+  for (i = 0; words[i]; i++)
+    if (strcasecmp(word, words[i]) == 0)
+      return true;
+  return false;
+}
+
+/* A word health documents use for a status, in any case: "success" (Prometheus's API) or
+ * "running" are not, and make a body that is not a health document. */
+static bool health_word(const char *status)
+{
+  return word_in(status, good_words) || word_in(status, fair_words) ||
+         word_in(status, bad_words);
+}
+
 /* healthy/ok/up/pass OK, degraded/warn WARNING, anything else CRITICAL. */
 static enum mw_state health_state(const char *status)
 {
-  static const char *const good[] = {"healthy", "ok", "up", "pass", "green", NULL};
-  static const char *const fair[] = {"degraded", "warn", "warning", "yellow", NULL};
-  size_t i;
-
-  for (i = 0; good[i]; i++)
-    if (strcasecmp(status, good[i]) == 0)
-      return MW_OK;
-  for (i = 0; fair[i]; i++)
-    if (strcasecmp(status, fair[i]) == 0)
-      return MW_WARNING;
+  if (word_in(status, good_words))
+    return MW_OK;
+  if (word_in(status, fair_words))
+    return MW_WARNING;
   return MW_CRITICAL;
 }
 
@@ -233,9 +324,17 @@ static const char *component_status(json_t *value)
   return worst;
 }
 
+/* The document's own status: "status", or "overall_status" as several aggregators name it. */
+static json_t *health_status(json_t *doc)
+{
+  json_t *status = json_object_get(doc, "status");
+
+  return json_is_string(status) ? status : json_object_get(doc, "overall_status");
+}
+
 static void check_health(json_t *doc, struct mw_result *parent, struct problems *problems)
 {
-  const char *status = status_text(json_object_get(doc, "status"));
+  const char *status = status_text(health_status(doc));
   json_t *components = json_object_get(doc, "checks");
   enum mw_state status_state = status ? health_state(status) : MW_OK;
   enum mw_state worst = MW_OK;
@@ -280,10 +379,12 @@ static void check_health(json_t *doc, struct mw_result *parent, struct problems 
     problems_add(problems, worst, "components%s", failing);
 }
 
-void rest_body_check(const struct rest *rest, const struct mw_http_response *resp,
+bool rest_body_check(const struct rest *rest, const struct mw_http_response *resp,
                      struct mw_result *res, struct problems *problems)
 {
   json_t *doc = NULL;
+  json_t *status;
+  bool health = false;
   size_t i;
 
   if (rest->string && !memmem(resp->body, resp->body_len, rest->string, strlen(rest->string)))
@@ -295,12 +396,19 @@ void rest_body_check(const struct rest *rest, const struct mw_http_response *res
      * at all, and a health document saying "down" would pass as no health document. */
     doc = json_loadb(resp->body, resp->body_len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
   for (i = 0; i < rest->n_json; i++)
-    check_rule(&rest->json[i], doc, res, problems);
+    check_rule(rest, &rest->json[i], doc, res, problems);
   if (rest->health_doc != HEALTH_OFF) {
-    if (json_is_object(doc) && json_is_string(json_object_get(doc, "status")))
+    status = json_is_object(doc) ? health_status(doc) : NULL;
+    /* --health-doc on takes any status text (an unknown word is CRITICAL); auto only one of the
+     * health words, in any case, or a status hiding a NUL ("ok\u0000down": CRITICAL). */
+    health = json_is_string(status) &&
+             (rest->health_doc == HEALTH_ON || health_word(json_string_value(status)) ||
+              strlen(json_string_value(status)) != json_string_length(status));
+    if (health)
       check_health(doc, res, problems);
     else if (rest->health_doc == HEALTH_ON)
       problems_add(problems, MW_CRITICAL, "not a health document (no \"status\")");
   }
   json_decref(doc);
+  return health;
 }

@@ -53,9 +53,13 @@ static const struct mw_option rest_options[] = {
      NULL, NULL},
     {"json-equals", 0, MW_OPT_STRING, 0, "VALUE", NULL,
      "The value at the single --json-path must equal VALUE.", NULL, NULL},
+    {"state-map", 0, MW_OPT_LIST, 0, "VALUE=STATE,...", NULL,
+     "The value at the single --json-path decides the state: HEALTHY=ok,DEGRADED=warning (case "
+     "ignored); *=STATE for values not listed (default unknown). Switches --health-doc auto off.",
+     NULL, NULL},
     {"health-doc", 0, MW_OPT_STRING, 0, "WHEN", "auto",
-     "Read {\"status\": ..., \"checks\": {...}}: auto (when the body is one), on (it must be), "
-     "off.",
+     "Read {\"status\": ..., \"checks\": {...}}: auto (when the status is a health word), on "
+     "(it must be one), off.",
      NULL, health_choices},
     {"timings", 0, MW_OPT_BOOL, 0, NULL, NULL,
      "Perfdata for each phase: DNS, connect, TLS, first byte, transfer.", NULL, NULL},
@@ -68,10 +72,15 @@ static const char rest_description[] =
     "               is OK, 3xx follows the redirect (--onredirect), 4xx is WARNING, 5xx and\n"
     "               anything else CRITICAL.\n"
     "  time         -w/-c on the total time in seconds (500ms allowed).\n"
-    "  body         --string, --regex, --json-path (missing or unequal is CRITICAL), and the\n"
-    "               common health document: a JSON object with \"status\" (healthy, ok, up,\n"
-    "               pass: OK; degraded, warn: WARNING; anything else CRITICAL) and components\n"
-    "               under \"checks\" (or Spring Boot's \"components\"), one line each.\n"
+    "  body         --string, --regex, --json-path (missing or unequal is CRITICAL; with\n"
+    "               --state-map its value decides), and the common health document: a JSON\n"
+    "               object whose \"status\" (or \"overall_status\") is a health word, in any\n"
+    "               case (healthy, ok, up, pass, green: OK; degraded, warn, yellow: WARNING;\n"
+    "               unhealthy, down, fail, error, red, ...: CRITICAL), with components under\n"
+    "               \"checks\" (or \"components\", \"details\"), one line each. Another status\n"
+    "               (Prometheus's \"success\") is not a health document.\n"
+    "A health document served with 503 (the convention of those formats) decides the state\n"
+    "itself, unless --expect is given. Numbers sent as JSON strings (\"7\") are numbers.\n"
     "JSON paths are dotted keys with [N] for array elements: checks.db.latency_ms, items[0].id;\n"
     "\\. is a dot inside a key. With exactly one plain --json-path, -w/-c judge its number\n"
     "instead of the time; with several, write the ranges into each: 'a.b;100;500'.\n"
@@ -239,12 +248,18 @@ static void report(const struct rest *rest, const struct mw_http_response *resp,
                    struct mw_result *res)
 {
   struct problems problems = {MW_OK, ""};
+  struct problems body = {MW_OK, ""};
   enum mw_state state = code_state(rest, resp->status);
   enum mw_state time_state =
       mw_range_state(rest->has_time_warn ? &rest->time_warn : NULL,
                      rest->has_time_crit ? &rest->time_crit : NULL, resp->time.total);
   const struct mw_http_timings *t = &resp->time;
+  bool health = rest_body_check(rest, resp, res, &body);
 
+  /* Health documents answer 503 when they are not healthy, and say how themselves: a degraded
+   * one is WARNING, not CRITICAL for its code. */
+  if (health && resp->status == 503 && rest->n_expect == 0)
+    state = MW_OK;
   if (state != MW_OK)
     problems_add(&problems, state, "%s status",
                  rest->n_expect                              ? "unexpected"
@@ -252,7 +267,8 @@ static void report(const struct rest *rest, const struct mw_http_response *resp,
                                                              : "error");
   if (time_state != MW_OK)
     problems_add(&problems, time_state, "slow");
-  rest_body_check(rest, resp, res, &problems);
+  if (body.text[0])
+    problems_add(&problems, body.state, "%s", body.text + 2);
   mw_result_state(res, problems.state);
   mw_result_summary(res, "HTTP/%s %ld in %.*f %s, %zu B%s%s%s", resp->version, resp->status,
                     t->total < 1 ? 1 : 3, t->total < 1 ? t->total * 1000 : t->total,

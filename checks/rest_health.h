@@ -15,6 +15,7 @@
 #define REST_MAX_EXPECT 32
 #define REST_MAX_JSON 16
 #define REST_MAX_RESOLVE 16
+#define REST_MAX_STATE_MAP 32
 
 enum kind { K_PLAIN = 1, K_SECONDS };
 enum health_doc { HEALTH_AUTO, HEALTH_ON, HEALTH_OFF };
@@ -27,6 +28,14 @@ struct json_rule {
   struct mw_range crit;
   bool has_warn;
   bool has_crit;
+  bool mapped; /* --state-map decides */
+};
+
+/* One VALUE=STATE of --state-map. */
+struct state_entry {
+  const char *value; /* points into the option's text */
+  size_t value_len;
+  enum mw_state state;
 };
 
 struct code_range {
@@ -57,6 +66,10 @@ struct rest {
   struct json_rule json[REST_MAX_JSON];
   size_t n_json;
   enum health_doc health_doc;
+  /* --state-map: the value at the single --json-path decides the state. */
+  struct state_entry state_map[REST_MAX_STATE_MAP];
+  size_t n_state_map;
+  enum mw_state state_map_default; /* for values not listed: '*=STATE', else UNKNOWN */
   bool timings;
   bool insecure;
   enum mw_state timeout_state;
@@ -68,8 +81,8 @@ struct rest {
 int rest_body_open(struct rest *rest, const struct mw_args *args, struct mw_result *err);
 void rest_body_close(struct rest *rest);
 /* Judges the body: one child of res per JSON path and per health component; what is wrong is
- * added to problems ("string not found"). */
-void rest_body_check(const struct rest *rest, const struct mw_http_response *resp,
+ * added to problems ("string not found"). True when the body was read as a health document. */
+bool rest_body_check(const struct rest *rest, const struct mw_http_response *resp,
                      struct mw_result *res, struct problems *problems);
 /* -w/-c judge the JSON number rather than the time: exactly one plain --json-path. */
 bool rest_ranges_on_json(const struct mw_args *args);

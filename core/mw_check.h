@@ -36,6 +36,8 @@ enum mw_state { MW_OK = 0, MW_WARNING = 1, MW_CRITICAL = 2, MW_UNKNOWN = 3 };
 const char *mw_state_name(enum mw_state state);
 /* Order for "worst": CRITICAL > WARNING > UNKNOWN > OK (as monitoring-plugins' max_state_alt). */
 enum mw_state mw_state_worst(enum mw_state a, enum mw_state b);
+/* ok, warning, critical, unknown or 0-3, in any case: 0 with the state, or -1. */
+int mw_state_parse(const char *text, enum mw_state *out);
 
 /* ---- options ------------------------------------------------------------------------------ */
 

@@ -19,7 +19,6 @@
  * what perfdata consumers parse reliably. "U" for NAN. */
 void mw_format_number(double value, char *out, size_t outlen);
 int mw_range_format(const struct mw_range *range, struct mw_buf *out);
-int mw_state_parse(const char *text, enum mw_state *out);
 /* The service name of a Nagios status line: "rest-health" -> "REST-HEALTH". */
 void mw_service_name(const char *check, char *out, size_t outlen);
 #define MW_DURATION_MAX (366.0 * 86400.0)

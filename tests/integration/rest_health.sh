@@ -59,6 +59,10 @@ http {
     location = /unhealthy { return 503 '{"status":"unhealthy","checks":{"db":{"status":"down"},"cache":"up"}}'; }
     location = /spring { return 200 '{"status":"UP","components":{"db":{"status":"UP"},"diskSpace":{"status":"OUT_OF_SERVICE"}}}'; }
     location = /draft { return 200 '{"status":"pass","checks":{"db:responseTime":[{"status":"pass"},{"status":"warn"}]}}'; }
+    location = /aggregator { return 200 '{"overall_status":"UNHEALTHY","services":{"db":"HEALTHY"}}'; }
+    location = /agg-degraded { return 200 '{"overall_status":"DEGRADED","activeConnections":"7"}'; }
+    location = /degraded503 { return 503 '{"status":"degraded","checks":{"db":"ok","cache":"degraded"}}'; }
+    location = /prometheus { return 200 '{"status":"success","data":{"resultType":"vector","result":[{"metric":{"job":"mcp"},"value":[1733280000.123,"0.42"]}]}}'; }
     location = /teapot { return 418 'no'; }
     location = /error { return 500 'boom'; }
     location = /moved { return 302 /health; }
@@ -217,6 +221,30 @@ expect_rc 2 "Spring Boot components: OUT_OF_SERVICE is CRITICAL"
 expect_out "diskSpace: OUT_OF_SERVICE" "Spring Boot component listed"
 mw "${H[@]}" "$U/draft"
 expect_rc 1 "draft health+json: the worst of a component's array"
+mw "${H[@]}" "$U/aggregator"
+expect_rc 2 "overall_status UNHEALTHY, upper case, is CRITICAL by default"
+expect_first "status UNHEALTHY" "says the status"
+mw "${H[@]}" "$U/agg-degraded" --json-path overall_status --state-map HEALTHY=ok,DEGRADED=warning,UNHEALTHY=critical
+expect_rc 1 "--state-map: DEGRADED=warning is WARNING"
+mw "${H[@]}" "$U/aggregator" --json-path overall_status --state-map healthy=ok,degraded=warning
+expect_rc 3 "--state-map: a value not listed is UNKNOWN"
+expect_first "does not list" "--state-map: says the value is not listed"
+mw "${H[@]}" "$U/aggregator" --json-path overall_status --state-map 'HEALTHY=ok,*=warning'
+expect_rc 1 "--state-map: *=warning for values not listed"
+mw "${H[@]}" "$U/aggregator" --json-path overall_status --state-map HEALTHY=fine
+expect_one_error_line "--state-map HEALTHY=fine" "--state-map with a bad state is refused"
+mw "${H[@]}" "$U/agg-degraded" --json-path activeConnections -w 5 -c 10 --health-doc off
+expect_rc 1 "a number sent as a JSON string is judged as a number"
+expect_out "activeConnections=7;5;10" "and carried as perfdata"
+mw "${H[@]}" "$U/prometheus"
+expect_rc 0 "Prometheus's {\"status\": \"success\"} is not a failed health document"
+mw "${H[@]}" "$U/prometheus" --json-path 'data.result[0].value[1];0.3;1'
+expect_rc 1 "a Prometheus sample (a string) is judged as a number"
+mw "${H[@]}" "$U/degraded503"
+expect_rc 1 "a degraded health document served with 503 is WARNING: the document decides"
+expect_first "HTTP/1.1 503" "the code is shown"
+mw "${H[@]}" "$U/degraded503" -e 200
+expect_rc 2 "with --expect the code still counts"
 mw "${H[@]}" "$U/degraded" --health-doc off
 expect_rc 0 "--health-doc off ignores it"
 mw "${H[@]}" "$U/text" --health-doc on
