@@ -1,5 +1,7 @@
 /* mcp_client.h - a minimal MCP client: JSON-RPC over Streamable HTTP (JSON or SSE answers,
- * sessions, protocol version negotiation) or the legacy HTTP+SSE transport. */
+ * sessions, protocol version negotiation, redirects) or the legacy HTTP+SSE transport.
+ * mcp_client.c holds the requests, the handshake and the legacy transport; mcp_post.c one POST
+ * and its answer. */
 #ifndef MCP_CLIENT_H
 #define MCP_CLIENT_H
 
@@ -12,6 +14,8 @@
 #include "sse.h"
 
 #define MCP_OFFERED_VERSION "2025-11-25"
+#define MCP_MAX_HEADERS 16
+#define MCP_URL_MAX 2048
 
 enum mcp_transport { MCP_AUTO, MCP_STREAMABLE, MCP_SSE };
 
@@ -25,7 +29,10 @@ enum mcp_status {
 };
 
 /* The legacy transport's event stream and what arrived on it. */
+struct mcp_client;
 struct mcp_legacy {
+  struct mcp_client *client;
+  mw_deadline deadline; /* of the exchange under way: the server's requests are answered within */
   struct mw_http_stream *stream;
   struct mw_http_response resp;
   struct sse_parser sse;
@@ -36,9 +43,25 @@ struct mcp_legacy {
   bool failed;
 };
 
+/* What a run saw besides the answers, for the long output. */
+struct mcp_trace {
+  long redirect_code;         /* the last redirect followed, 0: none */
+  char redirect_path[256];    /* the path it led to (never the whole URL: it may hold secrets) */
+  bool redirect_foreign;      /* to another origin: followed without credentials */
+  unsigned server_requests;   /* the server's own requests, answered with -32601 */
+  char server_method[64];     /* the last one's method */
+  char version_retry[160];    /* "2025-11-25 refused (...); retried with 2025-03-26" */
+};
+
 struct mcp_client {
   struct mw_http *http;
+  struct mw_http *side; /* answers the server's requests while a POST's answer is being read */
   const char *url;
+  char endpoint[MCP_URL_MAX]; /* where POSTs go: url, or where a redirect led */
+  bool endpoint_foreign;      /* endpoint is of another origin than url: no credentials there */
+  long max_redirects;
+  const char *const *extra_headers; /* --header and --header-file lines for this run */
+  size_t n_extra;
   enum mcp_transport transport; /* asked for */
   enum mcp_transport in_use;    /* MCP_AUTO until initialised */
   const char *auth_header;      /* "Authorization: Bearer ..." for this run, or NULL */
@@ -50,10 +73,14 @@ struct mcp_client {
   char server_version[64];
   json_int_t next_id;
   struct mcp_legacy legacy;
+  json_t *error_data; /* the "data" of the last JSON-RPC error answer, or NULL */
+  struct mcp_trace trace;
 };
 
-void mcp_client_init(struct mcp_client *client, struct mw_http *http, const char *url,
-                     enum mcp_transport transport, size_t max_message);
+/* side may be NULL: the server's requests are then left unanswered. */
+void mcp_client_init(struct mcp_client *client, struct mw_http *http, struct mw_http *side,
+                     const char *url, enum mcp_transport transport, size_t max_message,
+                     long max_redirects);
 /* initialize + notifications/initialized; falls back to the legacy transport when asked (auto)
  * and the server refuses the POST with 400, 404 or 405. */
 enum mcp_status mcp_initialise(struct mcp_client *client, mw_deadline deadline, char *err,
@@ -65,5 +92,26 @@ enum mcp_status mcp_request(struct mcp_client *client, const char *method, json_
 /* Ends the session: DELETE (405 is fine) or closing the legacy stream. */
 void mcp_end_session(struct mcp_client *client, mw_deadline deadline);
 void mcp_client_free(struct mcp_client *client);
+
+/* ---- between mcp_client.c and mcp_post.c ------------------------------------------------ */
+
+extern const char *const mcp_captured[]; /* Mcp-Session-Id, WWW-Authenticate, Location */
+enum { MCP_CAP_SESSION, MCP_CAP_CHALLENGE, MCP_CAP_LOCATION, MCP_N_CAPTURED };
+
+/* POSTs one message to url and reads the answer to id (0: none awaited), following redirects
+ * within max_redirects. */
+enum mcp_status mcp_post(struct mcp_client *client, const char *url, const char *text,
+                         json_int_t id, json_t **reply, mw_deadline deadline, char *err,
+                         size_t errlen);
+/* A message of an SSE stream: 1 with *reply set when it answers id, 0 when it is something
+ * else (a request from the server is answered on the side first), -1 with err when it is not
+ * JSON. */
+int mcp_take_message(struct mcp_client *client, const char *url, json_t **reply, json_int_t id,
+                     const char *data, size_t len, mw_deadline deadline, char *err,
+                     size_t errlen);
+void mcp_describe_auth(const struct mw_http_response *resp, char *err, size_t errlen);
+/* The headers every request carries: auth and extra ones unless foreign. Returns the count. */
+size_t mcp_common_headers(const struct mcp_client *client, bool foreign, const char **headers,
+                          size_t max);
 
 #endif

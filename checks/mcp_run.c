@@ -2,7 +2,9 @@
  * and the verdict. */
 #include "config.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,17 +12,67 @@
 #include "mcp_tools.h"
 #include "problems.h"
 
+#define MAX_STEPS 16
+#define HEADER_FILE_MAX 8192
+
+/* One line of the long output: a step of the run and how it went. */
+struct step {
+  enum mw_state state;
+  char text[200];
+};
+
 struct outcome {
   json_t *tools; /* every tool object of every page */
   size_t pages;
   double init_s; /* NAN when the session was reused */
   double list_s;
   struct problems problems;
+  struct step steps[MAX_STEPS];
+  size_t n_steps;
+  size_t steps_dropped;
 };
 
 static double since(int64_t start)
 {
   return (double)(mw_now_ns() - start) / 1e9;
+}
+
+static void step_add(struct outcome *out, enum mw_state state, const char *fmt, ...)
+    MW_PRINTF(3, 4);
+static void step_add(struct outcome *out, enum mw_state state, const char *fmt, ...)
+{
+  va_list ap;
+
+  /* The last slot is kept for the step that fails the run. */
+  if (out->n_steps >= MAX_STEPS - (state == MW_OK ? 1 : 0)) {
+    out->steps_dropped++;
+    return;
+  }
+  out->steps[out->n_steps].state = state;
+  va_start(ap, fmt);
+  vsnprintf(out->steps[out->n_steps].text, sizeof(out->steps[0].text), fmt, ap);
+  va_end(ap);
+  out->n_steps++;
+}
+
+static double ms(double seconds)
+{
+  return seconds * 1000;
+}
+
+/* What the client saw besides answers: redirects, the server's requests, a version retry. */
+static void trace_steps(const struct mcp_client *client, struct outcome *out)
+{
+  const struct mcp_trace *t = &client->trace;
+
+  if (t->version_retry[0])
+    step_add(out, MW_OK, "initialize: %s", t->version_retry);
+  if (t->redirect_code)
+    step_add(out, MW_OK, "followed HTTP %ld to %s%s", t->redirect_code, t->redirect_path,
+             t->redirect_foreign ? " on another origin (sent without token or headers)" : "");
+  if (t->server_requests)
+    step_add(out, MW_OK, "the server sent %u request%s (last: %s): answered -32601 at once",
+             t->server_requests, t->server_requests == 1 ? "" : "s", t->server_method);
 }
 
 static enum mcp_status list_tools(struct mcp_tools *m, struct outcome *out, mw_deadline deadline,
@@ -34,10 +86,10 @@ static enum mcp_status list_tools(struct mcp_tools *m, struct outcome *out, mw_d
     json_t *result = NULL;
     json_t *page;
     const char *next;
+    int64_t start = mw_now_ns();
 
     if ((long long)out->pages >= m->max_pages) {
-      snprintf(err, errlen, "tools/list: still paging after %lld pages (--max-pages)",
-               m->max_pages);
+      snprintf(err, errlen, "still paging after %lld pages (--max-pages)", m->max_pages);
       status = MCP_FAILED;
       break;
     }
@@ -48,12 +100,14 @@ static enum mcp_status list_tools(struct mcp_tools *m, struct outcome *out, mw_d
       break;
     page = json_object_get(result, "tools");
     if (!json_is_array(page)) {
-      snprintf(err, errlen, "tools/list: the answer has no tools array");
+      snprintf(err, errlen, "the answer has no tools array");
       json_decref(result);
       status = MCP_FAILED;
       break;
     }
     json_array_extend(out->tools, page);
+    step_add(out, MW_OK, "tools/list page %zu: %zu tools in %.1f ms", out->pages + 1,
+             json_array_size(page), ms(since(start)));
     next = json_string_value(json_object_get(result, "nextCursor"));
     free(cursor);
     cursor = next && *next ? strdup(next) : NULL;
@@ -101,27 +155,41 @@ static enum mcp_status extras(struct mcp_tools *m, struct outcome *out, mw_deadl
 {
   json_t *result = NULL;
   enum mcp_status status;
+  int64_t start;
 
   if (m->ping) {
+    start = mw_now_ns();
     status = mcp_request(&m->client, "ping", NULL, &result, deadline, err, errlen);
     json_decref(result);
     result = NULL;
-    if (status == MCP_RPC_ERROR)
-      problems_add(&out->problems, MW_CRITICAL, "%s", err);
-    else if (status != MCP_OK)
+    if (status == MCP_RPC_ERROR) {
+      problems_add(&out->problems, MW_CRITICAL, "ping: %s", err);
+      step_add(out, MW_CRITICAL, "ping: %s", err);
+    } else if (status != MCP_OK) {
       return status;
+    } else {
+      step_add(out, MW_OK, "ping: answered in %.1f ms", ms(since(start)));
+    }
   }
   if (m->call) {
     json_t *params = json_pack("{s:s,s:O}", "name", m->call, "arguments", m->call_args);
 
+    start = mw_now_ns();
     status = mcp_request(&m->client, "tools/call", params, &result, deadline, err, errlen);
-    if (status == MCP_RPC_ERROR)
+    if (status == MCP_RPC_ERROR) {
       problems_add(&out->problems, MW_CRITICAL, "call %s: %s", m->call, err);
-    else if (status != MCP_OK)
+      step_add(out, MW_CRITICAL, "call %s: %s", m->call, err);
+    } else if (status != MCP_OK) {
       return status;
-    else if (json_is_true(json_object_get(result, "isError")))
+    } else if (json_is_true(json_object_get(result, "isError"))) {
       problems_add(&out->problems, MW_CRITICAL, "call %s answered isError: %.120s", m->call,
                    first_text(result));
+      step_add(out, MW_CRITICAL, "call %s: isError in %.1f ms: %.120s", m->call,
+               ms(since(start)), first_text(result));
+    } else {
+      step_add(out, MW_OK, "call %s: answered in %.1f ms: %.120s", m->call, ms(since(start)),
+               first_text(result));
+    }
     json_decref(result);
   }
   return MCP_OK;
@@ -135,13 +203,18 @@ static void judge(struct mcp_tools *m, struct outcome *out)
   size_t i;
 
   for (i = 0; i < m->expect.count; i++)
-    if (!offered(out->tools, m->expect.names[i]))
+    if (!offered(out->tools, m->expect.names[i])) {
       snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing), "%s%s",
                missing[0] ? ", " : "", m->expect.names[i]);
+      step_add(out, m->missing_state, "missing tool %.*s", NAME_MAX_LEN, m->expect.names[i]);
+    }
   for (i = 0; i < m->forbid.count; i++)
-    if (offered(out->tools, m->forbid.names[i]))
+    if (offered(out->tools, m->forbid.names[i])) {
       snprintf(present + strlen(present), sizeof(present) - strlen(present), "%s%s",
                present[0] ? ", " : "", m->forbid.names[i]);
+      step_add(out, MW_CRITICAL, "forbidden tool %.*s offered", NAME_MAX_LEN,
+               m->forbid.names[i]);
+    }
   if (missing[0])
     problems_add(&out->problems, m->missing_state, "missing: %s", missing);
   if (present[0])
@@ -159,6 +232,20 @@ static void perf(struct mw_result *res, const char *label, double value, const c
   mw_result_perf(res, &p);
 }
 
+static void steps_out(struct outcome *out, struct mw_result *res)
+{
+  size_t i;
+
+  for (i = 0; i < out->n_steps; i++) {
+    struct mw_result *child = mw_result_child(res);
+
+    mw_result_state(child, out->steps[i].state);
+    mw_result_summary(child, "%s", out->steps[i].text);
+  }
+  if (out->steps_dropped)
+    mw_result_summary(mw_result_child(res), "(%zu more steps not shown)", out->steps_dropped);
+}
+
 static void report(struct mcp_tools *m, struct outcome *out, double total, struct mw_result *res)
 {
   enum mw_state time_state =
@@ -174,6 +261,7 @@ static void report(struct mcp_tools *m, struct outcome *out, double total, struc
                     m->client.in_use == MCP_SSE ? " (legacy SSE)" : "", json_array_size(out->tools),
                     total * 1000, m->insecure ? " (certificate not verified: --insecure)" : "",
                     out->problems.text);
+  steps_out(out, res);
   json_array_foreach(out->tools, i, tool)
   {
     const char *name = json_string_value(json_object_get(tool, "name"));
@@ -186,19 +274,77 @@ static void report(struct mcp_tools *m, struct outcome *out, double total, struc
   perf(res, "tools", (double)json_array_size(out->tools), "", NULL, NULL);
 }
 
+/* One line, as for every failure of a check: the steps that went well are in the perfdata's
+ * times, and a hostile server gets no say in more lines. */
 static void report_failure(struct mcp_tools *m, enum mcp_status status, const char *step,
-                           const char *err, struct mw_result *res)
+                           const char *err, double budget, struct mw_result *res)
 {
   mw_result_state(res, status == MCP_TIMED_OUT ? m->timeout_state : MW_CRITICAL);
-  mw_result_summary(res, "%s: %s", step, err);
+  /* The budget is the run's, not the last request's: "after 0.2 s" misled when the earlier
+   * steps had used the rest. */
+  if (status == MCP_TIMED_OUT)
+    mw_result_summary(res, "%s: timed out: no answer within the %.1f s timeout", step, budget);
+  else
+    mw_result_summary(res, "%s: %s", step, err);
+}
+
+/* --header-file: "Name: value" lines into buf, pointed to from headers after the given ones.
+ * The count of headers, or -1 with a reason that never holds the file's content. */
+static int file_headers(const struct mcp_tools *m, char *buf, size_t buflen, const char **headers,
+                        size_t max, char *err, size_t errlen)
+{
+  FILE *file;
+  size_t n = 0;
+  size_t used = 0;
+  int line_no = 0;
+  char *line;
+
+  if (!m->header_file)
+    return 0;
+  file = fopen(m->header_file, "re");
+  if (!file) {
+    snprintf(err, errlen, "cannot read --header-file %s: %s", m->header_file, strerror(errno));
+    return -1;
+  }
+  while (used + 1 < buflen && (line = fgets(buf + used, (int)(buflen - used), file)) != NULL) {
+    size_t len = strlen(line);
+    char *start = line;
+
+    line_no++;
+    if (len > 0 && line[len - 1] != '\n' && !feof(file)) {
+      snprintf(err, errlen, "--header-file %s: line %d is too long", m->header_file, line_no);
+      n = (size_t)-1;
+      break;
+    }
+    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+      line[--len] = '\0';
+    while (*start == ' ' || *start == '\t')
+      start++;
+    if (!*start || *start == '#') {
+      continue;
+    }
+    if (!mcp_header_valid(start) || n >= max) {
+      snprintf(err, errlen, "--header-file %s: line %d is %s", m->header_file, line_no,
+               n >= max ? "one header too many" : "not 'Name: value'");
+      n = (size_t)-1;
+      break;
+    }
+    headers[n++] = start;
+    used += len + 1;
+  }
+  fclose(file);
+  return n == (size_t)-1 ? -1 : (int)n;
 }
 
 void mcp_tools_run(void *state, struct mw_result *res, mw_deadline deadline)
 {
   struct mcp_tools *m = state;
   char auth[MW_HTTP_TOKEN_MAX + 32];
+  char header_buf[HEADER_FILE_MAX];
+  const char *headers[MCP_MAX_HEADERS];
   char err[512];
-  struct outcome out = {json_array(), 0, NAN, NAN, {MW_OK, ""}};
+  struct outcome out = {.tools = json_array(), .init_s = NAN, .list_s = NAN};
+  int from_file;
   int64_t start = mw_now_ns();
   int64_t step;
   bool retried = false;
@@ -206,6 +352,17 @@ void mcp_tools_run(void *state, struct mw_result *res, mw_deadline deadline)
   const char *what = "initialize";
 
   m->client.auth_header = NULL;
+  memset(&m->client.trace, 0, sizeof(m->client.trace));
+  memcpy(headers, m->headers, m->n_headers * sizeof(*headers));
+  from_file = file_headers(m, header_buf, sizeof(header_buf), headers + m->n_headers,
+                           MCP_MAX_HEADERS - m->n_headers, err, sizeof(err));
+  if (from_file < 0) {
+    mw_result_state(res, MW_UNKNOWN);
+    mw_result_summary(res, "%s", err);
+    goto cleanup;
+  }
+  m->client.extra_headers = headers;
+  m->client.n_extra = m->n_headers + (size_t)from_file;
   if (m->token_file || m->token_env) {
     if (mw_http_token_header("Authorization: Bearer ", m->token_file, m->token_env, auth,
                              sizeof(auth), err, sizeof(err)) != 0) {
@@ -223,6 +380,10 @@ again:
     out.init_s = since(step);
     if (status != MCP_OK)
       goto failed;
+    step_add(&out, MW_OK, "initialize: %s %s, MCP %s in %.1f ms", m->client.server_name,
+             m->client.server_version, m->client.version, ms(out.init_s));
+  } else {
+    step_add(&out, MW_OK, "initialize: session kept from the last run");
   }
   what = "tools/list";
   step = mw_now_ns();
@@ -236,15 +397,17 @@ again:
     /* A kept session the server has forgotten (restarted, expired): once more from the start. */
     retried = true;
     m->client.initialised = false;
+    out.n_steps = 0;
     goto again;
   }
   if (status != MCP_OK)
     goto failed;
+  trace_steps(&m->client, &out);
   judge(m, &out);
   report(m, &out, since(start), res);
   goto cleanup;
 failed:
-  report_failure(m, status, what, err, res);
+  report_failure(m, status, what, err, (double)(deadline - start) / 1e9, res);
   /* The next run starts a new session rather than trust this one. */
   mcp_end_session(&m->client, deadline);
 cleanup:
@@ -252,6 +415,9 @@ cleanup:
   if (m->client.in_use == MCP_SSE)
     mcp_end_session(&m->client, deadline);
   m->client.auth_header = NULL;
+  m->client.extra_headers = NULL;
+  m->client.n_extra = 0;
   explicit_bzero(auth, sizeof(auth));
+  explicit_bzero(header_buf, sizeof(header_buf));
   json_decref(out.tools);
 }

@@ -26,6 +26,18 @@ static const struct mw_option mcp_options[] = {
      "File whose first line is a bearer token (read at every run).", NULL, NULL},
     {"token-env", 0, MW_OPT_STRING, 0, "NAME", NULL, "Environment variable holding a bearer token.",
      NULL, NULL},
+    {"header", 0, MW_OPT_STRING, MW_OPT_REPEAT, "'NAME: VALUE'", NULL,
+     "A request header (an API key: X-API-Key: ...); may be given several times. Shown in "
+     "process lists: secrets belong in --header-file.",
+     NULL, NULL},
+    {"header-file", 0, MW_OPT_STRING, 0, "FILE", NULL,
+     "File of 'Name: value' lines sent as headers (# starts a comment); read at every run, never "
+     "shown.",
+     NULL, NULL},
+    {"max-redirects", 0, MW_OPT_INT, 0, "N", "5",
+     "Redirects followed (301, 302, 307, 308, keeping the POST); headers and tokens are not sent "
+     "to another origin.",
+     NULL, NULL},
     {"expect-tools", 'e', MW_OPT_LIST, 0, "NAMES", NULL,
      "Tools the server must offer (comma separated, repeatable).", NULL, NULL},
     {"expect-tools-file", 0, MW_OPT_STRING, 0, "FILE", NULL,
@@ -59,7 +71,11 @@ static const char mcp_description[] =
     "CRITICAL with the server's WWW-Authenticate challenge; JSON-RPC errors are shown with code\n"
     "and message. Answers may be JSON or SSE streams; each message is capped by --max-size.\n"
     "Kept in the agent or collectd, the session is reused between runs and initialised again\n"
-    "once when the server has forgotten it. Tokens come from --token-file or --token-env.\n";
+    "once when the server has forgotten it. Tokens come from --token-file or --token-env,\n"
+    "other headers (API keys) from --header or --header-file. A refused initialize that lists\n"
+    "the server's versions is retried once with the newest both speak. Requests the server\n"
+    "makes (elicitation, sampling) are answered with JSON-RPC error -32601 at once. The long\n"
+    "output gives each step with its time: initialize, every page, ping, the call.\n";
 
 static void free_names(struct name_list *list)
 {
@@ -145,6 +161,7 @@ static void mcp_close(void *state)
     mcp_client_free(&m->client);
     mw_http_free(m->http);
   }
+  mw_http_free(m->side);
   free_names(&m->expect);
   free_names(&m->forbid);
   json_decref(m->call_args);
@@ -164,15 +181,48 @@ static int open_http(struct mcp_tools *m, const struct mw_args *args, struct mw_
   }
   m->insecure = config.insecure;
   m->http = mw_http_new(&config, reason, sizeof(reason));
-  if (!m->http) {
+  if (m->http)
+    m->side = mw_http_new(&config, reason, sizeof(reason));
+  if (!m->http || !m->side) {
     mw_result_summary(err, "%s", reason);
     return -1;
   }
-  mcp_client_init(&m->client, m->http, m->url,
+  mcp_client_init(&m->client, m->http, m->side, m->url,
                   strcmp(transport, "sse") == 0          ? MCP_SSE
                   : strcmp(transport, "streamable") == 0 ? MCP_STREAMABLE
                                                          : MCP_AUTO,
-                  config.max_size);
+                  config.max_size, (long)mw_args_int(args, "max-redirects"));
+  return 0;
+}
+
+/* A header line as the HTTP client takes it: "Name: value", one line, a token for a name. */
+bool mcp_header_valid(const char *header)
+{
+  size_t name_len = strcspn(header, ":");
+
+  return header[name_len] == ':' && name_len > 0 &&
+         strspn(header, "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz"
+                        "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == name_len &&
+         !strpbrk(header, "\r\n");
+}
+
+static int read_headers(struct mcp_tools *m, const struct mw_args *args, struct mw_result *err)
+{
+  size_t i;
+
+  m->n_headers = mw_args_count(args, "header");
+  if (m->n_headers > MCP_MAX_HEADERS / 2) {
+    mw_result_summary(err, "at most %d --header", MCP_MAX_HEADERS / 2);
+    return -1;
+  }
+  for (i = 0; i < m->n_headers; i++) {
+    m->headers[i] = mw_args_str_at(args, "header", i);
+    if (!mcp_header_valid(m->headers[i])) {
+      mw_result_summary(err, "--header %.60s: expected 'Name: value' on one line", m->headers[i]);
+      return -1;
+    }
+  }
+  m->header_file = mw_args_str(args, "header-file");
   return 0;
 }
 
@@ -206,6 +256,12 @@ static int mcp_open(const struct mw_args *args, void **state, struct mw_result *
     mw_result_summary(err, "--min-tools must be 0 or more, --max-pages 1 to 100000");
     goto fail;
   }
+  if (mw_args_int(args, "max-redirects") < 0 || mw_args_int(args, "max-redirects") > 20) {
+    mw_result_summary(err, "--max-redirects must be between 0 and 20");
+    goto fail;
+  }
+  if (read_headers(m, args, err) != 0)
+    goto fail;
   m->call_args = json_loads(mw_args_str(args, "call-args"), 0, &error);
   if (!json_is_object(m->call_args)) {
     mw_result_summary(err, "--call-args must be a JSON object%s%s", m->call_args ? "" : ": ",

@@ -17,6 +17,7 @@ struct name_list {
 
 struct mcp_tools {
   struct mw_http *http;
+  struct mw_http *side; /* for the server's requests that arrive while http is reading */
   struct mcp_client client;
   const char *url;
   const char *token_file;
@@ -36,8 +37,12 @@ struct mcp_tools {
   bool insecure;
   enum mw_state timeout_state;
   const char *resolve[MAX_RESOLVE];
+  const char *headers[MCP_MAX_HEADERS]; /* --header, checked at open */
+  size_t n_headers;
+  const char *header_file; /* --header-file: read at every run, never shown */
 };
 
 void mcp_tools_run(void *state, struct mw_result *res, mw_deadline deadline);
+bool mcp_header_valid(const char *header);
 
 #endif

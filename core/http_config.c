@@ -3,6 +3,7 @@
  * targets can link the real option handling with a scripted transport. */
 #include "config.h"
 
+#include <ctype.h>
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,4 +79,41 @@ cleanup:
   curl_free(scheme);
   curl_url_cleanup(url);
   return result;
+}
+
+/* "scheme://host:port" of url, lower case, into out: 0, or -1. */
+static int origin_of(const char *url, char *out, size_t outlen)
+{
+  CURLU *parsed = curl_url();
+  char *scheme = NULL;
+  char *host = NULL;
+  char *port = NULL;
+  int result = -1;
+  size_t i;
+
+  if (!parsed || curl_url_set(parsed, CURLUPART_URL, url, 0) != CURLUE_OK ||
+      curl_url_get(parsed, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+      curl_url_get(parsed, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+      curl_url_get(parsed, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK)
+    goto cleanup;
+  if ((size_t)snprintf(out, outlen, "%s://%s:%s", scheme, host, port) >= outlen)
+    goto cleanup;
+  for (i = 0; out[i]; i++)
+    out[i] = (char)tolower((unsigned char)out[i]);
+  result = 0;
+cleanup:
+  curl_free(scheme);
+  curl_free(host);
+  curl_free(port);
+  curl_url_cleanup(parsed);
+  return result;
+}
+
+bool mw_http_same_origin(const char *a, const char *b)
+{
+  char origin_a[512];
+  char origin_b[512];
+
+  return origin_of(a, origin_a, sizeof(origin_a)) == 0 &&
+         origin_of(b, origin_b, sizeof(origin_b)) == 0 && strcmp(origin_a, origin_b) == 0;
 }

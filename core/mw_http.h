@@ -123,6 +123,9 @@ int mw_http_basic_header(const char *user, const char *password_file, const char
 /* ref (absolute, or relative such as "/message?sessionId=1") resolved against base, into out:
  * 0, or -1 when either is not a usable http(s) URL or out is too small. */
 int mw_http_resolve_url(const char *base, const char *ref, char *out, size_t outlen);
+/* True when both are http(s) URLs of the same origin: scheme, host (any case) and port (the
+ * scheme's default when none is written). Credentials stay with their origin on redirects. */
+bool mw_http_same_origin(const char *a, const char *b);
 
 /* A long GET whose body is read a piece at a time while other requests are made on the client
  * (MCP's legacy HTTP+SSE transport). mw_http_stream_open starts it and reads until its sink

@@ -23,6 +23,18 @@ sessions, and misbehaviour on purpose. The mode is the last part of the path: PO
   nodelete     DELETE answers 405
   hangdelete   DELETE never answers
   evil         tool names that try to break Nagios output ('|', newlines)
+  redirect     307 to the same path with a trailing slash (FastMCP before 1.12), then as json
+  redirect301  the same with 301
+  redirectloop 307 to itself
+  redirectaway 307 to http://localhost:PORT/mcp/tokenlog: another origin
+  tokenlog     as json; the Authorization and X-API-Key headers it gets go to PORTFILE.tokens
+  elicit       tools/list first sends an elicitation/create request on the SSE stream and waits
+               (10 s at most) for the client's answer, which goes to PORTFILE.elicit
+  texterror    421 with the text body "Invalid Host header"
+  oautherror   500 with an OAuth error body
+  apikey       401 unless "X-API-Key: k3y"
+  refuseversion initialize refuses any version but 2025-03-26 and 2024-11-05 with -32602,
+               listing them in data.supported
 Every initialize is counted in the file PORTFILE.inits, one line each.
 """
 import http.server
@@ -36,6 +48,7 @@ import uuid
 PORTFILE = sys.argv[1]
 SESSIONS = set()
 LOCK = threading.Lock()
+ANSWERED = threading.Event()
 TOOLS = [{"name": n, "description": "tool " + n, "inputSchema": {"type": "object"}}
          for n in ["search", "fetch", "summarise", "translate", "index", "delete-all", "ping-db"]]
 
@@ -79,12 +92,42 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send(405, b"")
 
     def do_POST(self):
-        mode = self.path.rsplit("/", 1)[-1]
+        path = self.path.split("?")[0]
+        mode = path.rstrip("/").rsplit("/", 1)[-1]
         length = int(self.headers.get("Content-Length", "0"))
         try:
             msg = json.loads(self.rfile.read(length))
         except ValueError:
             self.send(400, b'{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error"}}')
+            return
+        if mode in ("redirect", "redirect301") and not path.endswith("/"):
+            self.send(307 if mode == "redirect" else 301, b"", headers=[("Location", path + "/")])
+            return
+        if mode == "redirectloop":
+            self.send(307, b"", headers=[("Location", path)])
+            return
+        if mode == "redirectaway":
+            self.send(307, b"", headers=[(
+                "Location", "http://localhost:%d/mcp/tokenlog" % self.server.server_address[1])])
+            return
+        if mode == "tokenlog":
+            with open(PORTFILE + ".tokens", "a", encoding="utf-8") as f:
+                f.write("%s %s %s\n" % (self.headers.get("Host"), self.headers.get("Authorization"),
+                                        self.headers.get("X-API-Key")))
+        if mode == "texterror":
+            self.send(421, b"Invalid Host header\n", ctype="text/plain")
+            return
+        if mode == "oautherror":
+            self.send(500, b'{"error":"server_error","error_description":"the database is down"}')
+            return
+        if mode == "apikey" and self.headers.get("X-API-Key") != "k3y":
+            self.send(401, b"missing or wrong API key", ctype="text/plain")
+            return
+        if msg.get("method") is None and "id" in msg:  # the client's answer to our request
+            with open(PORTFILE + ".elicit", "a", encoding="utf-8") as f:
+                f.write(json.dumps(msg) + "\n")
+            ANSWERED.set()
+            self.send(202)
             return
         if mode == "auth" and self.headers.get("Authorization") != "Bearer s3cret":
             self.send(401, b'{"error":"invalid_token"}', headers=[(
@@ -113,6 +156,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             extra.append(("Mcp-Session-Id", session))
             version = {"oldversion": "2024-11-05", "badversion": "1999-01-01"}.get(
                 mode, msg["params"]["protocolVersion"])
+            if mode == "refuseversion" and version not in ("2025-03-26", "2024-11-05"):
+                self.send(200, json.dumps({"jsonrpc": "2.0", "id": rid, "error": {
+                    "code": -32602, "message": "Unsupported protocol version",
+                    "data": {"supported": ["2024-11-05", "2025-03-26"], "requested": version}}}).encode())
+                return
             result = {"protocolVersion": version, "capabilities": {"tools": {}},
                       "serverInfo": {"name": "fakemcp", "version": "0.1"}}
         elif method == "tools/list":
@@ -153,12 +201,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
         body = json.dumps(reply).encode()
         if mode in ("json", "paged", "endlesspages", "oldversion", "badversion", "auth",
                     "rpcerror", "iserror", "wrongid", "forgetful", "nodelete", "evil",
-                    "hangdelete"):
+                    "hangdelete", "redirect", "redirect301", "tokenlog", "apikey", "refuseversion"):
             self.send(200, body, headers=extra)
             return
         self.sse_start(extra)
         try:
-            if mode == "badjson" and method == "tools/list":
+            if mode == "elicit" and method == "tools/list":
+                ANSWERED.clear()
+                self.wfile.write(b'event: message\ndata: {"jsonrpc":"2.0","id":"elicit-1","method":'
+                                 b'"elicitation/create","params":{"message":"Your name?",'
+                                 b'"requestedSchema":{"type":"object","properties":{}}}}\n\n')
+                self.wfile.flush()
+                if ANSWERED.wait(10):
+                    self.wfile.write(b"event: message\ndata: " + body + b"\n\n")
+            elif mode == "badjson" and method == "tools/list":
                 self.wfile.write(b"event: message\ndata: {this is not json\n\n")
             elif mode == "closes" and method == "tools/list":
                 self.wfile.write(b"id: 1\ndata: \n\n")

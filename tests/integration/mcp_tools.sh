@@ -130,7 +130,7 @@ expect_first "larger than" "junk: says the limit"
 expect_one_line "junk: one line"
 mw mcp-tools -u "$F/evil" --forbid-tools "x | pwned=1;2;3"
 expect_rc 2 "tool names with '|' and newlines: matched as they are"
-expect_true "[ \"\$(printf '%s\n' \"\$OUT\" | wc -l)\" = 4 ]" "a server cannot add lines to the output"
+expect_true "[ \"\$(printf '%s\n' \"\$OUT\" | wc -l)\" = 7 ] && [ \"\$(printf '%s\n' \"\$OUT\" | tail -n +2 | grep -vc '^\\\\_ \\[')\" = 0 ]" "a server cannot add lines to the output"
 expect_true "[ \"\$(printf '%s\n' \"\$OUT\" | tr -cd '|' | wc -c)\" = 1 ]" "nor start perfdata: one '|' in all the output"
 expect_true "! grep -q pwned <<<\"\${FIRST#*|}\"" "the injected text stays out of the perfdata"
 mw mcp-tools -u "$F/nodelete"
@@ -145,6 +145,66 @@ expect_true "[ \"\$(wc -l <'$FAKE_PORTFILE.inits')\" = 2 ]" "re-initialised once
 : >"$FAKE_PORTFILE.inits"
 OUT=$("$TEST_BIN/repeat" 3 mcp-tools -u "$F/json")
 expect_true "[ \"\$(wc -l <'$FAKE_PORTFILE.inits')\" = 1 ]" "a kept session is initialised once for three runs"
+
+# ---- servers that are not the reference server ------------------------------------------------
+mw mcp-tools -u "$F/redirect" --expect-tools search -vv
+expect_rc 0 "307 to /mcp/ (FastMCP before 1.12) is followed, POST and body kept"
+expect_out "followed HTTP 307 to /mcp/redirect/" "the long output says where it was redirected"
+mw mcp-tools -u "$F/redirect301" --expect-tools search
+expect_rc 0 "301 is followed with the POST kept"
+mw mcp-tools -u "$F/redirectloop" --max-redirects 3
+expect_rc 2 "a redirect loop is CRITICAL"
+expect_first "more than 3 redirects" "says so"
+expect_one_line "redirect loop: one line"
+mw mcp-tools -u "$F/redirect" --max-redirects 0
+expect_rc 2 "--max-redirects 0: the 307 is the answer"
+: >"$FAKE_PORTFILE.tokens"
+mw mcp-tools -u "$F/redirectaway" --token-file "$TMP/token" --header "X-API-Key: k3y"
+expect_rc 0 "a redirect to another origin is followed"
+expect_true "[ -s '$FAKE_PORTFILE.tokens' ] && ! grep -q 's3cret\|k3y' '$FAKE_PORTFILE.tokens'" \
+  "neither the token nor --header go to the other origin ($(head -c 200 "$FAKE_PORTFILE.tokens"))"
+expect_out "on another origin" "the long output says the credentials were left out"
+: >"$FAKE_PORTFILE.elicit"
+mw mcp-tools -u "$F/elicit" -t 8
+expect_rc 0 "an elicitation request on the response stream is answered, the check goes on"
+expect_within 3000 "at once, not at the timeout"
+expect_true "grep -q '\"id\": \"elicit-1\".*-32601' '$FAKE_PORTFILE.elicit'" "answered with -32601 and the request's id"
+expect_out "request \\(last: elicitation/create\\): answered -32601" "the long output says so"
+mw mcp-tools -u "$F/texterror"
+expect_rc 2 "421 with a text body is CRITICAL"
+expect_first "initialize: HTTP 421: Invalid Host header" "the text body summarised in the line"
+mw mcp-tools -u "$F/oautherror"
+expect_rc 2 "500 with an OAuth error body is CRITICAL"
+expect_first "HTTP 500: server_error: the database is down" "the OAuth error summarised"
+mw mcp-tools -u "$F/rpcerror"
+expect_no_out "tools/list: tools/list|initialize: initialize" "no doubled prefix"
+expect_first "tools/list: error -32601 Method not found" "the step named once"
+mw mcp-tools -u "$F/apikey"
+expect_rc 2 "an API-key server without the key is CRITICAL"
+mw mcp-tools -u "$F/apikey" --header "X-API-Key: k3y" --expect-tools search
+expect_rc 0 "--header sends the API key"
+printf '# the key\nX-API-Key: k3y\n\n' >"$TMP/headers"
+mw mcp-tools -u "$F/apikey" --header-file "$TMP/headers"
+expect_rc 0 "--header-file sends it too"
+expect_no_out "k3y" "the key is never printed"
+printf 'not a header\n' >"$TMP/badheaders"
+mw mcp-tools -u "$F/apikey" --header-file "$TMP/badheaders"
+expect_rc 3 "a --header-file line that is not a header is UNKNOWN"
+expect_first "line 1 is not 'Name: value'" "says which line"
+mw mcp-tools -u "$F/apikey" --header "X-API-Key k3y"
+expect_one_error_line "expected 'Name: value'" "a --header without a colon is refused"
+mw mcp-tools -u "$F/refuseversion"
+expect_rc 0 "a version refusal listing supported versions is retried once with a common one"
+expect_first "MCP 2025-03-26" "with the newest common one"
+expect_out "2025-11-25 refused \\(the server speaks 2024-11-05, 2025-03-26\\): retried with 2025-03-26" "the long output says so"
+mw mcp-tools -u "$F/json" --ping --call search --expect-tools search,nothere -vv
+expect_out "^\\\\_ \\[OK\\] initialize: fakemcp 0.1, MCP 2025-11-25 in [0-9.]+ ms" "long output: initialize with its time"
+expect_out "^\\\\_ \\[OK\\] tools/list page 1: 2 tools in [0-9.]+ ms" "long output: each page with its time"
+expect_out "^\\\\_ \\[OK\\] ping: answered in [0-9.]+ ms" "long output: ping"
+expect_out "^\\\\_ \\[OK\\] call search: answered in [0-9.]+ ms: it broke" "long output: the call"
+expect_out "^\\\\_ \\[CRITICAL\\] missing tool nothere" "long output: the missing tool"
+mw mcp-tools -u "$F/endless" -t 1.5
+expect_first "tools/list: timed out: no answer within the 1.5 s timeout" "a timeout gives the run's budget"
 
 # ---- servers that misbehave on the TCP level --------------------------------------------------
 mw mcp-tools -u "http://127.0.0.1:$(free_port)/mcp"
