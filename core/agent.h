@@ -26,7 +26,9 @@ struct agent_inst {
   char summary[SUMMARY_MAX];
   enum mw_state hard; /* the track's hard state, for services */
   unsigned failures;  /* problem results in a row */
-  unsigned factor;    /* interval multiplier of the circuit breaker, 1 when closed */
+  bool breaker_open;  /* after BREAKER_AFTER failures: every run is a probe that decides */
+  unsigned factor;    /* interval multiplier while open: grows only with probes that time out */
+  unsigned backoff_max; /* the largest factor */
   bool running;
 };
 

@@ -45,6 +45,21 @@ int agent_load_services(struct agent *a, char *err, size_t errlen)
   return 0;
 }
 
+/* A service's state in its own words, in the log as in the status. */
+static const char *service_word(enum mw_state state)
+{
+  switch (state) {
+  case MW_OK:
+    return "HEALTHY";
+  case MW_WARNING:
+    return "DEGRADED";
+  case MW_CRITICAL:
+    return "UNHEALTHY";
+  default:
+    return "UNKNOWN";
+  }
+}
+
 static void evaluate_service(struct agent *a, struct agent_service *sv)
 {
   static const char *const words[] = {"HEALTHY", "DEGRADED", "UNHEALTHY"};
@@ -78,7 +93,7 @@ static void evaluate_service(struct agent *a, struct agent_service *sv)
   action = cli_forward_result(a->forwarder, sv->svc, res, &sv->track, (int64_t)time(NULL));
   agent_publish(a, a->n + (size_t)(sv - a->services), sv->svc, res, before);
   if (action != MW_TRACK_NONE) {
-    agent_log("service %s: %s -> %s", sv->svc->name, mw_state_name(before), words[level]);
+    agent_log("service %s: %s -> %s", sv->svc->name, service_word(before), words[level]);
     mw_courier_wake(a->courier);
   }
   pthread_mutex_lock(&a->lock);

@@ -21,8 +21,8 @@
 #include "agent.h"
 
 #define DEFAULT_INTERVAL 60.0
-#define BREAKER_AFTER 5 /* problem results in a row before the interval stretches */
-#define BREAKER_MAX_FACTOR 8
+#define BREAKER_AFTER 5      /* problem results in a row before the breaker opens */
+#define BACKOFF_MAX_DEFAULT 4 /* a hung server is probed at most every 4 intervals */
 /* SIGTERM to exit, whatever a receiver does: the last deliveries get what is left of it. */
 #define STOP_BUDGET_NS (4000LL * 1000000LL)
 #define SCHEDULE_SLACK_NS (100LL * 1000000LL)
@@ -82,30 +82,52 @@ static void log_forward(void *ctx, enum mw_log_level level, const char *message)
 
 /* ---- running --------------------------------------------------------------------------------- */
 
-/* With a->lock held: the interval until this instance's next run. */
+/* With a->lock held: the interval until this instance's next run. An open breaker probes at the
+ * normal interval (no soft retries: the problem is known), stretched only while probes hang. */
 static double next_interval(const struct agent_inst *ai)
 {
   bool soft = ai->track.last != MW_OK && ai->track.hard != ai->track.last;
-  double interval = soft ? ai->retry_interval : ai->interval;
+  double interval = soft && !ai->breaker_open ? ai->retry_interval : ai->interval;
 
   return interval * ai->factor;
 }
 
-static void update_breaker(struct agent_inst *ai, enum mw_state state)
+/* The circuit breaker. Closed: runs at the interval, soft problems retried at retry_interval.
+ * Open, after BREAKER_AFTER failures in a row: each run is one probe (the half-open state while
+ * it runs) whose result decides; a success closes the breaker at once, so a server that comes
+ * back is seen within one interval. A probe that used up its whole timeout (the server hangs
+ * and would hold a worker every time) doubles the wait, up to backoff_max intervals; a probe
+ * that fails fast (refused, 5xx) costs nothing and keeps the interval. */
+static void update_breaker(struct agent_inst *ai, enum mw_state state, int64_t took_ns)
 {
-  unsigned factor = 1;
+  bool failed = state == MW_CRITICAL || state == MW_UNKNOWN;
+  bool hung = failed && took_ns >= ai->timeout_ns - ai->timeout_ns / 20;
+  unsigned factor = ai->factor;
 
-  ai->failures = (state == MW_CRITICAL || state == MW_UNKNOWN) ? ai->failures + 1 : 0;
-  if (ai->failures >= BREAKER_AFTER) {
-    unsigned k = ai->failures - BREAKER_AFTER + 1;
-    factor = k >= 3 ? BREAKER_MAX_FACTOR : 1u << k;
+  ai->failures = failed ? ai->failures + 1 : 0;
+  if (!failed) {
+    if (ai->breaker_open)
+      agent_log("%s: answering again: circuit breaker closed, checking every %gs", ai->inst->name,
+                ai->interval);
+    ai->breaker_open = false;
+    ai->factor = 1;
+    return;
   }
+  if (ai->failures < BREAKER_AFTER)
+    return;
+  if (!ai->breaker_open) {
+    ai->breaker_open = true;
+    agent_log("%s: %u failures in a row: circuit breaker open, one probe every %gs decides",
+              ai->inst->name, ai->failures, ai->interval);
+  }
+  factor = hung ? (factor * 2 > ai->backoff_max ? ai->backoff_max : factor * 2) : 1;
   if (factor != ai->factor) {
     if (factor > 1)
-      agent_log("%s: %u failures in a row; checking every %gs instead of every %gs", ai->inst->name,
-                ai->failures, ai->interval * factor, ai->interval);
+      agent_log("%s: the probe timed out; probing every %gs instead of every %gs (backoff_max %u)",
+                ai->inst->name, ai->interval * factor, ai->interval, ai->backoff_max);
     else
-      agent_log("%s: answering again; checking every %gs", ai->inst->name, ai->interval);
+      agent_log("%s: the probe failed fast; probing every %gs again", ai->inst->name,
+                ai->interval);
     ai->factor = factor;
   }
 }
@@ -147,7 +169,7 @@ static void run_one(struct agent *a, struct agent_inst *ai)
   ai->hard = ai->track.hard;
   snprintf(ai->summary, sizeof(ai->summary), "%s",
            res ? mw_result_get_summary(res) : "out of memory");
-  update_breaker(ai, state);
+  update_breaker(ai, state, mw_now_ns() - start);
   ai->next_ns = start + (int64_t)(next_interval(ai) * 1e9);
   ai->early_ns = agent_slack(next_interval(ai));
   ai->running = false;
@@ -315,6 +337,9 @@ static int agent_load(struct agent *a, const char *path, char *err, size_t errle
     ai->interval = inst->interval > 0 ? inst->interval : DEFAULT_INTERVAL;
     ai->retry_interval = inst->retry_interval > 0 ? inst->retry_interval : ai->interval;
     ai->factor = 1;
+    ai->backoff_max = (unsigned)(inst->backoff_max > 0       ? inst->backoff_max
+                                 : a->cfg.backoff_max > 0 ? a->cfg.backoff_max
+                                                          : BACKOFF_MAX_DEFAULT);
     ai->last_state = MW_UNKNOWN;
   }
   a->forwarder = cli_forwarder_new(&a->cfg, "agent", 0, log_forward, NULL, err, errlen);
@@ -408,10 +433,12 @@ static void agent_stop_workers(struct agent *a)
 static const char agent_description[] =
     "Runs every check instance of the configuration on its own schedule until stopped: each\n"
     "every 'interval' (default 60s; the first runs spread over one interval), every\n"
-    "'retry_interval' while a problem is soft, and slower (up to 8 times) after 5 failures in\n"
-    "a row, saying so. Checks keep their connections and sessions between runs. State changes\n"
-    "(max_attempts, renotify_interval as for 'run --notify') go to the notifiers through the\n"
-    "spool. SIGHUP reloads the configuration (a broken one is refused and the running one kept);\n"
+    "'retry_interval' while a problem is soft. After 5 failures in a row a circuit breaker\n"
+    "opens: each run is one probe at the interval whose success closes it (a server that is\n"
+    "back is seen within one interval); probes that time out wait twice as long each time, up\n"
+    "to 'backoff_max' intervals (default 4; per instance or for all). Checks keep their\n"
+    "connections and sessions between runs. State changes (max_attempts, renotify_interval\n"
+    "as for 'run --notify') go to the notifiers through the spool. SIGHUP reloads the configuration (a broken one is refused and the running one kept);\n"
     "SIGTERM lets running checks finish and exits within 5 s whatever the receivers do,\n"
     "delivering what it can meanwhile (what is not delivered stays queued). Logs go to\n"
     "stderr. 'mcpwatch status' shows what the agent last wrote to its status file.\n";

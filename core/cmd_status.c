@@ -1,4 +1,6 @@
-/* cmd_status.c - `mcpwatch status`: the agent's status file as a table. */
+/* cmd_status.c - `mcpwatch status`: the agent's status file as a table or as JSON, with the
+ * exit code of a check (the worst state; UNKNOWN when the agent is not running or its status is
+ * stale), so that scripts and a Nagios check of the agent itself can use it. */
 #include "config.h"
 
 #include <errno.h>
@@ -10,40 +12,329 @@
 
 #include "cli.h"
 
+static const char *const formats[] = {"text", "json", NULL};
+
 static const struct mw_option status_options[] = {
     {"config", 'c', MW_OPT_STRING, 0, "FILE", MW_DEFAULT_CONFIG,
      "The agent's configuration (for its state_dir).", NULL, NULL},
     {"status-file", 0, MW_OPT_STRING, MW_OPT_CLI_ONLY, "FILE", NULL,
      "Read this status file instead of STATE_DIR/agent.status.", NULL, NULL},
+    {"format", 0, MW_OPT_STRING, MW_OPT_CLI_ONLY, "FORMAT", "text",
+     "text (a table) or json (every field, for scripts).", NULL, formats},
+    {"stale-after", 0, MW_OPT_DURATION, MW_OPT_CLI_ONLY, "DURATION", NULL,
+     "The status is stale (exit 3) when older than this. Default: twice the longest interval "
+     "(backoff included), at least 60 s.",
+     NULL, NULL},
     {NULL, 0, MW_OPT_STRING, 0, NULL, NULL, NULL, NULL, NULL}};
+
+#define ROWS_MAX 100000
+#define FIELDS 9
+
+/* One line of the status file, split into fields that point into text. */
+struct row {
+  char *text;
+  char *field[FIELDS];
+  int kind; /* ROW_INSTANCE, ROW_SERVICE, ROW_PASSIVE */
+};
+enum { ROW_INSTANCE, ROW_SERVICE, ROW_PASSIVE };
+
+struct status {
+  long pid;
+  long long updated;
+  bool running;
+  bool stale;
+  long long now;
+  double stale_after;
+  struct row *rows;
+  size_t n;
+};
 
 static void age(long long seconds, char *out, size_t outlen)
 {
-  long long a = seconds < 0 ? -seconds : seconds;
-
-  if (a < 120)
-    snprintf(out, outlen, "%s%llds", seconds < 0 ? "-" : "", a);
-  else if (a < 7200)
-    snprintf(out, outlen, "%s%lldm", seconds < 0 ? "-" : "", a / 60);
+  if (seconds < 0)
+    seconds = 0;
+  if (seconds < 120)
+    snprintf(out, outlen, "%llds", seconds);
+  else if (seconds < 7200)
+    snprintf(out, outlen, "%lldm", seconds / 60);
+  else if (seconds < 172800)
+    snprintf(out, outlen, "%lldh", seconds / 3600);
   else
-    snprintf(out, outlen, "%s%lldh", seconds < 0 ? "-" : "", a / 3600);
+    snprintf(out, outlen, "%lldd", seconds / 86400);
+}
+
+static enum mw_state word_state(const char *word)
+{
+  enum mw_state state;
+
+  if (strcmp(word, "HEALTHY") == 0 || strcmp(word, "PENDING") == 0)
+    return MW_OK;
+  if (strcmp(word, "DEGRADED") == 0)
+    return MW_WARNING;
+  if (strcmp(word, "UNHEALTHY") == 0)
+    return MW_CRITICAL;
+  return mw_state_parse(word, &state) == 0 ? state : MW_UNKNOWN;
+}
+
+static int split_row(char *line, struct row *row)
+{
+  char *p = line;
+  int count = FIELDS;
+  int k;
+
+  memset(row, 0, sizeof(*row));
+  row->text = line;
+  if (strncmp(line, "service\t", 8) == 0) {
+    row->kind = ROW_SERVICE;
+    p += 8;
+    count = 3;
+  } else if (strncmp(line, "passive\t", 8) == 0) {
+    row->kind = ROW_PASSIVE;
+    p += 8;
+    count = 7;
+  }
+  for (k = 0; k < count; k++)
+    row->field[k] = k < count - 1 ? strsep(&p, "\t") : p;
+  return row->field[count - 1] ? 0 : -1;
+}
+
+static int read_status(FILE *fp, struct status *st, char *err, size_t errlen)
+{
+  char line[8192];
+  double longest = 0;
+
+  if (!fgets(line, sizeof(line), fp) ||
+      sscanf(line, "mcpwatch-agent-status 1\tpid %ld\tupdated %lld", &st->pid, &st->updated) != 2) {
+    snprintf(err, errlen, "not an agent status file");
+    return -1;
+  }
+  while (fgets(line, sizeof(line), fp) && st->n < ROWS_MAX) {
+    struct row row;
+    char *copy;
+
+    line[strcspn(line, "\n")] = '\0';
+    copy = strdup(line);
+    if (!copy || split_row(copy, &row) != 0) {
+      free(copy);
+      if (!copy) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+      }
+      continue;
+    }
+    if (st->n % 256 == 0) {
+      struct row *more = realloc(st->rows, (st->n + 256) * sizeof(*more));
+
+      if (!more) {
+        free(copy);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+      }
+      st->rows = more;
+    }
+    if (row.kind == ROW_INSTANCE && strtod(row.field[6], NULL) > longest)
+      longest = strtod(row.field[6], NULL);
+    st->rows[st->n++] = row;
+  }
+  st->running = st->pid > 0 && (kill((pid_t)st->pid, 0) == 0 || errno == EPERM);
+  if (st->stale_after <= 0)
+    st->stale_after = 2 * longest > 60 ? 2 * longest : 60;
+  st->stale = (double)(st->now - st->updated) > st->stale_after;
+  return 0;
+}
+
+static enum mw_state worst_state(const struct status *st)
+{
+  enum mw_state worst = MW_OK;
+  size_t i;
+
+  if (!st->running || st->stale)
+    return MW_UNKNOWN;
+  for (i = 0; i < st->n; i++) {
+    const struct row *r = &st->rows[i];
+
+    if (r->kind == ROW_INSTANCE)
+      worst = mw_state_worst(worst, word_state(r->field[2]));
+    else if (r->kind == ROW_SERVICE)
+      worst = mw_state_worst(worst, word_state(r->field[1]));
+  }
+  return worst;
+}
+
+static void json_instance(struct mw_buf *out, const struct row *r, const struct status *st)
+{
+  long long last = atoll(r->field[3]);
+  long long next = atoll(r->field[4]);
+
+  mw_buf_adds(out, "{\"name\":");
+  mw_json_string(out, r->field[0]);
+  mw_buf_adds(out, ",\"check\":");
+  mw_json_string(out, r->field[1]);
+  mw_buf_adds(out, ",\"state\":");
+  mw_json_string(out, r->field[2]);
+  mw_buf_addf(out, ",\"exit_code\":%d", (int)word_state(r->field[2]));
+  if (last > 0)
+    mw_buf_addf(out, ",\"last_run\":%lld,\"last_run_age_s\":%lld", last,
+                st->now > last ? st->now - last : 0);
+  else
+    mw_buf_adds(out, ",\"last_run\":null,\"last_run_age_s\":null");
+  mw_buf_addf(out, ",\"next_run\":%lld,\"next_run_in_s\":%lld,\"duration_ms\":%lld", next,
+              next > st->now ? next - st->now : 0, atoll(r->field[5]));
+  mw_buf_addf(out, ",\"interval_s\":%g,\"backoff_factor\":%u,\"summary\":", strtod(r->field[6], NULL),
+              (unsigned)strtoul(r->field[7], NULL, 10));
+  mw_json_string(out, r->field[8]);
+  mw_buf_adds(out, "}");
+}
+
+static void json_other(struct mw_buf *out, const struct row *r)
+{
+  if (r->kind == ROW_SERVICE) {
+    mw_buf_adds(out, "{\"name\":");
+    mw_json_string(out, r->field[0]);
+    mw_buf_adds(out, ",\"state\":");
+    mw_json_string(out, r->field[1]);
+    mw_buf_addf(out, ",\"exit_code\":%d,\"summary\":", (int)word_state(r->field[1]));
+    mw_json_string(out, r->field[2]);
+  } else {
+    mw_buf_adds(out, "{\"destination\":");
+    mw_json_string(out, r->field[0]);
+    mw_buf_addf(out, ",\"sent\":%lld,\"refused\":%lld,\"replaced\":%lld,\"waiting\":%lld",
+                atoll(r->field[1]), atoll(r->field[2]), atoll(r->field[3]), atoll(r->field[4]));
+    mw_buf_adds(out, ",\"retrying\":");
+    mw_json_string(out, r->field[5]);
+    mw_buf_adds(out, ",\"last_refusal\":");
+    mw_json_string(out, r->field[6]);
+  }
+  mw_buf_adds(out, "}");
+}
+
+static void print_json(const struct status *st, enum mw_state worst)
+{
+  static const char *const lists[] = {"instances", "services", "passive"};
+  struct mw_buf out;
+  size_t i;
+  int kind;
+
+  mw_buf_init(&out, 256u << 20);
+  mw_buf_addf(&out,
+              "{\"state\":\"%s\",\"exit_code\":%d,\"agent\":{\"pid\":%ld,\"running\":%s,"
+              "\"updated\":%lld,\"age_s\":%lld,\"stale\":%s,\"stale_after_s\":%g}",
+              mw_state_name(worst), (int)worst, st->pid, st->running ? "true" : "false",
+              st->updated, st->now > st->updated ? st->now - st->updated : 0,
+              st->stale ? "true" : "false", st->stale_after);
+  for (kind = ROW_INSTANCE; kind <= ROW_PASSIVE; kind++) {
+    bool first = true;
+
+    mw_buf_addf(&out, ",\"%s\":[", lists[kind]);
+    for (i = 0; i < st->n; i++) {
+      if (st->rows[i].kind != kind)
+        continue;
+      if (!first)
+        mw_buf_adds(&out, ",");
+      first = false;
+      if (kind == ROW_INSTANCE)
+        json_instance(&out, &st->rows[i], st);
+      else
+        json_other(&out, &st->rows[i]);
+    }
+    mw_buf_adds(&out, "]");
+  }
+  mw_buf_adds(&out, "}\n");
+  fputs(out.failed ? "{\"state\":\"UNKNOWN\",\"error\":\"out of memory\"}\n" : mw_buf_str(&out),
+        stdout);
+  mw_buf_free(&out);
+}
+
+static int width(const char *text, int at_least)
+{
+  int len = (int)strlen(text);
+
+  return len > at_least ? len : at_least;
+}
+
+static void print_table(const struct status *st)
+{
+  int w_state = 5, w_name = 4, w_check = 5;
+  size_t i;
+
+  printf("agent pid %ld%s, status written %llds ago%s\n", st->pid,
+         st->running ? "" : " (not running)", st->now > st->updated ? st->now - st->updated : 0,
+         st->stale ? " (stale)" : "");
+  for (i = 0; i < st->n; i++) {
+    const struct row *r = &st->rows[i];
+
+    if (r->kind == ROW_PASSIVE)
+      continue;
+    w_state = width(r->field[r->kind == ROW_SERVICE ? 1 : 2], w_state);
+    w_name = width(r->field[0], w_name);
+    w_check = width(r->kind == ROW_SERVICE ? "(service)" : r->field[1], w_check);
+  }
+  printf("%-*s  %-*s  %-*s  %6s  %6s  %8s  %s\n", w_state, "STATE", w_name, "NAME", w_check,
+         "CHECK", "LAST", "NEXT", "TOOK", "SUMMARY");
+  for (i = 0; i < st->n; i++) {
+    const struct row *r = &st->rows[i];
+    char last[32] = "-";
+    char next[32] = "now";
+    char took[32];
+    long long next_at;
+
+    if (r->kind == ROW_SERVICE) {
+      printf("%-*s  %-*s  %-*s  %6s  %6s  %8s  %s\n", w_state, r->field[1], w_name, r->field[0],
+             w_check, "(service)", "-", "-", "-", r->field[2]);
+      continue;
+    }
+    if (r->kind == ROW_PASSIVE) {
+      printf("passive results to %s: %s sent, %s refused, %s replaced unsent, %s waiting\n",
+             r->field[0], r->field[1], r->field[2], r->field[3], r->field[4]);
+      if (*r->field[5])
+        printf("  retrying: %s\n", r->field[5]);
+      if (*r->field[6])
+        printf("  last refusal: %s\n", r->field[6]);
+      continue;
+    }
+    if (atoll(r->field[3]) > 0)
+      age(st->now - atoll(r->field[3]), last, sizeof(last));
+    next_at = atoll(r->field[4]);
+    /* Due or running: never a negative time. */
+    if (next_at > st->now)
+      age(next_at - st->now, next, sizeof(next));
+    snprintf(took, sizeof(took), "%sms", r->field[5]);
+    printf("%-*s  %-*s  %-*s  %6s  %6s  %8s  %s%s\n", w_state, r->field[2], w_name, r->field[0],
+           w_check, r->field[1], last, next, took, atoi(r->field[7]) > 1 ? "[backing off] " : "",
+           r->field[8]);
+  }
+}
+
+static void print_help(void)
+{
+  struct mw_buf text;
+
+  printf("Usage: mcpwatch status [OPTIONS]\n\nEvery instance and service the agent runs: state, "
+         "last run, next run, duration,\nsummary; then the passive result receivers.\n\n"
+         "Exit status as a check's: the worst state shown (PENDING counts as OK, a service's\n"
+         "DEGRADED as WARNING, UNHEALTHY as CRITICAL); 3 UNKNOWN when there is no status, the\n"
+         "agent is not running or its status is stale.\n\nOptions:\n");
+  mw_buf_init(&text, 1 << 20);
+  mw_options_help(status_options, &text);
+  fputs(mw_buf_str(&text), stdout);
+  mw_buf_free(&text);
 }
 
 int cmd_status(int argc, char **argv)
 {
   struct mw_args *opts = mw_args_new(status_options);
   struct mw_config cfg;
+  struct status st;
   char *path = NULL;
-  char line[4096];
   char err[ERR_MAX];
   FILE *fp = NULL;
-  long long now = (long long)time(NULL);
-  long pid = 0;
-  long long updated = 0;
   int first;
   int result = 3;
+  size_t i;
 
   memset(&cfg, 0, sizeof(cfg));
+  memset(&st, 0, sizeof(st));
+  st.now = (long long)time(NULL);
   if (!opts)
     return cli_fail("STATUS", "out of memory");
   first = mw_args_parse_argv(opts, argc, argv, err, sizeof(err));
@@ -53,18 +344,11 @@ int cmd_status(int argc, char **argv)
     goto cleanup;
   }
   if (mw_args_bool(opts, "help")) {
-    printf("Usage: mcpwatch status [OPTIONS]\n\nEvery instance the agent runs: state, last run, "
-           "next run, duration, interval, summary.\n\nOptions:\n");
-    {
-      struct mw_buf text;
-      mw_buf_init(&text, 1 << 20);
-      mw_options_help(status_options, &text);
-      fputs(mw_buf_str(&text), stdout);
-      mw_buf_free(&text);
-    }
+    print_help();
     result = 0;
     goto cleanup;
   }
+  st.stale_after = mw_args_duration(opts, "stale-after");
   if (!mw_args_str(opts, "status-file") &&
       mw_config_load(mw_args_str(opts, "config"), &cfg, err, sizeof(err)) != 0) {
     result = cli_fail("STATUS", "%s", err);
@@ -72,61 +356,24 @@ int cmd_status(int argc, char **argv)
   }
   path = cli_status_path(opts, &cfg);
   fp = path ? fopen(path, "re") : NULL;
-  if (!fp || !fgets(line, sizeof(line), fp) ||
-      sscanf(line, "mcpwatch-agent-status 1\tpid %ld\tupdated %lld", &pid, &updated) != 2) {
-    result = cli_fail("STATUS", "no agent status in %s%s%s", path ? path : "(path too long)",
-                      fp ? "" : ": ", fp ? "" : strerror(errno));
+  if (!fp) {
+    result = cli_fail("STATUS", "no agent status in %s: %s", path ? path : "(path too long)",
+                      strerror(errno));
     goto cleanup;
   }
-  printf("agent pid %ld%s, status written %llds ago\n", pid,
-         kill((pid_t)pid, 0) == 0 || errno == EPERM ? "" : " (not running)", now - updated);
-  printf("%-8s  %-20s  %-12s  %8s  %8s  %8s  %s\n", "STATE", "NAME", "CHECK", "LAST", "NEXT",
-         "TOOK", "SUMMARY");
-  result = 0;
-  while (fgets(line, sizeof(line), fp)) {
-    char *field[9];
-    char *p = line;
-    char last[32] = "-";
-    char next[32];
-    int k;
-    line[strcspn(line, "\n")] = '\0';
-    if (strncmp(line, "service\t", 8) == 0) {
-      char *svc = line + 8;
-      char *word = strchr(svc, '\t');
-      char *summary = word ? strchr(word + 1, '\t') : NULL;
-      if (!summary)
-        continue;
-      *word++ = '\0';
-      *summary++ = '\0';
-      printf("%-8s  %-20s  %-12s  %s\n", word, svc, "(service)", summary);
-      continue;
-    }
-    if (strncmp(line, "passive\t", 8) == 0) {
-      char *f[7];
-      p = line + 8;
-      for (k = 0; k < 7; k++)
-        f[k] = k < 6 ? strsep(&p, "\t") : p;
-      if (!f[6])
-        continue;
-      printf("passive results to %s: %s sent, %s refused, %s replaced unsent, %s waiting\n", f[0],
-             f[1], f[2], f[3], f[4]);
-      if (*f[5])
-        printf("  retrying: %s\n", f[5]);
-      if (*f[6])
-        printf("  last refusal: %s\n", f[6]);
-      continue;
-    }
-    for (k = 0; k < 9; k++)
-      field[k] = k < 8 ? strsep(&p, "\t") : p;
-    if (!field[8])
-      continue;
-    if (atoll(field[3]) > 0)
-      age(now - atoll(field[3]), last, sizeof(last));
-    age(atoll(field[4]) - now, next, sizeof(next));
-    printf("%-8s  %-20s  %-12s  %8s  %8s  %6sms  %s%s\n", field[2], field[0], field[1], last, next,
-           field[5], atoi(field[7]) > 1 ? "[backing off] " : "", field[8]);
+  if (read_status(fp, &st, err, sizeof(err)) != 0) {
+    result = cli_fail("STATUS", "no agent status in %s: %s", path, err);
+    goto cleanup;
   }
+  result = (int)worst_state(&st);
+  if (strcmp(mw_args_str(opts, "format"), "json") == 0)
+    print_json(&st, (enum mw_state)result);
+  else
+    print_table(&st);
 cleanup:
+  for (i = 0; i < st.n; i++)
+    free(st.rows[i].text);
+  free(st.rows);
   if (fp)
     fclose(fp);
   free(path);

@@ -96,6 +96,14 @@ static int load_file(const char *file, bool is_main, struct mw_config *cfg, char
         goto cleanup;
       }
       cfg->spool_max = config_setting_get_int(s);
+    } else if (is_main && (strcmp(name, "backoff_max") == 0 || strcmp(name, "backoff-max") == 0)) {
+      if (config_setting_type(s) != CONFIG_TYPE_INT || config_setting_get_int(s) < 1 ||
+          config_setting_get_int(s) > 64) {
+        snprintf(err, errlen, "%s:%d: backoff_max must be a number from 1 (no backoff) to 64",
+                 file, line);
+        goto cleanup;
+      }
+      cfg->backoff_max = config_setting_get_int(s);
     } else if (is_main && strcmp(name, "timeout") == 0) {
       char num[64];
       const char *text;
@@ -118,8 +126,8 @@ static int load_file(const char *file, bool is_main, struct mw_config *cfg, char
       }
     } else {
       snprintf(err, errlen, "%s:%d: unknown setting '%s' (expected %s)", file, line, name,
-               is_main ? "checks, notifiers, services, timeout, conf_dir, spool_dir, state_dir, "
-                         "host, spool_max, nagios_command_file or passive_results"
+               is_main ? "checks, notifiers, services, timeout, backoff_max, conf_dir, spool_dir, "
+                         "state_dir, host, spool_max, nagios_command_file or passive_results"
                        : "checks, notifiers or services");
       goto cleanup;
     }

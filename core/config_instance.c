@@ -134,6 +134,16 @@ static int load_tracking_key(const config_setting_t *s, const char *key, const c
     inst->max_attempts = config_setting_get_int(s);
     return 1;
   }
+  if (strcmp(key, "backoff_max") == 0 || strcmp(key, "backoff-max") == 0) {
+    if (config_setting_type(s) != CONFIG_TYPE_INT || config_setting_get_int(s) < 1 ||
+        config_setting_get_int(s) > 64) {
+      snprintf(err, errlen, "%s:%d: 'backoff_max' must be a number from 1 (no backoff) to 64",
+               file, line);
+      return -1;
+    }
+    inst->backoff_max = config_setting_get_int(s);
+    return 1;
+  }
   if (strcmp(key, "retry_interval") == 0 || strcmp(key, "retry-interval") == 0) {
     if (conf_scalar_text(s, num, sizeof(num), &text) != 0 ||
         mw_duration_parse(text, &inst->retry_interval) != 0 || inst->retry_interval < 0.001) {

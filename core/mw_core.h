@@ -91,6 +91,8 @@ struct mw_instance {
   int max_attempts;      /* problem results before a state is hard; 0 = 1 */
   double retry_interval; /* seconds between runs while a problem is soft; 0 = interval */
   double renotify;       /* seconds between notifications of an unresolved problem; 0 = never */
+  int backoff_max;       /* the agent's probe interval grows to at most this many intervals; 0 =
+                            the configuration's default */
   char **notify;         /* notifier names; NULL = every notifier, notify_none = none */
   size_t nnotify;
   bool notify_none;
@@ -113,6 +115,7 @@ struct mw_config {
   char *state_dir;           /* NULL: the built-in default */
   char *host;                /* name events carry; NULL: this machine's host name */
   long spool_max;            /* pending events per destination; 0: the default */
+  int backoff_max;           /* default of the instances' backoff_max; 0: the built-in default */
   char *nagios_command_file; /* the agent writes PROCESS_SERVICE_CHECK_RESULT lines here */
   /* passive_results: { NAME: { type = "icinga2"; ... }; }: notifiers the agent gives every
    * result, unspooled (the latest per instance wins). */

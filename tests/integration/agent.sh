@@ -25,12 +25,13 @@ write_config() {
 state_dir = "$TMP/state";
 spool_dir = "$TMP/spool";
 host = "node1";
+backoff_max = 8;
 nagios_command_file = "$TMP/nagios.cmd";
 notifiers: {
   pd: { type = "pagerduty"; url = "http://127.0.0.1:$RECEIVER_PORT/v2/enqueue"; routing_key_file = "$TMP/pd.key"; timeout = 2; };
 };
 checks: {
-  api: { check = "rest-health"; url = "http://127.0.0.1:$RECEIVER_PORT/health"; interval = 0.3; retry_interval = 0.2; max_attempts = 3; timeout = 2; };
+  api: { check = "rest-health"; url = "http://127.0.0.1:$RECEIVER_PORT/health"; interval = 0.3; retry_interval = 0.2; max_attempts = 3; timeout = 1; backoff_max = 2; };
   cache: { check = "redis"; host = "127.0.0.1"; port = $RPORT; interval = 0.3; timeout = 2; };
 $1
 };
@@ -47,13 +48,14 @@ on_exit "kill $READER"
 "$MCPWATCH" agent -c "$TMP/agent.conf" --workers 2 2>"$TMP/agent.log" &
 AGENT=$!
 on_exit "kill -9 $AGENT"
-status() { OUT=$("$MCPWATCH" status -c "$TMP/agent.conf" 2>&1); }
+status() { OUT=$("$MCPWATCH" status -c "$TMP/agent.conf" 2>&1); RC=$?; }
 instance_state() { status; awk -v n="$1" '$2 == n { print $1 }' <<<"$OUT"; }
 
 wait_for "[ \"\$(instance_state api)\" = OK ] && [ \"\$(instance_state cache)\" = OK ]" 10
 status
 expect_true "[ \"\$(instance_state api)\" = OK ] && [ \"\$(instance_state cache)\" = OK ]" "status: both instances OK after their first runs"
 expect_out "^agent pid $AGENT, status written" "status names the running agent"
+expect_rc 0 "status exits 0 when every row is OK"
 expect_true "[ ! -s '$R/requests.jsonl' ] || [ -z \"\$(received)\" ]" "a first OK sends nothing"
 
 # A soft problem: max_attempts 3 at retry_interval 0.2 s, then one trigger.
@@ -65,17 +67,36 @@ wait_for "events_for stack | grep -q trigger" 5
 GOT=$(received 'select(.dedup_key == "mcpwatch/node1/stack") | [.payload.severity, .payload.summary, .payload.class]')
 expect_true "[ '$GOT' = '[\"warning\",\"node1/stack WARNING: SERVICE WARNING - DEGRADED: 1 of 2 failing (api CRITICAL)\",\"service\"]' ]" "service stack DEGRADED: a warning of its own ($GOT)"
 wait_for "status; grep -qE '^DEGRADED +stack' <<<\"\$OUT\"" 5
-expect_out "^DEGRADED +stack +\(service\) +DEGRADED: 1 of 2 failing" "status shows the service DEGRADED"
-wait_for "grep -q 'api: .* failures in a row; checking every' '$TMP/agent.log'" 10
-expect_true "grep -q 'api: 5 failures in a row; checking every 0.6s instead of every 0.3s' '$TMP/agent.log'" "after 5 failures it checks slower, and says so"
+expect_out "^DEGRADED +stack +\(service\) +- +- +- +DEGRADED: 1 of 2 failing" "status shows the service DEGRADED"
+expect_rc 2 "status exits 2 with a CRITICAL row, as a check"
+JSON=$("$MCPWATCH" status -c "$TMP/agent.conf" --format json)
+RC=$?
+expect_rc 2 "status --format json: the same exit code"
+expect_true "jq -e '.state == \"CRITICAL\" and .agent.running and (.agent.stale | not) and (.instances | length) == 2 and .services[0].name == \"stack\" and .services[0].state == \"DEGRADED\" and ([.instances[] | select(.name == \"api\")][0] | .state == \"CRITICAL\" and .check == \"rest-health\" and .interval_s > 0 and .next_run_in_s >= 0 and .duration_ms >= 0 and (.summary | length) > 0)' <<<\"\$JSON\" >/dev/null" \
+  "status --format json: agent, instances and services with every field"
+wait_for "grep -q 'api: .* failures in a row: circuit breaker open' '$TMP/agent.log'" 10
+expect_true "grep -q 'api: 5 failures in a row: circuit breaker open, one probe every 0.3s decides' '$TMP/agent.log'" "after 5 failures the circuit breaker opens, and says so"
+# A server that hangs holds a worker for the whole timeout: such probes wait longer, up to the
+# instance's backoff_max (2) over the global one (8).
+echo hang >"$R/health"
+wait_for "grep -q 'api: the probe timed out' '$TMP/agent.log'" 10
+expect_true "grep -q 'api: the probe timed out; probing every 0.6s instead of every 0.3s (backoff_max 2)' '$TMP/agent.log'" "a probe that times out doubles the wait, up to the instance's backoff_max"
 wait_for "status; grep -qE '^CRITICAL +api .*\[backing off\]' <<<\"\$OUT\"" 5
 expect_out "^CRITICAL +api .*\[backing off\]" "status shows the instance backing off"
+echo 503 >"$R/health"
+wait_for "grep -q 'api: the probe failed fast; probing every 0.3s again' '$TMP/agent.log'" 10
+expect_true "grep -q 'api: the probe failed fast; probing every 0.3s again' '$TMP/agent.log'" "a probe that fails fast probes at the interval again"
+T0=$(date +%s%N)
 echo 200 >"$R/health"
+wait_for "grep -q 'api: answering again: circuit breaker closed' '$TMP/agent.log'" 10
+ELAPSED=$((($(date +%s%N) - T0) / 1000000))
+expect_true "[ $ELAPSED -lt 1000 ]" "a recovered server is seen within one interval: the probe closes the breaker ($ELAPSED ms at 0.3 s)"
 wait_for "events_for api | grep -q resolve" 10
 expect_true "[ \"\$(events_for api)\" = 'trigger resolve ' ]" "recovery resolves, once"
 wait_for "events_for stack | grep -q resolve" 5
 expect_true "[ \"\$(events_for stack)\" = 'trigger resolve ' ]" "service stack HEALTHY again: resolved"
-expect_true "grep -q 'api: answering again; checking every 0.3s' '$TMP/agent.log'" "the breaker closes again"
+expect_true "grep -q 'api: answering again: circuit breaker closed, checking every 0.3s' '$TMP/agent.log'" "the breaker closes again"
+expect_true "grep -q 'service stack: HEALTHY -> DEGRADED' '$TMP/agent.log' && ! grep -qE 'service stack: (OK|WARNING|CRITICAL) ->' '$TMP/agent.log'" "the log speaks of services in their own words"
 
 # Redis stopped and started under the agent: its connection is reopened.
 kill "$REDIS_PID"
@@ -165,6 +186,35 @@ echo ok >"$R/mode"
 expect_true "tail -n 1 '$TMP/agent.log' | grep -q 'mcpwatch agent: stopped'" "SIGTERM: says it stopped"
 status
 expect_out "\(not running\)" "status says when the agent is gone"
+expect_rc 3 "status exits 3 UNKNOWN when the agent is not running"
+
+printf 'backoff_max = 0;\n' >"$TMP/bad-backoff.conf"
+OUT=$("$MCPWATCH" run -c "$TMP/bad-backoff.conf" 2>&1)
+expect_out "bad-backoff.conf:1: backoff_max must be a number from 1 \\(no backoff\\) to 64" "backoff_max 0 is refused with its line"
+printf 'checks: { d: { check = "disk"; path = "/"; backoff_max = 65; }; };\n' >"$TMP/bad-backoff.conf"
+OUT=$("$MCPWATCH" run -c "$TMP/bad-backoff.conf" 2>&1)
+expect_out "bad-backoff.conf:1: 'backoff_max' must be a number from 1" "an instance's backoff_max past 64 is refused"
+
+# A status file as the agent writes it, with a long name, a run that is due and an old update.
+NOW=$(date +%s)
+LONG=an-instance-with-a-name-much-longer-than-twenty-characters
+printf 'mcpwatch-agent-status 1\tpid %d\tupdated %d\n%s\tdisk\tOK\t%d\t%d\t3\t10\t1\tall fine\nb\tredis\tWARNING\t%d\t%d\t4\t10\t1\tslow\nservice\tsvc\tHEALTHY\tHEALTHY: all 2 members OK\n' \
+  $$ "$NOW" "$LONG" "$NOW" $((NOW - 5)) "$NOW" $((NOW + 7)) >"$TMP/crafted.status"
+OUT=$("$MCPWATCH" status --status-file "$TMP/crafted.status")
+RC=$?
+expect_rc 1 "status: the worst row (WARNING) decides the exit code"
+expect_no_out " -[0-9]+s " "status: a run that is due shows no negative time"
+expect_true "[ \"\$(awk 'NR > 2 { print index(\$0, \$NF == \"slow\" ? \"slow\" : \$NF == \"fine\" ? \"all fine\" : \"HEALTHY:\") }' <<<\"\$OUT\" | sort -u | wc -l)\" = 1 ]" \
+  "status: columns sized to the longest name, the summaries line up"
+printf 'mcpwatch-agent-status 1\tpid %d\tupdated %d\nx\tdisk\tOK\t%d\t%d\t3\t10\t1\tall fine\n' \
+  $$ $((NOW - 600)) $((NOW - 600)) $((NOW - 590)) >"$TMP/stale.status"
+OUT=$("$MCPWATCH" status --status-file "$TMP/stale.status")
+RC=$?
+expect_rc 3 "status: a status file older than twice the longest interval (60 s at least) is UNKNOWN"
+expect_out "^agent pid .* \(stale\)" "status: says it is stale"
+OUT=$("$MCPWATCH" status --status-file "$TMP/stale.status" --stale-after 1h)
+RC=$?
+expect_rc 0 "status --stale-after 1h: the same file is current"
 OUT=$(cat "$TMP/agent.log")
 expect_no_out "AddressSanitizer|runtime error|ThreadSanitizer|LeakSanitizer" "agent: no sanitizer report"
 expect_true "! grep -q 0123456789abcdef0123456789abcdef '$TMP/agent.log'" "the routing key is not in the log"

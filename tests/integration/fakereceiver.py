@@ -15,7 +15,8 @@ STATEDIR/mode, so a test changes the answer by writing that file:
   close     read the request and close the connection without an answer
   echo      400 with the request's body as the answer (as careless receivers do in errors)
   N:MODE    MODE for the next N requests, then ok (the file is rewritten as it counts down)
-STATEDIR/health (first line a status code) answers GET /health, for checks to watch.
+STATEDIR/health (first line a status code, or "hang": no answer until it changes) answers
+GET /health, for checks to watch.
 Every request is appended to STATEDIR/requests.jsonl as {"method","path","headers","body",
 "code"} once it has been answered (code 0 when it was not).
 
@@ -163,10 +164,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
         entry = {"method": self.command, "path": path, "headers": dict(self.headers.items()),
                  "body": body, "code": 0}
         if path == "/health":
+            # "hang": no answer until the file says something else (30 s at most).
+            for _ in range(300):
+                try:
+                    with open(os.path.join(STATE, "health"), encoding="utf-8") as f:
+                        first = f.readline().strip()
+                except FileNotFoundError:
+                    first = "200"
+                if first != "hang":
+                    break
+                time.sleep(0.1)
             try:
-                with open(os.path.join(STATE, "health"), encoding="utf-8") as f:
-                    code = int(f.readline().strip())
-            except (FileNotFoundError, ValueError):
+                code = int(first)
+            except ValueError:
                 code = 200
             self.answer(code, {"status": "ok" if code == 200 else "failing"})
             return
