@@ -60,16 +60,31 @@ static const char *service_word(enum mw_state state)
   }
 }
 
-static void evaluate_service(struct agent *a, struct agent_service *sv)
+const char *cli_service_judge(size_t nmembers, size_t bad, const char *failing,
+                              struct mw_result *res)
 {
   static const char *const words[] = {"HEALTHY", "DEGRADED", "UNHEALTHY"};
+  int level = bad == 0 ? 0 : bad < nmembers ? 1 : 2;
+
+  if (res) {
+    mw_result_state(res, level == 0 ? MW_OK : level == 1 ? MW_WARNING : MW_CRITICAL);
+    if (bad)
+      mw_result_summary(res, "%s: %zu of %zu failing (%s)", words[level], bad, nmembers, failing);
+    else
+      mw_result_summary(res, "%s: all %zu members OK", words[level], nmembers);
+  }
+  return words[level];
+}
+
+static void evaluate_service(struct agent *a, struct agent_service *sv)
+{
   struct mw_result *res = mw_result_new();
   struct mw_buf failing;
   enum mw_track_action action;
   enum mw_state before = sv->track.hard;
+  const char *word;
   size_t bad = 0;
   size_t m;
-  int level;
 
   mw_buf_init(&failing, SUMMARY_MAX);
   pthread_mutex_lock(&a->lock);
@@ -81,25 +96,17 @@ static void evaluate_service(struct agent *a, struct agent_service *sv)
     }
   }
   pthread_mutex_unlock(&a->lock);
-  level = bad == 0 ? 0 : bad < sv->nmembers ? 1 : 2;
-  if (res) {
-    mw_result_state(res, level == 0 ? MW_OK : level == 1 ? MW_WARNING : MW_CRITICAL);
-    if (bad)
-      mw_result_summary(res, "%s: %zu of %zu failing (%s)", words[level], bad, sv->nmembers,
-                        mw_buf_str(&failing));
-    else
-      mw_result_summary(res, "%s: all %zu members OK", words[level], sv->nmembers);
-  }
+  word = cli_service_judge(sv->nmembers, bad, mw_buf_str(&failing), res);
   action = cli_forward_result(a->forwarder, sv->svc, res, &sv->track, (int64_t)time(NULL));
   agent_publish(a, a->n + (size_t)(sv - a->services), sv->svc, res, before);
   if (action != MW_TRACK_NONE) {
-    agent_log("service %s: %s -> %s", sv->svc->name, service_word(before), words[level]);
+    agent_log("service %s: %s -> %s", sv->svc->name, service_word(before), word);
     mw_courier_wake(a->courier);
   }
   pthread_mutex_lock(&a->lock);
-  if (sv->word != words[level])
+  if (sv->word != word)
     a->dirty = true;
-  sv->word = words[level];
+  sv->word = word;
   snprintf(sv->summary, sizeof(sv->summary), "%s", res ? mw_result_get_summary(res) : "");
   pthread_mutex_unlock(&a->lock);
   mw_buf_free(&failing);

@@ -74,6 +74,10 @@ int cli_forwarder_free(struct cli_forwarder *fw, double wait);
 /* `run --notify`: state tracking of every result and forwarding of the changes. Returns 0, or 1
  * when an event could not be queued. */
 struct mw_job;
+/* A service of nmembers of which bad are not OK (failing names them): its state and summary
+ * into res (may be NULL); returns its word, HEALTHY, DEGRADED or UNHEALTHY. */
+const char *cli_service_judge(size_t nmembers, size_t bad, const char *failing,
+                              struct mw_result *res);
 int cli_forward(const struct mw_config *cfg, const struct mw_instance **insts,
                 const struct mw_job *jobs, size_t n, double wait, int verbosity);
 

@@ -19,8 +19,9 @@ static const struct mw_option run_options[] = {
 
 static const char run_description[] =
     "Runs every check instance of the configuration in parallel (or only the NAMEs given),\n"
-    "prints one row per instance and exits with the worst state (CRITICAL > WARNING > UNKNOWN\n"
-    "> OK). The configuration uses libconfig syntax:\n"
+    "prints one row per instance, then one per service whose members all ran (HEALTHY,\n"
+    "DEGRADED or UNHEALTHY, as the agent judges them), and exits with the worst state\n"
+    "(CRITICAL > WARNING > UNKNOWN > OK). The configuration uses libconfig syntax:\n"
     "\n"
     "  timeout = 10;             # default timeout of every instance (main file only)\n"
     "  conf_dir = \"conf.d\";     # more files, relative to the main file (main file only)\n"
@@ -54,41 +55,106 @@ static void format_duration(int64_t ns, char *out, size_t outlen)
     snprintf(out, outlen, "%.2fs", (double)ns / 1e9);
 }
 
-static void print_table(const struct mw_instance **insts, const struct mw_job *jobs, size_t n,
-                        int verbosity)
+/* A service of the configuration, judged on its members' results of this run as the agent
+ * judges it on their hard states. */
+struct service_row {
+  const struct mw_instance *svc;
+  const char *word;
+  struct mw_result *result;
+};
+
+static const struct mw_job *job_of(const struct mw_instance **insts, const struct mw_job *jobs,
+                                   size_t n, const char *name)
 {
-  int name_w = 4;
-  int check_w = 5;
   size_t i;
 
-  for (i = 0; i < n; i++) {
-    int len = (int)strlen(insts[i]->name);
+  for (i = 0; i < n; i++)
+    if (strcmp(insts[i]->name, name) == 0)
+      return &jobs[i];
+  return NULL;
+}
+
+/* Rows for the services whose members all ran (NAMEs on the command line may leave some out).
+ * Returns how many, or -1 out of memory. */
+static int judge_services(const struct mw_config *cfg, const struct mw_instance **insts,
+                          const struct mw_job *jobs, size_t n, struct service_row *rows)
+{
+  size_t count = 0;
+  size_t s, m;
+
+  for (s = 0; s < cfg->nservices; s++) {
+    const struct mw_instance *svc = &cfg->services[s];
+    struct mw_buf failing;
+    size_t bad = 0;
+
+    for (m = 0; m < svc->nmembers && job_of(insts, jobs, n, svc->members[m]); m++)
+      ;
+    if (m < svc->nmembers)
+      continue;
+    mw_buf_init(&failing, 200);
+    for (m = 0; m < svc->nmembers; m++) {
+      const struct mw_job *job = job_of(insts, jobs, n, svc->members[m]);
+      enum mw_state state = job->result ? mw_result_get_state(job->result) : MW_UNKNOWN;
+
+      if (state != MW_OK) {
+        mw_buf_addf(&failing, "%s%s %s", bad ? ", " : "", svc->members[m], mw_state_name(state));
+        bad++;
+      }
+    }
+    rows[count].svc = svc;
+    rows[count].result = mw_result_new();
+    rows[count].word = cli_service_judge(svc->nmembers, bad, mw_buf_str(&failing),
+                                         rows[count].result);
+    mw_buf_free(&failing);
+    if (!rows[count++].result)
+      return -1;
+  }
+  return (int)count;
+}
+
+static void print_table(const struct mw_instance **insts, const struct mw_job *jobs, size_t n,
+                        const struct service_row *services, size_t nservices, int verbosity)
+{
+  int name_w = 4;
+  int check_w = 9; /* "(service)" */
+  int state_w = 8;
+  size_t i;
+
+  for (i = 0; i < n + nservices; i++) {
+    const char *name = i < n ? insts[i]->name : services[i - n].svc->name;
+    int len = (int)strlen(name);
     if (len > name_w)
       name_w = len;
-    len = (int)strlen(insts[i]->check);
+    len = i < n ? (int)strlen(insts[i]->check) : 0;
     if (len > check_w)
       check_w = len;
+    if (i >= n && (int)strlen(services[i - n].word) > state_w)
+      state_w = (int)strlen(services[i - n].word);
   }
-  printf("%-8s  %-*s  %-*s  %9s  %s\n", "STATE", name_w, "NAME", check_w, "CHECK", "TIME",
-         "SUMMARY");
+  printf("%-*s  %-*s  %-*s  %9s  %s\n", state_w, "STATE", name_w, "NAME", check_w, "CHECK",
+         "TIME", "SUMMARY");
   for (i = 0; i < n; i++) {
     char took[32];
     const struct mw_result *res = jobs[i].result;
     format_duration(jobs[i].duration_ns, took, sizeof(took));
-    printf("%-8s  %-*s  %-*s  %9s  %s\n", mw_state_name(mw_result_get_state(res)), name_w,
-           insts[i]->name, check_w, insts[i]->check, took,
+    printf("%-*s  %-*s  %-*s  %9s  %s\n", state_w, mw_state_name(mw_result_get_state(res)),
+           name_w, insts[i]->name, check_w, insts[i]->check, took,
            res ? mw_result_get_summary(res) : "out of memory");
     if (verbosity > 0 && res) {
       const struct mw_result *child;
       for (child = mw_result_first(res); child; child = mw_result_next(child))
-        printf("%-8s  %-*s  \\_ [%s] %s\n", "", name_w, "",
+        printf("%-*s  %-*s  \\_ [%s] %s\n", state_w, "", name_w, "",
                mw_state_name(mw_result_get_state(child)), mw_result_get_summary(child));
     }
   }
+  for (i = 0; i < nservices; i++)
+    printf("%-*s  %-*s  %-*s  %9s  %s\n", state_w, services[i].word, name_w,
+           services[i].svc->name, check_w, "(service)", "-",
+           mw_result_get_summary(services[i].result));
 }
 
 static int print_json(const struct mw_instance **insts, const struct mw_job *jobs, size_t n,
-                      enum mw_state worst)
+                      const struct service_row *services, size_t nservices, enum mw_state worst)
 {
   struct mw_buf out;
   size_t i;
@@ -107,6 +173,16 @@ static int print_json(const struct mw_instance **insts, const struct mw_job *job
       mw_render_json(jobs[i].result, &out);
     else
       mw_buf_adds(&out, "null");
+    mw_buf_add(&out, "}", 1);
+  }
+  mw_buf_adds(&out, "],\"services\":[");
+  for (i = 0; i < nservices; i++) {
+    mw_buf_adds(&out, i ? ",{\"name\":" : "{\"name\":");
+    mw_json_string(&out, services[i].svc->name);
+    mw_buf_addf(&out, ",\"state\":\"%s\",\"exit_code\":%d,\"members\":%zu,\"summary\":",
+                services[i].word, (int)mw_result_get_state(services[i].result),
+                services[i].svc->nmembers);
+    mw_json_string(&out, mw_result_get_summary(services[i].result));
     mw_buf_add(&out, "}", 1);
   }
   mw_buf_adds(&out, "]}\n");
@@ -136,6 +212,8 @@ int cmd_run(int argc, char **argv)
   struct mw_plugin_set loaded = {NULL, 0};
   const struct mw_instance **insts = NULL;
   struct mw_job *jobs = NULL;
+  struct service_row *services = NULL;
+  int nservices = 0;
   const char *default_timeout = NULL;
   char timeout_text[64];
   char err[ERR_MAX];
@@ -222,11 +300,19 @@ int cmd_run(int argc, char **argv)
   worst = mw_run_jobs(jobs, n);
   for (i = 0; i < n; i++)
     abandoned = abandoned || jobs[i].abandoned;
+  services = calloc(cfg.nservices + 1, sizeof(*services));
+  nservices = services ? judge_services(&cfg, insts, jobs, n, services) : -1;
+  if (nservices < 0) {
+    result = cli_fail("MCPWATCH", "out of memory");
+    goto cleanup;
+  }
+  for (i = 0; i < (size_t)nservices; i++)
+    worst = mw_state_worst(worst, mw_result_get_state(services[i].result));
   if (strcmp(mw_args_str(opts, "format"), "json") == 0) {
-    if (print_json(insts, jobs, n, worst) != 0)
+    if (print_json(insts, jobs, n, services, (size_t)nservices, worst) != 0)
       worst = (enum mw_state)cli_fail("MCPWATCH", "output too large");
   } else {
-    print_table(insts, jobs, n, mw_args_verbosity(opts));
+    print_table(insts, jobs, n, services, (size_t)nservices, mw_args_verbosity(opts));
   }
   result = (int)worst;
   if (mw_args_bool(opts, "notify"))
@@ -239,6 +325,9 @@ int cmd_run(int argc, char **argv)
   }
 
 cleanup:
+  for (i = 0; services && i < cfg.nservices; i++)
+    mw_result_free(services[i].result);
+  free(services);
   for (i = 0; jobs && i < n; i++) {
     mw_result_free(jobs[i].result);
     mw_args_free((struct mw_args *)jobs[i].args);

@@ -276,6 +276,16 @@ int cli_forwarder_free(struct cli_forwarder *fw, double wait)
   return failed;
 }
 
+/* run --notify says what it queued, one line per event, even without -v: a cron job's mail then
+ * shows what was sent. */
+static void log_run_handoff(void *ctx, enum mw_log_level level, const char *message)
+{
+  if (level == MW_LOG_INFO)
+    fprintf(stderr, "mcpwatch: %s\n", message);
+  else
+    cli_log_stderr(ctx, level, message);
+}
+
 int cli_forward(const struct mw_config *cfg, const struct mw_instance **insts,
                 const struct mw_job *jobs, size_t n, double wait, int verbosity)
 {
@@ -284,7 +294,7 @@ int cli_forward(const struct mw_config *cfg, const struct mw_instance **insts,
   char err[ERR_MAX];
   size_t i;
 
-  fw = cli_forwarder_new(cfg, "run", verbosity, cli_log_stderr, &verbosity, err, sizeof(err));
+  fw = cli_forwarder_new(cfg, "run", verbosity, log_run_handoff, &verbosity, err, sizeof(err));
   if (!fw) {
     fprintf(stderr, "mcpwatch: error: %s\n", err);
     return 1;

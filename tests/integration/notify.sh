@@ -290,6 +290,7 @@ EOF
   expect_true "[ $(count_received) = 0 ]" "first failure is soft: nothing sent"
   expect_true "grep -q '^hard=OK last=CRITICAL attempts=1 ' '$TMP/state/api.state'" "state file records the soft attempt"
   mw run -c "$TMP/mcpwatch.conf" --notify
+  expect_true "[ \"\$(grep -c 'queued as' <<<\"\$ERR\")\" = 1 ] && grep -q '^mcpwatch: api: CRITICAL for oncall queued as evt_' <<<\"\$ERR\"" "run --notify says what it queued, one line per event, without -v"
   GOT=$(received '.body | fromjson | [.event_action, .dedup_key, .payload.class, .payload.custom_details.origin] | join(" ")' | tr -d '"')
   expect_true "[ '$GOT' = 'trigger mcpwatch/node7/api rest-health run' ]" "second failure is hard: one trigger ($GOT)"
   mw run -c "$TMP/mcpwatch.conf" --notify

@@ -63,6 +63,24 @@ else
   not_ok "jq is needed to check the JSON (apt-get install jq)"
 fi
 
+# Services: one row each after the instances, judged as the agent judges them.
+cat >"$TMP/cfg/conf.d/services.conf" <<CONF
+services: {
+  storage: { members = ["fs-ok", "fs-crit"]; };
+  calm: { members = ["fs-ok"]; };
+};
+CONF
+mw run -c "$TMP/cfg/main.conf"
+expect_out "^DEGRADED +storage +\(service\) +- +DEGRADED: 1 of 2 failing \(fs-crit CRITICAL\)" "run: a service row, DEGRADED with its failing member"
+expect_out "^HEALTHY +calm +\(service\) +- +HEALTHY: all 1 members OK" "run: a HEALTHY service row"
+mw run -c "$TMP/cfg/main.conf" fs-ok
+expect_rc 0 "run NAME: the selected instance decides"
+expect_out "^HEALTHY +calm " "run NAME: a service whose members all ran is shown"
+expect_no_out "storage" "run NAME: a service with members left out is not"
+mw run -c "$TMP/cfg/main.conf" --format json
+expect_true "jq -e '.services | length == 2 and (map(select(.name == \"storage\"))[0] | .state == \"DEGRADED\" and .exit_code == 1 and .members == 2)' <<<\"\$OUT\" >/dev/null" "run --format json: services with state, exit code and members"
+rm "$TMP/cfg/conf.d/services.conf"
+
 # Broken configurations: one line, file and line named, exit 3.
 mw run -c "$TMP/none.conf"
 expect_one_error_line "^MCPWATCH UNKNOWN - cannot read $TMP/none\.conf: No such file or directory" "missing config"
