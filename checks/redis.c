@@ -48,7 +48,7 @@ static const struct mw_option redis_options[] = {
     {"port", 'p', MW_OPT_INT, 0, "PORT", "6379", "Server port.", NULL, NULL},
     {"socket", 's', MW_OPT_STRING, 0, "PATH", NULL,
      "Unix socket of the server, instead of host and port.", NULL, NULL},
-    {"user", 'u', MW_OPT_STRING, 0, "USER", NULL,
+    {"user", 'U', MW_OPT_STRING, 0, "USER", NULL,
      "ACL user (Redis 6 and later); without it the legacy AUTH with the password alone.", NULL,
      NULL},
     {"password-file", 0, MW_OPT_STRING, 0, "FILE", NULL,

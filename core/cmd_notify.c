@@ -19,7 +19,7 @@
 static const struct mw_option notify_options[] = {
     {"host", 'H', MW_OPT_STRING, MW_OPT_CLI_ONLY, "NAME", NULL,
      "Host of the event (default $NAGIOS_HOSTNAME, else this machine's name).", NULL, NULL},
-    {"service", 's', MW_OPT_STRING, MW_OPT_CLI_ONLY, "NAME", NULL,
+    {"service", 0, MW_OPT_STRING, MW_OPT_CLI_ONLY, "NAME", NULL,
      "Service or check instance (default $NAGIOS_SERVICEDESC; none: a host event).", NULL, NULL},
     {"state", 'S', MW_OPT_STRING, MW_OPT_CLI_ONLY, "STATE", NULL,
      "OK, WARNING, CRITICAL, UNKNOWN (or UP, DOWN, UNREACHABLE, 0-3); default "
@@ -47,14 +47,14 @@ static const struct mw_option notify_options[] = {
      "Queue name under the spool (default TYPE-HASH of the options).", NULL, NULL},
     {"spool-max", 0, MW_OPT_INT, MW_OPT_CLI_ONLY, "EVENTS", "10000",
      "Refuse (loudly) to queue past this many pending events.", NULL, NULL},
-    {"wait", 'w', MW_OPT_DURATION, MW_OPT_CLI_ONLY, "DURATION", "10",
+    {"wait", 0, MW_OPT_DURATION, MW_OPT_CLI_ONLY, "DURATION", "10",
      "Keep retrying this long before leaving the event queued for 'mcpwatch flush'.", NULL, NULL},
     {NULL, 0, MW_OPT_STRING, 0, NULL, NULL, NULL, NULL, NULL}};
 
 static const struct mw_option flush_options[] = {
     {"spool-dir", 0, MW_OPT_STRING, MW_OPT_CLI_ONLY, "DIR", MW_DEFAULT_SPOOL,
      "Spool folder (also $MCPWATCH_SPOOL_DIR).", NULL, NULL},
-    {"wait", 'w', MW_OPT_DURATION, MW_OPT_CLI_ONLY, "DURATION", "60",
+    {"wait", 0, MW_OPT_DURATION, MW_OPT_CLI_ONLY, "DURATION", "60",
      "Keep retrying this long in all before leaving events queued.", NULL, NULL},
     {"now", 0, MW_OPT_BOOL, MW_OPT_CLI_ONLY, NULL, NULL,
      "Try at once, ignoring the backoff earlier failures recorded.", NULL, NULL},

@@ -8,9 +8,9 @@
 #include "cli.h"
 
 static const struct mw_option run_options[] = {
-    {"config", 'c', MW_OPT_STRING, 0, "FILE", MW_DEFAULT_CONFIG,
+    {"config", 0, MW_OPT_STRING, 0, "FILE", MW_DEFAULT_CONFIG,
      "Main configuration file; every *.conf in its conf_dir is read after it.", NULL, NULL},
-    {"notify", 'n', MW_OPT_BOOL, MW_OPT_CLI_ONLY, NULL, NULL,
+    {"notify", 0, MW_OPT_BOOL, MW_OPT_CLI_ONLY, NULL, NULL,
      "Track each instance's state (state_dir) and forward hard changes to the notifiers.", NULL,
      NULL},
     {"notify-wait", 0, MW_OPT_DURATION, MW_OPT_CLI_ONLY, "DURATION", "10",

@@ -15,7 +15,7 @@
 static const char *const formats[] = {"text", "json", NULL};
 
 static const struct mw_option status_options[] = {
-    {"config", 'c', MW_OPT_STRING, 0, "FILE", MW_DEFAULT_CONFIG,
+    {"config", 0, MW_OPT_STRING, 0, "FILE", MW_DEFAULT_CONFIG,
      "The agent's configuration (for its state_dir).", NULL, NULL},
     {"status-file", 0, MW_OPT_STRING, MW_OPT_CLI_ONLY, "FILE", NULL,
      "Read this status file instead of STATE_DIR/agent.status.", NULL, NULL},

@@ -24,12 +24,12 @@ static void print_usage(FILE *fp)
 {
   fprintf(fp,
           "Usage: mcpwatch CHECK [OPTIONS]       run one check as a Nagios/Icinga plugin\n"
-          "       mcpwatch run [-c FILE] [--format text|json] [-v] [NAME...]\n"
+          "       mcpwatch run [--config FILE] [--format text|json] [-v] [NAME...]\n"
           "                                      run every configured check instance in parallel\n"
           "       mcpwatch notify NOTIFIER [OPTIONS]\n"
           "                                      queue and deliver one event (Nagios/Icinga)\n"
           "       mcpwatch flush [DEST...]       deliver the queued events (cron)\n"
-          "       mcpwatch agent [-c FILE]       run every instance on its schedule (systemd)\n"
+          "       mcpwatch agent [--config FILE] run every instance on its schedule (systemd)\n"
           "       mcpwatch status                what the agent last saw of each instance\n"
           "       mcpwatch list                  list the installed checks\n"
           "       mcpwatch help [CHECK]          this text, or a check's options\n"

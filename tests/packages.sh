@@ -65,7 +65,7 @@ RC=$?
 expect_true "[ $RC -le 2 ] && grep -q 'root' <<<\"\$OUT\"" "installed: 'mcpwatch run' as user mcpwatch on the shipped configuration (exit $RC)"
 expect_true "getent passwd mcpwatch >/dev/null && [ \"\$(stat -c '%U:%G %a' /var/spool/mcpwatch)\" = 'mcpwatch:mcpwatch 2770' ] && [ \"\$(stat -c '%U:%G %a' /var/lib/mcpwatch)\" = 'mcpwatch:mcpwatch 2770' ]" \
   "the agent's user, its state folder and the spool"
-expect_true "[ -f /lib/systemd/system/mcpwatch-agent.service ] && grep -q '^ExecStart=/usr/bin/mcpwatch agent -c /etc/mcpwatch/mcpwatch.conf$' /lib/systemd/system/mcpwatch-agent.service" \
+expect_true "[ -f /lib/systemd/system/mcpwatch-agent.service ] && grep -q '^ExecStart=/usr/bin/mcpwatch agent --config /etc/mcpwatch/mcpwatch.conf$' /lib/systemd/system/mcpwatch-agent.service" \
   "the systemd unit runs the installed binary on /etc/mcpwatch/mcpwatch.conf"
 expect_true "dpkg-query -W -f='\${Conffiles}' mcpwatch | grep -q '/etc/mcpwatch/mcpwatch.conf' && dpkg-query -W -f='\${Conffiles}' mcpwatch-collectd | grep -q '/etc/collectd/collectd.conf.d/mcpwatch.conf'" \
   "configuration files are conffiles"

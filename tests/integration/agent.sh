@@ -45,10 +45,10 @@ mkfifo "$TMP/nagios.cmd"
 (exec 3<>"$TMP/nagios.cmd"; exec cat <&3 >"$TMP/nagios.lines") &
 READER=$!
 on_exit "kill $READER"
-"$MCPWATCH" agent -c "$TMP/agent.conf" --workers 2 2>"$TMP/agent.log" &
+"$MCPWATCH" agent --config "$TMP/agent.conf" --workers 2 2>"$TMP/agent.log" &
 AGENT=$!
 on_exit "kill -9 $AGENT"
-status() { OUT=$("$MCPWATCH" status -c "$TMP/agent.conf" 2>&1); RC=$?; }
+status() { OUT=$("$MCPWATCH" status --config "$TMP/agent.conf" 2>&1); RC=$?; }
 instance_state() { status; awk -v n="$1" '$2 == n { print $1 }' <<<"$OUT"; }
 
 wait_for "[ \"\$(instance_state api)\" = OK ] && [ \"\$(instance_state cache)\" = OK ]" 10
@@ -69,7 +69,7 @@ expect_true "[ '$GOT' = '[\"warning\",\"node1/stack WARNING: SERVICE WARNING - D
 wait_for "status; grep -qE '^DEGRADED +stack' <<<\"\$OUT\"" 5
 expect_out "^DEGRADED +stack +\(service\) +- +- +- +DEGRADED: 1 of 2 failing" "status shows the service DEGRADED"
 expect_rc 2 "status exits 2 with a CRITICAL row, as a check"
-JSON=$("$MCPWATCH" status -c "$TMP/agent.conf" --format json)
+JSON=$("$MCPWATCH" status --config "$TMP/agent.conf" --format json)
 RC=$?
 expect_rc 2 "status --format json: the same exit code"
 expect_true "jq -e '.state == \"CRITICAL\" and .agent.running and (.agent.stale | not) and (.instances | length) == 2 and .services[0].name == \"stack\" and .services[0].state == \"DEGRADED\" and ([.instances[] | select(.name == \"api\")][0] | .state == \"CRITICAL\" and .check == \"rest-health\" and .interval_s > 0 and .next_run_in_s >= 0 and .duration_ms >= 0 and (.summary | length) > 0)' <<<\"\$JSON\" >/dev/null" \
@@ -169,7 +169,7 @@ checks: {
   up: { check = "disk"; path = ["/"]; interval = 0.2; };
 };
 CONF
-"$MCPWATCH" agent -c "$H/agent.conf" --status-file "$H/status" 2>"$H/agent.log" &
+"$MCPWATCH" agent --config "$H/agent.conf" --status-file "$H/status" 2>"$H/agent.log" &
 HUNG=$!
 on_exit "kill -9 $HUNG"
 # The receiver records a request when it arrives: the courier is then inside its 10 s attempt.
@@ -189,10 +189,10 @@ expect_out "\(not running\)" "status says when the agent is gone"
 expect_rc 3 "status exits 3 UNKNOWN when the agent is not running"
 
 printf 'backoff_max = 0;\n' >"$TMP/bad-backoff.conf"
-OUT=$("$MCPWATCH" run -c "$TMP/bad-backoff.conf" 2>&1)
+OUT=$("$MCPWATCH" run --config "$TMP/bad-backoff.conf" 2>&1)
 expect_out "bad-backoff.conf:1: backoff_max must be a number from 1 \\(no backoff\\) to 64" "backoff_max 0 is refused with its line"
 printf 'checks: { d: { check = "disk"; path = "/"; backoff_max = 65; }; };\n' >"$TMP/bad-backoff.conf"
-OUT=$("$MCPWATCH" run -c "$TMP/bad-backoff.conf" 2>&1)
+OUT=$("$MCPWATCH" run --config "$TMP/bad-backoff.conf" 2>&1)
 expect_out "bad-backoff.conf:1: 'backoff_max' must be a number from 1" "an instance's backoff_max past 64 is refused"
 
 # A status file as the agent writes it, with a long name, a run that is due and an old update.
@@ -229,7 +229,7 @@ checks: { root: { check = "disk"; path = ["/"]; interval = 0.05; }; };
 CONF
 mkdir -p "$TMP/etc"
 : >"$TMP/fast.cmd"
-"$MCPWATCH" agent -c "$TMP/fast.conf" 2>"$TMP/fast.log" &
+"$MCPWATCH" agent --config "$TMP/fast.conf" 2>"$TMP/fast.log" &
 FAST=$!
 on_exit "kill $FAST"
 wait_for "[ \$(wc -l <'$TMP/fast.cmd') -ge 5 ]" 10 || cat "$TMP/fast.log"
@@ -250,7 +250,7 @@ if [ "${SANITIZERS:-no}" = no ] && command -v valgrind >/dev/null; then
   # unknown, as for a chroot's /) only calls statvfs and _exit, as in valgrind.sh.
   "$LIBTOOL" --mode=execute valgrind --quiet --suppressions="$SRCDIR/tests/integration/valgrind.supp" \
     --child-silent-after-fork=yes --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all --error-exitcode=42 \
-    --log-file="$TMP/vg.log" "$MCPWATCH" agent -c "$TMP/agent.conf" 2>"$TMP/agent.log" &
+    --log-file="$TMP/vg.log" "$MCPWATCH" agent --config "$TMP/agent.conf" 2>"$TMP/agent.log" &
   VG=$!
   wait_for "[ \"\$(instance_state disk-root)\" = OK ] && grep -q 'running 3 instances' '$TMP/agent.log'" 60
   echo 503 >"$R/health"

@@ -81,7 +81,7 @@ passive_results: {
              password_file = "$TMP/password"; ca_cert = "$TMP/ca/ca.pem"; timeout = 2; };
 };
 EOF
-"$MCPWATCH" agent -c "$TMP/agent.conf" --workers 2 2>"$TMP/agent.log" &
+"$MCPWATCH" agent --config "$TMP/agent.conf" --workers 2 2>"$TMP/agent.log" &
 AGENT=$!
 on_exit "kill -9 $AGENT"
 
@@ -114,7 +114,7 @@ SINCE=$(date +%s)
 wait_for "[ \"\$(last_run '$TMP/state/agent.status' unknown)\" -ge $((SINCE + 2)) ] 2>/dev/null" 10
 expect_true "[ \$(grep -c 'result of unknown refused' '$TMP/agent.log') = 1 ] && [ \$(grep -c 'result of closed refused' '$TMP/agent.log') = 1 ]" \
   "repeated identical errors are rate-limited ($(grep -c 'refused' "$TMP/agent.log") lines)"
-"$MCPWATCH" status -c "$TMP/agent.conf" >"$TMP/status" 2>&1
+"$MCPWATCH" status --config "$TMP/agent.conf" >"$TMP/status" 2>&1
 expect_true "grep -qE '^OK +unknown ' '$TMP/status'" "the refused instance still runs (status)"
 expect_true "grep -qE '^passive results to central: [1-9][0-9]* sent, [1-9][0-9]* refused, [0-9]+ replaced unsent, [0-9]+ waiting$' '$TMP/status' && grep -qE '^  last refusal: (closed|unknown): HTTP 40[34]' '$TMP/status' && ! grep -q retrying '$TMP/status'" \
   "status counts the results sent and refused, and shows the last refusal ($(grep -A2 passive "$TMP/status" | tr '\n' ' '))"
@@ -122,8 +122,8 @@ expect_true "grep -qE '^passive results to central: [1-9][0-9]* sent, [1-9][0-9]
 # Icinga 2 stopped under the agent, then started again: it gets current results.
 stop_icinga2
 wait_for "grep -q 'central: passive results not accepted' '$TMP/agent.log'" 10
-wait_for "\"\$MCPWATCH\" status -c '$TMP/agent.conf' | grep -q '^  retrying: '" 5
-OUT=$("$MCPWATCH" status -c "$TMP/agent.conf")
+wait_for "\"\$MCPWATCH\" status --config '$TMP/agent.conf' | grep -q '^  retrying: '" 5
+OUT=$("$MCPWATCH" status --config "$TMP/agent.conf")
 expect_out "^  retrying: " "status says the receiver is being retried, and why"
 expect_true "grep -q 'warning: central: passive results not accepted: .*retrying with backoff' '$TMP/agent.log'" "Icinga 2 down: the agent says so and retries"
 kill "$REDIS_PID"
@@ -155,10 +155,10 @@ expect_no_out "AddressSanitizer|runtime error|ThreadSanitizer|LeakSanitizer" "no
 if [ "${SANITIZERS:-no}" = no ] && command -v valgrind >/dev/null; then
   start_redis cache "$RPORT"
   rm -f "$TMP/state/agent.status" # the last agent's
-  sent() { "$MCPWATCH" status -c "$TMP/agent.conf" 2>/dev/null | sed -n 's/^passive results to central: \([0-9]*\) sent.*/\1/p'; }
+  sent() { "$MCPWATCH" status --config "$TMP/agent.conf" 2>/dev/null | sed -n 's/^passive results to central: \([0-9]*\) sent.*/\1/p'; }
   "$LIBTOOL" --mode=execute valgrind --quiet --suppressions="$SRCDIR/tests/integration/valgrind.supp" \
     --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all --error-exitcode=42 \
-    --log-file="$TMP/vg.log" "$MCPWATCH" agent -c "$TMP/agent.conf" 2>"$TMP/vg-agent.log" &
+    --log-file="$TMP/vg.log" "$MCPWATCH" agent --config "$TMP/agent.conf" 2>"$TMP/vg-agent.log" &
   VG=$!
   wait_for "[ \"\$(sent)\" -ge 5 ] 2>/dev/null" 60
   kill -HUP "$VG"
@@ -183,10 +183,10 @@ if [ -x "$TEST_BIN/badserver" ] && [ -f "$MCPWATCH_CHECK_DIR/disk.so" ]; then
     done
     echo "};"
   } >"$TMP/hostile.conf"
-  "$MCPWATCH" agent -c "$TMP/hostile.conf" 2>"$TMP/hostile.log" &
+  "$MCPWATCH" agent --config "$TMP/hostile.conf" 2>"$TMP/hostile.log" &
   HOSTILE=$!
   on_exit "kill -9 $HOSTILE"
-  hstatus() { "$MCPWATCH" status -c "$TMP/hostile.conf" 2>/dev/null; }
+  hstatus() { "$MCPWATCH" status --config "$TMP/hostile.conf" 2>/dev/null; }
   wait_for "[ \$(hstatus | grep -c '^  retrying: ') = 3 ]" 20
   OUT=$(hstatus)
   expect_true "[ \$(grep -c '^  retrying: ' <<<\"\$OUT\") = 3 ]" "silent, 1 byte/s and endless receivers: all three retried, each with its reason"

@@ -42,17 +42,17 @@ checks: {
 };
 services: { mcp: { members = ["tools", "health"]; }; };
 EOF
-"$MCPWATCH" agent -c "$TMP/agent.conf" --workers 3 2>"$TMP/agent.log" &
+"$MCPWATCH" agent --config "$TMP/agent.conf" --workers 3 2>"$TMP/agent.log" &
 AGENT=$!
 on_exit "kill -9 $AGENT"
-status() { OUT=$("$MCPWATCH" status -c "$TMP/agent.conf" 2>&1); }
+status() { OUT=$("$MCPWATCH" status --config "$TMP/agent.conf" 2>&1); }
 instance_state() { status; awk -v n="$1" '$2 == n { print $1 }' <<<"$OUT"; }
 all_ok() { [ "$(instance_state db)" = OK ] && [ "$(instance_state tools)" = OK ] && [ "$(instance_state health)" = OK ]; }
 
 wait_for all_ok 20
 expect_true all_ok "postgres, mcp-tools and rest-health instances OK"
 status
-expect_out "^HEALTHY +mcp +\(service\) +HEALTHY: all 2 members OK" "service mcp HEALTHY"
+expect_out "^HEALTHY +mcp +\(service\) +- +- +- +HEALTHY: all 2 members OK" "service mcp HEALTHY"
 
 # Check state is kept between runs: one PostgreSQL backend and one MCP session, run after run.
 FIRST_PID=$(sql "select pid from pg_stat_activity where application_name = 'mcpwatch'")
@@ -76,7 +76,7 @@ wait "$EVERYTHING_PID" 2>/dev/null
 wait_for "events_for tools | grep -q trigger" 10
 expect_true "[ \"\$(events_for tools)\" = 'trigger ' ]" "server-everything stopped: mcp-tools triggers once"
 wait_for "status; grep -qE '^UNHEALTHY +mcp' <<<\"\$OUT\"" 10
-expect_out "^UNHEALTHY +mcp +\(service\) +UNHEALTHY: 2 of 2 failing" "both members failing: service mcp UNHEALTHY"
+expect_out "^UNHEALTHY +mcp +\(service\) +- +- +- +UNHEALTHY: 2 of 2 failing" "both members failing: service mcp UNHEALTHY"
 GOT=$(received 'select(.dedup_key == "mcpwatch/node1/mcp") | .payload.severity' | tr -d '"' | tr '\n' ' ')
 expect_true "[ '$GOT' = 'warning critical ' ]" "the service's events: warning, then critical ($GOT)"
 # The MCP server back (on the same port, a new process: the agent opens a new session), then

@@ -28,7 +28,7 @@ EOF
   rm -f "$R/requests.jsonl"
 }
 health() { echo "$1" >"$R/health"; }
-run_notify() { mw run --notify --notify-wait 5 -c "$D/mcpwatch.conf"; }
+run_notify() { mw run --notify --notify-wait 5 --config "$D/mcpwatch.conf"; }
 # actions: the PagerDuty actions the receiver accepted, in order, one word each.
 actions() {
   [ -f "$R/requests.jsonl" ] || return 0
@@ -75,12 +75,12 @@ done
 # Kill points inside the agent too: the courier delivers while the workers hand off.
 setup agent
 health 503
-MCPWATCH_CRASH_AT=recorded "$MCPWATCH" agent -c "$D/mcpwatch.conf" --status-file "$D/status" 2>"$D/agent.err" &
+MCPWATCH_CRASH_AT=recorded "$MCPWATCH" agent --config "$D/mcpwatch.conf" --status-file "$D/status" 2>"$D/agent.err" &
 wait_exit $! 20
 RC=$?
 expect_true "[ $RC = 137 ]" "agent: killed between recording and queueing (exit $RC)"
 expect_true "[ -z \"\$(actions)\" ] && [ \$(find '$D/spool' -name 'P*' | wc -l) = 1 ]" "agent: nothing sent, one staged event left"
-"$MCPWATCH" agent -c "$D/mcpwatch.conf" --status-file "$D/status" 2>"$D/agent2.err" &
+"$MCPWATCH" agent --config "$D/mcpwatch.conf" --status-file "$D/status" 2>"$D/agent2.err" &
 PID=$!
 wait_for "[ \"\$(actions)\" = 'trigger ' ]" 20
 expect_true "[ \"\$(actions)\" = 'trigger ' ]" "agent: the restarted agent queues and sends the staged trigger once"
@@ -92,17 +92,17 @@ setup full
 sed -i "s|^checks: .*|spool_max = 1;\\nchecks: { api: { check = \"rest-health\"; url = \"$BASE/health\"; }; api2: { check = \"rest-health\"; url = \"$BASE/health\"; }; };|" "$D/mcpwatch.conf"
 echo 503 >"$R/mode"
 health 503
-mw run --notify --notify-wait 1 -c "$D/mcpwatch.conf" api
+mw run --notify --notify-wait 1 --config "$D/mcpwatch.conf" api
 expect_true "[ \$(find '$D/spool/oncall' -name 'E*' | wc -l) = 1 ]" "spool_max: the first problem is queued"
-mw run --notify --notify-wait 1 -c "$D/mcpwatch.conf" api2
+mw run --notify --notify-wait 1 --config "$D/mcpwatch.conf" api2
 expect_true "grep -q 'api2: CRITICAL for oncall NOT queued: spool full' <<<\"\$ERR\"" "spool_max: the second is refused with a clear line"
 expect_true "[ \$(echo \"\$ERR\" | grep -c 'NOT queued') = 1 ]" "spool_max: one line for it"
 expect_true "[ \$(find '$D/spool/oncall' -name 'E*' | wc -l) = 1 ]" "spool_max: nothing queued was dropped"
 echo ok >"$R/mode"
 mw flush --now --spool-dir "$D/spool"
-mw run --notify --notify-wait 5 -c "$D/mcpwatch.conf" api2
+mw run --notify --notify-wait 5 --config "$D/mcpwatch.conf" api2
 expect_true "[ \"\$(actions)\" = 'trigger trigger ' ]" "spool_max: once there is room, the refused problem goes out at the next run"
-mw run --notify --notify-wait 5 -c "$D/mcpwatch.conf"
+mw run --notify --notify-wait 5 --config "$D/mcpwatch.conf"
 expect_true "[ \"\$(actions)\" = 'trigger trigger ' ]" "spool_max: and only once"
 
 if [ "$(id -u)" = 0 ] && mount_tmpfs "$TMP/small" 512k; then

@@ -37,7 +37,7 @@ checks: {
   root: { check = "disk"; path = ["/"]; warning = "100%"; critical = "100%"; };
 };
 CONF
-mw run -c "$TMP/hung.conf"
+mw run --config "$TMP/hung.conf"
 expect_rc 2 "run with hung mounts: CRITICAL"
 expect_true "[ $ELAPSED_MS -lt 2500 ]" "parallel instances: one timeout, not two (${ELAPSED_MS} ms)"
 expect_out "^OK +root " "the healthy instance is reported"

@@ -32,6 +32,6 @@ for spec in "postgres|-H 127.0.0.1 -p 1|libpq|libhiredis libcurl libjansson" \
   done
 done
 
-LD_DEBUG=files "$MCPWATCH" run -c /nonexistent.conf >"$TMP/out" 2>"$TMP/ld.log"
+LD_DEBUG=files "$MCPWATCH" run --config /nonexistent.conf >"$TMP/out" 2>"$TMP/ld.log"
 expect_true "grep -q 'file=.*mwconfig\.so' '$TMP/ld.log'" "run loads the configuration module"
 finish

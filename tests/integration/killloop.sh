@@ -51,7 +51,7 @@ MODES=(500 hang 429 ok)
 for ((i = 0; i < CYCLES; i++)); do
   echo "${MODES[$((i % 4))]}" >"$R/mode"
   if ((RANDOM % 2)); then redis_up; else redis_down; fi
-  "$MCPWATCH" agent -c "$D/mcpwatch.conf" --status-file "$D/status" 2>>"$D/agent.log" &
+  "$MCPWATCH" agent --config "$D/mcpwatch.conf" --status-file "$D/status" 2>>"$D/agent.log" &
   pid=$!
   pause 10
   # Half the cycles the state changes under the running agent.
@@ -67,7 +67,7 @@ ok "$CYCLES agents killed at random moments"
 # The end: Redis up, the receiver answering; the last agent sends what is left and resolves.
 echo ok >"$R/mode"
 redis_up
-"$MCPWATCH" agent -c "$D/mcpwatch.conf" --status-file "$D/status" 2>>"$D/agent.log" &
+"$MCPWATCH" agent --config "$D/mcpwatch.conf" --status-file "$D/status" 2>>"$D/agent.log" &
 pid=$!
 settled() {
   [ "$(find "$D/spool" -name 'E*.event' -o -name 'P*' 2>/dev/null | wc -l)" = 0 ] &&

@@ -43,14 +43,14 @@ expect_one_error_line "calls itself 'disk', not 'other'" "misnamed plugin refuse
 : "${MCPWATCH_CONFIG_MODULE:?}"
 printf 'checks: { r: { check = "disk"; path = "/"; }; };\n' >"$TMP/one.conf"
 cp "$MCPWATCH_CONFIG_MODULE" "$D/mwconfig.so"
-MCPWATCH_CONFIG_MODULE=$D/mwconfig.so mw run -c "$TMP/one.conf"
+MCPWATCH_CONFIG_MODULE=$D/mwconfig.so mw run --config "$TMP/one.conf"
 expect_true "[ $RC -le 2 ]" "a copy of the configuration module works"
 chmod 666 "$D/mwconfig.so"
-MCPWATCH_CONFIG_MODULE=$D/mwconfig.so mw run -c "$TMP/one.conf"
+MCPWATCH_CONFIG_MODULE=$D/mwconfig.so mw run --config "$TMP/one.conf"
 expect_one_error_line "refusing .*mwconfig\.so: it is world-writable" "world-writable configuration module refused"
-MCPWATCH_CONFIG_MODULE=$D/nosym.so mw run -c "$TMP/one.conf"
+MCPWATCH_CONFIG_MODULE=$D/nosym.so mw run --config "$TMP/one.conf"
 expect_one_error_line "nosym\.so is not the mcpwatch configuration module" "wrong configuration module refused"
-MCPWATCH_CONFIG_MODULE=$TMP/none.so mw run -c "$TMP/one.conf"
+MCPWATCH_CONFIG_MODULE=$TMP/none.so mw run --config "$TMP/one.conf"
 expect_one_error_line "^MCPWATCH UNKNOWN - cannot read $TMP/none\.so: No such file or directory" "missing configuration module"
 
 export MCPWATCH_CHECK_DIR=$TMP/nowhere

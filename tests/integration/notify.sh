@@ -34,18 +34,18 @@ mw notify pagerduty --help
 expect_rc 0 "notify pagerduty --help exits 0"
 expect_out "--routing-key-file=FILE" "help lists the routing key file"
 expect_no_out "--routing-key[ =]" "no option takes the key itself"
-mw "${PD[@]}" -H web1 -s api
+mw "${PD[@]}" -H web1 --service api
 expect_one_error_line "^NOTIFY UNKNOWN - no state" "no state: one line"
-mw "${PD[@]}" -H web1 -s api --state purple
+mw "${PD[@]}" -H web1 --service api --state purple
 expect_one_error_line "is not OK, WARNING" "bad state: one line"
-mw notify pagerduty --spool-dir "$SPOOL" --url "$BASE/v2/enqueue" -H web1 -s api --state CRITICAL
+mw notify pagerduty --spool-dir "$SPOOL" --url "$BASE/v2/enqueue" -H web1 --service api --state CRITICAL
 expect_one_error_line "routing-key-file is required" "no routing key: one line"
 mw notify webhook --spool-dir "$SPOOL" --url "$BASE/hook" --format html -H h --state OK
 expect_one_error_line "^NOTIFY UNKNOWN - " "bad --format: one line"
 
 # ---- PagerDuty: the exact JSON, trigger then resolve ---------------------------------------
 forget
-mw "${PD[@]}" -H web1 -s api --check rest-health --state CRITICAL -o "HTTP 503 in 0.2s" \
+mw "${PD[@]}" -H web1 --service api --check rest-health --state CRITICAL -o "HTTP 503 in 0.2s" \
   --long-output $'db: down\ncache: ok' --perfdata "time=0.2s;1;2" --previous-state OK --client-url https://mon.example/
 expect_rc 0 "trigger delivered: exit 0"
 expect_first "^NOTIFY OK - evt_[0-9a-f]{32} \(api CRITICAL\) delivered to pagerduty-" "says delivered"
@@ -55,22 +55,22 @@ EXPECTED='{"client":"mcpwatch","client_url":"https://mon.example/","dedup_key":"
 GOT=$(jq -cS 'del(.payload.timestamp) | del(.payload.custom_details.event_id)' <<<"$BODY")
 if [ "$GOT" = "$(jq -cS . <<<"$EXPECTED")" ]; then ok "trigger JSON is exactly the documented event"; else not_ok "trigger JSON: $GOT"; fi
 expect_true "[ \"\$(jq -r '.payload.custom_details.event_id' <<<\"\$BODY\")\" = \"\$(grep -oE 'evt_[0-9a-f]{32}' <<<\"\$OUT\")\" ]" "custom_details carries the event id"
-mw "${PD[@]}" -H web1 -s api --state OK -o "HTTP 200 in 0.1s"
+mw "${PD[@]}" -H web1 --service api --state OK -o "HTTP 200 in 0.1s"
 expect_rc 0 "resolve delivered"
 GOT=$(received '.body | fromjson | [.event_action, .dedup_key] | join(" ")' | tail -n 1)
 expect_true "[ '$GOT' = '\"resolve mcpwatch/web1/api\"' ]" "resolve carries the trigger's dedup_key"
-mw "${PD[@]}" -H web1 -s api --state CRITICAL --type ACKNOWLEDGEMENT
+mw "${PD[@]}" -H web1 --service api --state CRITICAL --type ACKNOWLEDGEMENT
 GOT=$(received '.body | fromjson | .event_action' | tail -n 1)
 expect_true "[ '$GOT' = '\"acknowledge\"' ]" "an acknowledgement acknowledges"
 N=$(count_received)
-mw "${PD[@]}" -H web1 -s api --state CRITICAL --type FLAPPINGSTART
+mw "${PD[@]}" -H web1 --service api --state CRITICAL --type FLAPPINGSTART
 expect_rc 0 "a flapping notice is done with"
 expect_true "[ $(count_received) = $N ]" "and sends nothing to PagerDuty"
 
 # A summary longer than PagerDuty's 1024 characters is cut, multi-byte characters intact.
 forget
 LONG=$(printf 'é%.0s' {1..1500})
-mw "${PD[@]}" -H web1 -s long --state WARNING -o "$LONG"
+mw "${PD[@]}" -H web1 --service long --state WARNING -o "$LONG"
 expect_rc 0 "a 3000-byte output is accepted (summary cut)"
 LEN=$(received '.body | fromjson | .payload.summary | utf8bytelength' | tail -n 1)
 expect_true "[ $LEN -le 1024 ] && [ $LEN -ge 1000 ]" "summary cut to at most 1024 bytes ($LEN)"
@@ -95,7 +95,7 @@ expect_true "[ '$GOT' = '\"mcpwatch/db1/|critical|db1 CRITICAL: PING CRITICAL - 
 # ---- errors: 400 to the dead letters, 429 with Retry-After, 5xx retried ---------------------
 forget
 mode 400
-mw "${PD[@]}" -H web1 -s bad --state CRITICAL -o x
+mw "${PD[@]}" -H web1 --service bad --state CRITICAL -o x
 expect_rc 2 "400: exit 2"
 expect_first "refused by pagerduty-[0-9a-f]+ for good; kept in .*/dead" "says refused for good"
 DEST=$(grep -oE 'pagerduty-[0-9a-f]{8}' <<<"$OUT" | head -n 1)
@@ -103,20 +103,20 @@ expect_true "grep -q 'HTTP 400' '$SPOOL/$DEST'/dead/*.reason && grep -q '^servic
 expect_true "grep -q 'rejected, moved to' <<<\"\$ERR\"" "the refusal is logged on stderr"
 mode "1:429"
 forget
-mw "${PD[@]}" -H web1 -s throttled --state WARNING -o x
+mw "${PD[@]}" -H web1 --service throttled --state WARNING -o x
 expect_rc 0 "429 then 202: delivered"
 expect_true "[ $ELAPSED_MS -ge 900 ]" "Retry-After: 1 was honoured (${ELAPSED_MS} ms)"
 expect_true "[ \$(jq -r 'select(.code == 429) | .path' '$R/requests.jsonl' | wc -l) = 1 ]" "one 429 answered"
 mode "2:500"
 forget
-mw "${PD[@]}" -H web1 -s flaky --state CRITICAL -o x
+mw "${PD[@]}" -H web1 --service flaky --state CRITICAL -o x
 expect_rc 0 "500, 500, then 202: delivered"
 KEYS=$(jq -r '.body | fromjson | .dedup_key' "$R/requests.jsonl" | sort -u)
 expect_true "[ \$(jq -c . '$R/requests.jsonl' | wc -l) = 3 ] && [ '$KEYS' = 'mcpwatch/web1/flaky' ]" "three attempts, one dedup_key"
 expect_true "[ $(count_received) = 1 ]" "accepted once"
 
 # ---- hostile receivers: every attempt bounded by --timeout, the event kept, one line ----------
-HOSTILE=(notify pagerduty --spool-dir "$TMP/hostile" --routing-key-file "$TMP/pd.key" -H web1 -s h --state CRITICAL --timeout 1 --wait 1.5)
+HOSTILE=(notify pagerduty --spool-dir "$TMP/hostile" --routing-key-file "$TMP/pd.key" -H web1 --service h --state CRITICAL --timeout 1 --wait 1.5)
 for m in silent close garbage slow huge; do
   case $m in
   slow) start_badserver slow "HTTP/1.1 202 Accepted"$'\r\n'"Content-Length: 2"$'\r\n\r\n'"{}" ;;
@@ -140,7 +140,7 @@ forget
 mode ok
 stop_receiver
 for i in 1 2 3 4 5; do
-  mw "${PD[@]}" -H web1 -s "order$i" --state CRITICAL -o "event $i" --wait 0.3
+  mw "${PD[@]}" -H web1 --service "order$i" --state CRITICAL -o "event $i" --wait 0.3
   [ "$RC" = 1 ] || not_ok "event $i while down: exit 1 (queued)"
 done
 expect_first "^NOTIFY WARNING - evt_[0-9a-f]{32} queued in .*; 'mcpwatch flush' delivers it" "queued while the receiver is down"
@@ -157,7 +157,7 @@ expect_out "0 delivered, 0 refused, 0 pending" "a second flush has nothing to do
 # ---- kill -9 between spool write and delivery -----------------------------------------------
 forget
 mode hang
-"$MCPWATCH" "${PD[@]}" -H web1 -s killed --state CRITICAL -o "before the crash" --wait 30 >/dev/null 2>&1 &
+"$MCPWATCH" "${PD[@]}" -H web1 --service killed --state CRITICAL -o "before the crash" --wait 30 >/dev/null 2>&1 &
 SENDER=$!
 wait_for "[ -f '$R/requests.jsonl' ]" 20
 expect_true "! tr '\\0' ' ' </proc/$SENDER/cmdline | grep -q '$KEY'" "the routing key is not in the sender's command line"
@@ -173,7 +173,7 @@ expect_true "[ \$(received '.body | fromjson | .payload.component' | grep -c kil
 forget
 head -c 3000 /dev/urandom >"$SPOOL/$DEST/E00000000000000000001-0000000001-000001.event"
 printf 'mcpwatch-event 1\nstate OK\n' >"$SPOOL/$DEST/E00000000000000000002-0000000001-000001.event"
-mw "${PD[@]}" -H web1 -s after-damage --state WARNING -o x
+mw "${PD[@]}" -H web1 --service after-damage --state WARNING -o x
 expect_rc 0 "an event behind two damaged files is delivered"
 expect_true "grep -q 'not an mcpwatch event file' '$SPOOL/$DEST/dead/E00000000000000000001-0000000001-000001.event.reason' && grep -q 'lacks its id' '$SPOOL/$DEST/dead/E00000000000000000002-0000000001-000001.event.reason'" "the damaged files are in dead/ with their reasons"
 expect_true "[ $(count_received) = 1 ]" "and nothing was sent for them"
@@ -182,7 +182,7 @@ expect_true "[ $(count_received) = 1 ]" "and nothing was sent for them"
 forget
 PIDS=()
 for i in $(seq 1 50); do
-  "$MCPWATCH" "${PD[@]}" -H web1 -s "c$i" --state CRITICAL -o "concurrent $i" --wait 20 >"$TMP/c$i.out" 2>&1 &
+  "$MCPWATCH" "${PD[@]}" -H web1 --service "c$i" --state CRITICAL -o "concurrent $i" --wait 20 >"$TMP/c$i.out" 2>&1 &
   PIDS+=($!)
 done
 FAILED=0
@@ -193,9 +193,9 @@ expect_true "[ \$(received '.body | fromjson | .payload.component' | sort -u | w
 
 # ---- spool bound -----------------------------------------------------------------------------
 stop_receiver
-mw "${PD[@]}" -H web1 -s full1 --state CRITICAL --wait 0.2 --spool-max 2
-mw "${PD[@]}" -H web1 -s full2 --state CRITICAL --wait 0.2 --spool-max 2
-mw "${PD[@]}" -H web1 -s full3 --state CRITICAL --wait 0.2 --spool-max 2
+mw "${PD[@]}" -H web1 --service full1 --state CRITICAL --wait 0.2 --spool-max 2
+mw "${PD[@]}" -H web1 --service full2 --state CRITICAL --wait 0.2 --spool-max 2
+mw "${PD[@]}" -H web1 --service full3 --state CRITICAL --wait 0.2 --spool-max 2
 expect_rc 3 "a full spool refuses the event: exit 3"
 expect_first "^NOTIFY UNKNOWN - spool full: 2 events wait in .*NOT queued" "and says so"
 expect_true "grep -q 'spool full' <<<\"\$ERR\"" "loudly, on stderr too"
@@ -210,7 +210,7 @@ echo "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" >"$TMP/wh.secret"
 WH=(notify webhook --spool-dir "$SPOOL" --url "$BASE/hook" --secret-file "$TMP/wh.secret")
 forget
 mode "2:503"
-mw "${WH[@]}" -H web1 -s api --check mcp-tools --state CRITICAL -o "tools/list failed" --perfdata "tools=0"
+mw "${WH[@]}" -H web1 --service api --check mcp-tools --state CRITICAL -o "tools/list failed" --perfdata "tools=0"
 expect_rc 0 "webhook delivered after two 503s"
 IDS=$(jq -r '.headers["webhook-id"]' "$R/requests.jsonl" | sort -u)
 expect_true "[ \$(jq -c . '$R/requests.jsonl' | wc -l) = 3 ] && [ \$(wc -l <<<'$IDS') = 1 ] && grep -qE '^evt_[0-9a-f]{32}$' <<<'$IDS'" "three attempts, one webhook-id"
@@ -231,14 +231,14 @@ GOT=$(jq -c '[.version, .status, .receiver, .groupKey, .alerts[0].labels.alertna
 expect_true "[ '$GOT' = '[\"1\",\"firing\",\"mcpwatch\",\"mcpwatch/web1/api\",\"api\",\"mcp-tools\",\"critical\",\"tools/list failed\",\"tools=0\",\"mcpwatch/web1/api\",\"CRITICAL\"]' ]" "webhook JSON follows the schema ($GOT)"
 forget
 echo "$BASE/hook" >"$TMP/slack.url"
-mw notify webhook --spool-dir "$SPOOL" --url-file "$TMP/slack.url" --format slack -H web1 -s api --state OK -o "all good"
+mw notify webhook --spool-dir "$SPOOL" --url-file "$TMP/slack.url" --format slack -H web1 --service api --state OK -o "all good"
 expect_rc 0 "slack format delivered (URL from a file)"
 SLACK_DEST=$(grep -oE 'webhook-[0-9a-f]{8}' <<<"$OUT")
 expect_true "grep -q '^url-file=' '$SPOOL/$SLACK_DEST/destination' && ! grep -q '/hook' '$SPOOL/$SLACK_DEST/destination'" "the URL itself is not in the spool"
 expect_true "[ \"\$(received '.body')\" = '\"{\\\"text\\\":\\\"[OK] web1/api: all good\\\"}\"' ]" "slack body is one text field"
 expect_true "[ \"\$(received '.headers[\"webhook-signature\"] // \"none\"')\" = '\"none\"' ]" "unsigned without a secret"
 mode 410
-mw "${WH[@]}" -H web1 -s gone --state CRITICAL
+mw "${WH[@]}" -H web1 --service gone --state CRITICAL
 expect_rc 2 "410 Gone: stop, dead letter"
 mode ok
 
@@ -246,20 +246,20 @@ mode ok
 echo "sp-secret-key-123" >"$TMP/sp.key"
 SP=(notify statuspage --spool-dir "$SPOOL" --url "$BASE/v1" --page-id pg1 --component api=cmp1 --api-key-file "$TMP/sp.key" --incidents)
 forget
-mw "${SP[@]}" -H web1 -s api --state CRITICAL -o "down"
+mw "${SP[@]}" -H web1 --service api --state CRITICAL -o "down"
 expect_rc 0 "statuspage problem delivered"
 GOT=$(received '[.method, .path, .headers.Authorization, (.body | fromjson | .component.status // .incident.status)] | join(" ")' | tr -d '"' | tr '\n' ';')
 expect_true "[ '$GOT' = 'PATCH /v1/pages/pg1/components/cmp1 OAuth sp-secret-key-123 major_outage;POST /v1/pages/pg1/incidents OAuth sp-secret-key-123 investigating;' ]" "component major_outage, incident opened ($GOT)"
 forget
-mw "${SP[@]}" -H web1 -s api --state OK -o "back"
+mw "${SP[@]}" -H web1 --service api --state OK -o "back"
 GOT=$(received '[.method, .path, (.body | fromjson | .component.status // .incident.status)] | join(" ")' | tr -d '"' | tr '\n' ';')
 expect_true "[ '$GOT' = 'PATCH /v1/pages/pg1/components/cmp1 operational;PATCH /v1/pages/pg1/incidents/inc1 resolved;' ]" "operational, incident resolved ($GOT)"
 forget
-mw "${SP[@]}" -H web1 -s other --state CRITICAL
+mw "${SP[@]}" -H web1 --service other --state CRITICAL
 expect_rc 0 "a service without a component is done with"
 expect_true "[ $(count_received) = 0 ]" "and nothing is sent"
 forget
-mw notify statuspage --spool-dir "$SPOOL" --flavour cachet --url "$BASE" --component db=7 --api-key-file "$TMP/sp.key" -H web1 -s db --state WARNING
+mw notify statuspage --spool-dir "$SPOOL" --flavour cachet --url "$BASE" --component db=7 --api-key-file "$TMP/sp.key" -H web1 --service db --state WARNING
 expect_rc 0 "cachet delivered"
 GOT=$(received '[.method, .path, .headers["X-Cachet-Token"], (.body | fromjson | .status | tostring)] | join(" ")' | tr -d '"')
 expect_true "[ '$GOT' = 'PUT /api/v1/components/7 sp-secret-key-123 2' ]" "cachet status 2 for WARNING ($GOT)"
@@ -285,24 +285,24 @@ checks: {
 EOF
   forget
   echo 503 >"$R/health"
-  mw run -c "$TMP/mcpwatch.conf" --notify
+  mw run --config "$TMP/mcpwatch.conf" --notify
   expect_rc 2 "run --notify: CRITICAL"
   expect_true "[ $(count_received) = 0 ]" "first failure is soft: nothing sent"
   expect_true "grep -q '^hard=OK last=CRITICAL attempts=1 ' '$TMP/state/api.state'" "state file records the soft attempt"
-  mw run -c "$TMP/mcpwatch.conf" --notify
+  mw run --config "$TMP/mcpwatch.conf" --notify
   expect_true "[ \"\$(grep -c 'queued as' <<<\"\$ERR\")\" = 1 ] && grep -q '^mcpwatch: api: CRITICAL for oncall queued as evt_' <<<\"\$ERR\"" "run --notify says what it queued, one line per event, without -v"
   GOT=$(received '.body | fromjson | [.event_action, .dedup_key, .payload.class, .payload.custom_details.origin] | join(" ")' | tr -d '"')
   expect_true "[ '$GOT' = 'trigger mcpwatch/node7/api rest-health run' ]" "second failure is hard: one trigger ($GOT)"
-  mw run -c "$TMP/mcpwatch.conf" --notify
+  mw run --config "$TMP/mcpwatch.conf" --notify
   expect_true "[ $(count_received) = 1 ]" "no repeat while the problem lasts"
   echo 200 >"$R/health"
-  mw run -c "$TMP/mcpwatch.conf" --notify
+  mw run --config "$TMP/mcpwatch.conf" --notify
   expect_rc 0 "run --notify: OK again"
   GOT=$(received '.body | fromjson | [.event_action, .dedup_key] | join(" ")' | tr -d '"' | tail -n 1)
   expect_true "[ '$GOT' = 'resolve mcpwatch/node7/api' ] && [ $(count_received) = 2 ]" "recovery resolves ($GOT)"
   expect_true "[ -f '$TMP/state/quiet.state' ]" "an instance with notify = [] is tracked too"
   sed 's/notify = \["oncall"\]/notify = ["pager"]/' "$TMP/mcpwatch.conf" >"$TMP/typo.conf"
-  mw run -c "$TMP/typo.conf" --notify
+  mw run --config "$TMP/typo.conf" --notify
   expect_one_error_line "notifies 'pager', which no notifiers" "an unknown notifier name is a configuration error"
 
   # A notifier block that does not open is a configuration error for run, run --notify and the
@@ -311,19 +311,19 @@ EOF
   sed 's/routing_key_file = /routing_kye_file = /' "$TMP/mcpwatch.conf" >"$TMP/broken.conf"
   BROKEN_LINE=$(grep -n routing_kye_file "$TMP/broken.conf" | cut -d: -f1)
   for args in "" "--notify"; do
-    mw run -c "$TMP/broken.conf" $args
+    mw run --config "$TMP/broken.conf" $args
     expect_one_error_line "broken.conf:$BROKEN_LINE: notifier 'oncall': unknown option 'routing.kye.file'" "run $args: a broken notifier block is refused with its file and line"
   done
   expect_true "grep -q '^hard=OK ' '$TMP/state/api.state'" "and nothing is recorded"
-  "$MCPWATCH" agent -c "$TMP/broken.conf" --status-file "$TMP/st" 2>"$TMP/agent-broken.log" &
+  "$MCPWATCH" agent --config "$TMP/broken.conf" --status-file "$TMP/st" 2>"$TMP/agent-broken.log" &
   wait_exit $! 10
   expect_true "[ $? = 3 ] && grep -q 'broken.conf:$BROKEN_LINE: notifier' '$TMP/agent-broken.log'" "the agent refuses to start with it"
   forget
-  mw run -c "$TMP/mcpwatch.conf" --notify
-  mw run -c "$TMP/mcpwatch.conf" --notify
+  mw run --config "$TMP/mcpwatch.conf" --notify
+  mw run --config "$TMP/mcpwatch.conf" --notify
   expect_true "[ $(count_received) = 1 ]" "fixed: the ongoing problem is sent"
   echo 200 >"$R/health"
-  mw run -c "$TMP/mcpwatch.conf" --notify
+  mw run --config "$TMP/mcpwatch.conf" --notify
 fi
 
 # ---- the shipped notifiers example, beside a check that fails ----------------------------------
@@ -334,7 +334,7 @@ state_dir = "$TMP/shipped/state";
 spool_dir = "$TMP/shipped/spool";
 checks: { root: { check = "disk"; path = ["/"]; critical = "0%"; }; };
 EOF
-mw run -c "$TMP/shipped/mcpwatch.conf" --notify --notify-wait 0.3
+mw run --config "$TMP/shipped/mcpwatch.conf" --notify --notify-wait 0.3
 expect_rc 2 "shipped notifiers example: the configuration loads"
 expect_true "[ -f '$TMP/shipped/spool/oncall/destination' ] && [ \$(ls '$TMP/shipped/spool/oncall' | grep -c '\\.event$') = 1 ]" "its notifier opens and the event is queued"
 expect_true "grep -q 'routing key: cannot read /etc/mcpwatch/pagerduty.key' <<<\"\$ERR\" || [ -r /etc/mcpwatch/pagerduty.key ]" "and waits for its key file, saying so"
@@ -349,21 +349,21 @@ if [ "${SANITIZERS:-no}" = no ] && command -v valgrind >/dev/null; then
     expect_true "[ $RC != 42 ] && ! grep -q '^==' '$TMP/vg.log'" "valgrind clean: ${VG_WHAT} (exit $RC)"
   }
   mode ok
-  VG_WHAT="pagerduty delivered" vg "${PD[@]}" -H web1 -s vg --state CRITICAL -o x
+  VG_WHAT="pagerduty delivered" vg "${PD[@]}" -H web1 --service vg --state CRITICAL -o x
   mode 503
-  VG_WHAT="pagerduty retried, then queued" vg "${PD[@]}" -H web1 -s vg --state OK --wait 1.5
+  VG_WHAT="pagerduty retried, then queued" vg "${PD[@]}" -H web1 --service vg --state OK --wait 1.5
   mode ok
   VG_WHAT="flush" vg flush --spool-dir "$SPOOL" --now
   mode 400
-  VG_WHAT="webhook refused (dead letter)" vg "${WH[@]}" -H web1 -s vg --state CRITICAL
+  VG_WHAT="webhook refused (dead letter)" vg "${WH[@]}" -H web1 --service vg --state CRITICAL
   mode ok
-  VG_WHAT="webhook signed" vg "${WH[@]}" -H web1 -s vg --state OK
-  VG_WHAT="statuspage with an incident" vg "${SP[@]}" -H web1 -s api --state CRITICAL
-  VG_WHAT="statuspage incident resolved" vg "${SP[@]}" -H web1 -s api --state OK
+  VG_WHAT="webhook signed" vg "${WH[@]}" -H web1 --service vg --state OK
+  VG_WHAT="statuspage with an incident" vg "${SP[@]}" -H web1 --service api --state CRITICAL
+  VG_WHAT="statuspage incident resolved" vg "${SP[@]}" -H web1 --service api --state OK
   VG_WHAT="bad input" vg notify webhook --spool-dir "$SPOOL" --url "$BASE/hook" --state purple
   if [ -f "$TMP/mcpwatch.conf" ]; then
     echo 503 >"$R/health"
-    VG_WHAT="run --notify" vg run -c "$TMP/mcpwatch.conf" --notify
+    VG_WHAT="run --notify" vg run --config "$TMP/mcpwatch.conf" --notify
   fi
 fi
 

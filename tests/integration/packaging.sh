@@ -36,6 +36,19 @@ for check in $("$MCPWATCH" list | awk '{ print $1 }'); do
   expect_true "[ -z '$MISSING' ]" "mcpwatch-$check(1) names every option of 'mcpwatch $check --help'${MISSING:+ (missing:$MISSING)}"
 done
 
+# ---- mcpwatch.conf(5)'s example runs as it reads -------------------------------------------------
+# The CHECK INSTANCES and NOTIFIERS examples, taken from the rendered page, loaded and the disk
+# instance run: the state must be the one its ranges give for / (used percent, as df counts it).
+LC_ALL=C.UTF-8 MANWIDTH=200 man -l "$PACKAGING_DIR/mcpwatch.conf.5" 2>/dev/null |
+  sed -n '/^CHECK INSTANCES/,/^SEE ALSO/p' | sed -n '/^ *\(checks\|notifiers\): {/,/^ *};$/p' >"$TMP/example.conf"
+expect_true "grep -q 'root-disk' '$TMP/example.conf'" "mcpwatch.conf(5) has a disk example ($(tr -s ' \n' ' ' <"$TMP/example.conf" | cut -c1-100))"
+OUT=$("$MCPWATCH" run --config "$TMP/example.conf" --format json root-disk 2>&1)
+RC=$?
+USED=$(python3 -c 'import os; s = os.statvfs("/"); u = s.f_blocks - s.f_bfree; print(100.0 * u / (u + s.f_bavail))')
+WANT=$(python3 -c "u = $USED; print('CRITICAL' if u > 95 else 'WARNING' if u > 85 else 'OK')")
+GOT=$(jq -r '.instances[0].result.state' <<<"$OUT" 2>/dev/null)
+expect_true "[ '$GOT' = '$WANT' ]" "the example's root-disk is $WANT with / ${USED%.*}% used (got $GOT: $(head -c 200 <<<"$OUT"))"
+
 # ---- the agent's systemd unit -----------------------------------------------------------------
 # verify runs `man` for Documentation= (the pages of this build) and wants ExecStart's binary.
 mkdir -p "$TMP/man/man1" "$TMP/man/man5" "$TMP/unit"
@@ -48,7 +61,7 @@ expect_rc 0 "systemd-analyze verify accepts mcpwatch-agent.service"
 expect_true "[ -z \"\$OUT\" ]" "and says nothing${OUT:+ ($OUT)}"
 OUT=$(systemd-analyze security --offline=yes "$TMP/unit/mcpwatch-agent.service" 2>&1 | grep -o 'Overall exposure level.*')
 expect_out "exposure level for mcpwatch-agent.service: [0-1]\.[0-9] " "its hardening: exposure below 2 of 10 ($OUT)"
-expect_true "grep -q '^ExecStart=.*/mcpwatch agent -c /.*/mcpwatch/mcpwatch.conf$' '$PACKAGING_DIR/mcpwatch-agent.service' && grep -q '^User=mcpwatch$' '$PACKAGING_DIR/mcpwatch-agent.service'" \
+expect_true "grep -q '^ExecStart=.*/mcpwatch agent --config /.*/mcpwatch/mcpwatch.conf$' '$PACKAGING_DIR/mcpwatch-agent.service' && grep -q '^User=mcpwatch$' '$PACKAGING_DIR/mcpwatch-agent.service'" \
   "the unit runs the installed binary on the installed configuration as user mcpwatch"
 
 # ---- make install: the folders the programs default to -----------------------------------------
@@ -60,7 +73,7 @@ expect_true "[ \"\$(stat -c %a '$TMP/inst$LSD/spool/mcpwatch' 2>/dev/null)\" = 7
   "make install creates the spool and state folders, 0750 ($LSD)"
 start_receiver
 OUT=$("$MCPWATCH" notify webhook -u "http://127.0.0.1:$RECEIVER_PORT/hook" --spool-dir "$TMP/inst$LSD/spool/mcpwatch" \
-  -H web1 -s api -S CRITICAL -o "down" 2>&1)
+  -H web1 --service api -S CRITICAL -o "down" 2>&1)
 RC=$?
 expect_rc 0 "mcpwatch notify delivers through the installed spool folder ($OUT)"
 

@@ -185,7 +185,7 @@ state_dir = "$PGDIR/loop-state";
 checks: { slow: { check = "postgres"; host = "$SOCK"; port = "$PORT"; user = "postgres"; dbname = "postgres";
   mode = ["query"]; query = "select pg_sleep(60)"; query_warning = "1"; query_critical = "2"; timeout = 1; interval = 1; }; };
 CONF
-"$MCPWATCH" agent -c "$PGDIR/loop.conf" --status-file "$PGDIR/loop.status" 2>"$PGDIR/loop.log" &
+"$MCPWATCH" agent --config "$PGDIR/loop.conf" --status-file "$PGDIR/loop.status" 2>"$PGDIR/loop.log" &
 LOOP=$!
 on_exit "kill $LOOP"
 MAX=0

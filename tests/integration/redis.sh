@@ -138,6 +138,8 @@ REDISCLI_AUTH='s3cret pass' rcli acl setuser monitor on '>mon pass' +ping +info 
 printf 'mon pass\n' >"$TMP/monpw"
 mw "${R[@]}" --user monitor --password-file "$TMP/monpw" -m memory
 expect_rc 0 "auth: ACL user with its own password"
+mw "${R[@]}" -U monitor --password-file "$TMP/monpw" -m memory
+expect_rc 0 "auth: -U is the user, as postgres's (-u is a URL everywhere)"
 mw "${R[@]}" --user monitor --password-file "$TMP/pw"
 expect_rc 2 "auth: ACL user with a wrong password is CRITICAL"
 mw "${R[@]}" --password-file "$TMP/no-such-file"

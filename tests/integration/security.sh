@@ -34,7 +34,7 @@ expect_one_error_line "refusing $TMP/token" "a world-writable token file: UNKNOW
 printf 'R0123456789abcdef0123456789abcdef\n' >"$TMP/key"
 chmod 0604 "$TMP/key"
 mw notify pagerduty --spool-dir "$TMP/spool" --url "http://127.0.0.1:$PORT/v2/enqueue" \
-  --routing-key-file "$TMP/key" -H web1 -s api -S CRITICAL -o "HTTP 503" -w 1s
+  --routing-key-file "$TMP/key" -H web1 --service api -S CRITICAL -o "HTTP 503" --wait 1s
 expect_rc 1 "notify with a world-readable routing key file: the event waits in the spool"
 expect_true "grep -q 'refusing $TMP/key' <<<\"\$ERR\$OUT\"" "and says why"
 expect_true "! grep -q 0123456789abcdef <<<\"\$ERR\$OUT\"" "without the key"
@@ -60,7 +60,7 @@ checks: { vault: { check = "vault"; url = "http://127.0.0.1:$PORT"; interval = 0
 CONF
 mkdir -p "$TMP/etc"
 : >"$TMP/commands"
-"$MCPWATCH" agent -c "$TMP/agent.conf" 2>"$TMP/agent.log" &
+"$MCPWATCH" agent --config "$TMP/agent.conf" 2>"$TMP/agent.log" &
 AGENT=$!
 on_exit "kill $AGENT"
 wait_for "[ \$(wc -l <'$TMP/commands') -ge 3 ]" 10
@@ -76,14 +76,14 @@ RBASE="http://127.0.0.1:$RECEIVER_PORT"
 S=$TMP/trust
 mkdir -p "$S/keys"
 printf '0123456789abcdef0123456789abcdef\n' >"$S/keys/pd.key"
-PDN=(notify pagerduty --spool-dir "$S/spool" --url "$RBASE/v2/enqueue" -H web1 -s api -S CRITICAL -o "HTTP 503" -w 2s)
+PDN=(notify pagerduty --spool-dir "$S/spool" --url "$RBASE/v2/enqueue" -H web1 --service api -S CRITICAL -o "HTTP 503" --wait 2s)
 # A relative key file is stored absolute: flush from another folder still reads it.
 (cd "$S" && "$MCPWATCH" "${PDN[@]}" --routing-key-file keys/pd.key >/dev/null 2>&1)
 DEST=$(ls "$S/spool")
 expect_true "grep -qx 'routing-key-file=$S/keys/pd.key' '$S/spool/$DEST/destination'" "a relative key file is stored absolute"
 expect_true "[ \"\$(stat -c %a '$S/spool/$DEST/destination')\" = 640 ]" "the destination file is 0640"
 echo 503 >"$R/mode"
-mw "${PDN[@]}" --routing-key-file "$S/keys/pd.key" -w 1s
+mw "${PDN[@]}" --routing-key-file "$S/keys/pd.key" --wait 1s
 echo ok >"$R/mode"
 rm -f "$R/requests.jsonl"
 # Another user's destination file, and a folder every user can write: refused, nothing sent.
@@ -111,7 +111,7 @@ expect_true "[ \$(accepted) = 1 ]" "once put right, the queue is delivered"
 # the reason and nothing is sent.
 rm -f "$R/requests.jsonl"
 key_case() {
-  mw "${PDN[@]}" --routing-key-file "$1" -w 1s
+  mw "${PDN[@]}" --routing-key-file "$1" --wait 1s
   expect_true "[ $RC = 1 ] && grep -q '$2' <<<\"\$OUT\$ERR\" && [ ! -s '$R/requests.jsonl' ]" "$3: kept queued with the reason, nothing sent"
   expect_true "[ \$(find '$S/spool' -path '*/dead/*' | wc -l) = 0 ]" "$3: nothing moved to dead/"
 }

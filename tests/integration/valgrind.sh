@@ -12,9 +12,9 @@ cp "$SRCDIR/conf.d/mcpwatch.conf" "$TMP/etc/"
 cp "$SRCDIR/conf.d/disk.conf" "$TMP/etc/conf.d/"
 VG="valgrind --quiet --suppressions=$SRCDIR/tests/integration/valgrind.supp --child-silent-after-fork=yes --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all --error-exitcode=42"
 
-for cmd in "run -c $TMP/etc/mcpwatch.conf" "run -c $TMP/etc/mcpwatch.conf --format json" \
+for cmd in "run --config $TMP/etc/mcpwatch.conf" "run --config $TMP/etc/mcpwatch.conf --format json" \
   "disk -p / -p /nonexistent" "disk --all -w 10GiB: -c 1GiB:" "disk -w garbage" "list" \
-  "run -c $TMP/missing.conf" "postgres -H 127.0.0.1 -p 1 -m connection -m backends" \
+  "run --config $TMP/missing.conf" "postgres -H 127.0.0.1 -p 1 -m connection -m backends" \
   "redis -H 127.0.0.1 -p 1 -m ping -m memory" "rest-health -u http://127.0.0.1:1/" \
   "vault -u http://127.0.0.1:1" "mcp-tools -u http://127.0.0.1:1/mcp" \
   "tls-expiry -H 127.0.0.1 -p 1" "tls-expiry --file /nonexistent.pem"; do

@@ -155,7 +155,8 @@ static void test_errors(void **state)
   expect_error("checks: {\n a: {\n check = ;\n };\n};\n", NULL, "{dir}/main.conf:3: syntax error");
   expect_error("tmeout = 5;\n", NULL,
                "{dir}/main.conf:1: unknown setting 'tmeout' (expected checks, notifiers, services, "
-               "timeout, conf_dir, spool_dir, state_dir, host, spool_max, nagios_command_file or "
+               "timeout, backoff_max, conf_dir, spool_dir, state_dir, host, spool_max, "
+               "nagios_command_file or "
                "passive_results)");
   expect_error("", "timeout = 5;\n",
                "{dir}/conf.d/x.conf:1: unknown setting 'timeout' (expected checks, notifiers or "
