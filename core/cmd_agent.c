@@ -431,14 +431,15 @@ static void agent_stop_workers(struct agent *a)
  */
 
 static const char agent_description[] =
-    "Runs every check instance of the configuration on its own schedule until stopped: each\n"
-    "every 'interval' (default 60s; the first runs spread over one interval), every\n"
-    "'retry_interval' while a problem is soft. After 5 failures in a row a circuit breaker\n"
-    "opens: each run is one probe at the interval whose success closes it (a server that is\n"
-    "back is seen within one interval); probes that time out wait twice as long each time, up\n"
-    "to 'backoff_max' intervals (default 4; per instance or for all). Checks keep their\n"
-    "connections and sessions between runs. State changes (max_attempts, renotify_interval\n"
-    "as for 'run --notify') go to the notifiers through the spool. SIGHUP reloads the configuration (a broken one is refused and the running one kept);\n"
+    "Runs every check instance of the configuration on its own schedule until stopped:\n"
+    "each every 'interval' (default 60s; the first runs spread over one interval), and\n"
+    "every 'retry_interval' while a problem is soft. After 5 failures in a row a circuit\n"
+    "breaker opens: each run is one probe at the interval whose success closes it (a server\n"
+    "that is back is seen within one interval); probes that time out wait twice as long\n"
+    "each time, up to 'backoff_max' intervals (default 4; per instance or for all). Checks\n"
+    "keep their connections and sessions between runs. State changes (max_attempts,\n"
+    "renotify_interval as for 'run --notify') go to the notifiers through the spool.\n"
+    "SIGHUP reloads the configuration (a broken one is refused and the running one kept);\n"
     "SIGTERM lets running checks finish and exits within 5 s whatever the receivers do,\n"
     "delivering what it can meanwhile (what is not delivered stays queued). Logs go to\n"
     "stderr. 'mcpwatch status' shows what the agent last wrote to its status file.\n";

@@ -67,4 +67,16 @@ expect_first "^DISK OK - / [0-9.]+% used .* \| /=[0-9]+B;[0-9]+;[0-9]+;0;[0-9]+ 
   "status line with perfdata"
 mw disk -p / --format json
 expect_out '^\{"state":"[A-Z]+","exit_code":[0-3],"summary":"/ ' "JSON output"
+# The short-option scheme (README): -w/-c are a check's ranges, -s/-n its own options; mcpwatch's
+# own subcommands give such letters no other meaning, only long names.
+mw run -c /nonexistent.conf
+expect_one_error_line "^MCPWATCH UNKNOWN - unknown option '-c'" "run -c is refused (--config is the long name)"
+CLASHES=
+for sub in run agent status flush "notify webhook" "notify pagerduty" "notify statuspage" "notify icinga2"; do
+  # shellcheck disable=SC2086
+  letters=$("$MCPWATCH" $sub --help 2>&1 | grep -oE '^  -[a-zA-Z],' | grep -oE '[a-zA-Z]' | tr -d '\n')
+  [ -n "$letters" ] || { "$MCPWATCH" $sub --help 2>&1 | grep -q -- '--' || CLASHES="$CLASHES $sub:no-help"; }
+  case "$letters" in *[cwns]*) CLASHES="$CLASHES $sub:$letters" ;; esac
+done
+expect_true "[ -z '$CLASHES' ]" "no subcommand gives -c, -w, -n or -s a meaning of its own${CLASHES:+ ($CLASHES)}"
 finish
