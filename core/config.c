@@ -99,8 +99,8 @@ static int load_file(const char *file, bool is_main, struct mw_config *cfg, char
     } else if (is_main && (strcmp(name, "backoff_max") == 0 || strcmp(name, "backoff-max") == 0)) {
       if (config_setting_type(s) != CONFIG_TYPE_INT || config_setting_get_int(s) < 1 ||
           config_setting_get_int(s) > 64) {
-        snprintf(err, errlen, "%s:%d: backoff_max must be a number from 1 (no backoff) to 64",
-                 file, line);
+        snprintf(err, errlen, "%s:%d: backoff_max must be a number from 1 (no backoff) to 64", file,
+                 line);
         goto cleanup;
       }
       cfg->backoff_max = config_setting_get_int(s);
@@ -301,6 +301,8 @@ int mwconf_load(const char *path, struct mw_config *cfg, char *err, size_t errle
     result = check_notify_names(cfg, err, errlen);
   if (result == 0)
     result = check_service_names(cfg, err, errlen);
+  if (result == 0)
+    result = conf_check_policy(cfg, err, errlen);
   if (result != 0) {
     /* What was read before the error (found by fuzz_config): nothing is left for the caller. */
     mwconf_free(cfg);
@@ -326,6 +328,9 @@ static void free_instances(struct mw_instance *list, size_t count)
     for (j = 0; j < inst->nmembers; j++)
       free(inst->members[j]);
     free(inst->members);
+    for (j = 0; j < inst->ndepends_on; j++)
+      free(inst->depends_on[j]);
+    free(inst->depends_on);
     free(inst->settings);
     free(inst->name);
     free(inst->check);

@@ -1,4 +1,5 @@
-/* config_impl.h - what the configuration module's files share (config.c, config_instance.c). */
+/* config_impl.h - what the configuration module's files share (config.c, config_instance.c,
+ * config_policy.c). */
 #ifndef MW_CONFIG_IMPL_H
 #define MW_CONFIG_IMPL_H
 
@@ -15,5 +16,8 @@ int conf_load_checks(const config_setting_t *checks, const char *file, struct mw
 /* services: { NAME: { members = [...]; notify = [...]; }; } into cfg->services. */
 int conf_load_services(const config_setting_t *group, const char *file, struct mw_config *cfg,
                        char *err, size_t errlen);
+
+/* depends_on names that resolve and make no cycle, flap thresholds in order (config_policy.c). */
+int conf_check_policy(const struct mw_config *cfg, char *err, size_t errlen);
 
 #endif

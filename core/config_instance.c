@@ -10,6 +10,7 @@
 
 #include "conf_module.h"
 #include "config_impl.h"
+#include "mw_spool.h"
 
 #define CONF_MAX_INSTANCES 10000
 
@@ -111,6 +112,59 @@ static int load_notify_list(const config_setting_t *s, const char *file, struct 
   return rc;
 }
 
+/* Keys of a check instance or service for the notification policy: depends_on, flap_detection,
+ * flap_low, flap_high. 1 when key was one, 0 when not, -1 on a bad value, -2 out of memory. */
+static int load_policy_key(const config_setting_t *s, const char *key, const char *file,
+                           struct mw_instance *inst, char *err, size_t errlen)
+{
+  int line = config_setting_source_line(s);
+  char num[64];
+  const char *text;
+  int rc;
+
+  if (strcmp(key, "depends_on") == 0 || strcmp(key, "depends-on") == 0) {
+    rc = load_name_list(s, file, "depends_on", "instance or service", &inst->depends_on,
+                        &inst->ndepends_on, err, errlen);
+    return rc == 0 ? 1 : rc;
+  }
+  if (strcmp(key, "flap_detection") == 0 || strcmp(key, "flap-detection") == 0) {
+    if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+      snprintf(err, errlen, "%s:%d: 'flap_detection' must be true or false", file, line);
+      return -1;
+    }
+    if (config_setting_get_bool(s)) {
+      if (inst->flap_high <= 0.0) {
+        inst->flap_low = inst->flap_low > 0.0 ? inst->flap_low : MW_FLAP_LOW_DEFAULT;
+        inst->flap_high = MW_FLAP_HIGH_DEFAULT;
+      }
+    } else {
+      inst->flap_high = -1.0; /* off, whatever thresholds follow */
+    }
+    return 1;
+  }
+  if (strcmp(key, "flap_low") == 0 || strcmp(key, "flap-low") == 0 ||
+      strcmp(key, "flap_high") == 0 || strcmp(key, "flap-high") == 0) {
+    double v = 0.0;
+    char *end = NULL;
+    if (conf_scalar_text(s, num, sizeof(num), &text) == 0)
+      v = strtod(text, &end);
+    if (!end || end == text || *end || !(v > 0.0 && v <= 100.0)) {
+      snprintf(err, errlen, "%s:%d: '%s' must be a percentage above 0, at most 100", file, line,
+               key);
+      return -1;
+    }
+    if (strstr(key, "low")) {
+      inst->flap_low = v;
+      if (inst->flap_high == 0.0)
+        inst->flap_high = MW_FLAP_HIGH_DEFAULT;
+    } else if (inst->flap_high >= 0.0) {
+      inst->flap_high = v;
+    }
+    return 1;
+  }
+  return 0;
+}
+
 /* Keys of a check instance that belong to mcpwatch rather than to the check. 1 when key was one
  * of them, 0 when not, -1 on a bad value (err set), -2 out of memory. */
 static int load_tracking_key(const config_setting_t *s, const char *key, const char *file,
@@ -137,8 +191,8 @@ static int load_tracking_key(const config_setting_t *s, const char *key, const c
   if (strcmp(key, "backoff_max") == 0 || strcmp(key, "backoff-max") == 0) {
     if (config_setting_type(s) != CONFIG_TYPE_INT || config_setting_get_int(s) < 1 ||
         config_setting_get_int(s) > 64) {
-      snprintf(err, errlen, "%s:%d: 'backoff_max' must be a number from 1 (no backoff) to 64",
-               file, line);
+      snprintf(err, errlen, "%s:%d: 'backoff_max' must be a number from 1 (no backoff) to 64", file,
+               line);
       return -1;
     }
     inst->backoff_max = config_setting_get_int(s);
@@ -153,6 +207,9 @@ static int load_tracking_key(const config_setting_t *s, const char *key, const c
     }
     return 1;
   }
+  rc = load_policy_key(s, key, file, inst, err, errlen);
+  if (rc != 0)
+    return rc;
   if (strcmp(key, "renotify_interval") == 0 || strcmp(key, "renotify-interval") == 0) {
     if (conf_scalar_text(s, num, sizeof(num), &text) != 0 ||
         mw_duration_parse(text, &inst->renotify) != 0) {
@@ -166,9 +223,56 @@ static int load_tracking_key(const config_setting_t *s, const char *key, const c
   return 0;
 }
 
-/* kind is "check" for checks: { }, "type" for notifiers: { }. */
+/* A notifier's keys that route rather than configure it: 'states' (which notifications it
+ * takes) and 'renotify' (its reminders). 1 when key was one, 0 when not, -1 on a bad value. */
+static int load_route_key(const config_setting_t *s, const char *key, const char *file,
+                          struct mw_instance *inst, char *err, size_t errlen)
+{
+  int line = config_setting_source_line(s);
+  char num[64];
+  const char *text;
+  int j;
+
+  if (strcmp(key, "states") == 0) {
+    unsigned routes = 0;
+    if (config_setting_type(s) != CONFIG_TYPE_ARRAY && config_setting_type(s) != CONFIG_TYPE_LIST)
+      goto bad_states;
+    for (j = 0; j < config_setting_length(s); j++) {
+      const config_setting_t *e = config_setting_get_elem(s, (unsigned)j);
+      unsigned bit = config_setting_type(e) == CONFIG_TYPE_STRING
+                         ? mw_route_parse(config_setting_get_string(e))
+                         : 0;
+      if (!bit)
+        goto bad_states;
+      routes |= bit;
+    }
+    if (!routes)
+      goto bad_states;
+    inst->routes = routes;
+    return 1;
+  }
+  if (strcmp(key, "renotify") == 0) {
+    if (conf_scalar_text(s, num, sizeof(num), &text) != 0 ||
+        mw_duration_parse(text, &inst->reminder) != 0) {
+      snprintf(err, errlen, "%s:%d: 'renotify' must be a duration such as \"1h\" (0: never)", file,
+               line);
+      return -1;
+    }
+    return 1;
+  }
+  return 0;
+bad_states:
+  snprintf(err, errlen,
+           "%s:%d: 'states' must list some of \"warning\", \"critical\", \"unknown\", "
+           "\"recovery\", \"flapping\"",
+           file, line);
+  return -1;
+}
+
+/* kind is "check" for checks: { }, "type" for notifiers: { } and passive_results: { }; routed is
+ * true for notifiers: { } (passive results take every result, so no 'states'). */
 static int load_instance(const config_setting_t *group, const char *file, const char *kind,
-                         struct mw_instance *inst, char *err, size_t errlen)
+                         bool routed, struct mw_instance *inst, char *err, size_t errlen)
 {
   int n = config_setting_length(group);
   int i;
@@ -199,6 +303,16 @@ static int load_instance(const config_setting_t *group, const char *file, const 
     }
     if (kind[0] == 'c') {
       int rc = load_tracking_key(s, key, file, inst, err, errlen);
+      if (rc == -2)
+        goto oom;
+      if (rc != 0) {
+        if (rc < 0)
+          return -1;
+        continue;
+      }
+    }
+    if (routed) {
+      int rc = load_route_key(s, key, file, inst, err, errlen);
       if (rc == -2)
         goto oom;
       if (rc != 0) {
@@ -298,7 +412,9 @@ int conf_load_checks(const config_setting_t *checks, const char *file, struct mw
     (*count)++;
     if (!inst->name || !inst->file)
       goto oom;
-    if (load_instance(group, file, notifiers ? "type" : "check", inst, err, errlen) != 0)
+    inst->reminder = -1.0;
+    if (load_instance(group, file, notifiers ? "type" : "check", notifiers && !results, inst, err,
+                      errlen) != 0)
       return -1;
   }
   return 0;
@@ -351,9 +467,13 @@ int conf_load_services(const config_setting_t *group, const char *file, struct m
                             err, errlen);
       else if (strcmp(key, "notify") == 0)
         rc = load_notify_list(s, file, inst, err, errlen);
+      else if ((rc = load_policy_key(s, key, file, inst, err, errlen)) != 0)
+        rc = rc == 1 ? 0 : rc;
       else {
-        snprintf(err, errlen, "%s:%d: unknown key '%s' in service '%s' (members, notify)", file,
-                 config_setting_source_line(s), key, inst->name);
+        snprintf(err, errlen,
+                 "%s:%d: unknown key '%s' in service '%s' (members, notify, depends_on, "
+                 "flap_detection, flap_low, flap_high)",
+                 file, config_setting_source_line(s), key, inst->name);
         return -1;
       }
       if (rc == -2)

@@ -198,11 +198,45 @@ static void describe(void *ctx, struct mw_event *ev)
   ev->output = mw_buf_str(&d->text);
 }
 
+struct hold_ctx {
+  const struct cli_forwarder *fw;
+  const struct mw_instance *inst;
+};
+
+/* Problems are held while a parent (depends_on) has a problem, hard or soft: its state file,
+ * written by whichever front end ran it, is what every front end reads. */
+static bool hold_by_parents(void *ctx, char *why, size_t whylen)
+{
+  const struct hold_ctx *h = ctx;
+  char err[ERR_MAX];
+  size_t j;
+
+  for (j = 0; j < h->inst->ndepends_on; j++) {
+    struct mw_track parent;
+    enum mw_state worst;
+    if (mw_track_load(h->fw->state_dir, h->inst->depends_on[j], &parent, err, sizeof(err)) != 0)
+      continue; /* unreadable: nothing is known to hold for */
+    worst = parent.hard != MW_OK ? parent.hard : parent.last;
+    if (worst != MW_OK) {
+      snprintf(why, whylen, "%s is %s%s", h->inst->depends_on[j], mw_state_name(worst),
+               parent.hard == MW_OK ? " (soft)" : "");
+      return true;
+    }
+  }
+  return false;
+}
+
 enum mw_track_action cli_forward_result(struct cli_forwarder *fw, const struct mw_instance *inst,
                                         const struct mw_result *res, struct mw_track *track,
                                         int64_t now)
 {
-  struct mw_track_policy policy = {inst->max_attempts, inst->renotify};
+  struct hold_ctx hold = {fw, inst};
+  struct mw_track_policy policy = {inst->max_attempts,
+                                   inst->renotify,
+                                   inst->flap_low,
+                                   inst->flap_high,
+                                   inst->ndepends_on ? hold_by_parents : NULL,
+                                   &hold};
   struct mw_track_target targets[MW_TRACK_DESTS_MAX];
   struct describe_ctx ctx = {res, inst->check, {0}};
   struct mw_forward_spec spec;
@@ -218,6 +252,8 @@ enum mw_track_action cli_forward_result(struct cli_forwarder *fw, const struct m
       continue;
     targets[spec.ntargets].name = fw->cfg->notifiers[k].name;
     targets[spec.ntargets].dest = fw->dests[k];
+    targets[spec.ntargets].routes = fw->cfg->notifiers[k].routes;
+    targets[spec.ntargets].renotify = fw->cfg->notifiers[k].reminder;
     spec.ntargets++;
   }
   spec.state_dir = fw->state_dir;
@@ -286,12 +322,29 @@ static void log_run_handoff(void *ctx, enum mw_log_level level, const char *mess
     cli_log_stderr(ctx, level, message);
 }
 
+/* Whether every parent of insts[i] that runs now has been forwarded. */
+static bool parents_done(const struct mw_instance **insts, const bool *done, size_t n, size_t i)
+{
+  size_t j;
+  size_t k;
+
+  for (j = 0; j < insts[i]->ndepends_on; j++) {
+    for (k = 0; k < n; k++) {
+      if (!done[k] && strcmp(insts[k]->name, insts[i]->depends_on[j]) == 0)
+        return false;
+    }
+  }
+  return true;
+}
+
 int cli_forward(const struct mw_config *cfg, const struct mw_instance **insts,
                 const struct mw_job *jobs, size_t n, double wait, int verbosity)
 {
   struct cli_forwarder *fw;
   int64_t now = (int64_t)time(NULL);
   char err[ERR_MAX];
+  bool *done;
+  size_t left;
   size_t i;
 
   fw = cli_forwarder_new(cfg, "run", verbosity, log_run_handoff, &verbosity, err, sizeof(err));
@@ -299,11 +352,29 @@ int cli_forward(const struct mw_config *cfg, const struct mw_instance **insts,
     fprintf(stderr, "mcpwatch: error: %s\n", err);
     return 1;
   }
-  for (i = 0; i < n; i++) {
-    struct mw_track track;
-    if (mw_track_load(fw->state_dir, insts[i]->name, &track, err, sizeof(err)) != 0)
-      fprintf(stderr, "mcpwatch: warning: %s (starting afresh)\n", err);
-    cli_forward_result(fw, insts[i], jobs[i].result, &track, now);
+  done = calloc(n + 1, sizeof(*done));
+  if (!done) {
+    fprintf(stderr, "mcpwatch: error: out of memory\n");
+    cli_forwarder_free(fw, 0);
+    return 1;
   }
+  /* Parents before the instances that depend on them, so that a child's problem is judged
+   * against its parent's result of this run (the configuration has no cycles). */
+  for (left = n; left > 0;) {
+    size_t before = left;
+    for (i = 0; i < n; i++) {
+      struct mw_track track;
+      if (done[i] || !parents_done(insts, done, n, i))
+        continue;
+      if (mw_track_load(fw->state_dir, insts[i]->name, &track, err, sizeof(err)) != 0)
+        fprintf(stderr, "mcpwatch: warning: %s (starting afresh)\n", err);
+      cli_forward_result(fw, insts[i], jobs[i].result, &track, now);
+      done[i] = true;
+      left--;
+    }
+    if (left == before)
+      break; /* cannot happen with a checked configuration */
+  }
+  free(done);
   return cli_forwarder_free(fw, wait);
 }

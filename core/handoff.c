@@ -14,6 +14,7 @@
 struct staged {
   struct mw_destination *dest;
   const char *target;
+  const char *type;
   char name[96];
   char id[48];
 };
@@ -34,14 +35,93 @@ static void logf_handoff(const struct mw_forward_spec *spec, enum mw_log_level l
   spec->log(spec->log_ctx, level, message);
 }
 
-/* What this destination must be told now, given what it was told before: NULL for nothing. */
-static const char *due_type(enum mw_state told, enum mw_state hard, enum mw_track_action action)
+/* The notifications of one result for one destination, in order: at most a flapping notice and
+ * a problem, recovery or reminder. */
+struct due {
+  const char *types[2];
+  size_t n;
+  struct mw_track_told after; /* what the destination knows once they are queued */
+};
+
+/* What the hand-off learns while deciding, for the track's note. */
+struct decision {
+  bool asked_hold;
+  bool held;
+  char why[MW_TRACK_NOTE_MAX - 8]; /* "held: " goes before it */
+  size_t sent;
+  size_t unrouted; /* destinations that do not take the current problem */
+};
+
+static bool is_held(const struct mw_track_policy *policy, struct decision *d)
 {
-  if (hard == MW_OK)
-    return told != MW_OK ? "RECOVERY" : NULL;
-  if (told != hard)
-    return "PROBLEM";
-  return action == MW_TRACK_RENOTIFY ? "PROBLEM" : NULL;
+  if (!d->asked_hold) {
+    d->asked_hold = true;
+    d->held = policy->hold && policy->hold(policy->hold_ctx, d->why, sizeof(d->why));
+  }
+  return d->held;
+}
+
+/* What this destination must be told now, given what it was told before (Nagios's rules, with
+ * routing, flapping and holds): flapping notices when flapping starts or stops, nothing else
+ * while flapping; a recovery of a problem it was told (or told silently when it takes no
+ * recoveries), never held; a problem it was not told, or a reminder, unless held. */
+static void decide(const struct mw_track_target *t, const struct mw_track *track,
+                   const struct mw_track_policy *policy, int64_t now, struct decision *d,
+                   struct due *due)
+{
+  unsigned routes = t->routes ? t->routes : MW_ROUTE_ALL;
+  const struct mw_track_told *told = &due->after;
+  double renotify = t->renotify >= 0 ? t->renotify : policy->renotify;
+
+  due->n = 0;
+  if ((routes & MW_ROUTE_FLAPPING) && track->flapping != told->flapping) {
+    due->types[due->n++] = track->flapping ? "FLAPPINGSTART" : "FLAPPINGSTOP";
+    due->after.flapping = track->flapping;
+  } else if (!(routes & MW_ROUTE_FLAPPING)) {
+    due->after.flapping = false;
+  }
+  if (track->flapping)
+    return;
+  if (track->hard == MW_OK) {
+    if (told->state == MW_OK)
+      return;
+    if (routes & MW_ROUTE_RECOVERY)
+      due->types[due->n++] = "RECOVERY";
+    due->after.state = MW_OK;
+    due->after.at = 0;
+    return;
+  }
+  if (!(routes & mw_route_of_state(track->hard))) {
+    d->unrouted++;
+    return;
+  }
+  if (told->state == track->hard && !(renotify > 0 && (double)(now - told->at) >= renotify))
+    return;
+  if (is_held(policy, d))
+    return;
+  due->types[due->n++] = "PROBLEM";
+  due->after.state = track->hard;
+  due->after.at = now;
+}
+
+/* The track's note: why this result's notifications went out or not. */
+static void set_note(struct mw_track *track, const struct decision *d)
+{
+  if (track->flapping)
+    snprintf(track->note, sizeof(track->note), "flapping (%.1f%% state change)",
+             track->flap_percent);
+  else if (d->held && track->hard != MW_OK)
+    snprintf(track->note, sizeof(track->note), "held: %s", d->why);
+  else if (d->unrouted > 0 && d->sent == 0 && track->hard != MW_OK)
+    snprintf(track->note, sizeof(track->note), "%s: %s", mw_state_name(track->hard),
+             d->unrouted == 1 ? "its notifier does not take it" : "no notifier takes it");
+  else if (track->hard == MW_OK || d->sent > 0 || !d->asked_hold)
+    track->note[0] = '\0';
+  /* Text from a hold callback may come from a configuration: one line. */
+  for (char *p = track->note; *p; p++) {
+    if ((unsigned char)*p < 0x20 || *p == 0x7f)
+      *p = ' ';
+  }
 }
 
 /* A track read from a file of before per-destination states: every target was told what
@@ -65,14 +145,17 @@ enum mw_track_action mw_track_forward(const struct mw_forward_spec *spec, struct
   struct staged *staged = NULL;
   struct mw_track before;
   struct mw_event ev;
+  struct decision decision;
   enum mw_track_action action;
   char *track_path = NULL;
   char err[ERR_MAX_SPOOL];
   bool described = false;
   size_t nstaged = 0;
   size_t i;
+  size_t k;
 
   memset(report, 0, sizeof(*report));
+  memset(&decision, 0, sizeof(decision));
   adopt_legacy(track, spec);
   before = *track;
   action = mw_track_update(track, state, policy, now);
@@ -80,16 +163,20 @@ enum mw_track_action mw_track_forward(const struct mw_forward_spec *spec, struct
   ev.state = track->hard;
   for (i = 0; i < spec->ntargets; i++) {
     const struct mw_track_target *t = &spec->targets[i];
-    enum mw_state told = mw_track_told_state(&before, t->name);
-    struct mw_event_data copy;
-    const char *type = due_type(told, track->hard, action);
-    if (!type)
+    struct due due;
+    size_t queued_here = 0;
+    mw_track_told_get(&before, t->name, &due.after);
+    decide(t, track, policy, now, &decision, &due);
+    if (due.n == 0) {
+      /* A silent change (a recovery it takes no notice of, flapping it does not follow). */
+      mw_track_put_told(track, &due.after);
       continue;
+    }
     if (!t->dest) {
       report->not_queued++;
       continue; /* its opening failed and was reported; told stays, so it is tried again */
     }
-    if (!staged && (!(staged = calloc(spec->ntargets, sizeof(*staged))) ||
+    if (!staged && (!(staged = calloc(2 * spec->ntargets, sizeof(*staged))) ||
                     !(track_path = spool_track_path(spec->state_dir, spec->name)))) {
       logf_handoff(spec, MW_LOG_ERROR, "%s: %s for %s not queued: out of memory", spec->name,
                    mw_state_name(track->hard), t->name);
@@ -100,35 +187,51 @@ enum mw_track_action mw_track_forward(const struct mw_forward_spec *spec, struct
       spec->describe(spec->describe_ctx, &ev);
       described = true;
     }
-    ev.type = type;
-    ev.previous = mw_state_name(told); /* what the receiver knows */
-    if (mw_event_copy(&ev, &copy) != 0) {
-      logf_handoff(spec, MW_LOG_ERROR, "%s: %s for %s not queued: out of memory", spec->name,
-                   mw_state_name(track->hard), t->name);
-      report->not_queued++;
-      continue;
-    }
-    if (spool_stage(t->dest, &copy.event,
-                    spec->max_events ? spec->max_events : MW_SPOOL_DEFAULT_MAX, track_path,
-                    track->seq + 1, staged[nstaged].name, sizeof(staged[nstaged].name), err,
-                    sizeof(err)) != 0) {
-      logf_handoff(spec, MW_LOG_ERROR,
-                   "%s: %s for %s NOT queued: %s; kept pending and tried again at every run",
-                   spec->name, mw_state_name(track->hard), t->name, err);
-      report->not_queued++;
-    } else {
+    for (k = 0; k < due.n; k++) {
+      struct mw_event_data copy;
+      ev.type = due.types[k];
+      ev.previous = mw_state_name(mw_track_told_state(&before, t->name)); /* what it knows */
+      if (mw_event_copy(&ev, &copy) != 0) {
+        logf_handoff(spec, MW_LOG_ERROR, "%s: %s for %s not queued: out of memory", spec->name,
+                     mw_state_name(track->hard), t->name);
+        report->not_queued++;
+        break;
+      }
+      if (spool_stage(t->dest, &copy.event,
+                      spec->max_events ? spec->max_events : MW_SPOOL_DEFAULT_MAX, track_path,
+                      track->seq + 1, staged[nstaged].name, sizeof(staged[nstaged].name), err,
+                      sizeof(err)) != 0) {
+        logf_handoff(spec, MW_LOG_ERROR,
+                     "%s: %s for %s NOT queued: %s; kept pending and tried again at every run",
+                     spec->name, mw_state_name(track->hard), t->name, err);
+        report->not_queued++;
+        mw_event_data_free(&copy);
+        break;
+      }
       staged[nstaged].dest = t->dest;
       staged[nstaged].target = t->name;
+      staged[nstaged].type = due.types[k];
       snprintf(staged[nstaged].id, sizeof(staged[nstaged].id), "%s", copy.event.id);
       nstaged++;
+      queued_here++;
+      mw_event_data_free(&copy);
     }
-    mw_event_data_free(&copy);
+    /* All of this destination's notices were staged, or none counts: a partial set (a flapping
+     * notice without the problem after it) is discarded so that both come again. */
+    if (queued_here == due.n) {
+      mw_track_put_told(track, &due.after);
+      decision.sent++;
+    } else {
+      for (; queued_here > 0; queued_here--) {
+        nstaged--;
+        spool_discard(staged[nstaged].dest, staged[nstaged].name);
+      }
+    }
   }
+  set_note(track, &decision);
   if (nstaged > 0) {
     track->seq++;
     track->last_notified = now;
-    for (i = 0; i < nstaged; i++)
-      mw_track_set_told(track, staged[i].target, track->hard);
     spool_crash_point("staged");
   }
   if (memcmp(&before, track, sizeof(before)) != 0 &&
@@ -152,8 +255,10 @@ enum mw_track_action mw_track_forward(const struct mw_forward_spec *spec, struct
       logf_handoff(spec, MW_LOG_ERROR, "%s (queued at its next delivery)", err);
     } else {
       report->queued++;
-      logf_handoff(spec, MW_LOG_INFO, "%s: %s for %s queued as %s", spec->name,
-                   mw_state_name(track->hard), staged[i].target, staged[i].id);
+      bool flap = strncmp(staged[i].type, "FLAPPING", 8) == 0;
+      logf_handoff(spec, MW_LOG_INFO, "%s: %s%s%s for %s queued as %s", spec->name,
+                   mw_state_name(track->hard), flap ? " " : "", flap ? staged[i].type : "",
+                   staged[i].target, staged[i].id);
     }
     spool_crash_point("committed");
   }

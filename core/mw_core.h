@@ -98,6 +98,16 @@ struct mw_instance {
   bool notify_none;
   char **members; /* services only: the instances it is made of */
   size_t nmembers;
+  /* Notification policy. Checks and services: flap detection (flap_high 0: off) and the
+   * instances or services whose problems hold this one's (depends_on). */
+  double flap_low;
+  double flap_high;
+  char **depends_on;
+  size_t ndepends_on;
+  /* Notifiers: the notifications they take (MW_ROUTE_* bits of mw_spool.h; 0 all) and their
+   * reminders (seconds; < 0: each instance's renotify_interval; 0: none). */
+  unsigned routes;
+  double reminder;
 };
 
 struct mw_config {

@@ -157,12 +157,22 @@ double mw_backoff_seconds(unsigned attempt, double retry_after, double random01)
 #define MW_TRACK_DESTS_MAX 32
 #define MW_DEST_NAME_MAX 64
 
-/* What one destination was last told: the state of the last event queued for it. A destination
- * not listed was told OK (or nothing), so only open problems take room. */
+/* What one destination was last told: the state of the last problem or recovery queued for it,
+ * whether it was told that flapping started, and when it was last told a problem (reminders).
+ * A destination not listed was told OK and no flapping, so only open problems take room. */
 struct mw_track_told {
   char dest[MW_DEST_NAME_MAX + 1];
   enum mw_state state;
+  bool flapping;
+  int64_t at; /* Unix seconds; 0 in files of before reminders per destination */
 };
+
+/* Nagios's flap detection: the last 21 recorded states (hard states and recoveries), the
+ * weighted percentage of state changes among them, with thresholds to start and stop. */
+#define MW_FLAP_HISTORY 21
+#define MW_FLAP_LOW_DEFAULT 20.0
+#define MW_FLAP_HIGH_DEFAULT 30.0
+#define MW_TRACK_NOTE_MAX 160
 
 struct mw_track {
   enum mw_state hard;    /* last hard state; OK before the first run */
@@ -178,11 +188,39 @@ struct mw_track {
   bool legacy; /* read from a file of before per-destination states: see problem_notified */
   size_t ntold;
   struct mw_track_told told[MW_TRACK_DESTS_MAX];
+  size_t nhistory;                        /* recorded states, oldest first */
+  unsigned char history[MW_FLAP_HISTORY]; /* enum mw_state values */
+  double flap_percent;
+  bool flapping;
+  /* Why the last result's notifications were or were not sent ("held: downtime deploy",
+   * "flapping (34.2% state change)", "WARNING: no notifier takes it"); "" when all went out. */
+  char note[MW_TRACK_NOTE_MAX];
 };
+
+/* Which notifications a destination takes (a notifier's or a notify entry's 'states'). */
+#define MW_ROUTE_WARNING 0x01u
+#define MW_ROUTE_CRITICAL 0x02u
+#define MW_ROUTE_UNKNOWN 0x04u
+#define MW_ROUTE_RECOVERY 0x08u
+#define MW_ROUTE_FLAPPING 0x10u
+#define MW_ROUTE_ALL 0x1fu
+
+/* "warning", "critical", "unknown", "recovery" or "flapping" to its bit; 0 when it is none. */
+unsigned mw_route_parse(const char *word);
+/* The route bit of a problem state (0 for OK). */
+unsigned mw_route_of_state(enum mw_state state);
 
 struct mw_track_policy {
   int max_attempts; /* results in a problem state before it is hard (>= 1) */
   double renotify;  /* seconds between notifications of an unresolved problem; 0 never */
+  /* Flap detection: starts at flap_high percent, stops at flap_low; flap_high 0: off. */
+  double flap_low;
+  double flap_high;
+  /* Asked (at most once per result) when a problem or reminder would be sent: true, with why
+   * set ("downtime nightly-deploy until 04:00"), while problems must be held. Recoveries are
+   * never held. NULL: nothing holds. */
+  bool (*hold)(void *ctx, char *why, size_t whylen);
+  void *hold_ctx;
 };
 
 enum mw_track_action { MW_TRACK_NONE, MW_TRACK_PROBLEM, MW_TRACK_RECOVERY, MW_TRACK_RENOTIFY };
@@ -190,9 +228,13 @@ enum mw_track_action { MW_TRACK_NONE, MW_TRACK_PROBLEM, MW_TRACK_RECOVERY, MW_TR
 void mw_track_init(struct mw_track *track);
 /* Applies one result as Nagios does: a problem becomes hard after max_attempts results, a change
  * between problem states and a recovery are immediate, and a recovery is sent only for a
- * problem that was sent. Says what to notify. */
+ * problem that was sent. Records hard states in the flap history and updates flapping. Says
+ * what to notify. */
 enum mw_track_action mw_track_update(struct mw_track *track, enum mw_state state,
                                      const struct mw_track_policy *policy, int64_t now);
+/* Nagios's weighted percent state change of history (n states, oldest first, n <= 21): each
+ * change counts 0.75 (oldest) to 1.25 (newest) of one in twenty. */
+double mw_flap_percent(const unsigned char *history, size_t n);
 /* STATE_DIR/NAME.state; a missing file gives a fresh track. 0, or -1 with err set. */
 int mw_track_load(const char *state_dir, const char *name, struct mw_track *track, char *err,
                   size_t errlen);
@@ -200,8 +242,12 @@ int mw_track_save(const char *state_dir, const char *name, const struct mw_track
                   size_t errlen);
 /* What dest was last told (MW_OK when nothing is open there). */
 enum mw_state mw_track_told_state(const struct mw_track *track, const char *dest);
+/* dest's whole entry into out (state OK, no flapping, at 0 when it has none). */
+void mw_track_told_get(const struct mw_track *track, const char *dest, struct mw_track_told *out);
 /* Records that dest was told state; -1 when the table is full. */
 int mw_track_set_told(struct mw_track *track, const char *dest, enum mw_state state);
+/* Records dest's whole entry (removed when it holds nothing: OK and not flapping). */
+int mw_track_put_told(struct mw_track *track, const struct mw_track_told *told);
 
 /* ---- hand-off: a result to its events, write-ahead ------------------------------------------ */
 
@@ -210,6 +256,8 @@ int mw_track_set_told(struct mw_track *track, const char *dest, enum mw_state st
 struct mw_track_target {
   const char *name;
   struct mw_destination *dest;
+  unsigned routes; /* MW_ROUTE_* it takes; 0: all */
+  double renotify; /* reminders for this destination, seconds; < 0: the policy's; 0: never */
 };
 
 struct mw_forward_spec {

@@ -38,9 +38,54 @@ static enum mw_track_action go_hard(struct mw_track *track, enum mw_state state,
   return MW_TRACK_PROBLEM;
 }
 
+double mw_flap_percent(const unsigned char *history, size_t n)
+{
+  double changes = 0.0;
+  size_t first;
+  size_t j;
+
+  if (n > MW_FLAP_HISTORY)
+    n = MW_FLAP_HISTORY;
+  /* Fewer than 21 states sit at the newest end of the window: their changes weigh as recent. */
+  first = MW_FLAP_HISTORY - n;
+  for (j = 1; j < n; j++) {
+    size_t x = first + j; /* 1 (oldest change) .. 20 (newest) */
+    if (history[j] != history[j - 1])
+      changes += (double)(x - 1) * 0.5 / (double)(MW_FLAP_HISTORY - 2) + 0.75;
+  }
+  return changes * 100.0 / (double)(MW_FLAP_HISTORY - 1);
+}
+
+/* Nagios records hard states and recoveries (not soft problems), then judges the window:
+ * flapping starts at or above high, stops at or below low, and stays as it was in between. */
+static void record_flap(struct mw_track *track, enum mw_state state,
+                        const struct mw_track_policy *policy)
+{
+  if (policy->flap_high <= 0.0) {
+    /* Off: nothing recorded, so a state file changes only when a state does. */
+    track->flapping = false;
+    track->nhistory = 0;
+    track->flap_percent = 0.0;
+    return;
+  }
+  if (state != track->hard)
+    return; /* a soft problem */
+  if (track->nhistory == MW_FLAP_HISTORY) {
+    memmove(track->history, track->history + 1, MW_FLAP_HISTORY - 1);
+    track->nhistory--;
+  }
+  track->history[track->nhistory++] = (unsigned char)state;
+  track->flap_percent = mw_flap_percent(track->history, track->nhistory);
+  if (track->flap_percent >= policy->flap_high)
+    track->flapping = true;
+  else if (track->flap_percent <= policy->flap_low)
+    track->flapping = false;
+}
+
 enum mw_track_action mw_track_update(struct mw_track *track, enum mw_state state,
                                      const struct mw_track_policy *policy, int64_t now)
 {
+  enum mw_track_action action = MW_TRACK_NONE;
   int max_attempts = policy->max_attempts > 0 ? policy->max_attempts : 1;
 
   if (state == track->hard) {
@@ -49,18 +94,19 @@ enum mw_track_action mw_track_update(struct mw_track *track, enum mw_state state
     if (state != MW_OK && track->problem_notified && policy->renotify > 0 &&
         (double)(now - track->last_notified) >= policy->renotify) {
       track->last_notified = now;
-      return MW_TRACK_RENOTIFY;
+      action = MW_TRACK_RENOTIFY;
     }
-    return MW_TRACK_NONE;
+  } else if (state == MW_OK || track->hard != MW_OK) {
+    /* A recovery, and a change from one problem to another, are hard at once. */
+    action = go_hard(track, state, now);
+  } else {
+    track->attempts = track->last != MW_OK ? track->attempts + 1 : 1;
+    track->last = state;
+    if (track->attempts >= max_attempts)
+      action = go_hard(track, state, now);
   }
-  /* A recovery, and a change from one problem to another, are hard at once. */
-  if (state == MW_OK || track->hard != MW_OK)
-    return go_hard(track, state, now);
-  track->attempts = track->last != MW_OK ? track->attempts + 1 : 1;
-  track->last = state;
-  if (track->attempts >= max_attempts)
-    return go_hard(track, state, now);
-  return MW_TRACK_NONE;
+  record_flap(track, state, policy);
+  return action;
 }
 
 #define STATE_NAME_MAX 180
@@ -92,25 +138,74 @@ static char *state_path(const char *state_dir, const char *name, const char *suf
   return path.data;
 }
 
-/* The lines after the first: "seq N" and "told DEST STATE" (a file without them is from before
- * per-destination states: legacy). */
+/* "told DEST STATE [flapping] [at=T]" */
+static int parse_told(const char *line, struct mw_track *track)
+{
+  struct mw_track_told told;
+  char state[16];
+  char rest[64] = "";
+  char *word;
+  char *save = NULL;
+  long long at;
+
+  memset(&told, 0, sizeof(told));
+  if (sscanf(line, "told %64s %15s %63[^\n]", told.dest, state, rest) < 2 ||
+      mw_state_parse(state, &told.state) != 0)
+    return -1;
+  for (word = strtok_r(rest, " ", &save); word; word = strtok_r(NULL, " ", &save)) {
+    if (strcmp(word, "flapping") == 0)
+      told.flapping = true;
+    else if (sscanf(word, "at=%lld", &at) == 1 && at >= 0)
+      told.at = at;
+    else
+      return -1;
+  }
+  return mw_track_put_told(track, &told);
+}
+
+/* "history OCCW..." (one letter per state, oldest first) */
+static int parse_history(const char *text, struct mw_track *track)
+{
+  static const char letters[] = "OWCU";
+  const char *p;
+
+  track->nhistory = 0;
+  for (p = text; *p && *p != '\n'; p++) {
+    const char *at = strchr(letters, *p);
+    if (!at || track->nhistory == MW_FLAP_HISTORY)
+      return -1;
+    track->history[track->nhistory++] = (unsigned char)(at - letters);
+  }
+  track->flap_percent = mw_flap_percent(track->history, track->nhistory);
+  return 0;
+}
+
+/* The lines after the first: "seq N", "told ...", "history ...", "flapping", "note TEXT" (a
+ * file without "seq" is from before per-destination states: legacy). */
 static int parse_more(FILE *fp, struct mw_track *track)
 {
-  char line[256];
-  char dest[MW_DEST_NAME_MAX + 1];
-  char state[16];
+  char line[512];
   unsigned long long seq;
-  enum mw_state told;
   bool versioned = false;
 
   while (fgets(line, sizeof(line), fp)) {
     if (sscanf(line, "seq %llu", &seq) == 1) {
       track->seq = seq;
       versioned = true;
-    } else if (sscanf(line, "told %64s %15s", dest, state) == 2 &&
-               mw_state_parse(state, &told) == 0) {
-      if (mw_track_set_told(track, dest, told) != 0)
+    } else if (strncmp(line, "told ", 5) == 0) {
+      if (parse_told(line, track) != 0)
         return -1;
+    } else if (strncmp(line, "history ", 8) == 0) {
+      if (parse_history(line + 8, track) != 0)
+        return -1;
+    } else if (strcmp(line, "flapping\n") == 0) {
+      track->flapping = true;
+    } else if (strncmp(line, "note ", 5) == 0) {
+      size_t len = strcspn(line + 5, "\n");
+      if (len >= sizeof(track->note))
+        len = sizeof(track->note) - 1;
+      memcpy(track->note, line + 5, len);
+      track->note[len] = '\0';
     } else if (line[0] != '\n') {
       return -1;
     }
@@ -190,18 +285,7 @@ char *spool_track_path(const char *state_dir, const char *name)
   return state_path(state_dir, name, ".state");
 }
 
-enum mw_state mw_track_told_state(const struct mw_track *track, const char *dest)
-{
-  size_t i;
-
-  for (i = 0; i < track->ntold; i++) {
-    if (strcmp(track->told[i].dest, dest) == 0)
-      return track->told[i].state;
-  }
-  return MW_OK;
-}
-
-int mw_track_set_told(struct mw_track *track, const char *dest, enum mw_state state)
+static size_t told_index(const struct mw_track *track, const char *dest)
 {
   size_t i;
 
@@ -209,7 +293,34 @@ int mw_track_set_told(struct mw_track *track, const char *dest, enum mw_state st
     if (strcmp(track->told[i].dest, dest) == 0)
       break;
   }
-  if (state == MW_OK) {
+  return i;
+}
+
+enum mw_state mw_track_told_state(const struct mw_track *track, const char *dest)
+{
+  size_t i = told_index(track, dest);
+
+  return i < track->ntold ? track->told[i].state : MW_OK;
+}
+
+void mw_track_told_get(const struct mw_track *track, const char *dest, struct mw_track_told *out)
+{
+  size_t i = told_index(track, dest);
+
+  memset(out, 0, sizeof(*out));
+  if (i < track->ntold)
+    *out = track->told[i];
+  else
+    snprintf(out->dest, sizeof(out->dest), "%s", dest);
+  if (out->state != MW_OK && out->at == 0)
+    out->at = track->last_notified; /* a file of before reminders per destination */
+}
+
+int mw_track_put_told(struct mw_track *track, const struct mw_track_told *told)
+{
+  size_t i = told_index(track, told->dest);
+
+  if (told->state == MW_OK && !told->flapping) {
     if (i < track->ntold) {
       memmove(&track->told[i], &track->told[i + 1],
               (track->ntold - i - 1) * sizeof(track->told[0]));
@@ -219,13 +330,21 @@ int mw_track_set_told(struct mw_track *track, const char *dest, enum mw_state st
     return 0;
   }
   if (i == track->ntold) {
-    if (track->ntold == MW_TRACK_DESTS_MAX || strlen(dest) > MW_DEST_NAME_MAX)
+    if (track->ntold == MW_TRACK_DESTS_MAX || strlen(told->dest) > MW_DEST_NAME_MAX)
       return -1;
     track->ntold++;
-    snprintf(track->told[i].dest, sizeof(track->told[i].dest), "%s", dest);
   }
-  track->told[i].state = state;
+  track->told[i] = *told;
   return 0;
+}
+
+int mw_track_set_told(struct mw_track *track, const char *dest, enum mw_state state)
+{
+  struct mw_track_told told;
+
+  mw_track_told_get(track, dest, &told);
+  told.state = state;
+  return mw_track_put_told(track, &told);
 }
 
 int mw_track_save(const char *state_dir, const char *name, const struct mw_track *track, char *err,
@@ -250,8 +369,24 @@ int mw_track_save(const char *state_dir, const char *name, const struct mw_track
               mw_state_name(track->hard), mw_state_name(track->last), track->attempts,
               (long long)track->hard_since, (long long)track->last_notified,
               track->problem_notified ? 1 : 0, (unsigned long long)track->seq);
-  for (i = 0; i < track->ntold; i++)
-    mw_buf_addf(&text, "told %s %s\n", track->told[i].dest, mw_state_name(track->told[i].state));
+  for (i = 0; i < track->ntold; i++) {
+    const struct mw_track_told *t = &track->told[i];
+    mw_buf_addf(&text, "told %s %s%s", t->dest, mw_state_name(t->state),
+                t->flapping ? " flapping" : "");
+    if (t->at > 0)
+      mw_buf_addf(&text, " at=%lld", (long long)t->at);
+    mw_buf_add(&text, "\n", 1);
+  }
+  if (track->nhistory > 0) {
+    mw_buf_adds(&text, "history ");
+    for (i = 0; i < track->nhistory; i++)
+      mw_buf_add(&text, &"OWCU"[track->history[i] & 3], 1);
+    mw_buf_add(&text, "\n", 1);
+  }
+  if (track->flapping)
+    mw_buf_adds(&text, "flapping\n");
+  if (track->note[0])
+    mw_buf_addf(&text, "note %s\n", track->note);
   if (text.failed) {
     snprintf(err, errlen, "out of memory");
     goto cleanup;

@@ -29,6 +29,8 @@ struct spec {
   char *type;
   struct mw_notifier_plugin plugin; /* holds the option table args point into */
   struct mw_args *args;             /* NULL once a destination took them */
+  unsigned routes;                  /* MW_ROUTE_* it takes (States); 0 all */
+  double reminder;                  /* Renotify, seconds; 0 none */
 };
 
 static struct spec *specs;
@@ -82,6 +84,7 @@ static struct spec *add_spec(const char *name, const char *type, char *err, size
     return NULL;
   spec->name = strdup(name);
   spec->type = strdup(type);
+  spec->reminder = 0.0;
   spec->args = mw_args_new_with(mw_notifier_common_options, spec->plugin.notifier->options);
   if (!spec->name || !spec->type || !spec->args) {
     snprintf(err, errlen, "out of memory");
@@ -96,6 +99,43 @@ static struct spec *add_spec(const char *name, const char *type, char *err, size
 static void drop_last_spec(void)
 {
   spec_free(&specs[--nspecs]);
+}
+
+/* States "critical" "recovery" ... and Renotify SECONDS|"1h" of a <Notifier> block. */
+static int route_option(struct spec *spec, const oconfig_item_t *item, char *err, size_t errlen)
+{
+  int i;
+
+  if (strcasecmp(item->key, "Renotify") == 0) {
+    if (item->values_num == 1 && item->values[0].type == OCONFIG_TYPE_NUMBER &&
+        item->values[0].value.number >= 0) {
+      spec->reminder = item->values[0].value.number;
+      return 0;
+    }
+    if (item->values_num == 1 && item->values[0].type == OCONFIG_TYPE_STRING &&
+        mw_duration_parse(item->values[0].value.string, &spec->reminder) == 0)
+      return 0;
+    snprintf(err, errlen, "Renotify needs a duration such as 3600 or \"1h\"");
+    return -1;
+  }
+  spec->routes = 0;
+  for (i = 0; i < item->values_num; i++) {
+    unsigned bit = item->values[i].type == OCONFIG_TYPE_STRING
+                       ? mw_route_parse(item->values[i].value.string)
+                       : 0;
+    if (!bit) {
+      snprintf(err, errlen,
+               "States takes \"warning\", \"critical\", \"unknown\", \"recovery\" or "
+               "\"flapping\"");
+      return -1;
+    }
+    spec->routes |= bit;
+  }
+  if (!spec->routes) {
+    snprintf(err, errlen, "States needs at least one of warning, critical, unknown, recovery");
+    return -1;
+  }
+  return 0;
 }
 
 void forward_config_notifier(const oconfig_item_t *block)
@@ -128,6 +168,14 @@ void forward_config_notifier(const oconfig_item_t *block)
     const oconfig_item_t *item = &block->children[i];
     if (strcasecmp(item->key, "Type") == 0)
       continue;
+    if (strcasecmp(item->key, "States") == 0 || strcasecmp(item->key, "Renotify") == 0) {
+      if (route_option(spec, item, err, sizeof(err)) != 0) {
+        ERROR(PLUGIN " plugin: notifier \"%s\": %s; the notifier is not loaded", name, err);
+        drop_last_spec();
+        return;
+      }
+      continue;
+    }
     if (mcpwatch_set_option(spec->args, item, err, sizeof(err)) != 0) {
       ERROR(PLUGIN " plugin: notifier \"%s\": %s; the notifier is not loaded", name, err);
       drop_last_spec();
@@ -176,6 +224,8 @@ void forward_config_file(const struct mw_config *cfg)
       ERROR(PLUGIN " plugin: notifier \"%s\" (%s:%d): %s", n->name, n->file, n->line, err);
       continue;
     }
+    spec->routes = n->routes;
+    spec->reminder = n->reminder > 0 ? n->reminder : 0.0;
     for (k = 0; k < n->nsettings; k++) {
       if (mw_args_set(spec->args, n->settings[k].key, n->settings[k].value, why, sizeof(why)) !=
           0) {
@@ -213,7 +263,7 @@ static void log_collectd(void *ctx, enum mw_log_level level, const char *message
 static int forward_notification(const notification_t *n, user_data_t *unused)
 {
   bool own = strcmp(n->plugin, PLUGIN) == 0 && meta_string(n, "check") != NULL;
-  const struct mw_track_policy policy = {1, 0};
+  const struct mw_track_policy policy = {1, 0, 0.0, 0.0, NULL, NULL};
   struct mw_track_target targets[MW_TRACK_DESTS_MAX];
   struct mw_forward_spec spec;
   struct mw_forward_report report;
@@ -248,6 +298,8 @@ static int forward_notification(const notification_t *n, user_data_t *unused)
   for (i = 0; i < nspecs && spec.ntargets < MW_TRACK_DESTS_MAX; i++) {
     targets[spec.ntargets].name = specs[i].name;
     targets[spec.ntargets].dest = spec_dests ? spec_dests[i] : NULL;
+    targets[spec.ntargets].routes = specs[i].routes;
+    targets[spec.ntargets].renotify = specs[i].reminder;
     spec.ntargets++;
   }
   spec.state_dir = state_dir ? state_dir : MW_DEFAULT_STATE;

@@ -15,8 +15,9 @@ STATEDIR/mode, so a test changes the answer by writing that file:
   close     read the request and close the connection without an answer
   echo      400 with the request's body as the answer (as careless receivers do in errors)
   N:MODE    MODE for the next N requests, then ok (the file is rewritten as it counts down)
-STATEDIR/health (first line a status code, or "hang": no answer until it changes) answers
-GET /health, for checks to watch.
+STATEDIR/health (first line a status code, "degraded", or "hang": no answer until it changes)
+answers GET /health, for checks to watch; STATEDIR/health-NAME answers GET /health/NAME. POST
+/hook and /hook/NAME take webhooks.
 Every request is appended to STATEDIR/requests.jsonl as {"method","path","headers","body",
 "code"} once it has been answered (code 0 when it was not).
 
@@ -163,17 +164,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         entry = {"method": self.command, "path": path, "headers": dict(self.headers.items()),
                  "body": body, "code": 0}
-        if path == "/health":
-            # "hang": no answer until the file says something else (30 s at most).
+        if path == "/health" or re.fullmatch(r"/health/[\w-]+", path):
+            # /health/NAME reads STATEDIR/health-NAME. "hang": no answer until the file says
+            # something else (30 s at most); "degraded": 200 with a degraded health document.
+            name = "health" if path == "/health" else "health-" + path.split("/")[2]
             for _ in range(300):
                 try:
-                    with open(os.path.join(STATE, "health"), encoding="utf-8") as f:
+                    with open(os.path.join(STATE, name), encoding="utf-8") as f:
                         first = f.readline().strip()
                 except FileNotFoundError:
                     first = "200"
                 if first != "hang":
                     break
                 time.sleep(0.1)
+            if first == "degraded":
+                self.answer(200, {"status": "degraded"})
+                return
             try:
                 code = int(first)
             except ValueError:
@@ -221,7 +227,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif path.startswith("/api/v1/components/") and self.command == "PUT":
             code, obj = cachet(path, self.headers, body)
             self.answer(code, obj)
-        elif path == "/hook" and self.command == "POST":
+        elif (path == "/hook" or re.fullmatch(r"/hook/[\w-]+", path)) and self.command == "POST":
             code = 200
             self.answer(code, {"ok": True})
         else:

@@ -199,7 +199,63 @@ static void test_errors(void **state)
   expect_error("services: { s: { notify = []; }; };\n", NULL,
                "{dir}/main.conf:1: service 's' has no members = [\"INSTANCE\", ...];");
   expect_error("services: { s: { members = [\"a\"]; color = 1; }; };\n", NULL,
-               "{dir}/main.conf:1: unknown key 'color' in service 's' (members, notify)");
+               "{dir}/main.conf:1: unknown key 'color' in service 's' (members, notify, "
+               "depends_on, flap_detection, flap_low, flap_high)");
+}
+
+static void test_policy_settings(void **state)
+{
+  struct mw_config cfg;
+  char err[512];
+  (void)state;
+
+  write_file("main.conf",
+             "checks: {\n"
+             "  db: { check = \"disk\"; flap_detection = true; };\n"
+             "  api: { check = \"disk\"; depends_on = [\"db\"]; flap_low = 10; flap_high = 40; };\n"
+             "  web: { check = \"disk\"; depends_on = \"stack\"; flap_detection = false; };\n"
+             "};\nservices: { stack: { members = [\"api\"]; depends_on = [\"db\"]; }; };\n"
+             "notifiers: {\n  pd: { type = \"pagerduty\"; routing_key_file = \"/k\";"
+             " states = [\"critical\", \"recovery\"]; };\n"
+             "  chat: { type = \"webhook\"; url = \"http://x/\"; states = [\"warning\"];"
+             " renotify = \"1h\"; };\n  all: { type = \"webhook\"; url = \"http://y/\"; };\n};\n");
+  assert_int_equal(mwconf_load(path_of("main.conf"), &cfg, err, sizeof(err)), 0);
+  assert_true(cfg.instances[0].flap_low == 20 && cfg.instances[0].flap_high == 30);
+  assert_true(cfg.instances[1].flap_low == 10 && cfg.instances[1].flap_high == 40);
+  assert_true(cfg.instances[2].flap_high < 0);
+  assert_int_equal(cfg.instances[1].ndepends_on, 1);
+  assert_string_equal(cfg.instances[1].depends_on[0], "db");
+  assert_string_equal(cfg.instances[2].depends_on[0], "stack");
+  assert_string_equal(cfg.services[0].depends_on[0], "db");
+  assert_int_equal(cfg.notifiers[0].routes, 0x02u | 0x08u);
+  assert_int_equal(cfg.notifiers[0].nsettings, 1); /* states is not the notifier's option */
+  assert_true(cfg.notifiers[0].reminder < 0);
+  assert_int_equal(cfg.notifiers[1].routes, 0x01u);
+  assert_true(cfg.notifiers[1].reminder == 3600);
+  assert_int_equal(cfg.notifiers[2].routes, 0);
+  mwconf_free(&cfg);
+  clean_conf_d(NULL);
+
+  expect_error("checks: {\n a: { check = \"disk\"; depends_on = [\"b\"]; };\n"
+               " b: { check = \"disk\"; depends_on = [\"c\"]; };\n"
+               " c: { check = \"disk\"; depends_on = [\"a\"]; };\n};\n",
+               NULL, "{dir}/main.conf:4: depends_on makes a cycle: a -> b -> c -> a");
+  expect_error("checks: { a: { check = \"disk\"; depends_on = \"a\"; }; };\n", NULL,
+               "{dir}/main.conf:1: depends_on makes a cycle: a -> a");
+  expect_error("checks: { a: { check = \"disk\"; depends_on = [\"nope\"]; }; };\n", NULL,
+               "{dir}/main.conf:1: 'a' depends on 'nope', which is neither a check instance nor "
+               "a service");
+  expect_error("checks: { a: { check = \"disk\"; flap_low = 30; flap_high = 30; }; };\n", NULL,
+               "{dir}/main.conf:1: 'a': flap_low (30) must be below flap_high (30)");
+  expect_error("checks: { a: { check = \"disk\"; flap_high = 130; }; };\n", NULL,
+               "{dir}/main.conf:1: 'flap_high' must be a percentage above 0, at most 100");
+  expect_error("checks: { a: { check = \"disk\"; flap_detection = 1; }; };\n", NULL,
+               "{dir}/main.conf:1: 'flap_detection' must be true or false");
+  expect_error("notifiers: { n: { type = \"webhook\"; states = [\"ok\"]; }; };\n", NULL,
+               "{dir}/main.conf:1: 'states' must list some of \"warning\", \"critical\", "
+               "\"unknown\", \"recovery\", \"flapping\"");
+  expect_error("notifiers: { n: { type = \"webhook\"; renotify = \"often\"; }; };\n", NULL,
+               "{dir}/main.conf:1: 'renotify' must be a duration such as \"1h\" (0: never)");
 }
 
 static void test_forwarding_settings(void **state)
@@ -307,10 +363,10 @@ static void test_no_conf_d_is_fine(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_main_and_conf_d),      cmocka_unit_test(test_errors),
-      cmocka_unit_test(test_forwarding_settings),  cmocka_unit_test(test_missing_and_unreadable),
-      cmocka_unit_test(test_no_conf_d_is_fine),    cmocka_unit_test(test_passive_results),
-      cmocka_unit_test(test_error_leaves_nothing),
+      cmocka_unit_test(test_main_and_conf_d),        cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_forwarding_settings),    cmocka_unit_test(test_policy_settings),
+      cmocka_unit_test(test_missing_and_unreadable), cmocka_unit_test(test_no_conf_d_is_fine),
+      cmocka_unit_test(test_passive_results),        cmocka_unit_test(test_error_leaves_nothing),
   };
   return cmocka_run_group_tests_name("config", tests, setup, teardown);
 }

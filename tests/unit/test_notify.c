@@ -18,7 +18,7 @@
 #include "webhook_sign.h"
 #endif
 
-static const struct mw_track_policy three = {3, 0};
+static const struct mw_track_policy three = {.max_attempts = 3};
 
 static void test_soft_then_hard(void **unused)
 {
@@ -61,7 +61,7 @@ static void test_soft_recovery_is_silent(void **unused)
 
 static void test_one_attempt_and_renotify(void **unused)
 {
-  struct mw_track_policy p = {1, 60};
+  struct mw_track_policy p = {.max_attempts = 1, .renotify = 60};
   struct mw_track t;
 
   (void)unused;

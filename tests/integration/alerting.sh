@@ -1,0 +1,192 @@
+#!/bin/bash
+# alerting.sh - the notification policy through `mcpwatch run --notify` and the agent, against
+# the fake PagerDuty and webhook receivers: routing by state (3 notifiers x 4 states), flapping
+# (one FLAPPINGSTART, one FLAPPINGSTOP), dependencies (a parent's outage pages once, the
+# children's problems are held, then released or dropped), reminders per notifier, and why a
+# notification was or was not sent in the state file and `mcpwatch status`.
+. "$(dirname "$0")/lib.sh"
+need_check rest-health
+command -v jq >/dev/null || skip_all "jq is not installed"
+
+start_receiver
+BASE="http://127.0.0.1:$RECEIVER_PORT"
+echo "0123456789abcdef0123456789abcdef" >"$TMP/pd.key"
+chmod 600 "$TMP/pd.key"
+health() { echo "$2" >"$R/health-$1"; }
+forget() { rm -f "$R/requests.jsonl"; }
+# One line per notification received: "pd ACTION SERVICE" or "HOOK TYPE STATE SERVICE".
+events() {
+  [ -f "$R/requests.jsonl" ] || return 0
+  jq -r 'select(.code >= 200 and .code < 300) | (.body | fromjson) as $b |
+    if .path == "/v2/enqueue" then "pd \($b.event_action) \($b.dedup_key | split("/") | last)"
+    else "\(.path | split("/") | last) \($b.mcpwatch.notification_type) \($b.mcpwatch.state) \($b.alerts[0].labels.service)" end' \
+    "$R/requests.jsonl"
+}
+run_notify() { mw run --config "$TMP/$1.conf" --notify "${@:2}"; }
+note_of() { sed -n 's/^note //p' "$TMP/state-$1/$2.state" 2>/dev/null; }
+
+notifiers() {
+  cat <<EOF
+notifiers: {
+  pd: { type = "pagerduty"; url = "$BASE/v2/enqueue"; routing_key_file = "$TMP/pd.key";
+        states = ["critical", "recovery"]; };
+  chat: { type = "webhook"; url = "$BASE/hook/chat"; states = ["warning", "recovery", "flapping"]; };
+  all: { type = "webhook"; url = "$BASE/hook/all"; };
+};
+EOF
+}
+
+# ---- routing: 3 notifiers x 4 states -----------------------------------------------------------
+cat >"$TMP/route.conf" <<EOF
+state_dir = "$TMP/state-route"; spool_dir = "$TMP/spool-route"; host = "node1";
+$(notifiers)
+checks: {
+  api: { check = "rest-health"; url = "$BASE/health/api"; timeout = "1s"; timeout_state = "unknown"; };
+};
+EOF
+health api 200
+run_notify route
+expect_true "[ -z \"\$(events)\" ]" "routing: OK at the start sends nothing"
+health api degraded
+run_notify route
+GOT=$(events | sort | tr '\n' ';')
+expect_true "[ '$GOT' = 'all PROBLEM WARNING api;chat PROBLEM WARNING api;' ]" "WARNING: to chat and all, not to PagerDuty ($GOT)"
+forget
+health api 503
+run_notify route
+GOT=$(events | sort | tr '\n' ';')
+expect_true "[ '$GOT' = 'all PROBLEM CRITICAL api;pd trigger api;' ]" "CRITICAL: to PagerDuty and all, not to chat ($GOT)"
+forget
+health api hang
+run_notify route
+health api 200
+GOT=$(events | sort | tr '\n' ';')
+expect_true "[ '$GOT' = 'all PROBLEM UNKNOWN api;' ]" "UNKNOWN: to all only ($GOT)"
+expect_true "[ -z \"\$(note_of route api)\" ]" "and the state file has no note: it went out"
+forget
+run_notify route
+GOT=$(events | sort | tr '\n' ';')
+expect_true "[ '$GOT' = 'all RECOVERY OK api;chat RECOVERY OK api;pd resolve api;' ]" "OK: a recovery to each notifier that was told a problem ($GOT)"
+forget
+# A problem no notifier of the instance takes is said in the state file.
+sed 's/^  api: { check/  api: { notify = ["pd"]; check/' "$TMP/route.conf" >"$TMP/route-pd.conf"
+health api degraded
+run_notify route-pd
+expect_true "[ -z \"\$(events)\" ] && [ \"\$(note_of route api)\" = 'WARNING: its notifier does not take it' ]" \
+  "WARNING with only PagerDuty (critical, recovery): nothing sent, and the state file says why ($(note_of route api))"
+health api 200
+run_notify route-pd
+expect_true "[ -z \"\$(events)\" ]" "and its end sends no recovery (nothing was sent)"
+
+# ---- reminders per notifier ---------------------------------------------------------------------
+sed 's|url = "'"$BASE"'/hook/all"; };|url = "'"$BASE"'/hook/all"; renotify = "1h"; };|' "$TMP/route.conf" |
+  sed 's/state-route/state-remind/; s/spool-route/spool-remind/' >"$TMP/remind.conf"
+health api 503
+run_notify remind
+forget
+run_notify remind
+expect_true "[ -z \"\$(events)\" ]" "reminders: none before renotify has passed"
+# An hour later, as far as the state file knows.
+sed -i 's/^\(told all CRITICAL.*\) at=[0-9]*/\1 at=1000/' "$TMP/state-remind/api.state"
+run_notify remind
+GOT=$(events | sort | tr '\n' ';')
+expect_true "[ '$GOT' = 'all PROBLEM CRITICAL api;' ]" "after renotify: the problem again to 'all' only, not to PagerDuty ($GOT)"
+forget
+run_notify remind
+expect_true "[ -z \"\$(events)\" ]" "and not again at the next run"
+health api 200
+run_notify remind
+
+# ---- flapping -------------------------------------------------------------------------------------
+cat >"$TMP/flap.conf" <<EOF
+state_dir = "$TMP/state-flap"; spool_dir = "$TMP/spool-flap"; host = "node1";
+$(notifiers)
+checks: {
+  web: { check = "rest-health"; url = "$BASE/health/web"; flap_detection = true; notify = ["chat", "all"]; };
+};
+EOF
+forget
+for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+  if [ $((i % 2)) = 1 ]; then health web 503; else health web 200; fi
+  run_notify flap
+done
+expect_true "[ \"\$(events | grep -c 'FLAPPINGSTART')\" = 2 ]" "flapping: one FLAPPINGSTART to each notifier that takes it ($(events | grep -c FLAPPINGSTART))"
+expect_true "[ \"\$(events | grep -c 'all PROBLEM')\" = 3 ] && [ \"\$(events | grep -c 'all RECOVERY')\" = 3 ]" \
+  "before it: 3 problems and 3 recoveries; none after the 7th result ($(events | grep '^all' | awk '{print $2}' | tr '\n' ' '))"
+expect_true "grep -q '^flapping$' '$TMP/state-flap/web.state' && note_of flap web | grep -q '^flapping ([0-9.]*% state change)$'" \
+  "the state file says flapping, with the percentage ($(note_of flap web))"
+health web 200
+STOPPED=0
+for i in $(seq 1 25); do
+  run_notify flap
+  if events | grep -q FLAPPINGSTOP; then STOPPED=$i; break; fi
+done
+expect_true "[ $STOPPED -gt 0 ] && [ \"\$(events | grep -c FLAPPINGSTOP)\" = 2 ]" "steady OK: one FLAPPINGSTOP to each, after $STOPPED runs"
+expect_true "[ \"\$(events | grep -c 'PROBLEM\|RECOVERY')\" = 6 ]" "and no problem or recovery in between (the last told was a recovery, the state is OK)"
+# Flapping that starts on a problem after a recovery was told, and stops while failing:
+# FLAPPINGSTOP, then the problem (the receiver last heard OK).
+sed 's/state-flap/state-flap2/; s/spool-flap/spool-flap2/' "$TMP/flap.conf" >"$TMP/flap2.conf"
+forget
+for i in 1 2 3 4 5 6 7 8; do
+  if [ $((i % 2)) = 1 ]; then health web 503; else health web 200; fi
+  run_notify flap2
+done
+GOT=$(events | grep '^all' | awk '{print $2}' | tr '\n' ' ')
+expect_true "[ '$GOT' = 'PROBLEM RECOVERY PROBLEM RECOVERY PROBLEM RECOVERY FLAPPINGSTART ' ]" "flapping starts at the 7th result, a CRITICAL one: only FLAPPINGSTART ($GOT)"
+health web 503
+for i in $(seq 1 25); do
+  run_notify flap2
+  events | grep -q 'all FLAPPINGSTOP' && break
+done
+GOT=$(events | grep '^all' | tail -n 2 | awk '{print $2, $3}' | tr '\n' ';')
+expect_true "[ '$GOT' = 'FLAPPINGSTOP CRITICAL;PROBLEM CRITICAL;' ]" "it stops while CRITICAL: FLAPPINGSTOP, then the problem ($GOT)"
+health web 200
+run_notify flap2
+
+# ---- dependencies: a database takes four services with it --------------------------------------
+cat >"$TMP/dep.conf" <<EOF
+state_dir = "$TMP/state-dep"; spool_dir = "$TMP/spool-dep"; host = "node1";
+$(notifiers)
+checks: {
+  s1: { check = "rest-health"; url = "$BASE/health/s1"; depends_on = ["db"]; notify = ["pd"]; };
+  s2: { check = "rest-health"; url = "$BASE/health/s2"; depends_on = ["db"]; notify = ["pd"]; };
+  s3: { check = "rest-health"; url = "$BASE/health/s3"; depends_on = ["db"]; notify = ["pd"]; };
+  s4: { check = "rest-health"; url = "$BASE/health/s4"; depends_on = ["db"]; notify = ["pd"]; };
+  db: { check = "rest-health"; url = "$BASE/health/db"; notify = ["pd"]; };
+};
+EOF
+forget
+for n in db s1 s2 s3 s4; do health $n 503; done
+run_notify dep
+GOT=$(events | tr '\n' ';')
+expect_true "[ '$GOT' = 'pd trigger db;' ]" "db down with its four children: one PagerDuty incident, db's ($GOT)"
+expect_true "[ \"\$(note_of dep s3)\" = 'held: db is CRITICAL' ]" "a child's state file says why ($(note_of dep s3))"
+run_notify dep
+expect_true "[ \"\$(events | wc -l)\" = 1 ]" "still held at the next run"
+forget
+health db 200; health s1 200; health s3 200; health s4 200
+run_notify dep
+GOT=$(events | sort | tr '\n' ';')
+expect_true "[ '$GOT' = 'pd resolve db;pd trigger s2;' ]" "db back: its resolve, and the child still failing is sent; the recovered ones are dropped ($GOT)"
+forget
+health s2 200
+run_notify dep
+GOT=$(events | tr '\n' ';')
+expect_true "[ '$GOT' = 'pd resolve s2;' ]" "the released child's resolve ($GOT)"
+forget
+# A child that was sent before its parent failed is never held back from its resolve.
+health s1 503
+run_notify dep
+health db 503
+run_notify dep
+forget
+health s1 200
+run_notify dep
+GOT=$(events | tr '\n' ';')
+expect_true "[ '$GOT' = 'pd resolve s1;' ]" "resolves are never held ($GOT)"
+health db 200
+run_notify dep
+mw run --config "$TMP/dep.conf" --notify s1 s2
+expect_rc 0 "a run of some instances only reads the parents' state files"
+
+finish
