@@ -24,6 +24,7 @@ struct agent_inst {
   int64_t last_ms;  /* duration of the last run */
   enum mw_state last_state;
   char summary[SUMMARY_MAX];
+  char note[MW_TRACK_NOTE_MAX]; /* why notifications went out or not (held, flapping...) */
   enum mw_state hard; /* the track's hard state, for services */
   unsigned failures;  /* problem results in a row */
   bool breaker_open;  /* after BREAKER_AFTER failures: every run is a probe that decides */
@@ -41,6 +42,7 @@ struct agent_service {
   struct mw_track track; /* under agent.service_lock */
   const char *word;      /* under agent.lock */
   char summary[SUMMARY_MAX];
+  char note[MW_TRACK_NOTE_MAX];
 };
 
 struct agent {

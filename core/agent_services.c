@@ -81,6 +81,7 @@ static void evaluate_service(struct agent *a, struct agent_service *sv)
   struct mw_result *res = mw_result_new();
   struct mw_buf failing;
   enum mw_track_action action;
+  size_t queued = 0;
   enum mw_state before = sv->track.hard;
   const char *word;
   size_t bad = 0;
@@ -97,17 +98,21 @@ static void evaluate_service(struct agent *a, struct agent_service *sv)
   }
   pthread_mutex_unlock(&a->lock);
   word = cli_service_judge(sv->nmembers, bad, mw_buf_str(&failing), res);
-  action = cli_forward_result(a->forwarder, sv->svc, res, &sv->track, (int64_t)time(NULL));
+  action =
+      cli_forward_result(a->forwarder, sv->svc, res, &sv->track, (int64_t)time(NULL), &queued);
   agent_publish(a, a->n + (size_t)(sv - a->services), sv->svc, res, before);
-  if (action != MW_TRACK_NONE) {
+  if (action != MW_TRACK_NONE)
     agent_log("service %s: %s -> %s", sv->svc->name, service_word(before), word);
+  if (queued > 0)
     mw_courier_wake(a->courier);
-  }
   pthread_mutex_lock(&a->lock);
   if (sv->word != word)
     a->dirty = true;
   sv->word = word;
   snprintf(sv->summary, sizeof(sv->summary), "%s", res ? mw_result_get_summary(res) : "");
+  if (strcmp(sv->note, sv->track.note) != 0)
+    a->dirty = true;
+  memcpy(sv->note, sv->track.note, sizeof(sv->note));
   pthread_mutex_unlock(&a->lock);
   mw_buf_free(&failing);
   mw_result_free(res);

@@ -58,11 +58,13 @@ void agent_write_status(struct agent *a, const char *path)
                 (long long)(wall + (ai->next_ns - mono) / 1000000000LL), (long long)ai->last_ms,
                 ai->interval * ai->factor, ai->factor);
     cli_status_field(&text, ai->summary);
+    cli_status_field(&text, ai->note);
     mw_buf_add(&text, "\n", 1);
   }
   for (i = 0; i < a->nservices; i++) {
     mw_buf_addf(&text, "service\t%s\t%s", a->services[i].svc->name, a->services[i].word);
     cli_status_field(&text, a->services[i].summary);
+    cli_status_field(&text, a->services[i].note);
     mw_buf_add(&text, "\n", 1);
   }
   pthread_mutex_unlock(&a->lock);

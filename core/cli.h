@@ -64,11 +64,13 @@ const char *cli_forwarder_state_dir(const struct cli_forwarder *fw);
 const char *cli_forwarder_host(const struct cli_forwarder *fw);
 /* The opened destinations, for a courier; the forwarder keeps owning them. */
 size_t cli_forwarder_destinations(struct cli_forwarder *fw, struct mw_destination ***out);
-/* Applies res to track (saving its file when it changed) and spools the event the change calls
- * for. Safe from several threads for different instances once every destination is open. */
+/* Applies res to track (saving its file when it changed) and spools the events the policy calls
+ * for; *queued (if not NULL) is how many were, which a held problem released without a change of
+ * state makes non-zero too. Safe from several threads for different instances once every
+ * destination is open. */
 enum mw_track_action cli_forward_result(struct cli_forwarder *fw, const struct mw_instance *inst,
                                         const struct mw_result *res, struct mw_track *track,
-                                        int64_t now);
+                                        int64_t now, size_t *queued);
 /* Delivers for up to wait seconds (0: not at all), closes everything; 1 when something failed. */
 int cli_forwarder_free(struct cli_forwarder *fw, double wait);
 /* `run --notify`: state tracking of every result and forwarding of the changes. Returns 0, or 1

@@ -149,19 +149,22 @@ static void run_one(struct agent *a, struct agent_inst *ai)
   enum mw_track_action action;
   enum mw_state before = ai->track.hard;
   enum mw_state state;
+  size_t queued = 0;
 
   if (res)
     ai->check->run(ai->state, res, start + ai->timeout_ns);
   state = res && !mw_result_failed(res) ? mw_result_get_state(res) : MW_UNKNOWN;
-  action = cli_forward_result(a->forwarder, ai->inst, res, &ai->track, (int64_t)time(NULL));
+  action =
+      cli_forward_result(a->forwarder, ai->inst, res, &ai->track, (int64_t)time(NULL), &queued);
   agent_publish(a, (size_t)(ai - a->insts), ai->inst, res, ai->last_state);
   if (action != MW_TRACK_NONE) {
     agent_log("%s: %s -> %s (%s)", ai->inst->name, mw_state_name(before), mw_state_name(state),
               action == MW_TRACK_RECOVERY   ? "recovery"
               : action == MW_TRACK_RENOTIFY ? "reminder"
                                             : "problem");
-    mw_courier_wake(a->courier);
   }
+  if (queued > 0)
+    mw_courier_wake(a->courier);
   pthread_mutex_lock(&a->lock);
   ai->last_run = (int64_t)time(NULL);
   ai->last_ms = (mw_now_ns() - start) / 1000000;
@@ -169,6 +172,7 @@ static void run_one(struct agent *a, struct agent_inst *ai)
   ai->hard = ai->track.hard;
   snprintf(ai->summary, sizeof(ai->summary), "%s",
            res ? mw_result_get_summary(res) : "out of memory");
+  memcpy(ai->note, ai->track.note, sizeof(ai->note));
   update_breaker(ai, state, mw_now_ns() - start);
   ai->next_ns = start + (int64_t)(next_interval(ai) * 1e9);
   ai->early_ns = agent_slack(next_interval(ai));

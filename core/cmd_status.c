@@ -28,7 +28,7 @@ static const struct mw_option status_options[] = {
     {NULL, 0, MW_OPT_STRING, 0, NULL, NULL, NULL, NULL, NULL}};
 
 #define ROWS_MAX 100000
-#define FIELDS 9
+#define FIELDS 10
 
 /* One line of the status file, split into fields that point into text. */
 struct row {
@@ -76,10 +76,13 @@ static enum mw_state word_state(const char *word)
   return mw_state_parse(word, &state) == 0 ? state : MW_UNKNOWN;
 }
 
+/* Instances have 9 fields and services 3, then the policy's note (a file from an agent of
+ * before notes has none: ""); passive receivers 7. The last field takes the rest of the line. */
 static int split_row(char *line, struct row *row)
 {
   char *p = line;
   int count = FIELDS;
+  int required = FIELDS - 1;
   int k;
 
   memset(row, 0, sizeof(*row));
@@ -87,15 +90,21 @@ static int split_row(char *line, struct row *row)
   if (strncmp(line, "service\t", 8) == 0) {
     row->kind = ROW_SERVICE;
     p += 8;
-    count = 3;
+    count = 4;
+    required = 3;
   } else if (strncmp(line, "passive\t", 8) == 0) {
     row->kind = ROW_PASSIVE;
     p += 8;
     count = 7;
+    required = 7;
   }
   for (k = 0; k < count; k++)
     row->field[k] = k < count - 1 ? strsep(&p, "\t") : p;
-  return row->field[count - 1] ? 0 : -1;
+  for (k = required; k < count; k++) {
+    if (!row->field[k])
+      row->field[k] = "";
+  }
+  return row->field[required - 1] ? 0 : -1;
 }
 
 static int read_status(FILE *fp, struct status *st, char *err, size_t errlen)
@@ -183,6 +192,8 @@ static void json_instance(struct mw_buf *out, const struct row *r, const struct 
   mw_buf_addf(out, ",\"interval_s\":%g,\"backoff_factor\":%u,\"summary\":", strtod(r->field[6], NULL),
               (unsigned)strtoul(r->field[7], NULL, 10));
   mw_json_string(out, r->field[8]);
+  mw_buf_adds(out, ",\"notification\":");
+  mw_json_string(out, r->field[9]);
   mw_buf_adds(out, "}");
 }
 
@@ -195,6 +206,8 @@ static void json_other(struct mw_buf *out, const struct row *r)
     mw_json_string(out, r->field[1]);
     mw_buf_addf(out, ",\"exit_code\":%d,\"summary\":", (int)word_state(r->field[1]));
     mw_json_string(out, r->field[2]);
+    mw_buf_adds(out, ",\"notification\":");
+    mw_json_string(out, r->field[3]);
   } else {
     mw_buf_adds(out, "{\"destination\":");
     mw_json_string(out, r->field[0]);
@@ -279,8 +292,9 @@ static void print_table(const struct status *st)
     long long next_at;
 
     if (r->kind == ROW_SERVICE) {
-      printf("%-*s  %-*s  %-*s  %6s  %6s  %8s  %s\n", w_state, r->field[1], w_name, r->field[0],
-             w_check, "(service)", "-", "-", "-", r->field[2]);
+      printf("%-*s  %-*s  %-*s  %6s  %6s  %8s  %s%s%s%s\n", w_state, r->field[1], w_name,
+             r->field[0], w_check, "(service)", "-", "-", "-", *r->field[3] ? "[" : "",
+             r->field[3], *r->field[3] ? "] " : "", r->field[2]);
       continue;
     }
     if (r->kind == ROW_PASSIVE) {
@@ -299,9 +313,10 @@ static void print_table(const struct status *st)
     if (next_at > st->now)
       age(next_at - st->now, next, sizeof(next));
     snprintf(took, sizeof(took), "%sms", r->field[5]);
-    printf("%-*s  %-*s  %-*s  %6s  %6s  %8s  %s%s\n", w_state, r->field[2], w_name, r->field[0],
-           w_check, r->field[1], last, next, took, atoi(r->field[7]) > 1 ? "[backing off] " : "",
-           r->field[8]);
+    printf("%-*s  %-*s  %-*s  %6s  %6s  %8s  %s%s%s%s%s\n", w_state, r->field[2], w_name,
+           r->field[0], w_check, r->field[1], last, next, took,
+           atoi(r->field[7]) > 1 ? "[backing off] " : "", *r->field[9] ? "[" : "", r->field[9],
+           *r->field[9] ? "] " : "", r->field[8]);
   }
 }
 

@@ -228,7 +228,7 @@ static bool hold_by_parents(void *ctx, char *why, size_t whylen)
 
 enum mw_track_action cli_forward_result(struct cli_forwarder *fw, const struct mw_instance *inst,
                                         const struct mw_result *res, struct mw_track *track,
-                                        int64_t now)
+                                        int64_t now, size_t *queued)
 {
   struct hold_ctx hold = {fw, inst};
   struct mw_track_policy policy = {inst->max_attempts,
@@ -277,6 +277,8 @@ enum mw_track_action cli_forward_result(struct cli_forwarder *fw, const struct m
   action = mw_track_forward(&spec, track, state, &policy, now, &ev, &report);
   if (report.not_queued || report.save_failed)
     __atomic_store_n(&fw->failed, 1, __ATOMIC_RELAXED);
+  if (queued)
+    *queued = report.queued;
   mw_buf_free(&ctx.text);
   return action;
 }
@@ -368,7 +370,7 @@ int cli_forward(const struct mw_config *cfg, const struct mw_instance **insts,
         continue;
       if (mw_track_load(fw->state_dir, insts[i]->name, &track, err, sizeof(err)) != 0)
         fprintf(stderr, "mcpwatch: warning: %s (starting afresh)\n", err);
-      cli_forward_result(fw, insts[i], jobs[i].result, &track, now);
+      cli_forward_result(fw, insts[i], jobs[i].result, &track, now, NULL);
       done[i] = true;
       left--;
     }

@@ -189,4 +189,31 @@ run_notify dep
 mw run --config "$TMP/dep.conf" --notify s1 s2
 expect_rc 0 "a run of some instances only reads the parents' state files"
 
+# ---- the agent: the same dependency, and status says why ----------------------------------------
+# Children need 3 results for a hard problem, so their parent's first result (within the first
+# interval) is always in before theirs.
+sed 's/state-dep/state-agent/; s/spool-dep/spool-agent/; s/depends_on = \["db"\];/depends_on = ["db"]; max_attempts = 3;/; s/notify = \["pd"\]; };/notify = ["pd"]; interval = "300ms"; };/' \
+  "$TMP/dep.conf" >"$TMP/agent.conf"
+forget
+for n in db s1 s2 s3 s4; do health $n 503; done
+"$MCPWATCH" agent --config "$TMP/agent.conf" --status-file "$TMP/agent.status" 2>"$TMP/agent.log" &
+AGENT=$!
+on_exit "kill -9 $AGENT 2>/dev/null"
+wait_for "[ \"\$(\"\$MCPWATCH\" status --status-file '$TMP/agent.status' 2>/dev/null | grep -c '\[held: db is CRITICAL\] ')\" = 4 ]" 15
+OUT=$("$MCPWATCH" status --status-file "$TMP/agent.status" 2>&1)
+expect_out "^CRITICAL +s2 +rest-health .*\[held: db is CRITICAL\] HTTP" "agent: status shows a held child and why"
+OUT=$("$MCPWATCH" status --status-file "$TMP/agent.status" --format json 2>&1)
+GOT=$(jq -r '.instances[] | select(.name == "s4") | .notification' <<<"$OUT")
+expect_true "[ '$GOT' = 'held: db is CRITICAL' ]" "and its JSON has the same field ($GOT)"
+wait_for "[ \"\$(events | grep -c 'pd trigger')\" -ge 1 ]" 10
+GOT=$(events | tr '\n' ';')
+expect_true "[ '$GOT' = 'pd trigger db;' ]" "agent: one PagerDuty incident for the parent ($GOT)"
+health db 200; health s1 200; health s2 200; health s3 200
+wait_for "events | grep -q 'pd trigger s4'" 15
+GOT=$(events | sort | tr '\n' ';')
+expect_true "[ '$GOT' = 'pd resolve db;pd trigger db;pd trigger s4;' ]" "db back: resolved, and the child still failing is sent ($GOT)"
+stop_agent $AGENT 10
+expect_rc 0 "agent: SIGTERM, exit 0"
+expect_true "! grep -q 'runtime error\|Sanitizer' '$TMP/agent.log'" "no sanitizer report"
+
 finish
