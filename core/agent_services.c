@@ -98,8 +98,7 @@ static void evaluate_service(struct agent *a, struct agent_service *sv)
   }
   pthread_mutex_unlock(&a->lock);
   word = cli_service_judge(sv->nmembers, bad, mw_buf_str(&failing), res);
-  action =
-      cli_forward_result(a->forwarder, sv->svc, res, &sv->track, (int64_t)time(NULL), &queued);
+  action = cli_forward_result(a->forwarder, sv->svc, res, &sv->track, (int64_t)time(NULL), &queued);
   agent_publish(a, a->n + (size_t)(sv - a->services), sv->svc, res, before);
   if (action != MW_TRACK_NONE)
     agent_log("service %s: %s -> %s", sv->svc->name, service_word(before), word);
