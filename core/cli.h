@@ -14,6 +14,7 @@ int cmd_notify(int argc, char **argv);
 int cmd_flush(int argc, char **argv);
 int cmd_agent(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_downtime(int argc, char **argv);
 /* Nagios external commands (passive.c): each result as PROCESS_SERVICE_CHECK_RESULT. */
 struct cli_passive;
 struct cli_passive *cli_passive_new(const char *path, const char *host);

@@ -78,6 +78,9 @@ static int load_file(const char *file, bool is_main, struct mw_config *cfg, char
     } else if (strcmp(name, "services") == 0) {
       if (conf_load_services(s, file, cfg, err, errlen) != 0)
         goto cleanup;
+    } else if (strcmp(name, "downtimes") == 0) {
+      if (conf_load_downtimes(s, file, cfg, err, errlen) != 0)
+        goto cleanup;
     } else if (is_main && main_string(name, cfg) != NULL) {
       char **slot = main_string(name, cfg);
       if (config_setting_type(s) != CONFIG_TYPE_STRING || !*config_setting_get_string(s)) {
@@ -126,9 +129,10 @@ static int load_file(const char *file, bool is_main, struct mw_config *cfg, char
       }
     } else {
       snprintf(err, errlen, "%s:%d: unknown setting '%s' (expected %s)", file, line, name,
-               is_main ? "checks, notifiers, services, timeout, backoff_max, conf_dir, spool_dir, "
-                         "state_dir, host, spool_max, nagios_command_file or passive_results"
-                       : "checks, notifiers or services");
+               is_main ? "checks, notifiers, services, downtimes, timeout, backoff_max, conf_dir, "
+                         "spool_dir, state_dir, host, spool_max, nagios_command_file or "
+                         "passive_results"
+                       : "checks, notifiers, services or downtimes");
       goto cleanup;
     }
   }
@@ -345,6 +349,7 @@ void mwconf_free(struct mw_config *cfg)
   free_instances(cfg->notifiers, cfg->nnotifiers);
   free_instances(cfg->services, cfg->nservices);
   free_instances(cfg->results, cfg->nresults);
+  conf_free_downtimes(cfg);
   free(cfg->spool_dir);
   free(cfg->state_dir);
   free(cfg->host);

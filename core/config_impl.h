@@ -17,6 +17,13 @@ int conf_load_checks(const config_setting_t *checks, const char *file, struct mw
 int conf_load_services(const config_setting_t *group, const char *file, struct mw_config *cfg,
                        char *err, size_t errlen);
 
+/* A name or a list of names; -2 when out of memory, -1 with err. */
+int conf_load_name_list(const config_setting_t *s, const char *file, const char *key,
+                        const char *what, char ***list, size_t *count, char *err, size_t errlen);
+/* downtimes: { NAME: { members, every, timezone, comment }; } into cfg (config_policy.c). */
+int conf_load_downtimes(const config_setting_t *group, const char *file, struct mw_config *cfg,
+                        char *err, size_t errlen);
+void conf_free_downtimes(struct mw_config *cfg);
 /* depends_on names that resolve and make no cycle, flap thresholds in order (config_policy.c). */
 int conf_check_policy(const struct mw_config *cfg, char *err, size_t errlen);
 

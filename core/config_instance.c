@@ -70,8 +70,8 @@ int conf_scalar_text(const config_setting_t *s, char *out, size_t outlen, const 
 }
 
 /* A name or a list of names ('notify', 'members') into list/count; -2 when out of memory. */
-static int load_name_list(const config_setting_t *s, const char *file, const char *key,
-                          const char *what, char ***list, size_t *count, char *err, size_t errlen)
+int conf_load_name_list(const config_setting_t *s, const char *file, const char *key,
+                        const char *what, char ***list, size_t *count, char *err, size_t errlen)
 {
   int n = config_setting_type(s) == CONFIG_TYPE_STRING ? 1 : config_setting_length(s);
   int i;
@@ -106,7 +106,7 @@ static int load_notify_list(const config_setting_t *s, const char *file, struct 
                             char *err, size_t errlen)
 {
   int rc =
-      load_name_list(s, file, "notify", "notifier", &inst->notify, &inst->nnotify, err, errlen);
+      conf_load_name_list(s, file, "notify", "notifier", &inst->notify, &inst->nnotify, err, errlen);
 
   inst->notify_none = rc == 0 && inst->nnotify == 0;
   return rc;
@@ -123,7 +123,7 @@ static int load_policy_key(const config_setting_t *s, const char *key, const cha
   int rc;
 
   if (strcmp(key, "depends_on") == 0 || strcmp(key, "depends-on") == 0) {
-    rc = load_name_list(s, file, "depends_on", "instance or service", &inst->depends_on,
+    rc = conf_load_name_list(s, file, "depends_on", "instance or service", &inst->depends_on,
                         &inst->ndepends_on, err, errlen);
     return rc == 0 ? 1 : rc;
   }
@@ -463,7 +463,7 @@ int conf_load_services(const config_setting_t *group, const char *file, struct m
       const char *key = config_setting_name(s);
       int rc;
       if (strcmp(key, "members") == 0)
-        rc = load_name_list(s, file, "members", "check instance", &inst->members, &inst->nmembers,
+        rc = conf_load_name_list(s, file, "members", "check instance", &inst->members, &inst->nmembers,
                             err, errlen);
       else if (strcmp(key, "notify") == 0)
         rc = load_notify_list(s, file, inst, err, errlen);

@@ -21,6 +21,7 @@ struct cli_forwarder {
   char host[256];
   int verbosity;
   int failed;
+  int downtimes_unreadable; /* said once until the list reads again */
   mw_log_fn log;
   void *log_ctx;
 };
@@ -226,6 +227,28 @@ static bool hold_by_parents(void *ctx, char *why, size_t whylen)
   return false;
 }
 
+/* The downtime inst is in now, described in why; NULL when none. */
+static const char *downtime_of(struct cli_forwarder *fw, const struct mw_instance *inst,
+                               int64_t now, char *why, size_t whylen)
+{
+  struct mw_downtime_list adhoc;
+  char err[ERR_MAX];
+  bool in;
+
+  if (mw_downtime_load(fw->state_dir, &adhoc, NULL, err, sizeof(err)) != 0) {
+    if (!__atomic_exchange_n(&fw->downtimes_unreadable, 1, __ATOMIC_RELAXED) && fw->log) {
+      char message[ERR_MAX + 64];
+      snprintf(message, sizeof(message), "%s (ad-hoc downtimes ignored until it reads)", err);
+      fw->log(fw->log_ctx, MW_LOG_WARNING, message);
+    }
+  } else {
+    __atomic_store_n(&fw->downtimes_unreadable, 0, __ATOMIC_RELAXED);
+  }
+  in = mw_downtime_find(fw->cfg, &adhoc, inst->name, now, why, whylen);
+  mw_downtime_list_free(&adhoc);
+  return in ? why : NULL;
+}
+
 enum mw_track_action cli_forward_result(struct cli_forwarder *fw, const struct mw_instance *inst,
                                         const struct mw_result *res, struct mw_track *track,
                                         int64_t now, size_t *queued)
@@ -236,7 +259,8 @@ enum mw_track_action cli_forward_result(struct cli_forwarder *fw, const struct m
                                    inst->flap_low,
                                    inst->flap_high,
                                    inst->ndepends_on ? hold_by_parents : NULL,
-                                   &hold};
+                                   &hold,
+                                   NULL};
   struct mw_track_target targets[MW_TRACK_DESTS_MAX];
   struct describe_ctx ctx = {res, inst->check, {0}};
   struct mw_forward_spec spec;
@@ -244,8 +268,10 @@ enum mw_track_action cli_forward_result(struct cli_forwarder *fw, const struct m
   enum mw_track_action action;
   enum mw_state state = res && !mw_result_failed(res) ? mw_result_get_state(res) : MW_UNKNOWN;
   struct mw_event ev;
+  char downtime[MW_TRACK_NOTE_MAX];
   size_t k;
 
+  policy.downtime = downtime_of(fw, inst, now, downtime, sizeof(downtime));
   memset(&spec, 0, sizeof(spec));
   for (k = 0; k < fw->cfg->nnotifiers && spec.ntargets < MW_TRACK_DESTS_MAX; k++) {
     if (!wants(inst, fw->cfg->notifiers[k].name))

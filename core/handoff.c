@@ -56,7 +56,12 @@ static bool is_held(const struct mw_track_policy *policy, struct decision *d)
 {
   if (!d->asked_hold) {
     d->asked_hold = true;
-    d->held = policy->hold && policy->hold(policy->hold_ctx, d->why, sizeof(d->why));
+    if (policy->downtime) {
+      snprintf(d->why, sizeof(d->why), "in %s", policy->downtime);
+      d->held = true;
+    } else {
+      d->held = policy->hold && policy->hold(policy->hold_ctx, d->why, sizeof(d->why));
+    }
   }
   return d->held;
 }
@@ -105,7 +110,8 @@ static void decide(const struct mw_track_target *t, const struct mw_track *track
 }
 
 /* The track's note: why this result's notifications went out or not. */
-static void set_note(struct mw_track *track, const struct decision *d)
+static void set_note(struct mw_track *track, const struct mw_track_policy *policy,
+                     const struct decision *d)
 {
   if (track->flapping)
     snprintf(track->note, sizeof(track->note), "flapping (%.1f%% state change)",
@@ -115,6 +121,8 @@ static void set_note(struct mw_track *track, const struct decision *d)
   else if (d->unrouted > 0 && d->sent == 0 && track->hard != MW_OK)
     snprintf(track->note, sizeof(track->note), "%s: %s", mw_state_name(track->hard),
              d->unrouted == 1 ? "its notifier does not take it" : "no notifier takes it");
+  else if (policy->downtime)
+    snprintf(track->note, sizeof(track->note), "in %s", policy->downtime);
   else if (track->hard == MW_OK || d->sent > 0 || !d->asked_hold)
     track->note[0] = '\0';
   /* Text from a hold callback may come from a configuration: one line. */
@@ -228,7 +236,7 @@ enum mw_track_action mw_track_forward(const struct mw_forward_spec *spec, struct
       }
     }
   }
-  set_note(track, &decision);
+  set_note(track, policy, &decision);
   if (nstaged > 0) {
     track->seq++;
     track->last_notified = now;

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 
 #include "mw_check.h"
+#include "mw_downtime.h"
 
 /* Internal option flag: accepted on the command line, refused in configuration files. */
 #define MW_OPT_CLI_ONLY 0x100u
@@ -110,6 +111,20 @@ struct mw_instance {
   double reminder;
 };
 
+/* downtimes: { NAME: { members = [...]; every = "Sun 02:00-04:00"; timezone = "..."; }; } */
+struct mw_downtime_window {
+  char *name;
+  char **members; /* instances and services */
+  size_t nmembers;
+  char *every; /* as written, for status */
+  struct mw_window window;
+  char *timezone;   /* NULL: the system's */
+  struct mw_tz *tz; /* loaded with the configuration */
+  char *comment;
+  char *file;
+  int line;
+};
+
 struct mw_config {
   struct mw_instance *instances;
   size_t ninstances;
@@ -131,6 +146,8 @@ struct mw_config {
    * result, unspooled (the latest per instance wins). */
   struct mw_instance *results;
   size_t nresults;
+  struct mw_downtime_window *downtimes;
+  size_t ndowntimes;
   bool owned; /* filled by mw_config_load: mw_config_free has work to do */
 };
 

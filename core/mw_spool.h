@@ -217,10 +217,13 @@ struct mw_track_policy {
   double flap_low;
   double flap_high;
   /* Asked (at most once per result) when a problem or reminder would be sent: true, with why
-   * set ("downtime nightly-deploy until 04:00"), while problems must be held. Recoveries are
-   * never held. NULL: nothing holds. */
+   * set ("main-db is CRITICAL"), while problems must be held. Recoveries are never held. NULL:
+   * nothing holds. */
   bool (*hold)(void *ctx, char *why, size_t whylen);
   void *hold_ctx;
+  /* The downtime the instance is in ("downtime 3 until ..."), or NULL: while in one, problems
+   * and reminders are held as by hold, and the note says so even when nothing is due. */
+  const char *downtime;
 };
 
 enum mw_track_action { MW_TRACK_NONE, MW_TRACK_PROBLEM, MW_TRACK_RECOVERY, MW_TRACK_RENOTIFY };

@@ -38,6 +38,8 @@ static size_t nspecs;
 static char *spool_dir;
 static char *state_dir;
 static long spool_max;
+/* The configuration file's downtime windows (moved in whole, read under dests_lock). */
+static struct mw_config windows;
 /* Notifications pass through state files (StateDir/collectd-SERVICE.state), so that only
  * changes go out: no recovery for what never failed (the threshold plugin says OKAY for every
  * value at start), no repeat of a problem already sent, and a recovery after a restart. */
@@ -204,7 +206,7 @@ void forward_config_spool(const oconfig_item_t *item)
   spool_max = (long)item->values[0].value.number;
 }
 
-void forward_config_file(const struct mw_config *cfg)
+void forward_config_file(struct mw_config *cfg)
 {
   char err[ERR_MAX];
   char why[ERR_MAX];
@@ -236,6 +238,13 @@ void forward_config_file(const struct mw_config *cfg)
       }
     }
   }
+  if (cfg->ndowntimes > 0) {
+    pthread_rwlock_wrlock(&dests_lock);
+    mw_config_free(&windows);
+    windows = *cfg;
+    memset(cfg, 0, sizeof(*cfg));
+    pthread_rwlock_unlock(&dests_lock);
+  }
 }
 
 /* ---- the notification callback ---- */
@@ -263,7 +272,9 @@ static void log_collectd(void *ctx, enum mw_log_level level, const char *message
 static int forward_notification(const notification_t *n, user_data_t *unused)
 {
   bool own = strcmp(n->plugin, PLUGIN) == 0 && meta_string(n, "check") != NULL;
-  const struct mw_track_policy policy = {1, 0, 0.0, 0.0, NULL, NULL};
+  struct mw_track_policy policy = {1, 0, 0.0, 0.0, NULL, NULL, NULL};
+  struct mw_downtime_list adhoc;
+  char downtime[MW_TRACK_NOTE_MAX];
   struct mw_track_target targets[MW_TRACK_DESTS_MAX];
   struct mw_forward_spec spec;
   struct mw_forward_report report;
@@ -307,6 +318,11 @@ static int forward_notification(const notification_t *n, user_data_t *unused)
   spec.targets = targets;
   spec.max_events = spool_max > 0 ? (size_t)spool_max : 0;
   spec.log = log_collectd;
+  if (mw_downtime_load(spec.state_dir, &adhoc, NULL, err, sizeof(err)) != 0)
+    WARNING(PLUGIN " plugin: %s (ad-hoc downtimes ignored)", err);
+  if (mw_downtime_find(&windows, &adhoc, service, ev.time, downtime, sizeof(downtime)))
+    policy.downtime = downtime;
+  mw_downtime_list_free(&adhoc);
   /* One notification per service at a time: its track is read, changed and written whole. */
   pthread_mutex_lock(&track_lock);
   if (mw_track_load(spec.state_dir, name, &track, err, sizeof(err)) != 0)
@@ -402,6 +418,7 @@ int forward_shutdown(void)
   spec_dests = NULL;
   pthread_rwlock_unlock(&dests_lock);
   free_specs();
+  mw_config_free(&windows);
   free(spool_dir);
   spool_dir = NULL;
   free(state_dir);

@@ -11,8 +11,9 @@
 /* <Notifier "NAME"> Type "pagerduty" ... </Notifier>, SpoolDir, SpoolMax; errors are logged. */
 void forward_config_notifier(const oconfig_item_t *block);
 void forward_config_spool(const oconfig_item_t *item);
-/* The notifiers: { } of a ConfigFile, and its spool_dir. */
-void forward_config_file(const struct mw_config *cfg);
+/* Takes the file's notifiers and spool settings, and keeps its downtime windows: cfg is moved
+ * (left empty; the caller still frees it). */
+void forward_config_file(struct mw_config *cfg);
 /* After configuration: opens the destinations, registers the notification callback and starts
  * the delivery thread when there is any notifier. */
 int forward_init(void);

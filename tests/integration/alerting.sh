@@ -189,6 +189,74 @@ run_notify dep
 mw run --config "$TMP/dep.conf" --notify s1 s2
 expect_rc 0 "a run of some instances only reads the parents' state files"
 
+# ---- downtimes: ad-hoc from the command line, recurring in the configuration -------------------
+LATER="$(date -u -d '+2 hours' +%H:%M)-$(date -u -d '+3 hours' +%H:%M)"
+cat >"$TMP/down.conf" <<EOF
+state_dir = "$TMP/state-down"; spool_dir = "$TMP/spool-down"; host = "node1";
+$(notifiers)
+checks: {
+  api: { check = "rest-health"; url = "$BASE/health/api"; notify = ["pd"]; };
+  mcp: { check = "rest-health"; url = "$BASE/health/mcp"; notify = ["pd"]; };
+  web: { check = "rest-health"; url = "$BASE/health/web"; notify = ["pd"]; };
+};
+downtimes: {
+  always: { members = ["mcp"]; every = "daily 00:00-24:00"; timezone = "Europe/Berlin"; comment = "all day"; };
+  later: { members = ["web"]; every = "$LATER"; timezone = "UTC"; };
+};
+EOF
+forget
+for n in api mcp web; do health $n 200; done
+run_notify down
+mw downtime add api --for 3s --comment "deploy 1.4" --config "$TMP/down.conf"
+expect_out "^downtime 1: api until [0-9-]+ [0-9:]+ UTC$" "downtime add: its id and end ($OUT)"
+for n in api mcp web; do health $n 503; done
+run_notify down
+GOT=$(events | tr '\n' ';')
+expect_true "[ '$GOT' = 'pd trigger web;' ]" "in downtime (ad-hoc api, recurring mcp): only web, whose window is later, is sent ($GOT)"
+expect_true "note_of down api | grep -q '^held: in downtime 1 until .* UTC: deploy 1.4$'" "the held problem's note names the downtime ($(note_of down api))"
+expect_true "[ \"\$(note_of down mcp)\" = 'held: in downtime always, daily 00:00-24:00 Europe/Berlin' ]" "and the recurring window ($(note_of down mcp))"
+mw downtime list --format json --config "$TMP/down.conf"
+GOT=$(jq -c '[.recurring[] | [.name, .active]], [.adhoc[] | [.id, .member, .comment]]' <<<"$OUT" | tr '\n' ';')
+expect_true "[ '$GOT' = '[[\"always\",true],[\"later\",false]];[[1,\"api\",\"deploy 1.4\"]];' ]" "downtime list --format json ($GOT)"
+wait_for "run_notify down; events | grep -q 'pd trigger api'" 15
+GOT=$(events | tr '\n' ';')
+expect_true "[ '$GOT' = 'pd trigger web;pd trigger api;' ]" "the downtime ends with api still failing: sent then ($GOT)"
+forget
+mw downtime add api --for 1h --config "$TMP/down.conf"
+health api 200
+run_notify down
+GOT=$(events | tr '\n' ';')
+expect_true "[ '$GOT' = 'pd resolve api;' ]" "a resolve of a problem that was sent goes out inside a downtime ($GOT)"
+health api 503
+run_notify down
+GOT=$(events | tr '\n' ';')
+expect_true "[ '$GOT' = 'pd resolve api;' ]" "a new problem inside it is held ($GOT)"
+mw downtime remove api --config "$TMP/down.conf"
+expect_out "^removed 1 downtime \(api\)$" "downtime remove NAME ($OUT)"
+run_notify down
+GOT=$(events | tr '\n' ';')
+expect_true "[ '$GOT' = 'pd resolve api;pd trigger api;' ]" "removed: the problem is sent at the next result ($GOT)"
+health mcp 200
+run_notify down
+expect_true "! events | grep -q mcp" "a problem that starts and ends inside a window sends nothing at all"
+mw downtime add api --for 0s --config "$TMP/down.conf"
+expect_one_error_line "^DOWNTIME UNKNOWN - --for expects a duration" "downtime add --for 0s: refused in one line"
+mw downtime add nosuch --for 1m --config "$TMP/down.conf"
+expect_true "[ $RC = 3 ] && grep -q \"'nosuch' is neither a check instance nor a service\" <<<\"\$OUT\"" "downtime add of an unknown name: refused ($OUT)"
+mw downtime remove 99 --config "$TMP/down.conf"
+expect_true "[ $RC = 3 ] && grep -q '^DOWNTIME UNKNOWN - no ad-hoc downtime with ID 99$' <<<\"\$OUT\"" "downtime remove of an unknown id: exit 3 ($OUT)"
+sed 's/every = "daily 00:00-24:00"/every = "Sun 2:00-4:00"/' "$TMP/down.conf" >"$TMP/down-bad.conf"
+mw run --config "$TMP/down-bad.conf"
+expect_true "[ $RC = 3 ] && grep -q \"down-bad.conf:[0-9]*: downtime 'always': 'Sun 2:00-4:00' is not a window\" <<<\"\$OUT\$ERR\"" "a malformed window is refused at load, with its line ($OUT$ERR)"
+sed 's|timezone = "Europe/Berlin"|timezone = "Mars/Olympus"|' "$TMP/down.conf" >"$TMP/down-bad.conf"
+mw run --config "$TMP/down-bad.conf"
+expect_true "[ $RC = 3 ] && grep -q \"time zone 'Mars/Olympus': no such zone\" <<<\"\$OUT\$ERR\"" "an unknown time zone too ($OUT$ERR)"
+sed 's|members = \["mcp"\]|members = ["mcq"]|' "$TMP/down.conf" >"$TMP/down-bad.conf"
+mw run --config "$TMP/down-bad.conf"
+expect_true "[ $RC = 3 ] && grep -q \"downtime 'always' names 'mcq'\" <<<\"\$OUT\$ERR\"" "and a member that does not exist ($OUT$ERR)"
+for n in api mcp web; do health $n 200; done
+run_notify down
+
 # ---- the agent: the same dependency, and status says why ----------------------------------------
 # Children need 3 results for a hard problem, so their parent's first result (within the first
 # interval) is always in before theirs.
@@ -212,6 +280,22 @@ health db 200; health s1 200; health s2 200; health s3 200
 wait_for "events | grep -q 'pd trigger s4'" 15
 GOT=$(events | sort | tr '\n' ';')
 expect_true "[ '$GOT' = 'pd resolve db;pd trigger db;pd trigger s4;' ]" "db back: resolved, and the child still failing is sent ($GOT)"
+# An ad-hoc downtime set while the agent runs.
+mw downtime add s1 --for 1h --comment "deploy 1.4" --config "$TMP/agent.conf"
+expect_rc 0 "agent running: downtime add s1"
+wait_for "\"\$MCPWATCH\" status --status-file '$TMP/agent.status' 2>/dev/null | grep -q '^OK  *s1 .*\[in downtime 1 until .*: deploy 1.4\] '" 10
+OUT=$("$MCPWATCH" status --status-file "$TMP/agent.status" 2>&1)
+expect_out "^OK +s1 .*\[in downtime 1 until [^]]*: deploy 1.4\] " "agent: status shows an instance in downtime, OK too"
+forget
+health s1 503
+wait_for "\"\$MCPWATCH\" status --status-file '$TMP/agent.status' 2>/dev/null | grep -q '^CRITICAL  *s1 .*\[held: in downtime 1'" 10
+OUT=$("$MCPWATCH" status --status-file "$TMP/agent.status" 2>&1)
+expect_out "^CRITICAL +s1 .*\[held: in downtime 1 until " "agent: s1 fails in downtime: held, and status says so"
+expect_true "[ -z \"\$(events)\" ]" "nothing sent for it"
+mw downtime remove 1 --config "$TMP/agent.conf"
+wait_for "events | grep -q 'pd trigger s1'" 10
+GOT=$(events | tr '\n' ';')
+expect_true "[ '$GOT' = 'pd trigger s1;' ]" "agent: downtime removed from the command line, the problem is sent ($GOT)"
 stop_agent $AGENT 10
 expect_rc 0 "agent: SIGTERM, exit 0"
 expect_true "! grep -q 'runtime error\|Sanitizer' '$TMP/agent.log'" "no sanitizer report"
