@@ -257,6 +257,14 @@ expect_true "[ $RC = 3 ] && grep -q \"downtime 'always' names 'mcq'\" <<<\"\$OUT
 for n in api mcp web; do health $n 200; done
 run_notify down
 
+# The README's Alerting example is a configuration that loads (downtime list reads all of it).
+sed -n '/^### Alerting/,/^### The agent/p' "$SRCDIR/README.md" | awk '/^```$/ { n++; next } n == 1' |
+  sed "s|/var/lib/mcpwatch|$TMP/state-readme|; s|/var/spool/mcpwatch|$TMP/spool-readme|; s|/etc/mcpwatch/pagerduty.key|$TMP/pd.key|" \
+    >"$TMP/readme.conf"
+mw downtime list --config "$TMP/readme.conf"
+expect_true "[ $RC = 0 ] && grep -q '^ *nightly-deploy  *Sun 02:00-04:00 Europe/Berlin: api mcp - weekly release$' <<<\"\$OUT\"" \
+  "the README's Alerting example loads ($OUT)"
+
 # ---- the agent: the same dependency, and status says why ----------------------------------------
 # Children need 3 results for a hard problem, so their parent's first result (within the first
 # interval) is always in before theirs.

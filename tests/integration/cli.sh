@@ -72,7 +72,7 @@ expect_out '^\{"state":"[A-Z]+","exit_code":[0-3],"summary":"/ ' "JSON output"
 mw run -c /nonexistent.conf
 expect_one_error_line "^MCPWATCH UNKNOWN - unknown option '-c'" "run -c is refused (--config is the long name)"
 CLASHES=
-for sub in run agent status flush "notify webhook" "notify pagerduty" "notify statuspage" "notify icinga2"; do
+for sub in run agent status downtime flush "notify webhook" "notify pagerduty" "notify statuspage" "notify icinga2"; do
   # shellcheck disable=SC2086
   letters=$("$MCPWATCH" $sub --help 2>&1 | grep -oE '^  -[a-zA-Z],' | grep -oE '[a-zA-Z]' | tr -d '\n')
   [ -n "$letters" ] || { "$MCPWATCH" $sub --help 2>&1 | grep -q -- '--' || CLASHES="$CLASHES $sub:no-help"; }
