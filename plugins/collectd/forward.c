@@ -269,26 +269,151 @@ static void identifier(const notification_t *n, char *out, size_t outlen)
 
 static void log_collectd(void *ctx, enum mw_log_level level, const char *message);
 
-static int forward_notification(const notification_t *n, user_data_t *unused)
+/* One state of service (track file name) through the policy to the queues; true when its
+ * problem is held (a downtime, a parent). Called with dests_lock read and track_lock held. */
+static bool forward_state(const char *name, const char *service, struct mw_event *ev,
+                          enum mw_state state, size_t *queued)
 {
-  bool own = strcmp(n->plugin, PLUGIN) == 0 && meta_string(n, "check") != NULL;
   struct mw_track_policy policy = {1, 0, 0.0, 0.0, NULL, NULL, NULL};
-  struct mw_downtime_list adhoc;
-  char downtime[MW_TRACK_NOTE_MAX];
   struct mw_track_target targets[MW_TRACK_DESTS_MAX];
   struct mw_forward_spec spec;
   struct mw_forward_report report;
+  struct mw_downtime_list adhoc;
   struct mw_track track;
-  char service[6 * DATA_MAX_NAME_LEN];
-  char name[8 * DATA_MAX_NAME_LEN];
+  char downtime[MW_TRACK_NOTE_MAX];
   char err[ERR_MAX];
-  struct mw_event ev;
+  size_t i;
+
+  memset(&spec, 0, sizeof(spec));
+  for (i = 0; i < nspecs && spec.ntargets < MW_TRACK_DESTS_MAX; i++) {
+    targets[spec.ntargets].name = specs[i].name;
+    targets[spec.ntargets].dest = spec_dests ? spec_dests[i] : NULL;
+    targets[spec.ntargets].routes = specs[i].routes;
+    targets[spec.ntargets].renotify = specs[i].reminder;
+    spec.ntargets++;
+  }
+  spec.state_dir = state_dir ? state_dir : MW_DEFAULT_STATE;
+  spec.name = name;
+  spec.targets = targets;
+  spec.max_events = spool_max > 0 ? (size_t)spool_max : 0;
+  spec.log = log_collectd;
+  if (mw_downtime_load(spec.state_dir, &adhoc, NULL, err, sizeof(err)) != 0)
+    WARNING(PLUGIN " plugin: %s (ad-hoc downtimes ignored)", err);
+  if (mw_downtime_find(&windows, &adhoc, service, ev->time, downtime, sizeof(downtime)))
+    policy.downtime = downtime;
+  mw_downtime_list_free(&adhoc);
+  if (mw_track_load(spec.state_dir, name, &track, err, sizeof(err)) != 0)
+    WARNING(PLUGIN " plugin: %s (starting afresh)", err);
+  mw_track_forward(&spec, &track, state, &policy, ev->time, ev, &report);
+  *queued += report.queued;
+  return strncmp(track.note, "held:", 5) == 0;
+}
+
+/* Held problems: collectd notifies on changes only, so one still there when its downtime ends
+ * (or its parent recovers) would wait for the next change. Each is tried again at every read
+ * interval until it goes out or resolves. Under track_lock. */
+struct held {
+  char *name;
+  char *service;
+  char *host;
+  char *check;
+  char *output;
+  char *long_output;
   enum mw_state state;
+};
+static struct held *helds;
+static size_t nhelds;
+
+static void held_free(struct held *h)
+{
+  free(h->name);
+  free(h->service);
+  free(h->host);
+  free(h->check);
+  free(h->output);
+  free(h->long_output);
+}
+
+static void held_forget(const char *name)
+{
+  size_t i;
+
+  for (i = 0; i < nhelds; i++) {
+    if (strcmp(helds[i].name, name) == 0) {
+      held_free(&helds[i]);
+      helds[i] = helds[--nhelds];
+      return;
+    }
+  }
+}
+
+static void held_keep(const char *name, const struct mw_event *ev, enum mw_state state)
+{
+  struct held h = {strdup(name),
+                   strdup(ev->service),
+                   strdup(ev->host),
+                   strdup(ev->check),
+                   strdup(ev->output),
+                   strdup(ev->long_output),
+                   state};
+  struct held *grown;
+
+  held_forget(name);
+  if (!h.name || !h.service || !h.host || !h.check || !h.output || !h.long_output ||
+      !(grown = realloc(helds, (nhelds + 1) * sizeof(*grown)))) {
+    ERROR(PLUGIN " plugin: %s: out of memory; its held problem goes out at its next change", name);
+    held_free(&h);
+    return;
+  }
+  helds = grown;
+  helds[nhelds++] = h;
+}
+
+static int release_held(user_data_t *unused)
+{
+  size_t queued = 0;
   size_t i;
 
   (void)unused;
+  pthread_rwlock_rdlock(&dests_lock);
+  pthread_mutex_lock(&track_lock);
+  for (i = 0; i < nhelds;) {
+    struct held *h = &helds[i];
+    struct mw_event ev;
+    memset(&ev, 0, sizeof(ev));
+    ev.time = (int64_t)time(NULL);
+    ev.host = h->host;
+    ev.service = h->service;
+    ev.check = h->check;
+    ev.output = h->output;
+    ev.long_output = h->long_output;
+    ev.perfdata = "";
+    ev.origin = "collectd";
+    if (forward_state(h->name, h->service, &ev, h->state, &queued)) {
+      i++;
+      continue;
+    }
+    INFO(PLUGIN " plugin: %s: no longer held", h->service);
+    held_forget(h->name);
+  }
+  pthread_mutex_unlock(&track_lock);
+  pthread_rwlock_unlock(&dests_lock);
+  if (queued)
+    mw_courier_wake(courier);
+  return 0;
+}
+
+static int forward_notification(const notification_t *n, user_data_t *unused)
+{
+  bool own = strcmp(n->plugin, PLUGIN) == 0 && meta_string(n, "check") != NULL;
+  char service[6 * DATA_MAX_NAME_LEN];
+  char name[8 * DATA_MAX_NAME_LEN];
+  struct mw_event ev;
+  enum mw_state state;
+  size_t queued = 0;
+
+  (void)unused;
   memset(&ev, 0, sizeof(ev));
-  memset(&spec, 0, sizeof(spec));
   if (own)
     snprintf(service, sizeof(service), "%s", n->plugin_instance);
   else
@@ -306,31 +431,15 @@ static int forward_notification(const notification_t *n, user_data_t *unused)
   ev.perfdata = "";
   ev.origin = "collectd";
   pthread_rwlock_rdlock(&dests_lock);
-  for (i = 0; i < nspecs && spec.ntargets < MW_TRACK_DESTS_MAX; i++) {
-    targets[spec.ntargets].name = specs[i].name;
-    targets[spec.ntargets].dest = spec_dests ? spec_dests[i] : NULL;
-    targets[spec.ntargets].routes = specs[i].routes;
-    targets[spec.ntargets].renotify = specs[i].reminder;
-    spec.ntargets++;
-  }
-  spec.state_dir = state_dir ? state_dir : MW_DEFAULT_STATE;
-  spec.name = name;
-  spec.targets = targets;
-  spec.max_events = spool_max > 0 ? (size_t)spool_max : 0;
-  spec.log = log_collectd;
-  if (mw_downtime_load(spec.state_dir, &adhoc, NULL, err, sizeof(err)) != 0)
-    WARNING(PLUGIN " plugin: %s (ad-hoc downtimes ignored)", err);
-  if (mw_downtime_find(&windows, &adhoc, service, ev.time, downtime, sizeof(downtime)))
-    policy.downtime = downtime;
-  mw_downtime_list_free(&adhoc);
   /* One notification per service at a time: its track is read, changed and written whole. */
   pthread_mutex_lock(&track_lock);
-  if (mw_track_load(spec.state_dir, name, &track, err, sizeof(err)) != 0)
-    WARNING(PLUGIN " plugin: %s (starting afresh)", err);
-  mw_track_forward(&spec, &track, state, &policy, ev.time, &ev, &report);
+  if (forward_state(name, service, &ev, state, &queued))
+    held_keep(name, &ev, state);
+  else
+    held_forget(name);
   pthread_mutex_unlock(&track_lock);
   pthread_rwlock_unlock(&dests_lock);
-  if (report.queued)
+  if (queued)
     mw_courier_wake(courier);
   return 0;
 }
@@ -399,6 +508,7 @@ int forward_init(void)
       ERROR(PLUGIN " plugin: %s; events stay in the spool for 'mcpwatch flush'", err);
   }
   plugin_register_notification(PLUGIN, forward_notification, NULL);
+  plugin_register_complex_read(PLUGIN, PLUGIN "-held", release_held, 0, NULL);
   return 0;
 }
 
@@ -408,6 +518,12 @@ int forward_shutdown(void)
 
   mw_courier_stop(courier);
   courier = NULL;
+  pthread_mutex_lock(&track_lock);
+  while (nhelds > 0)
+    held_free(&helds[--nhelds]);
+  free(helds);
+  helds = NULL;
+  pthread_mutex_unlock(&track_lock);
   pthread_rwlock_wrlock(&dests_lock);
   for (i = 0; i < ndests; i++)
     mw_destination_close(dests[i]);

@@ -361,6 +361,21 @@ EOF
   expect_true "[ \$(pd_got | wc -l) = $N ]" "restart: the same problems are not sent again"
   rm -rf "$TMP/state"
 
+  # A downtime set from the command line: the plugin's WARNING is held while it lasts and sent
+  # when it ends, although collectd says nothing new then (its state has not changed).
+  rm -rf "$TMP/state"
+  rm -f "$R/requests.jsonl"
+  printf 'state_dir = "%s";\nchecks: { fs-warn: { check = "disk"; path = "/"; }; };\n' "$TMP/state" >"$TMP/downtime.conf"
+  mw downtime add fs-warn --for 6s --config "$TMP/downtime.conf"
+  DT_END=$(($(date +%s) + 6))
+  expect_rc 0 "downtime add fs-warn (for collectd's instance)"
+  collectd_until "$TMP/fwd.conf" "pd_got | grep -q '\"component\":\"fs-warn\"'"
+  expect_rc 0 "downtime: collectd stops cleanly"
+  AT=$(sed -n 's/^told oncall WARNING.* at=\([0-9]*\).*/\1/p' "$TMP"/state/collectd-fs-warn*.state)
+  expect_true "[ -n '$AT' ] && [ '$AT' -ge $DT_END ]" "downtime: the WARNING went out when the downtime ended, not before (at ${AT:-never}, end $DT_END)"
+  expect_true "grep -q 'fs-warn: no longer held' '$TMP/collectd.log'" "and collectd's log says it was released"
+  rm -rf "$TMP/state"
+
   # The receiver failing all along: events wait on disk past collectd's exit, then flush sends.
   echo 503 >"$R/mode"
   rm -f "$R/requests.jsonl"
