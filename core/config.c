@@ -329,6 +329,7 @@ static void free_instances(struct mw_instance *list, size_t count)
     for (j = 0; j < inst->nnotify; j++)
       free(inst->notify[j]);
     free(inst->notify);
+    free(inst->notify_routes);
     for (j = 0; j < inst->nmembers; j++)
       free(inst->members[j]);
     free(inst->members);

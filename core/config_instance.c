@@ -102,14 +102,54 @@ int conf_load_name_list(const config_setting_t *s, const char *file, const char 
   return 0;
 }
 
+/* "NAME" or "NAME:STATE,STATE...": the states this instance sends to that notifier. */
+static int split_notify_entry(const config_setting_t *s, const char *file, char *entry,
+                              unsigned *routes, char *err, size_t errlen)
+{
+  char *colon = strchr(entry, ':');
+  char *word;
+  char *save = NULL;
+
+  *routes = 0;
+  if (!colon)
+    return 0;
+  *colon = '\0';
+  for (word = strtok_r(colon + 1, ",", &save); word; word = strtok_r(NULL, ",", &save)) {
+    unsigned bit = mw_route_parse(word);
+    if (!bit) {
+      snprintf(err, errlen,
+               "%s:%d: notify '%s': '%s' is not one of warning, critical, unknown, recovery, "
+               "flapping",
+               file, config_setting_source_line(s), entry, word);
+      return -1;
+    }
+    *routes |= bit;
+  }
+  if (!*routes || !*entry) {
+    snprintf(err, errlen, "%s:%d: notify entries are \"NAME\" or \"NAME:STATE,STATE\"", file,
+             config_setting_source_line(s));
+    return -1;
+  }
+  return 0;
+}
+
 static int load_notify_list(const config_setting_t *s, const char *file, struct mw_instance *inst,
                             char *err, size_t errlen)
 {
   int rc =
       conf_load_name_list(s, file, "notify", "notifier", &inst->notify, &inst->nnotify, err, errlen);
+  size_t i;
 
   inst->notify_none = rc == 0 && inst->nnotify == 0;
-  return rc;
+  if (rc != 0)
+    return rc;
+  if (!(inst->notify_routes = calloc(inst->nnotify + 1, sizeof(*inst->notify_routes))))
+    return -2;
+  for (i = 0; i < inst->nnotify; i++) {
+    if (split_notify_entry(s, file, inst->notify[i], &inst->notify_routes[i], err, errlen) != 0)
+      return -1;
+  }
+  return 0;
 }
 
 /* Keys of a check instance or service for the notification policy: depends_on, flap_detection,

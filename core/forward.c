@@ -139,17 +139,24 @@ size_t cli_forwarder_destinations(struct cli_forwarder *fw, struct mw_destinatio
   return n;
 }
 
-static bool wants(const struct mw_instance *inst, const char *notifier)
+/* Whether inst sends to notifier, and what of it (*routes: its notify entry's states, else
+ * the notifier's). */
+static bool wants(const struct mw_instance *inst, const struct mw_instance *notifier,
+                  unsigned *routes)
 {
   size_t i;
 
+  *routes = notifier->routes;
   if (inst->notify_none)
     return false;
   if (!inst->notify)
     return true;
   for (i = 0; i < inst->nnotify; i++) {
-    if (strcmp(inst->notify[i], notifier) == 0)
+    if (strcmp(inst->notify[i], notifier->name) == 0) {
+      if (inst->notify_routes && inst->notify_routes[i])
+        *routes = inst->notify_routes[i];
       return true;
+    }
   }
   return false;
 }
@@ -274,11 +281,12 @@ enum mw_track_action cli_forward_result(struct cli_forwarder *fw, const struct m
   policy.downtime = downtime_of(fw, inst, now, downtime, sizeof(downtime));
   memset(&spec, 0, sizeof(spec));
   for (k = 0; k < fw->cfg->nnotifiers && spec.ntargets < MW_TRACK_DESTS_MAX; k++) {
-    if (!wants(inst, fw->cfg->notifiers[k].name))
+    unsigned routes;
+    if (!wants(inst, &fw->cfg->notifiers[k], &routes))
       continue;
     targets[spec.ntargets].name = fw->cfg->notifiers[k].name;
     targets[spec.ntargets].dest = fw->dests[k];
-    targets[spec.ntargets].routes = fw->cfg->notifiers[k].routes;
+    targets[spec.ntargets].routes = routes;
     targets[spec.ntargets].renotify = fw->cfg->notifiers[k].reminder;
     spec.ntargets++;
   }

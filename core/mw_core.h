@@ -95,6 +95,8 @@ struct mw_instance {
   int backoff_max;       /* the agent's probe interval grows to at most this many intervals; 0 =
                             the configuration's default */
   char **notify;         /* notifier names; NULL = every notifier, notify_none = none */
+  unsigned *notify_routes; /* per notify entry ("chat:warning,recovery"): MW_ROUTE_* bits it
+                              takes from that notifier; 0: what the notifier takes */
   size_t nnotify;
   bool notify_none;
   char **members; /* services only: the instances it is made of */

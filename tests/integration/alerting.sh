@@ -78,6 +78,23 @@ health api 200
 run_notify route-pd
 expect_true "[ -z \"\$(events)\" ]" "and its end sends no recovery (nothing was sent)"
 
+# A notify entry narrows what one instance sends to a notifier: "all:critical,recovery".
+sed 's/state-route/state-entry/; s/spool-route/spool-entry/; s/^  api: { check/  api: { notify = ["all:critical,recovery"]; check/' "$TMP/route.conf" >"$TMP/entry.conf"
+forget
+health api degraded
+run_notify entry
+expect_true "[ -z \"\$(events)\" ]" "notify = [\"all:critical,recovery\"]: a WARNING is not sent to all"
+health api 503
+run_notify entry
+health api 200
+run_notify entry
+GOT=$(events | tr '\n' ';')
+expect_true "[ '$GOT' = 'all PROBLEM CRITICAL api;all RECOVERY OK api;' ]" "its CRITICAL and recovery are ($GOT)"
+forget
+sed 's/"all:critical,recovery"/"all:critical,sometimes"/' "$TMP/entry.conf" >"$TMP/entry-bad.conf"
+mw run --config "$TMP/entry-bad.conf"
+expect_true "[ $RC = 3 ] && grep -q \"entry-bad.conf:[0-9]*: notify 'all': 'sometimes' is not one of warning\" <<<\"\$OUT\$ERR\"" "a notify entry with an unknown state is refused with its line ($OUT$ERR)"
+
 # ---- reminders per notifier ---------------------------------------------------------------------
 sed 's|url = "'"$BASE"'/hook/all"; };|url = "'"$BASE"'/hook/all"; renotify = "1h"; };|' "$TMP/route.conf" |
   sed 's/state-route/state-remind/; s/spool-route/spool-remind/' >"$TMP/remind.conf"

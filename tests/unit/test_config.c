@@ -154,13 +154,13 @@ static void test_errors(void **state)
   (void)state;
   expect_error("checks: {\n a: {\n check = ;\n };\n};\n", NULL, "{dir}/main.conf:3: syntax error");
   expect_error("tmeout = 5;\n", NULL,
-               "{dir}/main.conf:1: unknown setting 'tmeout' (expected checks, notifiers, services, "
+               "{dir}/main.conf:1: unknown setting 'tmeout' (expected checks, notifiers, services, downtimes, "
                "timeout, backoff_max, conf_dir, spool_dir, state_dir, host, spool_max, "
                "nagios_command_file or "
                "passive_results)");
   expect_error("", "timeout = 5;\n",
-               "{dir}/conf.d/x.conf:1: unknown setting 'timeout' (expected checks, notifiers or "
-               "services)");
+               "{dir}/conf.d/x.conf:1: unknown setting 'timeout' (expected checks, notifiers, "
+               "services or downtimes)");
   expect_error("checks: {\n a: { check = \"disk\"; };\n};\n",
                "checks: {\n\n a: { check = \"disk\"; };\n};\n",
                "{dir}/conf.d/x.conf:3: check 'a' is already defined in {dir}/main.conf:2");
@@ -236,6 +236,40 @@ static void test_policy_settings(void **state)
   mwconf_free(&cfg);
   clean_conf_d(NULL);
 
+  /* Notify entries with states of their own; downtime windows. */
+  write_file(
+      "main.conf",
+      "checks: { a: { check = \"disk\"; notify = [\"pd\", \"chat:warning,recovery\"]; }; };\n"
+      "notifiers: { pd: { type = \"pagerduty\"; }; chat: { type = \"webhook\"; }; };\n"
+      "downtimes: { nightly: { members = [\"a\"]; every = \"Mon-Fri 22:00-06:00\";"
+      " timezone = \"UTC\"; comment = \"batch\"; }; };\n");
+  assert_int_equal(mwconf_load(path_of("main.conf"), &cfg, err, sizeof(err)), 0);
+  assert_string_equal(cfg.instances[0].notify[1], "chat");
+  assert_int_equal(cfg.instances[0].notify_routes[0], 0);
+  assert_int_equal(cfg.instances[0].notify_routes[1], 0x01u | 0x08u);
+  assert_int_equal(cfg.ndowntimes, 1);
+  assert_string_equal(cfg.downtimes[0].every, "Mon-Fri 22:00-06:00");
+  assert_int_equal(cfg.downtimes[0].window.days, 0x3e);
+  assert_int_equal(cfg.downtimes[0].window.start, 22 * 60);
+  assert_string_equal(cfg.downtimes[0].comment, "batch");
+  mwconf_free(&cfg);
+  clean_conf_d(NULL);
+  expect_error("checks: { a: { check = \"disk\"; }; };\n"
+               "downtimes: { d: { members = [\"a\"]; every = \"Sun 02:00\"; }; };\n",
+               NULL,
+               "{dir}/main.conf:2: downtime 'd': 'Sun 02:00' is not a window such as \"Sun "
+               "02:00-04:00\", \"Mon-Fri 22:00-06:00\" or \"daily 01:00-01:30\"");
+  expect_error("checks: { a: { check = \"disk\"; }; };\n"
+               "downtimes: { d: { members = [\"b\"]; every = \"Sun 02:00-03:00\"; }; };\n",
+               NULL,
+               "{dir}/main.conf:2: downtime 'd' names 'b', which is neither a check instance nor "
+               "a service");
+  expect_error(
+      "checks: { a: { check = \"disk\"; }; };\n"
+      "downtimes: { d: { members = [\"a\"]; every = \"Sun 02:00-03:00\"; when = 1; }; };\n",
+      NULL,
+      "{dir}/main.conf:2: unknown key 'when' in downtime 'd' (members, every, timezone, "
+      "comment)");
   expect_error("checks: {\n a: { check = \"disk\"; depends_on = [\"b\"]; };\n"
                " b: { check = \"disk\"; depends_on = [\"c\"]; };\n"
                " c: { check = \"disk\"; depends_on = [\"a\"]; };\n};\n",
@@ -321,7 +355,7 @@ static void test_passive_results(void **state)
                "... }; };");
   expect_error("", "passive_results: { a: { type = \"icinga2\"; }; };\n",
                "{dir}/conf.d/x.conf:1: unknown setting 'passive_results' (expected checks, "
-               "notifiers or services)");
+               "notifiers, services or downtimes)");
   clean_conf_d(NULL);
 }
 
