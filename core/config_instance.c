@@ -136,8 +136,8 @@ static int split_notify_entry(const config_setting_t *s, const char *file, char 
 static int load_notify_list(const config_setting_t *s, const char *file, struct mw_instance *inst,
                             char *err, size_t errlen)
 {
-  int rc =
-      conf_load_name_list(s, file, "notify", "notifier", &inst->notify, &inst->nnotify, err, errlen);
+  int rc = conf_load_name_list(s, file, "notify", "notifier", &inst->notify, &inst->nnotify, err,
+                               errlen);
   size_t i;
 
   inst->notify_none = rc == 0 && inst->nnotify == 0;
@@ -164,7 +164,7 @@ static int load_policy_key(const config_setting_t *s, const char *key, const cha
 
   if (strcmp(key, "depends_on") == 0 || strcmp(key, "depends-on") == 0) {
     rc = conf_load_name_list(s, file, "depends_on", "instance or service", &inst->depends_on,
-                        &inst->ndepends_on, err, errlen);
+                             &inst->ndepends_on, err, errlen);
     return rc == 0 ? 1 : rc;
   }
   if (strcmp(key, "flap_detection") == 0 || strcmp(key, "flap-detection") == 0) {
@@ -503,8 +503,8 @@ int conf_load_services(const config_setting_t *group, const char *file, struct m
       const char *key = config_setting_name(s);
       int rc;
       if (strcmp(key, "members") == 0)
-        rc = conf_load_name_list(s, file, "members", "check instance", &inst->members, &inst->nmembers,
-                            err, errlen);
+        rc = conf_load_name_list(s, file, "members", "check instance", &inst->members,
+                                 &inst->nmembers, err, errlen);
       else if (strcmp(key, "notify") == 0)
         rc = load_notify_list(s, file, inst, err, errlen);
       else if ((rc = load_policy_key(s, key, file, inst, err, errlen)) != 0)
