@@ -153,7 +153,8 @@ static int load_notify_list(const config_setting_t *s, const char *file, struct 
 }
 
 /* Keys of a check instance or service for the notification policy: depends_on, flap_detection,
- * flap_low, flap_high. 1 when key was one, 0 when not, -1 on a bad value, -2 out of memory. */
+ * flap_low, flap_high, flap_window. 1 when key was one, 0 when not, -1 on a bad value, -2 out of
+ * memory. */
 static int load_policy_key(const config_setting_t *s, const char *key, const char *file,
                            struct mw_instance *inst, char *err, size_t errlen)
 {
@@ -180,6 +181,16 @@ static int load_policy_key(const config_setting_t *s, const char *key, const cha
     } else {
       inst->flap_high = -1.0; /* off, whatever thresholds follow */
     }
+    return 1;
+  }
+  if (strcmp(key, "flap_window") == 0 || strcmp(key, "flap-window") == 0) {
+    if (config_setting_type(s) != CONFIG_TYPE_INT || config_setting_get_int(s) < 3 ||
+        config_setting_get_int(s) > MW_FLAP_HISTORY) {
+      snprintf(err, errlen, "%s:%d: 'flap_window' must be a number of results from 3 to %d", file,
+               line, MW_FLAP_HISTORY);
+      return -1;
+    }
+    inst->flap_window = config_setting_get_int(s);
     return 1;
   }
   if (strcmp(key, "flap_low") == 0 || strcmp(key, "flap-low") == 0 ||
@@ -512,7 +523,7 @@ int conf_load_services(const config_setting_t *group, const char *file, struct m
       else {
         snprintf(err, errlen,
                  "%s:%d: unknown key '%s' in service '%s' (members, notify, depends_on, "
-                 "flap_detection, flap_low, flap_high)",
+                 "flap_detection, flap_low, flap_high, flap_window)",
                  file, config_setting_source_line(s), key, inst->name);
         return -1;
       }

@@ -267,7 +267,8 @@ enum mw_track_action cli_forward_result(struct cli_forwarder *fw, const struct m
                                    inst->flap_high,
                                    inst->ndepends_on ? hold_by_parents : NULL,
                                    &hold,
-                                   NULL};
+                                   NULL,
+                                   inst->flap_window};
   struct mw_track_target targets[MW_TRACK_DESTS_MAX];
   struct describe_ctx ctx = {res, inst->check, {0}};
   struct mw_forward_spec spec;

@@ -105,6 +105,7 @@ struct mw_instance {
    * instances or services whose problems hold this one's (depends_on). */
   double flap_low;
   double flap_high;
+  int flap_window; /* states looked back over, 3-21; 0: 21 */
   char **depends_on;
   size_t ndepends_on;
   /* Notifiers: the notifications they take (MW_ROUTE_* bits of mw_spool.h; 0 all) and their

@@ -224,6 +224,8 @@ struct mw_track_policy {
   /* The downtime the instance is in ("downtime 3 until ..."), or NULL: while in one, problems
    * and reminders are held as by hold, and the note says so even when nothing is due. */
   const char *downtime;
+  /* States flap detection looks back over, 3 to MW_FLAP_HISTORY; 0: MW_FLAP_HISTORY. */
+  int flap_window;
 };
 
 enum mw_track_action { MW_TRACK_NONE, MW_TRACK_PROBLEM, MW_TRACK_RECOVERY, MW_TRACK_RENOTIFY };
@@ -238,6 +240,9 @@ enum mw_track_action mw_track_update(struct mw_track *track, enum mw_state state
 /* Nagios's weighted percent state change of history (n states, oldest first, n <= 21): each
  * change counts 0.75 (oldest) to 1.25 (newest) of one in twenty. */
 double mw_flap_percent(const unsigned char *history, size_t n);
+/* The same over a window of window states (3 to MW_FLAP_HISTORY): weights from 0.75 (oldest
+ * change) to 1.25 (newest) spread over window - 1 changes. */
+double mw_flap_percent_in(const unsigned char *history, size_t n, size_t window);
 /* STATE_DIR/NAME.state; a missing file gives a fresh track. 0, or -1 with err set. */
 int mw_track_load(const char *state_dir, const char *name, struct mw_track *track, char *err,
                   size_t errlen);

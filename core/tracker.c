@@ -38,22 +38,31 @@ static enum mw_track_action go_hard(struct mw_track *track, enum mw_state state,
   return MW_TRACK_PROBLEM;
 }
 
-double mw_flap_percent(const unsigned char *history, size_t n)
+double mw_flap_percent_in(const unsigned char *history, size_t n, size_t window)
 {
   double changes = 0.0;
   size_t first;
   size_t j;
 
-  if (n > MW_FLAP_HISTORY)
-    n = MW_FLAP_HISTORY;
-  /* Fewer than 21 states sit at the newest end of the window: their changes weigh as recent. */
-  first = MW_FLAP_HISTORY - n;
-  for (j = 1; j < n; j++) {
-    size_t x = first + j; /* 1 (oldest change) .. 20 (newest) */
-    if (history[j] != history[j - 1])
-      changes += (double)(x - 1) * 0.5 / (double)(MW_FLAP_HISTORY - 2) + 0.75;
+  if (window < 3 || window > MW_FLAP_HISTORY)
+    window = MW_FLAP_HISTORY;
+  if (n > window) { /* the newest window states */
+    history += n - window;
+    n = window;
   }
-  return changes * 100.0 / (double)(MW_FLAP_HISTORY - 1);
+  /* Fewer states than the window sit at its newest end: their changes weigh as recent. */
+  first = window - n;
+  for (j = 1; j < n; j++) {
+    size_t x = first + j; /* 1 (oldest change) .. window - 1 (newest) */
+    if (history[j] != history[j - 1])
+      changes += (double)(x - 1) * 0.5 / (double)(window - 2) + 0.75;
+  }
+  return changes * 100.0 / (double)(window - 1);
+}
+
+double mw_flap_percent(const unsigned char *history, size_t n)
+{
+  return mw_flap_percent_in(history, n, MW_FLAP_HISTORY);
 }
 
 /* Nagios records hard states and recoveries (not soft problems), then judges the window:
@@ -75,7 +84,9 @@ static void record_flap(struct mw_track *track, enum mw_state state,
     track->nhistory--;
   }
   track->history[track->nhistory++] = (unsigned char)state;
-  track->flap_percent = mw_flap_percent(track->history, track->nhistory);
+  track->flap_percent =
+      mw_flap_percent_in(track->history, track->nhistory,
+                         policy->flap_window > 0 ? (size_t)policy->flap_window : MW_FLAP_HISTORY);
   if (track->flap_percent >= policy->flap_high)
     track->flapping = true;
   else if (track->flap_percent <= policy->flap_low)

@@ -274,7 +274,7 @@ static void log_collectd(void *ctx, enum mw_log_level level, const char *message
 static bool forward_state(const char *name, const char *service, struct mw_event *ev,
                           enum mw_state state, size_t *queued)
 {
-  struct mw_track_policy policy = {1, 0, 0.0, 0.0, NULL, NULL, NULL};
+  struct mw_track_policy policy = {1, 0, 0.0, 0.0, NULL, NULL, NULL, 0};
   struct mw_track_target targets[MW_TRACK_DESTS_MAX];
   struct mw_forward_spec spec;
   struct mw_forward_report report;

@@ -154,7 +154,8 @@ static void test_errors(void **state)
   (void)state;
   expect_error("checks: {\n a: {\n check = ;\n };\n};\n", NULL, "{dir}/main.conf:3: syntax error");
   expect_error("tmeout = 5;\n", NULL,
-               "{dir}/main.conf:1: unknown setting 'tmeout' (expected checks, notifiers, services, downtimes, "
+               "{dir}/main.conf:1: unknown setting 'tmeout' (expected checks, notifiers, services, "
+               "downtimes, "
                "timeout, backoff_max, conf_dir, spool_dir, state_dir, host, spool_max, "
                "nagios_command_file or "
                "passive_results)");
@@ -200,7 +201,7 @@ static void test_errors(void **state)
                "{dir}/main.conf:1: service 's' has no members = [\"INSTANCE\", ...];");
   expect_error("services: { s: { members = [\"a\"]; color = 1; }; };\n", NULL,
                "{dir}/main.conf:1: unknown key 'color' in service 's' (members, notify, "
-               "depends_on, flap_detection, flap_low, flap_high)");
+               "depends_on, flap_detection, flap_low, flap_high, flap_window)");
 }
 
 static void test_policy_settings(void **state)
@@ -212,7 +213,8 @@ static void test_policy_settings(void **state)
   write_file("main.conf",
              "checks: {\n"
              "  db: { check = \"disk\"; flap_detection = true; };\n"
-             "  api: { check = \"disk\"; depends_on = [\"db\"]; flap_low = 10; flap_high = 40; };\n"
+             "  api: { check = \"disk\"; depends_on = [\"db\"]; flap_low = 10; flap_high = 40;"
+             " flap_window = 9; };\n"
              "  web: { check = \"disk\"; depends_on = \"stack\"; flap_detection = false; };\n"
              "};\nservices: { stack: { members = [\"api\"]; depends_on = [\"db\"]; }; };\n"
              "notifiers: {\n  pd: { type = \"pagerduty\"; routing_key_file = \"/k\";"
@@ -222,6 +224,8 @@ static void test_policy_settings(void **state)
   assert_int_equal(mwconf_load(path_of("main.conf"), &cfg, err, sizeof(err)), 0);
   assert_true(cfg.instances[0].flap_low == 20 && cfg.instances[0].flap_high == 30);
   assert_true(cfg.instances[1].flap_low == 10 && cfg.instances[1].flap_high == 40);
+  assert_int_equal(cfg.instances[1].flap_window, 9);
+  assert_int_equal(cfg.instances[0].flap_window, 0);
   assert_true(cfg.instances[2].flap_high < 0);
   assert_int_equal(cfg.instances[1].ndepends_on, 1);
   assert_string_equal(cfg.instances[1].depends_on[0], "db");
@@ -283,6 +287,8 @@ static void test_policy_settings(void **state)
                "{dir}/main.conf:1: 'a': flap_low (30) must be below flap_high (30)");
   expect_error("checks: { a: { check = \"disk\"; flap_high = 130; }; };\n", NULL,
                "{dir}/main.conf:1: 'flap_high' must be a percentage above 0, at most 100");
+  expect_error("checks: { a: { check = \"disk\"; flap_window = 30; }; };\n", NULL,
+               "{dir}/main.conf:1: 'flap_window' must be a number of results from 3 to 21");
   expect_error("checks: { a: { check = \"disk\"; flap_detection = 1; }; };\n", NULL,
                "{dir}/main.conf:1: 'flap_detection' must be true or false");
   expect_error("notifiers: { n: { type = \"webhook\"; states = [\"ok\"]; }; };\n", NULL,

@@ -65,6 +65,17 @@ static void test_percent(void **unused)
   h[1] = C;
   assert_float_equal(percent_of(h, 2), 6.25, 1e-9);
   assert_float_equal(percent_of(h, 1), 0.0, 1e-9);
+  /* A window of 5: 4 changes weigh 0.75 to 1.25 of 25%; the newest alone 31.25%. */
+  for (i = 0; i < 5; i++)
+    h[i] = i % 2 ? C : O;
+  assert_float_equal(mw_flap_percent_in(h, 5, 5), 100.0, 1e-9);
+  memset(h, O, sizeof(h));
+  h[4] = C;
+  assert_float_equal(mw_flap_percent_in(h, 5, 5), 31.25, 1e-9);
+  /* Only the newest states of a longer history count. */
+  memset(h, O, sizeof(h));
+  h[0] = C;
+  assert_float_equal(mw_flap_percent_in(h, 21, 5), 0.0, 1e-9);
 }
 
 /* Alternating OK and CRITICAL from a fresh track: 29.93% after 6 results, 35.53% after 7, so
