@@ -25,10 +25,11 @@ struct agent_inst {
   enum mw_state last_state;
   char summary[SUMMARY_MAX];
   char note[MW_TRACK_NOTE_MAX]; /* why notifications went out or not (held, flapping...) */
-  enum mw_state hard; /* the track's hard state, for services */
-  unsigned failures;  /* problem results in a row */
-  bool breaker_open;  /* after BREAKER_AFTER failures: every run is a probe that decides */
-  unsigned factor;    /* interval multiplier while open: grows only with probes that time out */
+  double flap;                  /* percent state change; < 0: flap detection is off */
+  enum mw_state hard;           /* the track's hard state, for services */
+  unsigned failures;            /* problem results in a row */
+  bool breaker_open;    /* after BREAKER_AFTER failures: every run is a probe that decides */
+  unsigned factor;      /* interval multiplier while open: grows only with probes that time out */
   unsigned backoff_max; /* the largest factor */
   bool running;
 };
@@ -43,6 +44,7 @@ struct agent_service {
   const char *word;      /* under agent.lock */
   char summary[SUMMARY_MAX];
   char note[MW_TRACK_NOTE_MAX];
+  double flap;
 };
 
 struct agent {

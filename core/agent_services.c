@@ -112,6 +112,7 @@ static void evaluate_service(struct agent *a, struct agent_service *sv)
   if (strcmp(sv->note, sv->track.note) != 0)
     a->dirty = true;
   memcpy(sv->note, sv->track.note, sizeof(sv->note));
+  sv->flap = sv->svc->flap_high > 0.0 ? sv->track.flap_percent : -1.0;
   pthread_mutex_unlock(&a->lock);
   mw_buf_free(&failing);
   mw_result_free(res);

@@ -21,6 +21,15 @@ void cli_status_field(struct mw_buf *out, const char *text)
     mw_buf_add(out, *text == '\t' || *text == '\n' ? " " : text, 1);
 }
 
+/* The percent state change of flap detection, empty when it is off. */
+static void flap_field(struct mw_buf *out, double flap)
+{
+  if (flap >= 0.0)
+    mw_buf_addf(out, "\t%.1f", flap);
+  else
+    mw_buf_add(out, "\t", 1);
+}
+
 char *cli_status_path(const struct mw_args *opts, const struct mw_config *cfg)
 {
   struct mw_buf path;
@@ -59,12 +68,14 @@ void agent_write_status(struct agent *a, const char *path)
                 ai->interval * ai->factor, ai->factor);
     cli_status_field(&text, ai->summary);
     cli_status_field(&text, ai->note);
+    flap_field(&text, ai->flap);
     mw_buf_add(&text, "\n", 1);
   }
   for (i = 0; i < a->nservices; i++) {
     mw_buf_addf(&text, "service\t%s\t%s", a->services[i].svc->name, a->services[i].word);
     cli_status_field(&text, a->services[i].summary);
     cli_status_field(&text, a->services[i].note);
+    flap_field(&text, a->services[i].flap);
     mw_buf_add(&text, "\n", 1);
   }
   pthread_mutex_unlock(&a->lock);

@@ -21,7 +21,7 @@
 #include "agent.h"
 
 #define DEFAULT_INTERVAL 60.0
-#define BREAKER_AFTER 5      /* problem results in a row before the breaker opens */
+#define BREAKER_AFTER 5       /* problem results in a row before the breaker opens */
 #define BACKOFF_MAX_DEFAULT 4 /* a hung server is probed at most every 4 intervals */
 /* SIGTERM to exit, whatever a receiver does: the last deliveries get what is left of it. */
 #define STOP_BUDGET_NS (4000LL * 1000000LL)
@@ -126,8 +126,7 @@ static void update_breaker(struct agent_inst *ai, enum mw_state state, int64_t t
       agent_log("%s: the probe timed out; probing every %gs instead of every %gs (backoff_max %u)",
                 ai->inst->name, ai->interval * factor, ai->interval, ai->backoff_max);
     else
-      agent_log("%s: the probe failed fast; probing every %gs again", ai->inst->name,
-                ai->interval);
+      agent_log("%s: the probe failed fast; probing every %gs again", ai->inst->name, ai->interval);
     ai->factor = factor;
   }
 }
@@ -173,6 +172,7 @@ static void run_one(struct agent *a, struct agent_inst *ai)
   snprintf(ai->summary, sizeof(ai->summary), "%s",
            res ? mw_result_get_summary(res) : "out of memory");
   memcpy(ai->note, ai->track.note, sizeof(ai->note));
+  ai->flap = ai->inst->flap_high > 0.0 ? ai->track.flap_percent : -1.0;
   update_breaker(ai, state, mw_now_ns() - start);
   ai->next_ns = start + (int64_t)(next_interval(ai) * 1e9);
   ai->early_ns = agent_slack(next_interval(ai));
@@ -341,7 +341,7 @@ static int agent_load(struct agent *a, const char *path, char *err, size_t errle
     ai->interval = inst->interval > 0 ? inst->interval : DEFAULT_INTERVAL;
     ai->retry_interval = inst->retry_interval > 0 ? inst->retry_interval : ai->interval;
     ai->factor = 1;
-    ai->backoff_max = (unsigned)(inst->backoff_max > 0       ? inst->backoff_max
+    ai->backoff_max = (unsigned)(inst->backoff_max > 0    ? inst->backoff_max
                                  : a->cfg.backoff_max > 0 ? a->cfg.backoff_max
                                                           : BACKOFF_MAX_DEFAULT);
     ai->last_state = MW_UNKNOWN;

@@ -28,7 +28,7 @@ static const struct mw_option status_options[] = {
     {NULL, 0, MW_OPT_STRING, 0, NULL, NULL, NULL, NULL, NULL}};
 
 #define ROWS_MAX 100000
-#define FIELDS 10
+#define FIELDS 11
 
 /* One line of the status file, split into fields that point into text. */
 struct row {
@@ -76,13 +76,13 @@ static enum mw_state word_state(const char *word)
   return mw_state_parse(word, &state) == 0 ? state : MW_UNKNOWN;
 }
 
-/* Instances have 9 fields and services 3, then the policy's note (a file from an agent of
- * before notes has none: ""); passive receivers 7. The last field takes the rest of the line. */
+/* Instances have 9 fields and services 3, then the policy's note and the flap percentage (a file
+ * from an agent of before them has neither: ""); passive receivers 7. */
 static int split_row(char *line, struct row *row)
 {
   char *p = line;
   int count = FIELDS;
-  int required = FIELDS - 1;
+  int required = FIELDS - 2;
   int k;
 
   memset(row, 0, sizeof(*row));
@@ -90,7 +90,7 @@ static int split_row(char *line, struct row *row)
   if (strncmp(line, "service\t", 8) == 0) {
     row->kind = ROW_SERVICE;
     p += 8;
-    count = 4;
+    count = 5;
     required = 3;
   } else if (strncmp(line, "passive\t", 8) == 0) {
     row->kind = ROW_PASSIVE;
@@ -99,7 +99,7 @@ static int split_row(char *line, struct row *row)
     required = 7;
   }
   for (k = 0; k < count; k++)
-    row->field[k] = k < count - 1 ? strsep(&p, "\t") : p;
+    row->field[k] = strsep(&p, "\t");
   for (k = required; k < count; k++) {
     if (!row->field[k])
       row->field[k] = "";
@@ -170,6 +170,29 @@ static enum mw_state worst_state(const struct status *st)
   return worst;
 }
 
+/* flap_percent: a number while flap detection is on, else null. */
+static void json_flap(struct mw_buf *out, const char *flap)
+{
+  char *end;
+  double v = strtod(flap, &end);
+
+  if (*flap && !*end && v >= 0.0 && v <= 100.0)
+    mw_buf_addf(out, ",\"flap_percent\":%.1f", v);
+  else
+    mw_buf_adds(out, ",\"flap_percent\":null");
+}
+
+/* "[flap 12.5%] " for the table, when some state change is seen and the note does not already
+ * say flapping. */
+static void flap_text(const char *flap, const char *note, char *out, size_t outlen)
+{
+  double v = *flap ? strtod(flap, NULL) : 0.0;
+
+  out[0] = '\0';
+  if (v > 0.0 && strncmp(note, "flapping", 8) != 0)
+    snprintf(out, outlen, "[flap %.1f%%] ", v);
+}
+
 static void json_instance(struct mw_buf *out, const struct row *r, const struct status *st)
 {
   long long last = atoll(r->field[3]);
@@ -189,11 +212,13 @@ static void json_instance(struct mw_buf *out, const struct row *r, const struct 
     mw_buf_adds(out, ",\"last_run\":null,\"last_run_age_s\":null");
   mw_buf_addf(out, ",\"next_run\":%lld,\"next_run_in_s\":%lld,\"duration_ms\":%lld", next,
               next > st->now ? next - st->now : 0, atoll(r->field[5]));
-  mw_buf_addf(out, ",\"interval_s\":%g,\"backoff_factor\":%u,\"summary\":", strtod(r->field[6], NULL),
+  mw_buf_addf(out,
+              ",\"interval_s\":%g,\"backoff_factor\":%u,\"summary\":", strtod(r->field[6], NULL),
               (unsigned)strtoul(r->field[7], NULL, 10));
   mw_json_string(out, r->field[8]);
   mw_buf_adds(out, ",\"notification\":");
   mw_json_string(out, r->field[9]);
+  json_flap(out, r->field[10]);
   mw_buf_adds(out, "}");
 }
 
@@ -208,6 +233,7 @@ static void json_other(struct mw_buf *out, const struct row *r)
     mw_json_string(out, r->field[2]);
     mw_buf_adds(out, ",\"notification\":");
     mw_json_string(out, r->field[3]);
+    json_flap(out, r->field[4]);
   } else {
     mw_buf_adds(out, "{\"destination\":");
     mw_json_string(out, r->field[0]);
@@ -289,11 +315,13 @@ static void print_table(const struct status *st)
     char last[32] = "-";
     char next[32] = "now";
     char took[32];
+    char flap[32];
     long long next_at;
 
     if (r->kind == ROW_SERVICE) {
-      printf("%-*s  %-*s  %-*s  %6s  %6s  %8s  %s%s%s%s\n", w_state, r->field[1], w_name,
-             r->field[0], w_check, "(service)", "-", "-", "-", *r->field[3] ? "[" : "",
+      flap_text(r->field[4], r->field[3], flap, sizeof(flap));
+      printf("%-*s  %-*s  %-*s  %6s  %6s  %8s  %s%s%s%s%s\n", w_state, r->field[1], w_name,
+             r->field[0], w_check, "(service)", "-", "-", "-", flap, *r->field[3] ? "[" : "",
              r->field[3], *r->field[3] ? "] " : "", r->field[2]);
       continue;
     }
@@ -313,10 +341,11 @@ static void print_table(const struct status *st)
     if (next_at > st->now)
       age(next_at - st->now, next, sizeof(next));
     snprintf(took, sizeof(took), "%sms", r->field[5]);
-    printf("%-*s  %-*s  %-*s  %6s  %6s  %8s  %s%s%s%s%s\n", w_state, r->field[2], w_name,
+    flap_text(r->field[10], r->field[9], flap, sizeof(flap));
+    printf("%-*s  %-*s  %-*s  %6s  %6s  %8s  %s%s%s%s%s%s\n", w_state, r->field[2], w_name,
            r->field[0], w_check, r->field[1], last, next, took,
-           atoi(r->field[7]) > 1 ? "[backing off] " : "", *r->field[9] ? "[" : "", r->field[9],
-           *r->field[9] ? "] " : "", r->field[8]);
+           atoi(r->field[7]) > 1 ? "[backing off] " : "", flap, *r->field[9] ? "[" : "",
+           r->field[9], *r->field[9] ? "] " : "", r->field[8]);
   }
 }
 

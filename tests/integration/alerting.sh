@@ -285,7 +285,7 @@ expect_true "[ $RC = 0 ] && grep -q '^ *nightly-deploy  *Sun 02:00-04:00 Europe/
 # ---- the agent: the same dependency, and status says why ----------------------------------------
 # Children need 3 results for a hard problem, so their parent's first result (within the first
 # interval) is always in before theirs.
-sed 's/state-dep/state-agent/; s/spool-dep/spool-agent/; s/depends_on = \["db"\];/depends_on = ["db"]; max_attempts = 3;/; s/notify = \["pd"\]; };/notify = ["pd"]; interval = "300ms"; };/' \
+sed 's/state-dep/state-agent/; s/spool-dep/spool-agent/; s/depends_on = \["db"\];/depends_on = ["db"]; max_attempts = 3;/; s/notify = \["pd"\]; };/notify = ["pd"]; interval = "300ms"; };/; s/^  db: { check/  db: { flap_detection = true; check/' \
   "$TMP/dep.conf" >"$TMP/agent.conf"
 forget
 for n in db s1 s2 s3 s4; do health $n 503; done
@@ -305,6 +305,13 @@ health db 200; health s1 200; health s2 200; health s3 200
 wait_for "events | grep -q 'pd trigger s4'" 15
 GOT=$(events | sort | tr '\n' ';')
 expect_true "[ '$GOT' = 'pd resolve db;pd trigger db;pd trigger s4;' ]" "db back: resolved, and the child still failing is sent ($GOT)"
+wait_for "\"\$MCPWATCH\" status --status-file '$TMP/agent.status' --format json 2>/dev/null | jq -e '.instances[] | select(.name == \"db\" and .state == \"OK\")' >/dev/null" 10
+OUT=$("$MCPWATCH" status --status-file "$TMP/agent.status" --format json 2>&1)
+GOT=$(jq -c '[.instances[] | select(.name == "db" or .name == "s1") | [.name, .flap_percent]]' <<<"$OUT")
+expect_true "jq -e '.[0] == [\"s1\", null] and .[1][1] > 5 and .[1][1] <= 6.25' <<<'$GOT' >/dev/null" \
+  "status JSON: db's percent state change (one change, recent: 5 to 6.25%), null where flap detection is off ($GOT)"
+OUT=$("$MCPWATCH" status --status-file "$TMP/agent.status" 2>&1)
+expect_out "^OK +db .*\[flap [56]\.[0-9]%\] " "and the table shows it"
 # An ad-hoc downtime set while the agent runs.
 mw downtime add s1 --for 1h --comment "deploy 1.4" --config "$TMP/agent.conf"
 expect_rc 0 "agent running: downtime add s1"
