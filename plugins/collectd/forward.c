@@ -38,8 +38,9 @@ static size_t nspecs;
 static char *spool_dir;
 static char *state_dir;
 static long spool_max;
-/* The configuration file's downtime windows (moved in whole, read under dests_lock). */
-static struct mw_config windows;
+/* The configuration file (moved in whole, read under dests_lock): its downtime windows, and
+ * the depends_on of its instances and services. */
+static struct mw_config file_cfg;
 /* Notifications pass through state files (StateDir/collectd-SERVICE.state), so that only
  * changes go out: no recovery for what never failed (the threshold plugin says OKAY for every
  * value at start), no repeat of a problem already sent, and a recovery after a restart. */
@@ -238,10 +239,10 @@ void forward_config_file(struct mw_config *cfg)
       }
     }
   }
-  if (cfg->ndowntimes > 0) {
+  if (cfg->ndowntimes > 0 || cfg->ninstances > 0 || cfg->nservices > 0) {
     pthread_rwlock_wrlock(&dests_lock);
-    mw_config_free(&windows);
-    windows = *cfg;
+    mw_config_free(&file_cfg);
+    file_cfg = *cfg;
     memset(cfg, 0, sizeof(*cfg));
     pthread_rwlock_unlock(&dests_lock);
   }
@@ -269,6 +270,44 @@ static void identifier(const notification_t *n, char *out, size_t outlen)
 
 static void log_collectd(void *ctx, enum mw_log_level level, const char *message);
 
+/* The instance or service of the configuration file named name, or NULL. */
+static const struct mw_instance *configured(const char *name)
+{
+  size_t i;
+
+  for (i = 0; i < file_cfg.ninstances; i++) {
+    if (strcmp(file_cfg.instances[i].name, name) == 0)
+      return &file_cfg.instances[i];
+  }
+  for (i = 0; i < file_cfg.nservices; i++) {
+    if (strcmp(file_cfg.services[i].name, name) == 0)
+      return &file_cfg.services[i];
+  }
+  return NULL;
+}
+
+/* depends_on: a parent's problem is what its state file (collectd-PARENT) last said. */
+static bool hold_by_parents(void *ctx, char *why, size_t whylen)
+{
+  const struct mw_instance *inst = ctx;
+  const char *dir = state_dir ? state_dir : MW_DEFAULT_STATE;
+  char name[8 * DATA_MAX_NAME_LEN];
+  char err[ERR_MAX];
+  size_t j;
+
+  for (j = 0; j < inst->ndepends_on; j++) {
+    struct mw_track parent;
+    snprintf(name, sizeof(name), "collectd-%s", inst->depends_on[j]);
+    if (mw_track_load(dir, name, &parent, err, sizeof(err)) != 0)
+      continue;
+    if (parent.hard != MW_OK) {
+      snprintf(why, whylen, "%s is %s", inst->depends_on[j], mw_state_name(parent.hard));
+      return true;
+    }
+  }
+  return false;
+}
+
 /* One state of service (track file name) through the policy to the queues; true when its
  * problem is held (a downtime, a parent). Called with dests_lock read and track_lock held. */
 static bool forward_state(const char *name, const char *service, struct mw_event *ev,
@@ -280,6 +319,7 @@ static bool forward_state(const char *name, const char *service, struct mw_event
   struct mw_forward_report report;
   struct mw_downtime_list adhoc;
   struct mw_track track;
+  const struct mw_instance *inst;
   char downtime[MW_TRACK_NOTE_MAX];
   char err[ERR_MAX];
   size_t i;
@@ -299,9 +339,14 @@ static bool forward_state(const char *name, const char *service, struct mw_event
   spec.log = log_collectd;
   if (mw_downtime_load(spec.state_dir, &adhoc, NULL, err, sizeof(err)) != 0)
     WARNING(PLUGIN " plugin: %s (ad-hoc downtimes ignored)", err);
-  if (mw_downtime_find(&windows, &adhoc, service, ev->time, downtime, sizeof(downtime)))
+  if (mw_downtime_find(&file_cfg, &adhoc, service, ev->time, downtime, sizeof(downtime)))
     policy.downtime = downtime;
   mw_downtime_list_free(&adhoc);
+  inst = configured(service);
+  if (inst && inst->ndepends_on > 0) {
+    policy.hold = hold_by_parents;
+    policy.hold_ctx = (void *)inst;
+  }
   if (mw_track_load(spec.state_dir, name, &track, err, sizeof(err)) != 0)
     WARNING(PLUGIN " plugin: %s (starting afresh)", err);
   mw_track_forward(&spec, &track, state, &policy, ev->time, ev, &report);
@@ -534,7 +579,7 @@ int forward_shutdown(void)
   spec_dests = NULL;
   pthread_rwlock_unlock(&dests_lock);
   free_specs();
-  mw_config_free(&windows);
+  mw_config_free(&file_cfg);
   free(spool_dir);
   spool_dir = NULL;
   free(state_dir);

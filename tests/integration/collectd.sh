@@ -376,6 +376,30 @@ EOF
   expect_true "grep -q 'fs-warn: no longer held' '$TMP/collectd.log'" "and collectd's log says it was released"
   rm -rf "$TMP/state"
 
+  # depends_on from the ConfigFile: while the parent's state file says CRITICAL the child's
+  # WARNING is held; once the parent is OK it is sent.
+  rm -f "$R/requests.jsonl"
+  mkdir -p "$TMP/state"
+  printf 'state_dir = "%s";\nchecks: {\n  parent: { check = "disk"; path = "%s"; };\n  child: { check = "disk"; path = "%s"; warning = "10%%"; depends_on = ["parent"]; };\n};\n' \
+    "$TMP/state" "$M" "$M" >"$TMP/dep-file.conf"
+  write_conf "$TMP/dep.conf" 1 "
+  StateDir \"$TMP/state\"
+  SpoolDir \"$TMP/spool\"
+  <Notifier \"oncall\">
+    Type \"pagerduty\"
+    Url \"http://127.0.0.1:$(cat "$R/port")/v2/enqueue\"
+    RoutingKeyFile \"$TMP/pd.key\"
+  </Notifier>
+  ConfigFile \"$TMP/dep-file.conf\""
+  printf 'hard=CRITICAL last=CRITICAL attempts=0 since=1 notified=1 problem_sent=1\nseq 1\n' >"$TMP/state/collectd-parent.state"
+  collectd_until "$TMP/dep.conf" "grep -q '^note held: parent is CRITICAL' '$TMP/state/collectd-child.state' 2>/dev/null"
+  expect_true "grep -q '^note held: parent is CRITICAL' '$TMP/state/collectd-child.state' && ! pd_got | grep -q '\"component\":\"child\"'" \
+    "collectd: depends_on holds the child's WARNING while the parent is CRITICAL"
+  printf 'hard=OK last=OK attempts=0 since=1 notified=1 problem_sent=0\nseq 2\n' >"$TMP/state/collectd-parent.state"
+  collectd_until "$TMP/dep.conf" "pd_got | grep -q '\"component\":\"child\"'"
+  expect_true "pd_got | grep -q '\"component\":\"child\"'" "and sends it once the parent is OK"
+  rm -rf "$TMP/state"
+
   # The receiver failing all along: events wait on disk past collectd's exit, then flush sends.
   echo 503 >"$R/mode"
   rm -f "$R/requests.jsonl"
