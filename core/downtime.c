@@ -179,15 +179,43 @@ void mw_downtime_list_free(struct mw_downtime_list *list)
   list->n = 0;
 }
 
+int mw_downtime_parse(char *data, struct mw_downtime_list *out, size_t *skipped)
+{
+  char *line;
+  char *save = NULL;
+  size_t cap = 0;
+
+  memset(out, 0, sizeof(*out));
+  for (line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    struct mw_downtime d;
+    if (line[0] == '#')
+      continue;
+    if (parse_line(line, &d) != 0 || out->n >= MW_DOWNTIME_MAX) {
+      if (skipped)
+        (*skipped)++;
+      continue;
+    }
+    if (out->n == cap) {
+      size_t ncap = cap ? cap * 2 : 8;
+      struct mw_downtime *grown = realloc(out->items, ncap * sizeof(*grown));
+      if (!grown) {
+        mw_downtime_list_free(out);
+        return -1;
+      }
+      out->items = grown;
+      cap = ncap;
+    }
+    out->items[out->n++] = d;
+  }
+  return 0;
+}
+
 int mw_downtime_load(const char *state_dir, struct mw_downtime_list *out, size_t *skipped,
                      char *err, size_t errlen)
 {
   char *path = NULL;
   char *data = NULL;
-  char *line;
-  char *save = NULL;
   size_t len = 0;
-  size_t cap = 0;
   int result = -1;
 
   memset(out, 0, sizeof(*out));
@@ -206,27 +234,9 @@ int mw_downtime_load(const char *state_dir, struct mw_downtime_list *out, size_t
              errno == EFBIG ? "larger than 4 MiB" : strerror(errno));
     goto cleanup;
   }
-  for (line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-    struct mw_downtime d;
-    if (line[0] == '#')
-      continue;
-    if (parse_line(line, &d) != 0 || out->n >= MW_DOWNTIME_MAX) {
-      if (skipped)
-        (*skipped)++;
-      continue;
-    }
-    if (out->n == cap) {
-      size_t ncap = cap ? cap * 2 : 8;
-      struct mw_downtime *grown = realloc(out->items, ncap * sizeof(*grown));
-      if (!grown) {
-        snprintf(err, errlen, "out of memory");
-        mw_downtime_list_free(out);
-        goto cleanup;
-      }
-      out->items = grown;
-      cap = ncap;
-    }
-    out->items[out->n++] = d;
+  if (mw_downtime_parse(data, out, skipped) != 0) {
+    snprintf(err, errlen, "out of memory");
+    goto cleanup;
   }
   result = 0;
 cleanup:

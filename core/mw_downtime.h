@@ -21,6 +21,8 @@ struct mw_tz;
 /* name: a zone of the system's database (Europe/Berlin; TZDIR overrides its folder), "UTC", or
  * NULL/"" for the system's own (/etc/localtime, UTC without one). 0, or -1 with err. */
 int mw_tz_load(const char *name, struct mw_tz **out, char *err, size_t errlen);
+/* A zone from the bytes of a TZif file; NULL when they are not one. */
+struct mw_tz *mw_tz_from_tzif(const void *data, size_t len);
 /* A zone of a POSIX TZ rule alone ("CET-1CEST,M3.5.0,M10.5.0/3"); NULL when malformed. */
 struct mw_tz *mw_tz_from_rule(const char *rule);
 void mw_tz_free(struct mw_tz *tz);
@@ -68,6 +70,9 @@ struct mw_downtime_list {
 int mw_downtime_load(const char *state_dir, struct mw_downtime_list *out, size_t *skipped,
                      char *err, size_t errlen);
 void mw_downtime_list_free(struct mw_downtime_list *list);
+/* The list in data (the file's text, NUL-terminated, changed in place); skipped counts lines that
+ * do not parse (add to *skipped). 0, or -1 when out of memory. */
+int mw_downtime_parse(char *data, struct mw_downtime_list *out, size_t *skipped);
 /* Adds one downtime per member, from start to end, under a lock, written durably; ended ones
  * are dropped on the way. *first_id is the first new id. 0, or -1 with err. */
 int mw_downtime_add(const char *state_dir, const char *const *members, size_t nmembers,

@@ -386,6 +386,19 @@ static void parse_footer(const unsigned char *data, size_t len, struct mw_tz *tz
     memset(&tz->rule, 0, sizeof(tz->rule)); /* the transitions alone, then */
 }
 
+struct mw_tz *mw_tz_from_tzif(const void *data, size_t len)
+{
+  struct mw_tz *tz = calloc(1, sizeof(*tz));
+
+  if (tz && parse_tzif(data, len, tz) != 0) {
+    mw_tz_free(tz);
+    return NULL;
+  }
+  if (tz && ((const unsigned char *)data)[4] >= '2')
+    parse_footer(data, len, tz);
+  return tz;
+}
+
 void mw_tz_free(struct mw_tz *tz)
 {
   if (!tz)
