@@ -114,6 +114,17 @@ expect_true "[ -z \"\$(events)\" ]" "and not again at the next run"
 health api 200
 run_notify remind
 
+# At a short interval, as it runs: renotify = "1s" on 'all' only.
+sed 's/renotify = "1h"/renotify = "1s"/; s/state-remind/state-remind1s/; s/spool-remind/spool-remind1s/' "$TMP/remind.conf" >"$TMP/remind1s.conf"
+forget
+health api 503
+run_notify remind1s
+wait_for "run_notify remind1s; [ \"\$(events | grep -c '^all PROBLEM CRITICAL api$')\" -ge 3 ]" 20
+expect_true "[ \"\$(events | grep -c '^all PROBLEM CRITICAL api$')\" -ge 3 ] && [ \"\$(events | grep -c '^pd trigger api$')\" = 1 ]" \
+  "renotify = \"1s\": the problem again and again to 'all', once to PagerDuty ($(events | sort | uniq -c | tr -s ' ' | tr '\n' ';'))"
+health api 200
+run_notify remind1s
+
 # ---- flapping -------------------------------------------------------------------------------------
 cat >"$TMP/flap.conf" <<EOF
 state_dir = "$TMP/state-flap"; spool_dir = "$TMP/spool-flap"; host = "node1";

@@ -376,6 +376,31 @@ EOF
   expect_true "grep -q 'fs-warn: no longer held' '$TMP/collectd.log'" "and collectd's log says it was released"
   rm -rf "$TMP/state"
 
+  # Routing in collectd: a notifier with States "critical" "recovery" gets no WARNING.
+  rm -f "$R/requests.jsonl"
+  rm -rf "$TMP/state"
+  write_conf "$TMP/route.conf" 1 "
+  StateDir \"$TMP/state\"
+  SpoolDir \"$TMP/spool\"
+  <Notifier \"all\">
+    Type \"webhook\"
+    Url \"http://127.0.0.1:$(cat "$R/port")/hook/all\"
+  </Notifier>
+  <Notifier \"crit\">
+    Type \"webhook\"
+    Url \"http://127.0.0.1:$(cat "$R/port")/hook/crit\"
+    States \"critical\" \"recovery\"
+  </Notifier>
+  <Check \"fs-warn\">
+    Type \"disk\"
+    Path \"$M\"
+    Warning \"10%\"
+  </Check>"
+  hook_got() { jq -r 'select(.code == 200) | "\(.path) \(.body | fromjson | .alerts[0].labels.service) \(.body | fromjson | .mcpwatch.state)"' "$R/requests.jsonl" 2>/dev/null; }
+  collectd_until "$TMP/route.conf" "hook_got | grep -q '^/hook/all fs-warn WARNING$'"
+  expect_true "hook_got | grep -q '^/hook/all fs-warn WARNING$' && ! hook_got | grep -q '^/hook/crit fs-warn'" \
+    "collectd: States \"critical\" \"recovery\" keeps a WARNING from that notifier ($(hook_got | tr '\n' ';'))"
+  rm -rf "$TMP/state"
   # depends_on from the ConfigFile: while the parent's state file says CRITICAL the child's
   # WARNING is held; once the parent is OK it is sent.
   rm -f "$R/requests.jsonl"

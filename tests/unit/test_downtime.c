@@ -173,6 +173,9 @@ static void test_window_syntax(void **unused)
     if (mw_window_parse(bad[i], &w, err, sizeof(err)) == 0)
       fail_msg("'%s' was taken", bad[i]);
   }
+  /* The text quoted back stays one line (found by fuzz_downtime). */
+  assert_int_equal(mw_window_parse("Mon-Fr\n1 02:00", &w, err, sizeof(err)), -1);
+  assert_null(strchr(err, '\n'));
   assert_int_equal(window("02:00-04:00").days, 0x7f);
   assert_int_equal(window("daily 02:00-04:00").days, 0x7f);
   assert_int_equal(window("Mon-Fri 22:00-06:00").days, 0x3e);
