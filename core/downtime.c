@@ -23,6 +23,7 @@
 #define DOWNTIME_FILE "downtimes"
 #define DOWNTIME_LOCK "downtimes.lock"
 #define DOWNTIME_FILE_MAX (4 * 1024 * 1024)
+#define DOWNTIME_TIME_MAX 253402300799LL /* 9999-12-31 23:59:59 UTC */
 
 static const char *const day_names[] = {"sunday",   "monday", "tuesday", "wednesday",
                                         "thursday", "friday", "saturday"};
@@ -174,7 +175,7 @@ static int parse_line(char *line, struct mw_downtime *d)
 
   memset(d, 0, sizeof(*d));
   if (sscanf(line, "%ld %lld %lld %127s%n", &d->id, &start, &end, member, &used) != 4 ||
-      d->id <= 0 || start < 0 || end <= start || !member_ok(member))
+      d->id <= 0 || start < 0 || end <= start || end > DOWNTIME_TIME_MAX || !member_ok(member))
     return -1;
   d->start = start;
   d->end = end;
@@ -416,8 +417,8 @@ bool mw_downtime_find(const struct mw_config *cfg, const struct mw_downtime_list
       char until[32];
       time_t end = (time_t)d->end;
       struct tm tm;
-      gmtime_r(&end, &tm);
-      strftime(until, sizeof(until), "%Y-%m-%d %H:%M UTC", &tm);
+      if (!gmtime_r(&end, &tm) || strftime(until, sizeof(until), "%Y-%m-%d %H:%M UTC", &tm) == 0)
+        snprintf(until, sizeof(until), "%lld", (long long)d->end);
       snprintf(why, whylen, "downtime %ld until %s%s%s", d->id, until, d->comment[0] ? ": " : "",
                d->comment);
       return true;
