@@ -347,6 +347,11 @@ static bool forward_state(const char *name, const char *service, struct mw_event
     policy.hold = hold_by_parents;
     policy.hold_ctx = (void *)inst;
   }
+  if (inst && inst->flap_high > 0.0) {
+    policy.flap_low = inst->flap_low;
+    policy.flap_high = inst->flap_high;
+    policy.flap_window = inst->flap_window;
+  }
   if (mw_track_load(spec.state_dir, name, &track, err, sizeof(err)) != 0)
     WARNING(PLUGIN " plugin: %s (starting afresh)", err);
   mw_track_forward(&spec, &track, state, &policy, ev->time, ev, &report);
@@ -448,6 +453,60 @@ static int release_held(user_data_t *unused)
   return 0;
 }
 
+/* Whether the plugin's own instance named name has flap detection on: its every result then
+ * comes through forward_own_result, and its notifications pass by. Under dests_lock. */
+static bool takes_every_result(const char *name)
+{
+  const struct mw_instance *inst = nspecs > 0 ? configured(name) : NULL;
+
+  return inst && inst->flap_high > 0.0;
+}
+
+void forward_own_result(const char *instance, const char *check, const struct mw_result *res,
+                        enum mw_state state)
+{
+  char name[8 * DATA_MAX_NAME_LEN];
+  struct mw_buf output;
+  struct mw_event ev;
+  size_t queued = 0;
+  const char *text;
+  char line[NOTIF_MAX_MSG_LEN];
+  size_t len;
+
+  pthread_rwlock_rdlock(&dests_lock);
+  if (!takes_every_result(instance)) {
+    pthread_rwlock_unlock(&dests_lock);
+    return;
+  }
+  mw_buf_init(&output, 1 << 20);
+  mw_render_nagios(res, instance, &output);
+  text = output.failed ? "output too large" : mw_buf_str(&output);
+  len = strcspn(text, "|\n");
+  while (len > 0 && text[len - 1] == ' ')
+    len--;
+  snprintf(line, sizeof(line), "%.*s", (int)len, text);
+  snprintf(name, sizeof(name), "collectd-%s", instance);
+  memset(&ev, 0, sizeof(ev));
+  ev.time = (int64_t)time(NULL);
+  ev.host = hostname_g;
+  ev.service = instance;
+  ev.check = check;
+  ev.output = line;
+  ev.long_output = text;
+  ev.perfdata = "";
+  ev.origin = "collectd";
+  pthread_mutex_lock(&track_lock);
+  if (forward_state(name, instance, &ev, state, &queued))
+    held_keep(name, &ev, state);
+  else
+    held_forget(name);
+  pthread_mutex_unlock(&track_lock);
+  pthread_rwlock_unlock(&dests_lock);
+  mw_buf_free(&output);
+  if (queued)
+    mw_courier_wake(courier);
+}
+
 static int forward_notification(const notification_t *n, user_data_t *unused)
 {
   bool own = strcmp(n->plugin, PLUGIN) == 0 && meta_string(n, "check") != NULL;
@@ -476,6 +535,10 @@ static int forward_notification(const notification_t *n, user_data_t *unused)
   ev.perfdata = "";
   ev.origin = "collectd";
   pthread_rwlock_rdlock(&dests_lock);
+  if (own && takes_every_result(service)) {
+    pthread_rwlock_unlock(&dests_lock); /* forward_own_result had it, with every other result */
+    return 0;
+  }
   /* One notification per service at a time: its track is read, changed and written whole. */
   pthread_mutex_lock(&track_lock);
   if (forward_state(name, service, &ev, state, &queued))

@@ -17,6 +17,10 @@ void forward_config_file(struct mw_config *cfg);
 /* After configuration: opens the destinations, registers the notification callback and starts
  * the delivery thread when there is any notifier. */
 int forward_init(void);
+/* Every result of the plugin's own instance (notifications carry changes only): forwarded here
+ * when its ConfigFile entry has flap detection on, which needs them all; else nothing. */
+void forward_own_result(const char *instance, const char *check, const struct mw_result *res,
+                        enum mw_state state);
 int forward_shutdown(void);
 
 /* One option line of a block into args (mcpwatch.c): keys match option names ignoring case, '-'

@@ -292,6 +292,8 @@ static int instance_read(user_data_t *user_data)
 
   dispatch_tree(inst, res);
   dispatch(inst, "gauge", "state", (double)state);
+  if (inst->notify)
+    forward_own_result(inst->name, inst->check->name, res, state);
   /* A first OK is no news; a first problem is. */
   if (had_last ? state != last : state != MW_OK) {
     INFO(PLUGIN " plugin: %s: %s%s%s", inst->name, had_last ? mw_state_name(last) : "",

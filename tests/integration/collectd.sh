@@ -401,6 +401,42 @@ EOF
   expect_true "hook_got | grep -q '^/hook/all fs-warn WARNING$' && ! hook_got | grep -q '^/hook/crit fs-warn'" \
     "collectd: States \"critical\" \"recovery\" keeps a WARNING from that notifier ($(hook_got | tr '\n' ';'))"
   rm -rf "$TMP/state"
+  # Flap detection in collectd: the plugin's own instance forwards every result (notifications
+  # carry changes only), so a flapping endpoint sends one FLAPPINGSTART and one FLAPPINGSTOP.
+  if [ -f "$MCPWATCH_CHECK_DIR/rest_health.so" ]; then
+    rm -f "$R/requests.jsonl"
+    rm -rf "$TMP/state"
+    printf 'state_dir = "%s";\nchecks: { flappy: { check = "rest-health"; url = "http://127.0.0.1:%s/health/flappy"; timeout = "2s"; flap_detection = true; flap_window = 9; }; };\n' \
+      "$TMP/state" "$(cat "$R/port")" >"$TMP/flap-file.conf"
+    write_conf "$TMP/flap.conf" 1 "
+  StateDir \"$TMP/state\"
+  SpoolDir \"$TMP/spool\"
+  <Notifier \"chat\">
+    Type \"webhook\"
+    Url \"http://127.0.0.1:$(cat "$R/port")/hook/chat\"
+  </Notifier>
+  ConfigFile \"$TMP/flap-file.conf\""
+    flap_got() { jq -r 'select(.code == 200 and .path == "/hook/chat") | .body | fromjson | .mcpwatch.notification_type' "$R/requests.jsonl" 2>/dev/null; }
+    # The endpoint changes every 0.6 s while collectd reads it every second.
+    (while :; do echo 503 >"$R/health-flappy"; sleep 0.6; echo 200 >"$R/health-flappy"; sleep 0.6; done) &
+    TOGGLER=$!
+    on_exit "kill $TOGGLER"
+    "${CD_ENV[@]}" collectd -C "$TMP/flap.conf" -f >"$TMP/collectd.out" 2>&1 &
+    CD=$!
+    wait_for "flap_got | grep -q FLAPPINGSTART" 40
+    kill "$TOGGLER"
+    echo 200 >"$R/health-flappy"
+    wait_for "flap_got | grep -q FLAPPINGSTOP" 40
+    kill "$CD"
+    wait "$CD"
+    GOT=$(flap_got | tr '\n' ' ')
+    expect_true "[ \"\$(flap_got | grep -c FLAPPINGSTART)\" = 1 ] && [ \"\$(flap_got | grep -c FLAPPINGSTOP)\" = 1 ]" \
+      "collectd: a flapping endpoint sends one FLAPPINGSTART and one FLAPPINGSTOP ($GOT)"
+    expect_true "[ \"\$(flap_got | sed -n '/FLAPPINGSTART/,/FLAPPINGSTOP/p' | grep -c 'PROBLEM\|RECOVERY')\" = 0 ]" \
+      "and no problem or recovery between them"
+    rm -rf "$TMP/state"
+  fi
+
   # depends_on from the ConfigFile: while the parent's state file says CRITICAL the child's
   # WARNING is held; once the parent is OK it is sent.
   rm -f "$R/requests.jsonl"
