@@ -29,7 +29,7 @@ mw notify nosuch
 expect_one_error_line "^NOTIFY UNKNOWN - unknown notifier 'nosuch'" "unknown notifier: one line"
 mw notify --help
 expect_rc 0 "notify --help exits 0"
-expect_out "installed in .*: icinga2 pagerduty statuspage webhook" "it names the installed notifiers"
+expect_out "installed in .*: email icinga2 pagerduty statuspage webhook" "it names the installed notifiers"
 mw notify pagerduty --help
 expect_rc 0 "notify pagerduty --help exits 0"
 expect_out "--routing-key-file=FILE" "help lists the routing key file"
