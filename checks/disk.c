@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* disk.c - space and inode usage of mounted file systems. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* json_path.c - dotted paths into jansson documents. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* json_path.h - a value inside a JSON document by a dotted path ("checks.db.latency_ms",
  * "items[0].name", "items.0.name"; "\." is a dot inside a key; a leading "$." is allowed), and
  * the comparisons rest-health makes on it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mcp_client.c - JSON-RPC over MCP's HTTP transports. Each message of the Streamable HTTP
  * transport is one POST whose answer is JSON or an SSE stream (mcp_post.c); the legacy transport
  * POSTs to an endpoint announced on a long GET stream and reads the answers there. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mcp_client.h - a minimal MCP client: JSON-RPC over Streamable HTTP (JSON or SSE answers,
  * sessions, protocol version negotiation, redirects) or the legacy HTTP+SSE transport.
  * mcp_client.c holds the requests, the handshake and the legacy transport; mcp_post.c one POST

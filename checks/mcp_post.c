@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mcp_post.c - one message of the Streamable HTTP transport: a POST whose answer is JSON or an
  * SSE stream, redirects followed as MCP clients follow them, requests the server makes on the
  * stream answered at once, and error answers summarised in one line. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mcp_run.c - one run of the mcp-tools check: session, every tools/list page, ping, a call,
  * and the verdict. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mcp_tools.c - is an MCP server up, does it speak the protocol, and does it still offer the
  * tools its clients rely on? A real MCP client (mcp_client.c) lists every tool and compares. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mcp_tools.h - shared between mcp_tools.c (options, open, close) and mcp_run.c (a run). */
 #ifndef MCP_TOOLS_H
 #define MCP_TOOLS_H

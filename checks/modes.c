@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* modes.c - checks with several modes: which were asked for, and one line for all of them. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* modes.h - checks with several modes (postgres, redis): which were asked for, which ranges
  * apply, and one summary line for all of them. */
 #ifndef MODES_H

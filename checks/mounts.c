@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mounts.c - reads /proc/self/mountinfo and finds the mount of a path without touching it. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mounts.h - the mount table of /proc/self/mountinfo, for the disk check. */
 #ifndef MW_DISK_MOUNTS_H
 #define MW_DISK_MOUNTS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* postgres.c - PostgreSQL health: connection, backends, replication, locks, long queries,
  * transaction ID wraparound and a custom query. Read-only; the connection stays open between
  * runs. */

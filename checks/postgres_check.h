@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* postgres_check.h - what the postgres check's files share: options and the modes. */
 #ifndef POSTGRES_CHECK_H
 #define POSTGRES_CHECK_H

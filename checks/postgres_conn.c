@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* postgres_conn.c - one PostgreSQL connection, non-blocking, bounded by the run's deadline.
  *
  * Parameters go to PQconnectStartParams one by one: a host or password containing spaces or

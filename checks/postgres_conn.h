@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* postgres_conn.h - one PostgreSQL connection: non-blocking connect and queries, bounded by the
  * run's deadline. */
 #ifndef POSTGRES_CONN_H

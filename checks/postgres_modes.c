@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* postgres_modes.c - the SQL each mode of the postgres check sends, and how it judges it. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* problems.c - see problems.h. */
 #include "config.h"
 

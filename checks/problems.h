@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* problems.h - the "; what went wrong" tail of a check's first line, and the state it adds up
  * to: for checks that judge several things and name each one that is not OK. */
 #ifndef PROBLEMS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* redis.c - Redis health: PING, memory, clients, hit rate, replication, persistence, any INFO
  * field. One INFO per run serves every mode; the connection stays open between runs. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* redis_check.h - what the redis check's files share: options, one run's INFO, the modes. */
 #ifndef REDIS_CHECK_H
 #define REDIS_CHECK_H

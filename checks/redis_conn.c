@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* redis_conn.c - one Redis connection: deadline-bound commands with a capped reply size.
  *
  * hiredis' own blocking context bounds each read with SO_RCVTIMEO, which a server sending one

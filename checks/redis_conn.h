@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* redis_conn.h - one Redis connection: deadline-bound commands over a plain socket, parsed by
  * hiredis' reply reader, with a cap on the size of a reply. */
 #ifndef REDIS_CONN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* redis_info.c - lookups in the text of a Redis INFO reply.
  *
  * The reply comes from the network, so nothing here trusts it: no NUL termination is assumed,

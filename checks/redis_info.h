@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* redis_info.h - lookups in the text of a Redis INFO reply. */
 #ifndef REDIS_INFO_H
 #define REDIS_INFO_H

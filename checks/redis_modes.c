@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* redis_modes.c - what each mode of the redis check reads from one INFO reply. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rest_body.c - what a health endpoint's body must say: a string, a regular expression, values
  * at JSON paths, and the common health document {"status": ..., "checks": {...}}. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rest_health.c - a REST health endpoint: status code, time, and what the body says. The HTTP
  * client (and its connections) stays open between runs. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rest_health.h - shared between rest_health.c (options, request, status and time) and
  * rest_body.c (what the body must say). */
 #ifndef REST_HEALTH_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sse.c - Server-Sent Events, parsed incrementally. */
 #include "config.h"
 

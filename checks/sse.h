@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sse.h - a Server-Sent Events parser (the WHATWG EventSource rules) fed with chunks as they
  * arrive: CRLF, LF and CR line ends, comments, multi-line data, event names, ids, a leading BOM.
  * Events whose data is empty (keep-alives, "priming" events that only carry an id) are handed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tls_cert.c - dates, names, key and signature of one certificate. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tls_cert.h - what the tls-expiry check reads from one certificate. */
 #ifndef TLS_CERT_H
 #define TLS_CERT_H

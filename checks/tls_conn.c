@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tls_conn.c - STARTTLS preambles and a non-blocking OpenSSL handshake, each step bounded by
  * the run's deadline. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tls_conn.h - a TLS handshake bounded by a deadline, after an optional STARTTLS exchange, that
  * keeps what the server presented: the chain, protocol, cipher and verification result. */
 #ifndef TLS_CONN_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tls_expiry.c - days until the certificates a TLS server presents (or a PEM file holds)
  * expire, with the chain's soonest expiry deciding, verification, protocol and key checks. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tls_expiry.h - shared by tls_expiry.c (options) and tls_run.c (a run and its verdict). */
 #ifndef TLS_EXPIRY_H
 #define TLS_EXPIRY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tls_run.c - one run of tls-expiry: the chain from a server or a file, one line per
  * certificate, and the verdict. */
 #include "config.h"

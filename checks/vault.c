@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* vault.c - HashiCorp Vault: /v1/sys/health (every documented status code), version, clock
  * skew, and optionally the TTL of the monitoring token. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* agent.h - what the agent's files share (cmd_agent.c, agent_services.c). */
 #ifndef MW_AGENT_H
 #define MW_AGENT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* agent_services.c - the agent's services: groups of instances whose members' hard states make
  * one state, HEALTHY (all OK), DEGRADED (some failing) or UNHEALTHY (all failing), forwarded as
  * OK, WARNING and CRITICAL events of their own (for status-page components, say). */

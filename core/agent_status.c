@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* agent_status.c - the agent's status file, which `mcpwatch status` reads: one line per
  * instance, service and passive receiver, written to a temporary file and renamed, at most once
  * a second and only when something changed. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* agent_stop.c - the ends of an agent: a reload hands its instances to the next configuration
  * and frees the old one on a thread of its own, so that a receiver that hangs never pauses the
  * checks; a stop gives the last deliveries one deadline and abandons what still hangs then

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* argv.c - the command line and --help, both generated from the option tables. */
 #include "config.h"
 

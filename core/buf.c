@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* buf.c - size-capped growing strings (after curl's dynbuf). */
 #include "config.h"
 

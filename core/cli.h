@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cli.h - pieces shared by the mcpwatch command's files. */
 #ifndef MW_CLI_H
 #define MW_CLI_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_agent.c - `mcpwatch agent`: every configured instance on its own schedule, its check state
  * (connections, sessions) kept between runs, state changes forwarded through the spool, and
  * `mcpwatch status` reading what it last wrote.

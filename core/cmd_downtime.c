@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_downtime.c - `mcpwatch downtime add|list|remove`: ad-hoc downtimes kept in the state
  * folder, which run --notify, the agent and the collectd plugin read at every result, beside the
  * configuration's recurring windows. */

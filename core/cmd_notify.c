@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_notify.c - `mcpwatch notify` (a Nagios/Icinga notification command) and `mcpwatch flush`
  * (deliver what is pending, for cron): both go through the spool, so nothing is lost when the
  * receiver is down, slow or refusing. */

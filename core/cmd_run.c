@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_run.c - `mcpwatch run`: every configured check instance at once, as a table or JSON. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cmd_status.c - `mcpwatch status`: the agent's status file as a table or as JSON, with the
  * exit code of a check (the worst state; UNKNOWN when the agent is not running or its status is
  * stale), so that scripts and a Nagios check of the agent itself can use it. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* conf_module.h - the entry points of the configuration module (mwconfig.so, config.c). */
 #ifndef MW_CONF_MODULE_H
 #define MW_CONF_MODULE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* config.c - mcpwatch.conf and the *.conf files of its conf_dir (libconfig syntax).
  *
  * Built as its own module (mwconfig.so), loaded by mw_config_load() only when a configuration

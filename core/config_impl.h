@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* config_impl.h - what the configuration module's files share (config.c, config_instance.c,
  * config_policy.c). */
 #ifndef MW_CONFIG_IMPL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* config_instance.c - the groups of a configuration file: checks, notifiers, passive_results
  * (instances of a check or notifier type with their settings) and services. Part of the
  * configuration module; config.c reads the files and checks names across them. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* config_policy.c - the notification policy's settings: downtime windows, and the checks across
  * the whole configuration (depends_on and downtime members name an instance or service,
  * depends_on makes no cycle, flap thresholds are ordered). Part of the configuration module. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* courier.c - a thread that delivers the queues of a set of destinations: when woken (an event
  * was queued), when a retry is due, and once a minute in case another process queued something.
  * It never waits out a backoff inside a delivery, so stopping it takes at most one attempt. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* destination.c - a notifier opened on its spool folder: SPOOL/NAME/destination records the
  * notifier and its options (file and variable names of secrets, never secrets), so that
  * `mcpwatch flush` can reopen it with nothing else to go on. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* downtime.c - recurring downtime windows and the ad-hoc downtimes of STATE_DIR/downtimes.
  *
  * The file is text, one downtime per line ("ID START END MEMBER COMMENT", times in seconds since

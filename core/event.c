@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* event.c - state-change events: building, cutting, the text they are spooled as, and the small
  * helpers every notifier shares. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* forward.c - results to events, for the command's schedulers (`mcpwatch run --notify`, the
  * agent): each result through its instance's state, and the hard changes into the spool of
  * every notifier the instance names. */

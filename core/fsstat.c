@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fsstat.c - statvfs() bounded by a deadline.
  *
  * statvfs on a hung NFS, CIFS or FUSE mount blocks in the kernel. The file system type decides

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* handoff.c - one result through its instance's track to the queues of its destinations, in
  * write-ahead order (stage, record, commit), so that no state file ever says an event was sent
  * that is not durably queued. Shared by `mcpwatch run --notify`, the agent and the collectd

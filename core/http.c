@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* http.c - libmwhttp: one libcurl easy handle per client, every request bounded by the run's
  * deadline and its body by a size cap. */
 #include "config.h"

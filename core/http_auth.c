@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* http_auth.c - secrets on their way into request headers: read from a file or an environment
  * variable at every use (so a rotated secret is picked up), checked to be one line, wiped after
  * use, and never put into an error message. */

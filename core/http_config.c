@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* http_config.c - the parts of libmwhttp that never touch the network: options to a client
  * configuration and URL resolution. Kept apart from the transport (http.c) so that the fuzz
  * targets can link the real option handling with a scripted transport. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* http_deliver.c - one delivery attempt of an event over HTTP, as every notifier makes it: the
  * status code decides delivered / retry / rejected, Retry-After is honoured, and the reason
  * carries what the receiver said without ever carrying what was sent. */

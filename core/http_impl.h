@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* http_impl.h - what libmwhttp's own files share (not exported). */
 #ifndef MW_HTTP_IMPL_H
 #define MW_HTTP_IMPL_H

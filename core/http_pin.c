@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* http_pin.c - the request's host name resolved within the deadline, then pinned for curl.
  *
  * libcurl 7.88's threaded resolver honours the timeout, but ending the transfer waits for the

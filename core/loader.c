@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* loader.c - finds, verifies and loads check plugins; refuses what it cannot trust. */
 #include "config.h"
 

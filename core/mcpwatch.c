@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mcpwatch.c - the command: one check as a Nagios plugin, every configured check, or a list. */
 #include "config.h"
 

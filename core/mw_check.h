@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mw_check.h - the contract between mcpwatch and its check plugins.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mw_core.h - what the mcpwatch command, the tests and the collectd plugin use from
  * libmcpwatch beyond the check contract. Checks include mw_check.h only.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mw_downtime.h - downtimes: recurring windows of the configuration (local times of a zone) and
  * ad-hoc ones set from the command line, kept in the state folder. While an instance or service
  * is in downtime its checks go on, its problems are held (sent when the downtime ends if they

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mw_http.h - the HTTP client every HTTP-speaking check and notifier shares (libmwhttp, over
  * libcurl). Only parts that speak HTTP link it, so a disk check never maps libcurl.

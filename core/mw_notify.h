@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mw_notify.h - the contract between mcpwatch and its notifier plugins (pagerduty, statuspage,
  * webhook), and the spool every event passes through on its way to them.

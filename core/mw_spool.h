@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * mw_spool.h - events on disk, their delivery, and the state tracking that decides when there
  * is an event at all. Used by `mcpwatch notify/flush/run --notify`, the collectd plugin and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* net.c - deadline-bound sockets for checks that speak a protocol themselves (redis, TLS);
  * names are resolved by resolve.c. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* options.c - one option table drives the command line, configuration blocks and --help. */
 #include "config.h"
 

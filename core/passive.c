@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* passive.c - every agent result as a Nagios external command,
  *   [TIME] PROCESS_SERVICE_CHECK_RESULT;HOST;SERVICE;CODE;OUTPUT|PERFDATA
  * written to the command file (a FIFO Nagios reads, or a plain file). One write per line, each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* policy.c - what the notification policy shares with its front ends: the route words of a
  * notifier's 'states'. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* range.c - Nagios threshold ranges: [@][start:]end, "~" for -infinity, empty end for +infinity,
  * endpoints inclusive, start 0 by default. Numbers may carry a unit suffix from a table. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ratelog.c - repeated identical log messages written less and less often, so a target that is
  * down for a day leaves a handful of lines in the journal instead of one per attempt, and the
  * lines that are written say how many were held back. */

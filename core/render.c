@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* render.c - a result tree as Nagios plugin output or as JSON. */
 #include "config.h"
 

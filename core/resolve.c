@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* resolve.c - name resolution bounded by a deadline.
  *
  * getaddrinfo() cannot be interrupted: a DNS server that never answers holds it for the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* result.c - the result tree a check fills: states, sanitised summaries and perfdata. */
 #include "config.h"
 

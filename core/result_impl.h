@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* result_impl.h - the result tree's layout, shared by result.c and render.c only. */
 #ifndef MW_RESULT_IMPL_H
 #define MW_RESULT_IMPL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* runner.c - runs check instances in parallel, each bounded by its own deadline.
  *
  * Checks honour their deadline themselves; the runner is the backstop for one that does not.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* spool.c - the durable queue between a state change and its receiver: writing events,
  * delivering them in order with backoff, and the dead-letter folder. */
 #include "config.h"

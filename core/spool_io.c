@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* spool_io.c - the file operations the spool is built on: every write durable (temporary file,
  * fsync, rename, fsync of the folder), every read bounded. */
 #include "config.h"

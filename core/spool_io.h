@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* spool_io.h - file helpers shared by the spool's parts inside libmcpwatch (not exported). */
 #ifndef MW_SPOOL_IO_H
 #define MW_SPOOL_IO_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* staging.c - the write-ahead half of the spool: an event is first written under a name that
  * delivery skips (P...), the state file then records the hand-off, and only then is the event
  * renamed into the queue (E...). What a killed writer leaves behind is settled by

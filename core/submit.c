@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* submit.c - the agent's passive results: every result of every instance and service sent to
  * each passive_results receiver (a central Icinga 2, say) straight from memory.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tracker.c - hard and soft states per check instance, kept in a small file between runs, so
  * that a scheduler without memory of its own (cron running `mcpwatch run --notify`) notifies
  * on state changes only, as Nagios would. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tzinfo.c - UTC offsets of a named time zone, read from its TZif file (RFC 8536) and the POSIX
  * TZ rule at its end. Downtime windows are local times of a zone of their own, judged in the
  * agent's threads and inside collectd, where setting TZ and calling localtime() would change the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* util.c - numbers, states, durations, deadlines and JSON strings shared by every part. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mwdoc.c - generates, at build time, what must never drift from the checks' option tables:
  * one man page per check, the Icinga 2 CheckCommand definitions and the Nagios command
  * definitions. It loads the built check modules the way mcpwatch does and reads their tables.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # packages.sh BUILD_DIR - the Debian and RPM packages, from the release tarball of the configured
 # build in BUILD_DIR: dpkg-buildpackage builds the .debs from a clean tree and lintian reports no
 # errors; they are installed (apt), used from the installed paths (list, a check, the agent's

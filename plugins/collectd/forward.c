@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* forward.c - collectd notifications through the mcpwatch spool to PagerDuty, status pages and
  * webhooks.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* forward.h - the collectd plugin's forwarding half: collectd notifications (the plugin's own,
  * the threshold plugin's, any plugin's) into the mcpwatch spool and on to the notifiers. */
 #ifndef MW_COLLECTD_FORWARD_H

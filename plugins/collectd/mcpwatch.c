@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mcpwatch.c - the collectd plugin: every mcpwatch check inside collectd.
  *
  *   LoadPlugin mcpwatch

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* email.c - the email notifier: one message per event over SMTP with libcurl, with implicit TLS
  * (smtps://) or STARTTLS (smtp://, required unless --starttls no), the server's certificate
  * verified, AUTH with a password read from a file at every send, several recipients.

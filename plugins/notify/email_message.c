@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* email_message.c - one event as an RFC 5322 message: a subject built as Nagios builds its
  * ("** PROBLEM Service Alert: web1/api is CRITICAL **"), the output and long output in a plain
  * text body, and Message-ID/In-Reply-To/References so that a problem's reminders and its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* email_message.h - the message of the email notifier (email_message.c). */
 #ifndef MW_EMAIL_MESSAGE_H
 #define MW_EMAIL_MESSAGE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* icinga2.c - the icinga2 notifier: results as passive check results through Icinga 2's REST
  * API (POST /v1/actions/process-check-result), so a central Icinga 2 learns a node's states
  * without forking a plugin per check.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pagerduty.c - the pagerduty notifier: PagerDuty Events API v2.
  *
  * A problem triggers, a recovery resolves and an acknowledgement acknowledges, all under one

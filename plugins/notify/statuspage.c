@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* statuspage.c - the statuspage notifier: a check instance's state as a status-page component's
  * status, on Atlassian Statuspage or Cachet 2.x, with optional Statuspage incidents.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* webhook.c - the webhook notifier: a JSON POST modelled on Alertmanager's webhook payload,
  * signed per Standard Webhooks 1.0, or a Slack-style {"text": ...} body.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* webhook_sign.c - Standard Webhooks 1.0: webhook-signature is "v1," followed by the base64
  * HMAC-SHA256, under the base64-decoded secret, of "{webhook-id}.{webhook-timestamp}.{body}". */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* webhook_sign.h - Standard Webhooks 1.0 signatures (HMAC-SHA256), apart so unit tests reach it. */
 #ifndef MW_WEBHOOK_SIGN_H
 #define MW_WEBHOOK_SIGN_H

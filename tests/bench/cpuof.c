@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cpuof - runs a command N times and prints the median CPU time (user + system, in us), the
  * median peak RSS of one run (KiB), from wait4()'s rusage (the process and the children it
  * waited for), and the median wall time (us): what the process itself cost, without the shell

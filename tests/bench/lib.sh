@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # lib.sh - sourced by the benchmarks after they set BENCH (their name, for messages): a work
 # folder removed at exit, servers on 127.0.0.1 stopped by PID, free ports, bounded waits.
 WORK=$(mktemp -d /tmp/mcpwatch-bench.XXXXXX)

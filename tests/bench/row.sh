@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # row.sh - sourced by every benchmark: bench_row adds one line to the table tests/bench/run
 # prints, when run sets BENCH_ROWS (a file). Standalone runs print only their own output.
 #

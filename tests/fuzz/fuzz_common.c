@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_common.c - the output invariants every target checks, and the run's scratch folder. */
 #define _XOPEN_SOURCE 700
 #include "config.h"

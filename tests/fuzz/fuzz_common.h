@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_common.h - what every fuzz target shares: running a check or a notifier against the
  * scripted transport, and the invariants of mcpwatch's output that must hold whatever a server
  * sends. A broken invariant aborts, which libFuzzer reports as a crash with the input. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_config.c - the configuration parser (mwconfig): any file is either loaded or refused
  * with a one-line reason, and a loaded one frees cleanly. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_downtime.c - what a downtime reads that someone else may have written: the ad-hoc list
  * in the state folder, a TZif file and its POSIX rule, a window of the configuration. The first
  * byte chooses: 0 the list, 1 a TZif file, anything else a window (and the same text as a rule).

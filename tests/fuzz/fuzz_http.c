@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_http.c - libmwhttp's transport (http.c) replaced by a script: the fuzz input is the
  * server. The real option handling, authentication and delivery code (http_config.c,
  * http_auth.c, http_deliver.c) is linked as is; only the bytes that would come off the network

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_http.h - the scripted transport of the fuzz targets (fuzz_http.c). */
 #ifndef FUZZ_HTTP_H
 #define FUZZ_HTTP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_mcp_tools.c - the mcp-tools check against a server that answers anything: initialize,
  * tools/list pages, ping and a tool call, as JSON or as SSE streams (fuzz_http.c cuts them at
  * varying places), sessions kept between the two runs. An input that starts with "sse\n" uses

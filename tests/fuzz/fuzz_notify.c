@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_notify.c - a notifier's handling of its receiver's answers (status code, Retry-After,
  * body quoted in the reason, Statuspage's incident ids): built once per notifier with
  * -DNOTIFIER_pagerduty, _webhook or _statuspage. The input is the receiver's script

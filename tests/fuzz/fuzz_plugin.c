@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_plugin.c - a check or a notifier opened, run on the scripted transport (fuzz_http.c)
  * and closed, as mcpwatch does, with its output checked. */
 #include "config.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_range.c - the Nagios range parser: whatever it accepts must print back (as perfdata
  * writes ranges) to text that parses to the same range, and evaluate without surprises. */
 #include "config.h"

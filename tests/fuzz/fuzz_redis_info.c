@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_redis_info.c - reading fields out of a Redis INFO reply: every value found lies inside
  * the reply, every number read is finite. */
 #include "config.h"

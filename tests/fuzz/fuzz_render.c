@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_render.c - the result tree and its two renderings. The input is a list of nodes, one per
  * line: DEPTH STATE|summary|label|value|uom|warn|crit, so that summaries, labels and units hold
  * whatever a server could put in them. Whatever they hold, the Nagios output keeps one status

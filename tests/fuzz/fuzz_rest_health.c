@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_rest_health.c - the rest-health check's handling of an answer: status code, body rules
  * (string, regex, JSON paths with values and ranges) and the common health document. An input
  * that starts with "doc\n" runs with --health-doc on, any other with JSON paths. */

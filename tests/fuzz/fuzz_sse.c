@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_sse.c - the Server-Sent Events parser: the events of a stream must not depend on where
  * the network cut it. The input is parsed whole and again in pieces whose sizes come from the
  * input; both must give the same events (type, data, id) and the same verdict. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_vault.c - the vault check on a server that answers anything: /v1/sys/health first, then
  * the token lookup. The input is the server's script (fuzz_http.c). */
 #include "config.h"

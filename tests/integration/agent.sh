@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # agent.sh - `mcpwatch agent` against a real redis-server and a local HTTP endpoint (the health
 # route of fakereceiver.py, which also plays PagerDuty): schedules, state changes forwarded and
 # delivered by the agent itself, soft states and retry_interval, the circuit breaker, `mcpwatch

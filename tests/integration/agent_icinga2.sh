@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # agent_icinga2.sh - the agent's passive results reach a real Icinga 2 (Debian's icinga2-bin)
 # through its REST API on 127.0.0.1, over TLS verified against a test CA: results read back
 # through the API (state, output, perfdata, check source), a redis-server stopped and started,

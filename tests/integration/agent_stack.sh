@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # agent_stack.sh - `mcpwatch agent` watching the stack an MCP service runs on: a real PostgreSQL,
 # the MCP reference server (server-everything, Streamable HTTP) and its REST health path (the
 # /health route of fakereceiver.py, which also plays PagerDuty). Each server stopped and started

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # alerting.sh - the notification policy through `mcpwatch run --notify` and the agent, against
 # the fake PagerDuty and webhook receivers: routing by state (3 notifiers x 4 states), flapping
 # (one FLAPPINGSTART, one FLAPPINGSTOP), dependencies (a parent's outage pages once, the

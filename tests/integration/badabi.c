@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A check built for another ABI: the loader must refuse it before touching anything else. */
 #include "mw_check.h"
 

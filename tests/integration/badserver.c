@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* badserver.c - a TCP server on 127.0.0.1 that misbehaves on purpose, for the hostile-input tests.
  *
  *   badserver MODE PORTFILE [PAYLOAD]

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The command line: help, version, list and every kind of bad input.
 . "$(dirname "$0")/lib.sh"
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # collectd.sh - the collectd plugin inside Debian's real collectd: values written by the csv
 # plugin for disk (tmpfs the test fills) and redis (a real redis-server) instances, notifications
 # as the logfile plugin logs them and, with their meta data, as the exec plugin's

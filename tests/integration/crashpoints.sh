@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # crashpoints.sh - write-ahead order: `mcpwatch run --notify` killed (SIGKILL, through
 # MCPWATCH_CRASH_AT) at every step between a state change and its delivery, then run again.
 # Whatever the step, the receiver ends with exactly one trigger and one resolve (two triggers

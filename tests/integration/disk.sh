@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The disk check against tmpfs file systems whose usage the test sets: OK, WARNING and CRITICAL
 # on purpose, perfdata checked against stat -f.
 . "$(dirname "$0")/lib.sh"

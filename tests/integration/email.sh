@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # email.sh - the email notifier against a real SMTP server (Debian's aiosmtpd, smtpserver.py):
 # STARTTLS and implicit TLS verified against a test CA, AUTH with a password file, several
 # recipients, the message parsed back with Python's email package (Nagios's subject, body,

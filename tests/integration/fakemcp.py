@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """fakemcp.py - a small MCP server (Streamable HTTP) for what the reference server does not do:
 pagination, JSON answers, older and unknown protocol versions, bearer tokens, forgotten
 sessions, and misbehaviour on purpose. The mode is the last part of the path: POST /mcp/MODE.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """fakereceiver.py - a local HTTP server that answers as the receivers mcpwatch forwards to do:
 PagerDuty Events API v2, Atlassian Statuspage, Cachet 2.x and a generic webhook. None of them
 can be installed locally, so the notifier tests use this, following the documented APIs and

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """fakesmtp.py - just enough of an SMTP server for STARTTLS: greeting, EHLO (offering
 STARTTLS), STARTTLS, then TLS with CERT and KEY. For the tls-expiry check's --starttls smtp.
 

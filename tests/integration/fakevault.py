@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """fakevault.py - a local HTTP server that answers as Vault's documented API does, for the vault
 check's tests: Vault itself is not packaged for Debian.
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # faults.sh - the fault matrix: every network check against a server killed mid-answer, a port
 # that accepts and never answers, one byte a second, a 100 MiB answer, a name that does not
 # exist, a DNS server that never answers, an expired certificate and a certificate for another

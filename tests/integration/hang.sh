@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # A mount whose statvfs() never returns must not hang the check: the documented state comes
 # within the timeout. hangfs plays the dead network server.
 . "$(dirname "$0")/lib.sh"

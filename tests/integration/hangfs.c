@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hangfs - a FUSE file system whose statfs never answers, like a dead NFS server.
  * Usage: hangfs MOUNTPOINT (stays in the foreground; kill it to end the mount). */
 #define FUSE_USE_VERSION 31

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* httpreuse.c - drives libmwhttp the way the agent and collectd will: one client, several
  * requests. Prints "STATUS new" or "STATUS reused" per request, so a test can see that the
  * connection is kept between runs.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # icinga2_notify.sh - a real Icinga 2 (Debian's icinga2-bin) runs the shipped notification
 # commands: a service goes CRITICAL and then OK, Icinga 2 calls `mcpwatch notify pagerduty` with
 # its macros as arguments, and the local PagerDuty receiver (fakereceiver.py) gets the trigger

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # `mcpwatch disk` loads the disk plugin and nothing heavy: no libpq, libcurl or OpenSSL, and not
 # even the configuration parser; each other check loads only its own client library.
 . "$(dirname "$0")/lib.sh"

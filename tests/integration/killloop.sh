@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # killloop.sh - the agent killed with SIGKILL at random moments, again and again, while the Redis
 # it watches flaps and the PagerDuty receiver cycles through 500, never answering, 429 and OK.
 # The agent notifies a webhook (whose requests carry the event id, webhook-id) and PagerDuty.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # lib.sh - sourced by every integration test: runs the real mcpwatch binary and counts results.
 # Each test prints "ok - ..." / "not ok - ..." lines and a closing "N passed, N failed" line.
 set -u

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The loader refuses plugins it cannot trust or use, with one clear line and exit 3.
 . "$(dirname "$0")/lib.sh"
 : "${TEST_PLUGINS:?}"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Preloaded with node -r into the MCP reference server the tests start:
 // - every server this process starts listens on 127.0.0.1 only;
 // - Debian 12's Node 18 has no global Web Crypto (Node 19 and later have), which the server

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # mcp_tools.sh - the mcp-tools check against the real MCP reference server
 # (@modelcontextprotocol/server-everything, pinned, from npm; MCPWATCH_MCP_SERVER names its
 # dist/index.js) in both of its HTTP transports, against fakemcp.py for what the reference

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A shared object without the entry point. */
 int not_a_check(void);
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # notify.sh - forwarding: `mcpwatch notify`, `mcpwatch flush` and `mcpwatch run --notify` against
 # fakereceiver.py, a local server that answers as PagerDuty Events v2, Statuspage, Cachet and a
 # webhook receiver do (none can be installed locally), including their error codes.

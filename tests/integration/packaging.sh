@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # packaging.sh - the integration files the build generates from the checks' option tables, and
 # the hand-written pages: every man page renders without a warning (man --warnings), every check
 # has a page naming each of its options; a real Icinga 2 (Debian's icinga2-bin) validates the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # The disk check's perfdata read back by an independent parser: monitoring-plugins' Perl
 # library (Monitoring::Plugin::Performance), as PNP4Nagios-style consumers would read it.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # postgres.sh - the postgres check against a real PostgreSQL (initdb into a temporary folder,
 # 127.0.0.1 and a unix socket) and a streaming replica: every mode to OK, WARNING and CRITICAL
 # on purpose, authentication, and servers that misbehave.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # redis.sh - the redis check against real redis-server processes on 127.0.0.1: every mode to OK,
 # WARNING and CRITICAL on purpose, authentication, a replica, and servers that misbehave.
 . "$(dirname "$0")/lib.sh"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* repeat.c - runs one check instance several times on one state, as the agent and collectd
  * will: open once, run N times, close. Prints the first line of each run's output, so a test
  * can see what a kept state (connections, MCP sessions) does.

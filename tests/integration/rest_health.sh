@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # rest_health.sh - the rest-health check against a real nginx on 127.0.0.1 (plain HTTP, HTTPS
 # with a generated CA, client certificates, expired and wrong-host certificates) and against
 # servers that misbehave.

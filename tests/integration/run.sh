@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # `mcpwatch run`: the shipped configuration, a configuration with OK/WARNING/CRITICAL instances,
 # name selection, JSON, and broken configuration files.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # security.sh - the claims of docs/SECURITY.md that no other test makes: secret files other users
 # can read are refused (checks, notifiers, the agent's passive receivers), secrets never reach
 # argv, output, perfdata or logs, and what a malicious server puts in its answer cannot forge a

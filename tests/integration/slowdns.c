@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* slowdns.c - LD_PRELOAD shim for faults.sh where no mount namespace can give a check a resolver
  * of its own (a chroot): getaddrinfo() of a name ending in ".hang.invalid" blocks for 30 s, as
  * glibc's does against a DNS server that never answers; every other name goes to the real one. */

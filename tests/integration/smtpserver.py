@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """smtpserver.py - a real SMTP server for the email notifier's tests: Debian's aiosmtpd with
 STARTTLS (required before MAIL) or implicit TLS, and AUTH PLAIN/LOGIN (only over TLS).
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # tls_expiry.sh - the tls-expiry check against real TLS servers (openssl s_server) serving
 # certificates this test makes: 60, 20 and 5 days left, expired, not yet valid, a chain whose
 # intermediate expires first, wrong host, self-signed, SHA-1, a 1024-bit key; a real PostgreSQL

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A check that needs a symbol nothing provides: dlopen(RTLD_NOW) fails. */
 #include "mw_check.h"
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # No leak and no memory error in `mcpwatch run` on the shipped configuration, nor in a check.
 # The statvfs child (fork without exec) is left out: it only calls statvfs and _exit.
 # Sanitizer builds skip it (ASan's own leak checker covers them); the plain build runs it.

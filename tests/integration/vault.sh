@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # vault.sh - the vault check against fakevault.py, a local server that answers as Vault's
 # documented API does (Vault is not packaged for Debian): every /v1/sys/health status code,
 # clock skew, version, token lookup, TLS, and servers that misbehave.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Pieces the agent leans on: the log rate limiter (libmcpwatch) and the HTTP Basic header the
  * icinga2 notifier sends (libmwhttp). */
 #include <setjmp.h>

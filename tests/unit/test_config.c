@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Loading mcpwatch.conf and conf.d, including malformed files. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_downtime.c - downtime windows and zones: UTC offsets read from the system's TZif files
  * and computed from their POSIX rules (both hemispheres), windows across the days clocks change,
  * window syntax, and the ad-hoc list's file (round trip, garbage, ended entries). */

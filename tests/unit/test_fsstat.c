@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* statvfs bounded by a deadline, by each of its three ways, and the disk check's mount lookup. */
 #include <setjmp.h>
 #include <stdarg.h>

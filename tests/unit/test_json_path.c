@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_json_path.c - dotted JSON paths: keys, [N] and numeric segments, escaped dots, "$.",
  * syntax errors, missing keys, wrong types, and the equality rest-health uses. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_modes.c - perfdata thresholds of the checks with modes: a range converted from another
  * unit (a percentage of a limit) is a whole number, one given in the value's own unit is shown
  * as written. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_notify.c - the parts of forwarding that need no receiver: hard and soft states (as Nagios
  * counts them), backoff bounds, event files (escapes, cuts, garbage), dedup keys, Retry-After,
  * status codes, and the Standard Webhooks test vector. */

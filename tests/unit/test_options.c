@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Option tables: validation, the command line, typed getters and defaults. */
 #include <setjmp.h>
 #include <stdarg.h>

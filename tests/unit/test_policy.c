@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_policy.c - the notification policy's parts that need no receiver: Nagios's weighted
  * percent state change, flapping started and stopped by its thresholds, route words, and the
  * state file keeping what each destination was told. */

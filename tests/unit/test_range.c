@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Ranges exactly per the Nagios plugin guidelines, and clear errors on garbage. */
 #include <setjmp.h>
 #include <stdarg.h>

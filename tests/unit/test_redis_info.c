@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_redis_info.c - INFO parsing: CRLF and LF, sections, unknown and empty fields, prefixes,
  * sub-fields, numbers, and replies that are not NUL terminated. */
 #include <setjmp.h>

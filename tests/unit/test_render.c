@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Perfdata rendering, result trees, sanitising and JSON. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_rest_body.c - rest-health's health documents: the states the status words give, and a
  * status holding a NUL byte (\u0000), which must never read as healthy nor as "no document". */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_sse.c - the SSE parser: line ends (CRLF, LF, CR, split across chunks), comments,
  * multi-line data, event names, ids, a BOM, empty events, the size cap, and stopping. */
 #include <setjmp.h>
