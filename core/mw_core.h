@@ -89,12 +89,12 @@ struct mw_instance {
   struct mw_setting *settings;
   size_t nsettings;
   /* State tracking and forwarding (`run --notify`, the agent); unused by notifier entries. */
-  int max_attempts;      /* problem results before a state is hard; 0 = 1 */
-  double retry_interval; /* seconds between runs while a problem is soft; 0 = interval */
-  double renotify;       /* seconds between notifications of an unresolved problem; 0 = never */
-  int backoff_max;       /* the agent's probe interval grows to at most this many intervals; 0 =
-                            the configuration's default */
-  char **notify;         /* notifier names; NULL = every notifier, notify_none = none */
+  int max_attempts;        /* problem results before a state is hard; 0 = 1 */
+  double retry_interval;   /* seconds between runs while a problem is soft; 0 = interval */
+  double renotify;         /* seconds between notifications of an unresolved problem; 0 = never */
+  int backoff_max;         /* the agent's probe interval grows to at most this many intervals; 0 =
+                              the configuration's default */
+  char **notify;           /* notifier names; NULL = every notifier, notify_none = none */
   unsigned *notify_routes; /* per notify entry ("chat:warning,recovery"): MW_ROUTE_* bits it
                               takes from that notifier; 0: what the notifier takes */
   size_t nnotify;
