@@ -25,6 +25,9 @@ void mw_service_name(const char *check, char *out, size_t outlen);
 #define MW_DURATION_MAX (366.0 * 86400.0)
 /* Seconds from "10", "2.5s", "500ms", "2m", "1h", "7d"; -1 on garbage or more than a year. */
 int mw_duration_parse(const char *text, double *seconds);
+/* Control characters (and DEL) of text as spaces, in place: a text from a configuration, a
+ * command line or a file kept to one line of a log, a note or an error. */
+void mw_one_line(char *text);
 /* A random number in [0, 1) (getrandom; the clock when it has nothing): for jitter. */
 double mw_random01(void);
 /* JSON string literal, quotes included. */
