@@ -29,15 +29,6 @@
 static const char *const day_names[] = {"sunday",   "monday", "tuesday", "wednesday",
                                         "thursday", "friday", "saturday"};
 
-/* Texts quoted in errors may hold anything (a configuration string, a command line): one line. */
-static void one_line(char *text)
-{
-  for (; *text; text++) {
-    if ((unsigned char)*text < 0x20 || *text == 0x7f)
-      *text = ' ';
-  }
-}
-
 /* A day's name (3 letters or whole, any case) at *p; its number, or -1. */
 static int parse_day(const char **p)
 {
@@ -114,7 +105,7 @@ int mw_window_parse(const char *text, struct mw_window *w, char *err, size_t err
     w->end = 1440; /* "23:00-00:00": until midnight */
   if (w->start == w->end) {
     snprintf(err, errlen, "'%.80s': the window starts and ends at the same time", text);
-    one_line(err);
+    mw_one_line(err);
     return -1;
   }
   return 0;
@@ -123,7 +114,7 @@ bad:
            "'%.80s' is not a window such as \"Sun 02:00-04:00\", \"Mon-Fri 22:00-06:00\" or "
            "\"daily 01:00-01:30\"",
            text);
-  one_line(err);
+  mw_one_line(err);
   return -1;
 }
 
@@ -158,13 +149,8 @@ static bool member_ok(const char *name)
 
 static void clean_comment(char *out, size_t outlen, const char *comment)
 {
-  size_t i;
-
   snprintf(out, outlen, "%s", comment ? comment : "");
-  for (i = 0; out[i]; i++) {
-    if ((unsigned char)out[i] < 0x20 || out[i] == 0x7f)
-      out[i] = ' ';
-  }
+  mw_one_line(out);
 }
 
 static int parse_line(char *line, struct mw_downtime *d)
@@ -325,7 +311,7 @@ int mw_downtime_add(const char *state_dir, const char *const *members, size_t nm
   for (i = 0; i < nmembers; i++) {
     if (!member_ok(members[i])) {
       snprintf(err, errlen, "'%.80s' is not a name of an instance or service", members[i]);
-      one_line(err);
+      mw_one_line(err);
       return -1;
     }
   }

@@ -126,11 +126,7 @@ static void set_note(struct mw_track *track, const struct mw_track_policy *polic
     snprintf(track->note, sizeof(track->note), "in %s", policy->downtime);
   else if (track->hard == MW_OK || d->sent > 0 || !d->asked_hold)
     track->note[0] = '\0';
-  /* Text from a hold callback may come from a configuration: one line. */
-  for (char *p = track->note; *p; p++) {
-    if ((unsigned char)*p < 0x20 || *p == 0x7f)
-      *p = ' ';
-  }
+  mw_one_line(track->note); /* a hold callback's text may come from a configuration */
 }
 
 /* A track read from a file of before per-destination states: every target was told what

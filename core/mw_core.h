@@ -26,6 +26,9 @@ void mw_service_name(const char *check, char *out, size_t outlen);
 #define MW_DURATION_MAX (366.0 * 86400.0)
 /* Seconds from "10", "2.5s", "500ms", "2m", "1h", "7d"; -1 on garbage or more than a year. */
 int mw_duration_parse(const char *text, double *seconds);
+/* Control characters (and DEL) of text as spaces, in place: a text from a configuration, a
+ * command line or a file kept to one line of a log, a note or an error. */
+void mw_one_line(char *text);
 /* A random number in [0, 1) (getrandom; the clock when it has nothing): for jitter. */
 double mw_random01(void);
 /* JSON string literal, quotes included. */
@@ -90,12 +93,12 @@ struct mw_instance {
   struct mw_setting *settings;
   size_t nsettings;
   /* State tracking and forwarding (`run --notify`, the agent); unused by notifier entries. */
-  int max_attempts;      /* problem results before a state is hard; 0 = 1 */
-  double retry_interval; /* seconds between runs while a problem is soft; 0 = interval */
-  double renotify;       /* seconds between notifications of an unresolved problem; 0 = never */
-  int backoff_max;       /* the agent's probe interval grows to at most this many intervals; 0 =
-                            the configuration's default */
-  char **notify;         /* notifier names; NULL = every notifier, notify_none = none */
+  int max_attempts;        /* problem results before a state is hard; 0 = 1 */
+  double retry_interval;   /* seconds between runs while a problem is soft; 0 = interval */
+  double renotify;         /* seconds between notifications of an unresolved problem; 0 = never */
+  int backoff_max;         /* the agent's probe interval grows to at most this many intervals; 0 =
+                              the configuration's default */
+  char **notify;           /* notifier names; NULL = every notifier, notify_none = none */
   unsigned *notify_routes; /* per notify entry ("chat:warning,recovery"): MW_ROUTE_* bits it
                               takes from that notifier; 0: what the notifier takes */
   size_t nnotify;

@@ -469,10 +469,8 @@ int mw_tz_load(const char *name, struct mw_tz **out, char *err, size_t errlen)
   result = 0;
 cleanup:
   free(data);
-  for (char *c = err; result != 0 && *c; c++) { /* the name may hold anything: one line */
-    if ((unsigned char)*c < 0x20 || *c == 0x7f)
-      *c = ' ';
-  }
+  if (result != 0)
+    mw_one_line(err); /* the name may hold anything */
   if (result == 0)
     *out = tz;
   else

@@ -351,3 +351,11 @@ void mw_service_name(const char *check, char *out, size_t outlen)
     out[i] = (char)toupper((unsigned char)check[i]);
   out[i] = '\0';
 }
+
+void mw_one_line(char *text)
+{
+  for (; *text; text++) {
+    if ((unsigned char)*text < 0x20 || *text == 0x7f)
+      *text = ' ';
+  }
+}

@@ -55,8 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     list.items[i].comment);
       }
       if (list.n > 0)
-        mw_downtime_find(NULL, &list, list.items[0].member, list.items[0].start, why,
-                         sizeof(why));
+        mw_downtime_find(NULL, &list, list.items[0].member, list.items[0].start, why, sizeof(why));
       mw_downtime_list_free(&list);
     }
   } else {
@@ -69,8 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                   "a window out of range", text);
       mw_window_active(&w, NULL, instants[1]);
     } else {
-      fuzz_expect(err[0] != '\0' && !strchr(err, '\n'), "a refusal without a one-line reason",
-                  err);
+      fuzz_expect(err[0] != '\0' && !strchr(err, '\n'), "a refusal without a one-line reason", err);
     }
     if ((tz = mw_tz_from_rule(text)) != NULL) {
       probe_zone(tz);
