@@ -1,11 +1,65 @@
 /* SPDX-License-Identifier: MIT */
-/* agent.h - what the agent's files share (cmd_agent.c, agent_services.c). */
-#ifndef MW_AGENT_H
-#define MW_AGENT_H
+/* agent_impl.h - what the agent's files share: the forwarder, the Nagios command file, the
+ * passive receivers, the status file, and the agent's state with its workers. */
+#ifndef MW_AGENT_IMPL_H
+#define MW_AGENT_IMPL_H
 
 #include <pthread.h>
 
-#include "cli.h"
+#include "agent.h"
+#include "mw_spool.h"
+
+/* Nagios external commands (passive.c): each result as PROCESS_SERVICE_CHECK_RESULT. */
+struct passive;
+struct passive *passive_new(const char *path, const char *host);
+void passive_result(struct passive *p, const char *service, const char *check,
+                    const struct mw_result *res, int64_t now);
+void passive_free(struct passive *p);
+/* Passive results (submit.c): every result to each passive_results receiver, unspooled, the
+ * newest per slot (one slot per instance and service) replacing one not yet sent. NULL when the
+ * configuration has none (err "") or one cannot be opened (err set). log is the agent's. */
+struct submitter;
+struct submitter *submitter_new(const struct mw_config *cfg, const char *state_dir, size_t nslots,
+                                void (*log)(const char *fmt, ...), char *err, size_t errlen);
+void submitter_send(struct submitter *s, size_t slot, const struct mw_event *ev);
+/* One line per receiver for the status file: passive, name, sent, refused, replaced, waiting,
+ * why it is being retried (or ""), the last refusal (or ""), tab-separated. */
+void submitter_report(struct submitter *s, struct mw_buf *out);
+/* Takes no more results; what is queued is still sent for up to wait seconds. */
+void submitter_stop(struct submitter *s, double wait);
+/* Stops taking results, sends what is queued until deadline (CLOCK_MONOTONIC ns) and waits for
+ * the receivers' threads until then: true when they ended (everything is freed), false when one
+ * was still waiting on its receiver (then nothing may be freed: the process is about to exit). */
+bool submitter_finish(struct submitter *s, int64_t deadline);
+/* Waits for the stop deadline (now when not stopped before), then closes everything. */
+void submitter_free(struct submitter *s);
+/* Output, long output and perfdata of a result as Nagios would have received them, pointing into
+ * text (forward.c). */
+void forward_describe(const struct mw_result *res, const char *check, struct mw_buf *text,
+                      const char **perf, const char **long_output);
+/* The agent's status file has one line per instance, service and passive receiver,
+ * tab-separated (agent_status.c); status_field appends a tab and text with its
+ * tabs and newlines as spaces. */
+void status_field(struct mw_buf *out, const char *text);
+/* Results to events (forward.c). A forwarder opens every notifier of the configuration (a
+ * notifier that does not open is an error naming its file and line) and hands the changes each
+ * result makes to its track to their queues (mw_track_forward). log takes the hand-off's lines. */
+struct forwarder;
+struct forwarder *forwarder_new(const struct mw_config *cfg, const char *origin, int verbosity,
+                                mw_log_fn log, void *log_ctx, char *err, size_t errlen);
+const char *forwarder_state_dir(const struct forwarder *fw);
+const char *forwarder_host(const struct forwarder *fw);
+/* The opened destinations, for a courier; the forwarder keeps owning them. */
+size_t forwarder_destinations(struct forwarder *fw, struct mw_destination ***out);
+/* Applies res to track (saving its file when it changed) and spools the events the policy calls
+ * for; *queued (if not NULL) is how many were, which a held problem released without a change of
+ * state makes non-zero too. Safe from several threads for different instances once every
+ * destination is open. */
+enum mw_track_action forward_result(struct forwarder *fw, const struct mw_instance *inst,
+                                    const struct mw_result *res, struct mw_track *track,
+                                    int64_t now, size_t *queued);
+/* Delivers for up to wait seconds (0: not at all), closes everything; 1 when something failed. */
+int forwarder_free(struct forwarder *fw, double wait);
 
 #define SUMMARY_MAX 200
 
@@ -54,9 +108,9 @@ struct agent {
   size_t nservices;
   pthread_mutex_t service_lock; /* one service evaluation at a time */
   struct mw_plugin_set plugins;
-  struct cli_forwarder *forwarder;
-  struct cli_passive *passive;     /* NULL without nagios_command_file */
-  struct cli_submitter *submitter; /* NULL without passive_results */
+  struct forwarder *forwarder;
+  struct passive *passive;     /* NULL without nagios_command_file */
+  struct submitter *submitter; /* NULL without passive_results */
   struct mw_courier *courier;
   struct agent_inst *insts;
   size_t n;
@@ -70,7 +124,18 @@ struct agent {
   int64_t timer_until; /* when that worker wakes (CLOCK_MONOTONIC) */
 };
 
+/* agent_log.c: the agent's lines on stderr; errors and warnings repeated word for word held back
+ * between agent_log_open and agent_log_close. The courier's and the hand-off's lines go through
+ * it as mw_log_fn. */
 void agent_log(const char *fmt, ...) MW_PRINTF(1, 2);
+void agent_log_open(void);
+void agent_log_close(void);
+void agent_log_courier(void *ctx, enum mw_log_level level, const char *message);
+void agent_log_forward(void *ctx, enum mw_log_level level, const char *message);
+/* scheduler.c: a worker thread (arg: the agent), and how much sooner than due an instance of
+ * this interval may run when taken with others. */
+void *agent_worker_main(void *arg);
+int64_t agent_slack(double interval_s);
 /* One result to the Nagios command file and the passive_results receivers; slot is the
  * instance's index, or a->n + the service's. */
 void agent_publish(struct agent *a, size_t slot, const struct mw_instance *inst,
@@ -79,7 +144,7 @@ void agent_publish(struct agent *a, size_t slot, const struct mw_instance *inst,
 int agent_load_services(struct agent *a, char *err, size_t errlen);
 /* After instance index ran: every service it belongs to, forwarded when its state changed. */
 void agent_evaluate_services(struct agent *a, size_t index);
-/* Closes everything the agent loaded and frees it (cmd_agent.c). */
+/* Closes everything the agent loaded and frees it (agent.c). */
 void agent_free(struct agent *a);
 /* agent_stop.c: tracks read again from the state files (after the old workers of a reload
  * stopped); an old agent freed on a thread of its own; the reapers that are done joined, the

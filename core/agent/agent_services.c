@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "agent.h"
+#include "agent_impl.h"
 
 int agent_load_services(struct agent *a, char *err, size_t errlen)
 {
@@ -24,7 +24,7 @@ int agent_load_services(struct agent *a, char *err, size_t errlen)
   }
   for (s = 0; s < a->cfg.nservices; s++) {
     struct agent_service *sv = &a->services[s];
-    char msg[ERR_MAX / 2];
+    char msg[MW_ERR_MAX / 2];
     sv->svc = &a->cfg.services[s];
     sv->word = "PENDING";
     a->nservices++;
@@ -39,7 +39,7 @@ int agent_load_services(struct agent *a, char *err, size_t errlen)
           sv->members[sv->nmembers++] = i;
       }
     }
-    if (mw_track_load(cli_forwarder_state_dir(a->forwarder), sv->svc->name, &sv->track, msg,
+    if (mw_track_load(forwarder_state_dir(a->forwarder), sv->svc->name, &sv->track, msg,
                       sizeof(msg)) != 0)
       agent_log("warning: %s (starting afresh)", msg);
   }
@@ -61,8 +61,7 @@ static const char *service_word(enum mw_state state)
   }
 }
 
-const char *cli_service_judge(size_t nmembers, size_t bad, const char *failing,
-                              struct mw_result *res)
+const char *service_judge(size_t nmembers, size_t bad, const char *failing, struct mw_result *res)
 {
   static const char *const words[] = {"HEALTHY", "DEGRADED", "UNHEALTHY"};
   int level = bad == 0 ? 0 : bad < nmembers ? 1 : 2;
@@ -98,8 +97,8 @@ static void evaluate_service(struct agent *a, struct agent_service *sv)
     }
   }
   pthread_mutex_unlock(&a->lock);
-  word = cli_service_judge(sv->nmembers, bad, mw_buf_str(&failing), res);
-  action = cli_forward_result(a->forwarder, sv->svc, res, &sv->track, (int64_t)time(NULL), &queued);
+  word = service_judge(sv->nmembers, bad, mw_buf_str(&failing), res);
+  action = forward_result(a->forwarder, sv->svc, res, &sv->track, (int64_t)time(NULL), &queued);
   agent_publish(a, a->n + (size_t)(sv - a->services), sv->svc, res, before);
   if (action != MW_TRACK_NONE)
     agent_log("service %s: %s -> %s", sv->svc->name, service_word(before), word);

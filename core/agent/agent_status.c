@@ -11,11 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent.h"
-#include "cli.h"
+#include "agent_impl.h"
 #include "mw_core.h"
 
-void cli_status_field(struct mw_buf *out, const char *text)
+void status_field(struct mw_buf *out, const char *text)
 {
   mw_buf_add(out, "\t", 1);
   for (; *text; text++)
@@ -31,13 +30,13 @@ static void flap_field(struct mw_buf *out, double flap)
     mw_buf_add(out, "\t", 1);
 }
 
-char *cli_status_path(const struct mw_args *opts, const struct mw_config *cfg)
+char *agent_status_path(const char *status_file, const struct mw_config *cfg)
 {
   struct mw_buf path;
 
   mw_buf_init(&path, 4096);
-  if (mw_args_str(opts, "status-file"))
-    mw_buf_adds(&path, mw_args_str(opts, "status-file"));
+  if (status_file)
+    mw_buf_adds(&path, status_file);
   else
     mw_buf_addf(&path, "%s/agent.status", cfg->state_dir ? cfg->state_dir : MW_DEFAULT_STATE);
   return path.failed ? (mw_buf_free(&path), NULL) : path.data;
@@ -67,20 +66,20 @@ void agent_write_status(struct agent *a, const char *path)
                 ai->last_run ? mw_state_name(ai->last_state) : "PENDING", (long long)ai->last_run,
                 (long long)(wall + (ai->next_ns - mono) / 1000000000LL), (long long)ai->last_ms,
                 ai->interval * ai->factor, ai->factor);
-    cli_status_field(&text, ai->summary);
-    cli_status_field(&text, ai->note);
+    status_field(&text, ai->summary);
+    status_field(&text, ai->note);
     flap_field(&text, ai->flap);
     mw_buf_add(&text, "\n", 1);
   }
   for (i = 0; i < a->nservices; i++) {
     mw_buf_addf(&text, "service\t%s\t%s", a->services[i].svc->name, a->services[i].word);
-    cli_status_field(&text, a->services[i].summary);
-    cli_status_field(&text, a->services[i].note);
+    status_field(&text, a->services[i].summary);
+    status_field(&text, a->services[i].note);
     flap_field(&text, a->services[i].flap);
     mw_buf_add(&text, "\n", 1);
   }
   pthread_mutex_unlock(&a->lock);
-  cli_submitter_report(a->submitter, &text);
+  submitter_report(a->submitter, &text);
   snprintf(tmp, sizeof(tmp), "%s.tmp", path);
   fp = fopen(tmp, "we");
   if (!fp || fputs(mw_buf_str(&text), fp) < 0 || fclose(fp) != 0 || rename(tmp, path) != 0) {

@@ -9,14 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "agent.h"
+#include "agent_impl.h"
 
 /* The tracks again from the state files: the old workers may have changed them after the new
  * configuration was loaded. */
 void agent_reload_tracks(struct agent *a)
 {
-  const char *dir = cli_forwarder_state_dir(a->forwarder);
-  char msg[ERR_MAX / 2];
+  const char *dir = forwarder_state_dir(a->forwarder);
+  char msg[MW_ERR_MAX / 2];
   size_t i;
 
   for (i = 0; i < a->n; i++) {
@@ -119,7 +119,7 @@ bool agent_reap(mw_deadline deadline)
  * a delivery was still waiting on its receiver: nothing was freed and the caller must exit. */
 bool agent_finish(struct agent *a, mw_deadline deadline)
 {
-  bool submitted = cli_submitter_finish(a->submitter, deadline);
+  bool submitted = submitter_finish(a->submitter, deadline);
   bool delivered;
 
   if (submitted)

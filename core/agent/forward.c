@@ -10,9 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "agent_impl.h"
 
-struct cli_forwarder {
+struct forwarder {
   const struct mw_config *cfg;
   struct mw_destination **dests; /* parallel to cfg->notifiers */
   struct mw_destination **open;  /* the opened ones, for a courier */
@@ -44,11 +44,11 @@ static void notifier_error(const struct mw_instance *n, const char *why, char *e
   snprintf(err, errlen, "%s:%d: notifier '%s': %s", n->file, line, n->name, rest);
 }
 
-int cli_notifiers_check(const struct mw_config *cfg, char *err, size_t errlen)
+int forward_check_notifiers(const struct mw_config *cfg, char *err, size_t errlen)
 {
   const char *env = getenv("MCPWATCH_SPOOL_DIR");
   const char *spool = cfg->spool_dir ? cfg->spool_dir : env && *env ? env : MW_DEFAULT_SPOOL;
-  char why[ERR_MAX];
+  char why[MW_ERR_MAX];
   size_t k;
 
   if (cfg->nnotifiers > MW_TRACK_DESTS_MAX) {
@@ -67,13 +67,12 @@ int cli_notifiers_check(const struct mw_config *cfg, char *err, size_t errlen)
   return 0;
 }
 
-struct cli_forwarder *cli_forwarder_new(const struct mw_config *cfg, const char *origin,
-                                        int verbosity, mw_log_fn log, void *log_ctx, char *err,
-                                        size_t errlen)
+struct forwarder *forwarder_new(const struct mw_config *cfg, const char *origin, int verbosity,
+                                mw_log_fn log, void *log_ctx, char *err, size_t errlen)
 {
-  struct cli_forwarder *fw = calloc(1, sizeof(*fw));
+  struct forwarder *fw = calloc(1, sizeof(*fw));
   const char *env = getenv("MCPWATCH_SPOOL_DIR");
-  char why[ERR_MAX];
+  char why[MW_ERR_MAX];
   size_t k;
 
   if (!fw || !(fw->dests = calloc(cfg->nnotifiers + 1, sizeof(*fw->dests)))) {
@@ -96,7 +95,7 @@ struct cli_forwarder *cli_forwarder_new(const struct mw_config *cfg, const char 
   if (cfg->nnotifiers > MW_TRACK_DESTS_MAX) {
     snprintf(err, errlen, "%zu notifiers: at most %d are supported", cfg->nnotifiers,
              MW_TRACK_DESTS_MAX);
-    cli_forwarder_free(fw, 0);
+    forwarder_free(fw, 0);
     return NULL;
   }
   /* Every notifier is opened (its options validated) before anything runs: a broken block is
@@ -106,7 +105,7 @@ struct cli_forwarder *cli_forwarder_new(const struct mw_config *cfg, const char 
     if (mw_destination_open(fw->spool, n->name, n->check, n->settings, n->nsettings, NULL,
                             &fw->dests[k], why, sizeof(why)) != 0) {
       notifier_error(n, why, err, errlen);
-      cli_forwarder_free(fw, 0);
+      forwarder_free(fw, 0);
       return NULL;
     }
   }
@@ -115,17 +114,17 @@ struct cli_forwarder *cli_forwarder_new(const struct mw_config *cfg, const char 
   return fw;
 }
 
-const char *cli_forwarder_state_dir(const struct cli_forwarder *fw)
+const char *forwarder_state_dir(const struct forwarder *fw)
 {
   return fw->state_dir;
 }
 
-const char *cli_forwarder_host(const struct cli_forwarder *fw)
+const char *forwarder_host(const struct forwarder *fw)
 {
   return fw->host;
 }
 
-size_t cli_forwarder_destinations(struct cli_forwarder *fw, struct mw_destination ***out)
+size_t forwarder_destinations(struct forwarder *fw, struct mw_destination ***out)
 {
   size_t k;
   size_t n = 0;
@@ -163,8 +162,8 @@ static bool wants(const struct mw_instance *inst, const struct mw_instance *noti
 }
 
 /* Output, long output and perfdata of a result, as Nagios would have received them. */
-void cli_describe(const struct mw_result *res, const char *check, struct mw_buf *text,
-                  const char **perf, const char **long_output)
+void forward_describe(const struct mw_result *res, const char *check, struct mw_buf *text,
+                      const char **perf, const char **long_output)
 {
   char service[80];
   char *nl;
@@ -203,12 +202,12 @@ static void describe(void *ctx, struct mw_event *ev)
     ev->output = "out of memory";
     return;
   }
-  cli_describe(d->res, d->check, &d->text, &ev->perfdata, &ev->long_output);
+  forward_describe(d->res, d->check, &d->text, &ev->perfdata, &ev->long_output);
   ev->output = mw_buf_str(&d->text);
 }
 
 struct hold_ctx {
-  const struct cli_forwarder *fw;
+  const struct forwarder *fw;
   const struct mw_instance *inst;
 };
 
@@ -217,7 +216,7 @@ struct hold_ctx {
 static bool hold_by_parents(void *ctx, char *why, size_t whylen)
 {
   const struct hold_ctx *h = ctx;
-  char err[ERR_MAX];
+  char err[MW_ERR_MAX];
   size_t j;
 
   for (j = 0; j < h->inst->ndepends_on; j++) {
@@ -236,16 +235,16 @@ static bool hold_by_parents(void *ctx, char *why, size_t whylen)
 }
 
 /* The downtime inst is in now, described in why; NULL when none. */
-static const char *downtime_of(struct cli_forwarder *fw, const struct mw_instance *inst,
-                               int64_t now, char *why, size_t whylen)
+static const char *downtime_of(struct forwarder *fw, const struct mw_instance *inst, int64_t now,
+                               char *why, size_t whylen)
 {
   struct mw_downtime_list adhoc;
-  char err[ERR_MAX];
+  char err[MW_ERR_MAX];
   bool in;
 
   if (mw_downtime_load(fw->state_dir, &adhoc, NULL, err, sizeof(err)) != 0) {
     if (!__atomic_exchange_n(&fw->downtimes_unreadable, 1, __ATOMIC_RELAXED) && fw->log) {
-      char message[ERR_MAX + 64];
+      char message[MW_ERR_MAX + 64];
       snprintf(message, sizeof(message), "%s (ad-hoc downtimes ignored until it reads)", err);
       fw->log(fw->log_ctx, MW_LOG_WARNING, message);
     }
@@ -257,9 +256,9 @@ static const char *downtime_of(struct cli_forwarder *fw, const struct mw_instanc
   return in ? why : NULL;
 }
 
-enum mw_track_action cli_forward_result(struct cli_forwarder *fw, const struct mw_instance *inst,
-                                        const struct mw_result *res, struct mw_track *track,
-                                        int64_t now, size_t *queued)
+enum mw_track_action forward_result(struct forwarder *fw, const struct mw_instance *inst,
+                                    const struct mw_result *res, struct mw_track *track,
+                                    int64_t now, size_t *queued)
 {
   struct hold_ctx hold = {fw, inst};
   struct mw_track_policy policy = {inst->max_attempts,
@@ -319,7 +318,7 @@ enum mw_track_action cli_forward_result(struct cli_forwarder *fw, const struct m
   return action;
 }
 
-int cli_forwarder_free(struct cli_forwarder *fw, double wait)
+int forwarder_free(struct forwarder *fw, double wait)
 {
   mw_deadline deadline = mw_now_ns() + (int64_t)(wait * 1e9);
   int failed;
@@ -332,7 +331,7 @@ int cli_forwarder_free(struct cli_forwarder *fw, double wait)
     if (!fw->dests[i])
       continue;
     if (wait > 0) {
-      mw_spool_deliver(fw->dests[i], deadline, MW_DELIVER_WAIT, cli_log_stderr, &fw->verbosity,
+      mw_spool_deliver(fw->dests[i], deadline, MW_DELIVER_WAIT, mw_log_stderr, &fw->verbosity,
                        &report);
       if (report.pending)
         fprintf(stderr,
@@ -357,7 +356,7 @@ static void log_run_handoff(void *ctx, enum mw_log_level level, const char *mess
   if (level == MW_LOG_INFO)
     fprintf(stderr, "mcpwatch: %s\n", message);
   else
-    cli_log_stderr(ctx, level, message);
+    mw_log_stderr(ctx, level, message);
 }
 
 /* Whether every parent of insts[i] that runs now has been forwarded. */
@@ -375,17 +374,17 @@ static bool parents_done(const struct mw_instance **insts, const bool *done, siz
   return true;
 }
 
-int cli_forward(const struct mw_config *cfg, const struct mw_instance **insts,
-                const struct mw_job *jobs, size_t n, double wait, int verbosity)
+int forward_jobs(const struct mw_config *cfg, const struct mw_instance **insts,
+                 const struct mw_job *jobs, size_t n, double wait, int verbosity)
 {
-  struct cli_forwarder *fw;
+  struct forwarder *fw;
   int64_t now = (int64_t)time(NULL);
-  char err[ERR_MAX];
+  char err[MW_ERR_MAX];
   bool *done;
   size_t left;
   size_t i;
 
-  fw = cli_forwarder_new(cfg, "run", verbosity, log_run_handoff, &verbosity, err, sizeof(err));
+  fw = forwarder_new(cfg, "run", verbosity, log_run_handoff, &verbosity, err, sizeof(err));
   if (!fw) {
     fprintf(stderr, "mcpwatch: error: %s\n", err);
     return 1;
@@ -393,7 +392,7 @@ int cli_forward(const struct mw_config *cfg, const struct mw_instance **insts,
   done = calloc(n + 1, sizeof(*done));
   if (!done) {
     fprintf(stderr, "mcpwatch: error: out of memory\n");
-    cli_forwarder_free(fw, 0);
+    forwarder_free(fw, 0);
     return 1;
   }
   /* Parents before the instances that depend on them, so that a child's problem is judged
@@ -406,7 +405,7 @@ int cli_forward(const struct mw_config *cfg, const struct mw_instance **insts,
         continue;
       if (mw_track_load(fw->state_dir, insts[i]->name, &track, err, sizeof(err)) != 0)
         fprintf(stderr, "mcpwatch: warning: %s (starting afresh)\n", err);
-      cli_forward_result(fw, insts[i], jobs[i].result, &track, now, NULL);
+      forward_result(fw, insts[i], jobs[i].result, &track, now, NULL);
       done[i] = true;
       left--;
     }
@@ -414,5 +413,5 @@ int cli_forward(const struct mw_config *cfg, const struct mw_instance **insts,
       break; /* cannot happen with a checked configuration */
   }
   free(done);
-  return cli_forwarder_free(fw, wait);
+  return forwarder_free(fw, wait);
 }

@@ -15,12 +15,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "agent_impl.h"
 
 #define LINE_MAX_BYTES (PIPE_BUF - 1)
 #define REOPEN_NS (5LL * 1000000000LL)
 
-struct cli_passive {
+struct passive {
   char *path;
   char host[256];
   pthread_mutex_t lock;
@@ -29,9 +29,9 @@ struct cli_passive {
   bool complained;
 };
 
-struct cli_passive *cli_passive_new(const char *path, const char *host)
+struct passive *passive_new(const char *path, const char *host)
 {
-  struct cli_passive *p = calloc(1, sizeof(*p));
+  struct passive *p = calloc(1, sizeof(*p));
 
   if (!p || !(p->path = strdup(path))) {
     free(p);
@@ -56,7 +56,7 @@ static void one_line(const char *text, struct mw_buf *out)
 }
 
 /* With p->lock held. */
-static bool ensure_open(struct cli_passive *p)
+static bool ensure_open(struct passive *p)
 {
   if (p->fd >= 0)
     return true;
@@ -79,8 +79,8 @@ static bool ensure_open(struct cli_passive *p)
   return true;
 }
 
-void cli_passive_result(struct cli_passive *p, const char *service, const char *check,
-                        const struct mw_result *res, int64_t now)
+void passive_result(struct passive *p, const char *service, const char *check,
+                    const struct mw_result *res, int64_t now)
 {
   struct mw_buf text;
   struct mw_buf line;
@@ -120,7 +120,7 @@ void cli_passive_result(struct cli_passive *p, const char *service, const char *
   mw_buf_free(&text);
 }
 
-void cli_passive_free(struct cli_passive *p)
+void passive_free(struct passive *p)
 {
   if (!p)
     return;

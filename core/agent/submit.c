@@ -17,10 +17,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli.h"
+#include "agent_impl.h"
 
 struct receiver {
-  struct cli_submitter *owner;
+  struct submitter *owner;
   struct mw_destination *dest;
   pthread_t thread;
   bool started;
@@ -40,7 +40,7 @@ struct receiver {
   char refusal[512];      /* the last refusal: "SERVICE: REASON" */
 };
 
-struct cli_submitter {
+struct submitter {
   struct receiver *receivers;
   size_t nreceivers;
   size_t nslots;
@@ -52,7 +52,7 @@ struct cli_submitter {
   void (*log)(const char *fmt, ...);
 };
 
-static void wait_until(struct cli_submitter *s, int64_t when)
+static void wait_until(struct submitter *s, int64_t when)
 {
   struct timespec ts = {(time_t)(when / 1000000000LL), (long)(when % 1000000000LL)};
 
@@ -72,7 +72,7 @@ static void push_front(struct receiver *r, size_t slot)
 static void settle(struct receiver *r, size_t slot, struct mw_event_data *data,
                    const struct mw_send_status *st)
 {
-  struct cli_submitter *s = r->owner;
+  struct submitter *s = r->owner;
 
   if (st->outcome == MW_DELIVERED) {
     r->sent++;
@@ -110,7 +110,7 @@ static void settle(struct receiver *r, size_t slot, struct mw_event_data *data,
 static void *receiver_main(void *arg)
 {
   struct receiver *r = arg;
-  struct cli_submitter *s = r->owner;
+  struct submitter *s = r->owner;
   int64_t attempt_ns = (int64_t)(mw_args_duration(r->dest->args, "timeout") * 1e9);
 
   pthread_mutex_lock(&s->lock);
@@ -153,11 +153,10 @@ static void *receiver_main(void *arg)
   return NULL;
 }
 
-struct cli_submitter *cli_submitter_new(const struct mw_config *cfg, const char *state_dir,
-                                        size_t nslots, void (*log)(const char *fmt, ...), char *err,
-                                        size_t errlen)
+struct submitter *submitter_new(const struct mw_config *cfg, const char *state_dir, size_t nslots,
+                                void (*log)(const char *fmt, ...), char *err, size_t errlen)
 {
-  struct cli_submitter *s;
+  struct submitter *s;
   size_t k;
 
   err[0] = '\0';
@@ -177,7 +176,7 @@ struct cli_submitter *cli_submitter_new(const struct mw_config *cfg, const char 
     const struct mw_instance *n = &cfg->results[k];
     struct receiver *r = &s->receivers[k];
     char folder[4096];
-    char why[ERR_MAX];
+    char why[MW_ERR_MAX];
     r->owner = s;
     s->nreceivers++;
     if ((size_t)snprintf(folder, sizeof(folder), "%s/passive-%s", state_dir, n->name) >=
@@ -213,12 +212,12 @@ struct cli_submitter *cli_submitter_new(const struct mw_config *cfg, const char 
   }
   return s;
 fail:
-  cli_submitter_stop(s, 0);
-  cli_submitter_free(s);
+  submitter_stop(s, 0);
+  submitter_free(s);
   return NULL;
 }
 
-void cli_submit(struct cli_submitter *s, size_t slot, const struct mw_event *ev)
+void submitter_send(struct submitter *s, size_t slot, const struct mw_event *ev)
 {
   size_t k;
 
@@ -243,7 +242,7 @@ void cli_submit(struct cli_submitter *s, size_t slot, const struct mw_event *ev)
   pthread_mutex_unlock(&s->lock);
 }
 
-void cli_submitter_report(struct cli_submitter *s, struct mw_buf *out)
+void submitter_report(struct submitter *s, struct mw_buf *out)
 {
   size_t k;
 
@@ -254,14 +253,14 @@ void cli_submitter_report(struct cli_submitter *s, struct mw_buf *out)
     const struct receiver *r = &s->receivers[k];
     mw_buf_addf(out, "passive\t%s\t%lu\t%lu\t%lu\t%zu", r->dest->name, r->sent, r->refused,
                 r->replaced, r->count);
-    cli_status_field(out, r->retrying);
-    cli_status_field(out, r->refusal);
+    status_field(out, r->retrying);
+    status_field(out, r->refusal);
     mw_buf_add(out, "\n", 1);
   }
   pthread_mutex_unlock(&s->lock);
 }
 
-void cli_submitter_stop(struct cli_submitter *s, double wait)
+void submitter_stop(struct submitter *s, double wait)
 {
   if (!s)
     return;
@@ -272,7 +271,7 @@ void cli_submitter_stop(struct cli_submitter *s, double wait)
   pthread_mutex_unlock(&s->lock);
 }
 
-bool cli_submitter_finish(struct cli_submitter *s, int64_t deadline)
+bool submitter_finish(struct submitter *s, int64_t deadline)
 {
   bool finished;
 
@@ -304,11 +303,11 @@ bool cli_submitter_finish(struct cli_submitter *s, int64_t deadline)
   }
   pthread_mutex_unlock(&s->lock);
   if (finished)
-    cli_submitter_free(s);
+    submitter_free(s);
   return finished;
 }
 
-void cli_submitter_free(struct cli_submitter *s)
+void submitter_free(struct submitter *s)
 {
   size_t k;
   size_t i;

@@ -80,7 +80,7 @@ static int add(const struct mw_config *cfg, const struct mw_args *opts, char **n
 {
   double seconds = mw_args_duration(opts, "for");
   int64_t now = (int64_t)time(NULL);
-  char err[ERR_MAX];
+  char err[MW_ERR_MAX];
   char until[40];
   long first = 0;
   size_t i;
@@ -106,7 +106,7 @@ static int add(const struct mw_config *cfg, const struct mw_args *opts, char **n
 
 static int remove_downtimes(const struct mw_config *cfg, char **args, size_t n)
 {
-  char err[ERR_MAX];
+  char err[MW_ERR_MAX];
   size_t i;
   int result = 0;
 
@@ -206,7 +206,7 @@ int cmd_downtime(int argc, char **argv)
   struct mw_args *opts = mw_args_new(downtime_options);
   struct mw_downtime_list adhoc = {NULL, 0};
   struct mw_config cfg;
-  char err[ERR_MAX];
+  char err[MW_ERR_MAX];
   const char *action;
   int first;
   int result = 3;

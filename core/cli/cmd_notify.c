@@ -61,19 +61,6 @@ static const struct mw_option flush_options[] = {
      "Try at once, ignoring the backoff earlier failures recorded.", NULL, NULL},
     {NULL, 0, MW_OPT_STRING, 0, NULL, NULL, NULL, NULL, NULL}};
 
-void cli_log_stderr(void *ctx, enum mw_log_level level, const char *message)
-{
-  int verbosity = *(const int *)ctx;
-
-  if (level == MW_LOG_INFO && verbosity < 1)
-    return;
-  fprintf(stderr, "mcpwatch: %s: %s\n",
-          level == MW_LOG_ERROR     ? "error"
-          : level == MW_LOG_WARNING ? "warning"
-                                    : "info",
-          message);
-}
-
 static const char *spool_dir_of(const struct mw_args *args)
 {
   const char *env = getenv("MCPWATCH_SPOOL_DIR");
@@ -225,7 +212,7 @@ int cmd_notify(int argc, char **argv)
   struct mw_event_data data;
   struct mw_event ev;
   struct mw_deliver_report report;
-  char err[ERR_MAX];
+  char err[MW_ERR_MAX];
   char host[256];
   char prev[16];
   char file[96];
@@ -292,7 +279,7 @@ int cmd_notify(int argc, char **argv)
   {
     mw_deadline deadline = mw_now_ns() + (int64_t)(mw_args_duration(dest->args, "wait") * 1e9);
     do {
-      mw_spool_deliver(dest, deadline, MW_DELIVER_WAIT, cli_log_stderr, &verbosity, &report);
+      mw_spool_deliver(dest, deadline, MW_DELIVER_WAIT, mw_log_stderr, &verbosity, &report);
       if (!report.busy || mw_spool_where(dest, file) != 0)
         break;
       {
@@ -333,7 +320,7 @@ int cmd_flush(int argc, char **argv)
   struct mw_args *args = mw_args_new_with(mw_notifier_common_options, flush_options);
   char **names = NULL;
   size_t count = 0;
-  char err[ERR_MAX];
+  char err[MW_ERR_MAX];
   const char *spool;
   mw_deadline deadline;
   int verbosity;
@@ -384,7 +371,7 @@ int cmd_flush(int argc, char **argv)
     }
     mw_spool_deliver(dest, deadline,
                      MW_DELIVER_WAIT | (mw_args_bool(args, "now") ? MW_DELIVER_NOW : 0),
-                     cli_log_stderr, &verbosity, &report);
+                     mw_log_stderr, &verbosity, &report);
     printf("%s: %zu delivered, %zu refused, %zu pending%s%s%s\n", dest->name, report.delivered,
            report.rejected, report.pending, report.pending ? " (" : "",
            report.pending ? (report.reason[0] ? report.reason : "backing off") : "",

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent.h"
 #include "cli.h"
 
 static const struct mw_option run_options[] = {
@@ -104,8 +105,7 @@ static int judge_services(const struct mw_config *cfg, const struct mw_instance 
     }
     rows[count].svc = svc;
     rows[count].result = mw_result_new();
-    rows[count].word = cli_service_judge(svc->nmembers, bad, mw_buf_str(&failing),
-                                         rows[count].result);
+    rows[count].word = service_judge(svc->nmembers, bad, mw_buf_str(&failing), rows[count].result);
     mw_buf_free(&failing);
     if (!rows[count++].result)
       return -1;
@@ -132,14 +132,14 @@ static void print_table(const struct mw_instance **insts, const struct mw_job *j
     if (i >= n && (int)strlen(services[i - n].word) > state_w)
       state_w = (int)strlen(services[i - n].word);
   }
-  printf("%-*s  %-*s  %-*s  %9s  %s\n", state_w, "STATE", name_w, "NAME", check_w, "CHECK",
-         "TIME", "SUMMARY");
+  printf("%-*s  %-*s  %-*s  %9s  %s\n", state_w, "STATE", name_w, "NAME", check_w, "CHECK", "TIME",
+         "SUMMARY");
   for (i = 0; i < n; i++) {
     char took[32];
     const struct mw_result *res = jobs[i].result;
     format_duration(jobs[i].duration_ns, took, sizeof(took));
-    printf("%-*s  %-*s  %-*s  %9s  %s\n", state_w, mw_state_name(mw_result_get_state(res)),
-           name_w, insts[i]->name, check_w, insts[i]->check, took,
+    printf("%-*s  %-*s  %-*s  %9s  %s\n", state_w, mw_state_name(mw_result_get_state(res)), name_w,
+           insts[i]->name, check_w, insts[i]->check, took,
            res ? mw_result_get_summary(res) : "out of memory");
     if (verbosity > 0 && res) {
       const struct mw_result *child;
@@ -149,9 +149,8 @@ static void print_table(const struct mw_instance **insts, const struct mw_job *j
     }
   }
   for (i = 0; i < nservices; i++)
-    printf("%-*s  %-*s  %-*s  %9s  %s\n", state_w, services[i].word, name_w,
-           services[i].svc->name, check_w, "(service)", "-",
-           mw_result_get_summary(services[i].result));
+    printf("%-*s  %-*s  %-*s  %9s  %s\n", state_w, services[i].word, name_w, services[i].svc->name,
+           check_w, "(service)", "-", mw_result_get_summary(services[i].result));
 }
 
 static int print_json(const struct mw_instance **insts, const struct mw_job *jobs, size_t n,
@@ -180,9 +179,9 @@ static int print_json(const struct mw_instance **insts, const struct mw_job *job
   for (i = 0; i < nservices; i++) {
     mw_buf_adds(&out, i ? ",{\"name\":" : "{\"name\":");
     mw_json_string(&out, services[i].svc->name);
-    mw_buf_addf(&out, ",\"state\":\"%s\",\"exit_code\":%d,\"members\":%zu,\"summary\":",
-                services[i].word, (int)mw_result_get_state(services[i].result),
-                services[i].svc->nmembers);
+    mw_buf_addf(&out,
+                ",\"state\":\"%s\",\"exit_code\":%d,\"members\":%zu,\"summary\":", services[i].word,
+                (int)mw_result_get_state(services[i].result), services[i].svc->nmembers);
     mw_json_string(&out, mw_result_get_summary(services[i].result));
     mw_buf_add(&out, "}", 1);
   }
@@ -217,7 +216,7 @@ int cmd_run(int argc, char **argv)
   int nservices = 0;
   const char *default_timeout = NULL;
   char timeout_text[64];
-  char err[ERR_MAX];
+  char err[MW_ERR_MAX];
   size_t n = 0;
   size_t i;
   bool abandoned = false;
@@ -249,7 +248,7 @@ int cmd_run(int argc, char **argv)
     result = cli_fail("MCPWATCH", "%s", err);
     goto cleanup;
   }
-  if (cli_notifiers_check(&cfg, err, sizeof(err)) != 0) {
+  if (forward_check_notifiers(&cfg, err, sizeof(err)) != 0) {
     result = cli_fail("MCPWATCH", "%s", err);
     goto cleanup;
   }
@@ -317,8 +316,8 @@ int cmd_run(int argc, char **argv)
   }
   result = (int)worst;
   if (mw_args_bool(opts, "notify"))
-    cli_forward(&cfg, insts, jobs, n, mw_args_duration(opts, "notify-wait"),
-                mw_args_verbosity(opts));
+    forward_jobs(&cfg, insts, jobs, n, mw_args_duration(opts, "notify-wait"),
+                 mw_args_verbosity(opts));
   if (abandoned) {
     /* A thread still runs inside a plugin with its args: leave them to the exit. */
     fflush(stdout);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "agent.h"
 #include "cli.h"
 
 static const char *const formats[] = {"text", "json", NULL};
@@ -371,7 +372,7 @@ int cmd_status(int argc, char **argv)
   struct mw_config cfg;
   struct status st;
   char *path = NULL;
-  char err[ERR_MAX];
+  char err[MW_ERR_MAX];
   FILE *fp = NULL;
   int first;
   int result = 3;
@@ -399,7 +400,7 @@ int cmd_status(int argc, char **argv)
     result = cli_fail("STATUS", "%s", err);
     goto cleanup;
   }
-  path = cli_status_path(opts, &cfg);
+  path = agent_status_path(mw_args_str(opts, "status-file"), &cfg);
   fp = path ? fopen(path, "re") : NULL;
   if (!fp) {
     result = cli_fail("STATUS", "no agent status in %s: %s", path ? path : "(path too long)",

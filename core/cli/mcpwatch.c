@@ -9,18 +9,6 @@
 
 #include "cli.h"
 
-int cli_fail(const char *service, const char *fmt, ...)
-{
-  va_list ap;
-
-  printf("%s UNKNOWN - ", service);
-  va_start(ap, fmt);
-  vprintf(fmt, ap);
-  va_end(ap);
-  printf("\n");
-  return MW_UNKNOWN;
-}
-
 static void print_usage(FILE *fp)
 {
   fprintf(fp,
@@ -80,7 +68,7 @@ static int cmd_list(void)
     return cli_fail("MCPWATCH", "cannot read the check directory %s", dir);
   for (i = 0; i < count; i++) {
     struct mw_plugin plugin;
-    char err[ERR_MAX];
+    char err[MW_ERR_MAX];
     if (mw_plugin_load(names[i], &plugin, err, sizeof(err)) != 0) {
       printf("%-14s (not loadable: %s)\n", names[i], err);
       result = MW_UNKNOWN;
@@ -125,7 +113,7 @@ static int cmd_check(const char *name, int argc, char **argv)
   struct mw_args *args = NULL;
   struct mw_job job;
   char service[80];
-  char err[ERR_MAX];
+  char err[MW_ERR_MAX];
   int first;
   int result;
 
@@ -173,7 +161,7 @@ cleanup:
 static int cmd_help(int argc, char **argv)
 {
   struct mw_plugin plugin;
-  char err[ERR_MAX];
+  char err[MW_ERR_MAX];
 
   if (argc < 2) {
     print_usage(stdout);

@@ -11,7 +11,7 @@
 
 #include "conf_module.h"
 #include "config_impl.h"
-#include "mw_spool.h"
+#include "mw_core.h"
 
 #define CONF_MAX_INSTANCES 10000
 

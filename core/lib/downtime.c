@@ -19,7 +19,7 @@
 
 #include "mw_core.h"
 #include "mw_downtime.h"
-#include "spool_io.h"
+#include "fileio.h"
 
 #define DOWNTIME_FILE "downtimes"
 #define DOWNTIME_LOCK "downtimes.lock"
@@ -220,11 +220,11 @@ int mw_downtime_load(const char *state_dir, struct mw_downtime_list *out, size_t
   memset(out, 0, sizeof(*out));
   if (skipped)
     *skipped = 0;
-  if (!(path = spool_path_join(state_dir, DOWNTIME_FILE))) {
+  if (!(path = fileio_path_join(state_dir, DOWNTIME_FILE))) {
     snprintf(err, errlen, "out of memory");
     goto cleanup;
   }
-  if (!(data = spool_read_file(path, DOWNTIME_FILE_MAX, &len))) {
+  if (!(data = fileio_read(path, DOWNTIME_FILE_MAX, &len))) {
     if (errno == ENOENT) {
       result = 0;
       goto cleanup;
@@ -266,7 +266,7 @@ static int save_list(const char *state_dir, const struct mw_downtime_list *list,
     result = -1;
   } else {
     result =
-        spool_write_durably(state_dir, DOWNTIME_FILE, mw_buf_str(&text), text.len, err, errlen);
+        fileio_write_durably(state_dir, DOWNTIME_FILE, mw_buf_str(&text), text.len, err, errlen);
   }
   mw_buf_free(&text);
   return result;
@@ -275,14 +275,14 @@ static int save_list(const char *state_dir, const struct mw_downtime_list *list,
 /* The lock every writer takes for its read-modify-write; -1 with err. */
 static int lock_list(const char *state_dir, char *err, size_t errlen)
 {
-  char *path = spool_path_join(state_dir, DOWNTIME_LOCK);
+  char *path = fileio_path_join(state_dir, DOWNTIME_LOCK);
   int fd;
 
   if (!path) {
     snprintf(err, errlen, "out of memory");
     return -1;
   }
-  if (spool_make_dir(state_dir, err, errlen) != 0) {
+  if (fileio_make_dir(state_dir, err, errlen) != 0) {
     free(path);
     return -1;
   }

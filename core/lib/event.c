@@ -11,7 +11,7 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include "mw_spool.h"
+#include "mw_core.h"
 
 #define EVENT_MAGIC "mcpwatch-event 1"
 #define EVENT_KEY_MAX 255

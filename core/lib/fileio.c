@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* spool_io.c - the file operations the spool is built on: every write durable (temporary file,
- * fsync, rename, fsync of the folder), every read bounded. */
+/* fileio.c - the file operations the spool and the state folder are built on: every write
+ * durable (temporary file, fsync, rename, fsync of the folder), every read bounded. */
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,9 +15,39 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "spool_io.h"
+#include "fileio.h"
+#include "mw_core.h"
 
-int64_t spool_realtime_ms(void)
+/* ---- fault injection ---- */
+
+static pthread_once_t crash_once = PTHREAD_ONCE_INIT;
+static char crash_name[64];
+static long crash_hits = 1;
+
+static void crash_read_env(void)
+{
+  const char *spec = getenv("MCPWATCH_CRASH_AT");
+  const char *colon;
+
+  if (!spec || !*spec)
+    return;
+  colon = strchr(spec, ':');
+  snprintf(crash_name, sizeof(crash_name), "%.*s",
+           (int)(colon ? (size_t)(colon - spec) : strlen(spec)), spec);
+  if (colon)
+    crash_hits = strtol(colon + 1, NULL, 10);
+}
+
+void crash_point(const char *name)
+{
+  pthread_once(&crash_once, crash_read_env);
+  if (!crash_name[0] || strcmp(crash_name, name) != 0)
+    return;
+  if (__atomic_sub_fetch(&crash_hits, 1, __ATOMIC_SEQ_CST) == 0)
+    raise(SIGKILL);
+}
+
+int64_t clock_realtime_ms(void)
 {
   struct timespec ts;
 
@@ -28,11 +60,11 @@ double mw_random01(void)
   uint32_t r;
 
   if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
-    r = (uint32_t)spool_realtime_ms() * 2654435761u;
+    r = (uint32_t)clock_realtime_ms() * 2654435761u;
   return (double)r / 4294967296.0;
 }
 
-char *spool_path_join(const char *dir, const char *name)
+char *fileio_path_join(const char *dir, const char *name)
 {
   struct mw_buf path;
 
@@ -45,7 +77,7 @@ char *spool_path_join(const char *dir, const char *name)
   return path.data;
 }
 
-int spool_make_dir(const char *path, char *err, size_t errlen)
+int fileio_make_dir(const char *path, char *err, size_t errlen)
 {
   if (mkdir(path, 0750) != 0 && errno != EEXIST) {
     snprintf(err, errlen, "cannot create %s: %s", path, strerror(errno));
@@ -71,7 +103,7 @@ static bool in_group(gid_t gid)
   return false;
 }
 
-int spool_trust(const char *path, bool follow, bool shared, char *err, size_t errlen)
+int fileio_trust(const char *path, bool follow, bool shared, char *err, size_t errlen)
 {
   struct stat st;
 
@@ -95,7 +127,7 @@ int spool_trust(const char *path, bool follow, bool shared, char *err, size_t er
   return 0;
 }
 
-int spool_fsync_dir(const char *dir)
+int fileio_fsync_dir(const char *dir)
 {
   int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   int result;
@@ -108,7 +140,7 @@ int spool_fsync_dir(const char *dir)
 }
 
 /* The whole of a small file, NUL-terminated; NULL with errno set. */
-char *spool_read_file(const char *path, size_t max, size_t *len)
+char *fileio_read(const char *path, size_t max, size_t *len)
 {
   struct mw_buf data;
   char chunk[8192];
@@ -140,8 +172,8 @@ char *spool_read_file(const char *path, size_t max, size_t *len)
 }
 
 /* Writes data to dir/final through a temporary file, fsync and rename, then fsyncs dir. */
-int spool_write_durably(const char *dir, const char *final, const char *data, size_t len, char *err,
-                        size_t errlen)
+int fileio_write_durably(const char *dir, const char *final, const char *data, size_t len,
+                         char *err, size_t errlen)
 {
   static unsigned long counter;
   char tmpname[96];
@@ -153,8 +185,8 @@ int spool_write_durably(const char *dir, const char *final, const char *data, si
 
   snprintf(tmpname, sizeof(tmpname), ".tmp-%ld-%lu-%08x", (long)getpid(),
            __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED), (unsigned)(mw_random01() * 4e9));
-  tmp = spool_path_join(dir, tmpname);
-  target = spool_path_join(dir, final);
+  tmp = fileio_path_join(dir, tmpname);
+  target = fileio_path_join(dir, final);
   if (!tmp || !target) {
     snprintf(err, errlen, "%s: path too long", dir);
     goto cleanup;
@@ -180,14 +212,14 @@ int spool_write_durably(const char *dir, const char *final, const char *data, si
     goto cleanup;
   }
   fd = -1;
-  spool_crash_point("tmp-written");
+  crash_point("tmp-written");
   if (rename(tmp, target) != 0) {
     snprintf(err, errlen, "cannot rename %s: %s", tmp, strerror(errno));
     goto cleanup;
   }
   free(tmp);
   tmp = NULL;
-  if (spool_fsync_dir(dir) != 0) {
+  if (fileio_fsync_dir(dir) != 0) {
     snprintf(err, errlen, "cannot sync %s: %s", dir, strerror(errno));
     goto cleanup;
   }
@@ -202,7 +234,7 @@ cleanup:
   return result;
 }
 
-uint32_t spool_hash32(const char *text)
+uint32_t fnv1a32(const char *text)
 {
   uint32_t hash = 2166136261u;
 

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "conf_module.h"
-#include "mw_spool.h"
+#include "mw_core.h"
 
 #define NAME_MAX_LEN 64
 

@@ -11,6 +11,7 @@
 
 #include "mw_check.h"
 #include "mw_downtime.h"
+#include "mw_notify.h"
 
 /* Internal option flag: accepted on the command line, refused in configuration files. */
 #define MW_OPT_CLI_ONLY 0x100u
@@ -112,11 +113,17 @@ struct mw_instance {
   int flap_window; /* states looked back over, 3-21; 0: 21 */
   char **depends_on;
   size_t ndepends_on;
-  /* Notifiers: the notifications they take (MW_ROUTE_* bits of mw_spool.h; 0 all) and their
+  /* Notifiers: the notifications they take (MW_ROUTE_* bits below; 0 all) and their
    * reminders (seconds; < 0: each instance's renotify_interval; 0: none). */
   unsigned routes;
   double reminder;
 };
+
+/* Nagios's flap detection: the last 21 recorded states (hard states and recoveries), the
+ * weighted percentage of state changes among them, with thresholds to start and stop. */
+#define MW_FLAP_HISTORY 21
+#define MW_FLAP_LOW_DEFAULT 20.0
+#define MW_FLAP_HIGH_DEFAULT 30.0
 
 /* downtimes: { NAME: { members = [...]; every = "Sun 02:00-04:00"; timezone = "..."; }; } */
 struct mw_downtime_window {
@@ -169,6 +176,40 @@ void mw_config_free(struct mw_config *cfg);
 struct mw_args *mw_instance_args(const struct mw_instance *inst, const struct mw_check *check,
                                  const char *default_timeout, char *err, size_t errlen);
 
+/* ---- notification routes (routes.c) ------------------------------------------------------ */
+
+/* Which notifications a destination takes (a notifier's or a notify entry's 'states'). */
+#define MW_ROUTE_WARNING 0x01u
+#define MW_ROUTE_CRITICAL 0x02u
+#define MW_ROUTE_UNKNOWN 0x04u
+#define MW_ROUTE_RECOVERY 0x08u
+#define MW_ROUTE_FLAPPING 0x10u
+#define MW_ROUTE_ALL 0x1fu
+
+/* "warning", "critical", "unknown", "recovery" or "flapping" to its bit; 0 when it is none. */
+unsigned mw_route_parse(const char *word);
+/* The route bit of a problem state (0 for OK). */
+unsigned mw_route_of_state(enum mw_state state);
+
+/* ---- events -------------------------------------------------------------------------------- */
+
+/* An event that owns its texts. */
+struct mw_event_data {
+  struct mw_event event;
+  char *texts; /* one allocation holding every string */
+};
+
+/* Longest kept texts; longer ones are cut at a UTF-8 boundary when the event is built. */
+#define MW_EVENT_OUTPUT_MAX 4096
+#define MW_EVENT_LONG_MAX (64 * 1024)
+
+/* Copies every text of src (cutting overlong ones) and fills in an id and time when missing. */
+int mw_event_copy(const struct mw_event *src, struct mw_event_data *out);
+void mw_event_data_free(struct mw_event_data *data);
+int mw_event_serialize(const struct mw_event *event, struct mw_buf *out);
+int mw_event_parse(const char *text, size_t len, struct mw_event_data *out, char *err,
+                   size_t errlen);
+
 /* ---- plugins ------------------------------------------------------------------------------ */
 
 struct mw_plugin {
@@ -199,6 +240,18 @@ int mw_dir_names(const char *dir, char *(*name_of)(const char *dir, const char *
 int mw_plugin_names(const char *dir, char ***names, size_t *count);
 void mw_names_free(char **names, size_t count);
 
+/* ---- notifier plugins ---------------------------------------------------------------------- */
+
+struct mw_notifier_plugin {
+  void *handle;
+  const struct mw_notifier *notifier;
+};
+
+/* MCPWATCH_NOTIFIER_DIR when set, else the installed notifier directory. */
+const char *mw_notifier_dir(void);
+int mw_notifier_load(const char *name, struct mw_notifier_plugin *out, char *err, size_t errlen);
+void mw_notifier_unload(struct mw_notifier_plugin *plugin);
+
 /* ---- running ------------------------------------------------------------------------------ */
 
 struct mw_job {
@@ -217,7 +270,17 @@ enum mw_state mw_run_jobs(struct mw_job *jobs, size_t njobs);
  * started the command (Nagios, Icinga) keeps its own timeout behind it. */
 void mw_run_job_here(struct mw_job *job);
 
-/* ---- log rate limiting -------------------------------------------------------------------- */
+/* ---- logging ------------------------------------------------------------------------------ */
+
+/* Lines of the spool, the hand-off and the loaders, to whatever log the caller keeps. */
+enum mw_log_level { MW_LOG_ERROR, MW_LOG_WARNING, MW_LOG_INFO };
+typedef void (*mw_log_fn)(void *ctx, enum mw_log_level level, const char *message);
+/* A mw_log_fn writing "mcpwatch: LEVEL: message" to stderr; ctx points to an int verbosity
+ * (info lines need 1 or more). */
+void mw_log_stderr(void *ctx, enum mw_log_level level, const char *message);
+
+/* Errors a caller passes a buffer for: room for a path and a reason. */
+#define MW_ERR_MAX 512
 
 /* Repeated identical messages written less and less often: the first time, then at most once per
  * hold-off, which starts at first_seconds and doubles up to max_seconds while the message keeps

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* ratelog.c - repeated identical log messages written less and less often, so a target that is
- * down for a day leaves a handful of lines in the journal instead of one per attempt, and the
- * lines that are written say how many were held back. */
+/* ratelog.c - logging: repeated identical log messages written less and less often, so a
+ * target that is down for a day leaves a handful of lines in the journal instead of one per
+ * attempt, and the lines that are written say how many were held back; and the stderr logger
+ * of the command's deliveries. */
 #include "config.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,4 +106,17 @@ void mw_ratelog_free(struct mw_ratelog *rl)
     return;
   pthread_mutex_destroy(&rl->lock);
   free(rl);
+}
+
+void mw_log_stderr(void *ctx, enum mw_log_level level, const char *message)
+{
+  int verbosity = *(const int *)ctx;
+
+  if (level == MW_LOG_INFO && verbosity < 1)
+    return;
+  fprintf(stderr, "mcpwatch: %s: %s\n",
+          level == MW_LOG_ERROR     ? "error"
+          : level == MW_LOG_WARNING ? "warning"
+                                    : "info",
+          message);
 }

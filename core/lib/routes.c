@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* policy.c - what the notification policy shares with its front ends: the route words of a
+/* routes.c - what the notification policy shares with its front ends: the route words of a
  * notifier's 'states'. */
 #include "config.h"
 
 #include <strings.h>
 
-#include "mw_spool.h"
+#include "mw_core.h"
 
 unsigned mw_route_parse(const char *word)
 {

@@ -12,7 +12,8 @@
 #include <string.h>
 
 #include "mw_downtime.h"
-#include "spool_io.h"
+#include "fileio.h"
+#include "mw_core.h"
 
 #define TZ_FILE_MAX (512 * 1024)
 #define TZ_DEFAULT_DIR "/usr/share/zoneinfo"
@@ -449,7 +450,7 @@ int mw_tz_load(const char *name, struct mw_tz **out, char *err, size_t errlen)
   } else {
     snprintf(path, sizeof(path), "%s/%s", dir && *dir ? dir : TZ_DEFAULT_DIR, name);
   }
-  data = (unsigned char *)spool_read_file(path, TZ_FILE_MAX, &len);
+  data = (unsigned char *)fileio_read(path, TZ_FILE_MAX, &len);
   if (!data) {
     if (!name || !*name) { /* no /etc/localtime: the system's zone is UTC */
       result = 0;

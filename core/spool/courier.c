@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "spool_io.h"
+#include "spool_impl.h"
 
 #define IDLE_WAKE_MS 60000
 #define ROUND_NS (30LL * 1000000000LL)
@@ -35,7 +35,7 @@ static void *courier_main(void *arg)
 
   pthread_mutex_lock(&c->lock);
   while (!c->stopping) {
-    int64_t next_ms = spool_realtime_ms() + IDLE_WAKE_MS;
+    int64_t next_ms = clock_realtime_ms() + IDLE_WAKE_MS;
     struct timespec until;
     size_t i;
     c->woken = false;
@@ -44,7 +44,7 @@ static void *courier_main(void *arg)
       struct mw_deliver_report report;
       mw_spool_deliver(c->dests[i], mw_now_ns() + ROUND_NS, 0, c->log, c->log_ctx, &report);
       if (report.pending) {
-        int64_t at = report.next_attempt_ms ? report.next_attempt_ms : spool_realtime_ms() + 1000;
+        int64_t at = report.next_attempt_ms ? report.next_attempt_ms : clock_realtime_ms() + 1000;
         if (at < next_ms)
           next_ms = at;
       }

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "spool_io.h"
+#include "spool_impl.h"
 
 static bool dest_name_is_valid(const char *name)
 {
@@ -53,15 +53,15 @@ static int dest_finish_open(struct mw_destination *dest, const char *spool_dir, 
   const struct mw_notifier *n = dest->plugin.notifier;
   char why[ERR_MAX_SPOOL];
 
-  dest->folder = spool_path_join(spool_dir, dest->name);
+  dest->folder = fileio_path_join(spool_dir, dest->name);
   if (!dest->folder) {
     snprintf(err, errlen, "%s: path too long", spool_dir);
     return -1;
   }
-  if (spool_make_dir(spool_dir, err, errlen) != 0 ||
-      spool_trust(spool_dir, true, true, err, errlen) != 0 ||
-      spool_make_dir(dest->folder, err, errlen) != 0 ||
-      spool_trust(dest->folder, false, false, err, errlen) != 0)
+  if (fileio_make_dir(spool_dir, err, errlen) != 0 ||
+      fileio_trust(spool_dir, true, true, err, errlen) != 0 ||
+      fileio_make_dir(dest->folder, err, errlen) != 0 ||
+      fileio_trust(dest->folder, false, false, err, errlen) != 0)
     return -1;
   if (n->open(dest->args, dest->folder, &dest->state, why, sizeof(why)) != 0) {
     dest->state = NULL;
@@ -170,7 +170,7 @@ int mw_destination_open(const char *spool_dir, const char *name, const char *typ
     dest->name = strdup(name);
   } else {
     char generated[DEST_NAME_MAX + 1];
-    snprintf(generated, sizeof(generated), "%s-%08x", type, (unsigned)spool_hash32(saved.data));
+    snprintf(generated, sizeof(generated), "%s-%08x", type, (unsigned)fnv1a32(saved.data));
     dest->name = strdup(generated);
   }
   if (!dest->name) {
@@ -184,13 +184,13 @@ int mw_destination_open(const char *spool_dir, const char *name, const char *typ
   }
   if (dest_finish_open(dest, spool_dir, err, errlen) != 0)
     goto cleanup;
-  dest_file = spool_path_join(dest->folder, DEST_FILE);
-  existing = dest_file ? spool_read_file(dest_file, 64 * 1024, &len) : NULL;
+  dest_file = fileio_path_join(dest->folder, DEST_FILE);
+  existing = dest_file ? fileio_read(dest_file, 64 * 1024, &len) : NULL;
   if (!existing || strcmp(existing, saved.data) != 0) {
-    if (spool_write_durably(dest->folder, DEST_FILE, saved.data, saved.len, err, errlen) != 0)
+    if (fileio_write_durably(dest->folder, DEST_FILE, saved.data, saved.len, err, errlen) != 0)
       goto cleanup;
   }
-  if (!dest_file || spool_trust(dest_file, false, false, err, errlen) != 0)
+  if (!dest_file || fileio_trust(dest_file, false, false, err, errlen) != 0)
     goto cleanup;
   dest->saved = saved.data;
   saved.data = NULL;
@@ -226,7 +226,7 @@ int mw_destination_check(const char *spool_dir, const char *name, const char *ty
   }
   if (dest_load(dest, type, settings, nsettings, NULL, err, errlen) != 0)
     goto cleanup;
-  dest->folder = spool_path_join(spool_dir, name ? name : type);
+  dest->folder = fileio_path_join(spool_dir, name ? name : type);
   if (!dest->folder) {
     snprintf(err, errlen, "%s: path too long", spool_dir);
     goto cleanup;
@@ -255,7 +255,7 @@ int mw_destination_open_direct(const char *data_dir, const char *name, const cha
     goto fail;
   }
   if (dest_load(dest, type, settings, nsettings, NULL, err, errlen) != 0 ||
-      spool_make_dir(data_dir, err, errlen) != 0)
+      fileio_make_dir(data_dir, err, errlen) != 0)
     goto fail;
   if (dest->plugin.notifier->open(dest->args, data_dir, &dest->state, why, sizeof(why)) != 0) {
     dest->state = NULL;
@@ -289,15 +289,15 @@ int mw_destination_reopen(const char *spool_dir, const char *name, struct mw_des
     snprintf(err, errlen, "'%.64s' is not a destination name", name);
     return -1;
   }
-  folder = spool_path_join(spool_dir, name);
-  file = folder ? spool_path_join(folder, DEST_FILE) : NULL;
+  folder = fileio_path_join(spool_dir, name);
+  file = folder ? fileio_path_join(folder, DEST_FILE) : NULL;
   /* The destination file names the receiver and the key files: believed only when no other user
    * could have written it. */
-  if (!file || spool_trust(spool_dir, true, true, err, errlen) != 0 ||
-      spool_trust(folder, false, false, err, errlen) != 0 ||
-      spool_trust(file, false, false, err, errlen) != 0)
+  if (!file || fileio_trust(spool_dir, true, true, err, errlen) != 0 ||
+      fileio_trust(folder, false, false, err, errlen) != 0 ||
+      fileio_trust(file, false, false, err, errlen) != 0)
     goto cleanup;
-  text = spool_read_file(file, 64 * 1024, &len);
+  text = fileio_read(file, 64 * 1024, &len);
   if (!text) {
     snprintf(err, errlen, "cannot read %s: %s", file, strerror(errno));
     goto cleanup;
@@ -342,13 +342,13 @@ cleanup:
 
 int spool_check_destination(const struct mw_destination *dest, char *err, size_t errlen)
 {
-  char *file = spool_path_join(dest->folder, DEST_FILE);
+  char *file = fileio_path_join(dest->folder, DEST_FILE);
   int result = -1;
 
   if (!file)
     snprintf(err, errlen, "%s: path too long", dest->folder);
-  else if (spool_trust(dest->folder, false, false, err, errlen) == 0 &&
-           spool_trust(file, false, false, err, errlen) == 0)
+  else if (fileio_trust(dest->folder, false, false, err, errlen) == 0 &&
+           fileio_trust(file, false, false, err, errlen) == 0)
     result = 0;
   free(file);
   return result;
@@ -433,8 +433,8 @@ void mw_destination_close(struct mw_destination *dest)
 /* A folder holding a destination file. */
 static char *destination_name_of(const char *spool_dir, const char *entry)
 {
-  char *folder = spool_path_join(spool_dir, entry);
-  char *file = folder ? spool_path_join(folder, DEST_FILE) : NULL;
+  char *folder = fileio_path_join(spool_dir, entry);
+  char *file = folder ? fileio_path_join(folder, DEST_FILE) : NULL;
   char *name = NULL;
   struct stat st;
 

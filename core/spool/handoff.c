@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "spool_io.h"
+#include "spool_impl.h"
 
 struct staged {
   struct mw_destination *dest;
@@ -237,7 +237,7 @@ enum mw_track_action mw_track_forward(const struct mw_forward_spec *spec, struct
   if (nstaged > 0) {
     track->seq++;
     track->last_notified = now;
-    spool_crash_point("staged");
+    crash_point("staged");
   }
   if (memcmp(&before, track, sizeof(before)) != 0 &&
       mw_track_save(spec->state_dir, spec->name, track, err, sizeof(err)) != 0) {
@@ -254,7 +254,7 @@ enum mw_track_action mw_track_forward(const struct mw_forward_spec *spec, struct
     nstaged = 0;
     goto restore;
   }
-  spool_crash_point("recorded");
+  crash_point("recorded");
   for (i = 0; i < nstaged; i++) {
     if (spool_commit(staged[i].dest, staged[i].name, err, sizeof(err)) != 0) {
       logf_handoff(spec, MW_LOG_ERROR, "%s (queued at its next delivery)", err);
@@ -265,7 +265,7 @@ enum mw_track_action mw_track_forward(const struct mw_forward_spec *spec, struct
                    mw_state_name(track->hard), flap ? " " : "", flap ? staged[i].type : "",
                    staged[i].target, staged[i].id);
     }
-    spool_crash_point("committed");
+    crash_point("committed");
   }
   goto cleanup;
 restore:

@@ -14,42 +14,10 @@
 #define MW_SPOOL_H
 
 #include "mw_core.h"
-#include "mw_notify.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* ---- events -------------------------------------------------------------------------------- */
-
-/* An event that owns its texts. */
-struct mw_event_data {
-  struct mw_event event;
-  char *texts; /* one allocation holding every string */
-};
-
-/* Longest kept texts; longer ones are cut at a UTF-8 boundary when the event is built. */
-#define MW_EVENT_OUTPUT_MAX 4096
-#define MW_EVENT_LONG_MAX (64 * 1024)
-
-/* Copies every text of src (cutting overlong ones) and fills in an id and time when missing. */
-int mw_event_copy(const struct mw_event *src, struct mw_event_data *out);
-void mw_event_data_free(struct mw_event_data *data);
-int mw_event_serialize(const struct mw_event *event, struct mw_buf *out);
-int mw_event_parse(const char *text, size_t len, struct mw_event_data *out, char *err,
-                   size_t errlen);
-
-/* ---- notifier plugins ---------------------------------------------------------------------- */
-
-struct mw_notifier_plugin {
-  void *handle;
-  const struct mw_notifier *notifier;
-};
-
-/* MCPWATCH_NOTIFIER_DIR when set, else the installed notifier directory. */
-const char *mw_notifier_dir(void);
-int mw_notifier_load(const char *name, struct mw_notifier_plugin *out, char *err, size_t errlen);
-void mw_notifier_unload(struct mw_notifier_plugin *plugin);
 
 /* ---- destinations ------------------------------------------------------------------------- */
 
@@ -104,9 +72,6 @@ int mw_spool_enqueue(struct mw_destination *dest, const struct mw_event *event, 
 /* Where the event file name from mw_spool_enqueue (name NULL: any) is now: 0 still queued, 1
  * gone (delivered), 2 in dead/. */
 int mw_spool_where(const struct mw_destination *dest, const char *name);
-
-enum mw_log_level { MW_LOG_ERROR, MW_LOG_WARNING, MW_LOG_INFO };
-typedef void (*mw_log_fn)(void *ctx, enum mw_log_level level, const char *message);
 
 #define MW_DELIVER_WAIT 0x1u /* wait out backoff and Retry-After while the deadline allows */
 #define MW_DELIVER_NOW 0x2u  /* ignore the backoff an earlier run recorded */
@@ -168,11 +133,6 @@ struct mw_track_told {
   int64_t at; /* Unix seconds; 0 in files of before reminders per destination */
 };
 
-/* Nagios's flap detection: the last 21 recorded states (hard states and recoveries), the
- * weighted percentage of state changes among them, with thresholds to start and stop. */
-#define MW_FLAP_HISTORY 21
-#define MW_FLAP_LOW_DEFAULT 20.0
-#define MW_FLAP_HIGH_DEFAULT 30.0
 #define MW_TRACK_NOTE_MAX 160
 
 struct mw_track {
@@ -197,19 +157,6 @@ struct mw_track {
    * "flapping (34.2% state change)", "WARNING: no notifier takes it"); "" when all went out. */
   char note[MW_TRACK_NOTE_MAX];
 };
-
-/* Which notifications a destination takes (a notifier's or a notify entry's 'states'). */
-#define MW_ROUTE_WARNING 0x01u
-#define MW_ROUTE_CRITICAL 0x02u
-#define MW_ROUTE_UNKNOWN 0x04u
-#define MW_ROUTE_RECOVERY 0x08u
-#define MW_ROUTE_FLAPPING 0x10u
-#define MW_ROUTE_ALL 0x1fu
-
-/* "warning", "critical", "unknown", "recovery" or "flapping" to its bit; 0 when it is none. */
-unsigned mw_route_parse(const char *word);
-/* The route bit of a problem state (0 for OK). */
-unsigned mw_route_of_state(enum mw_state state);
 
 struct mw_track_policy {
   int max_attempts; /* results in a problem state before it is hard (>= 1) */

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "spool_io.h"
+#include "spool_impl.h"
 
 #define BACKOFF_FILE ".backoff"
 #define LOCK_FILE ".lock"
@@ -117,7 +117,7 @@ int mw_spool_enqueue(struct mw_destination *dest, const struct mw_event *event, 
     goto cleanup;
   }
   spool_event_name(name, sizeof(name));
-  result = spool_write_durably(dest->folder, name, text.data, text.len, err, errlen);
+  result = fileio_write_durably(dest->folder, name, text.data, text.len, err, errlen);
   if (result == 0 && name_out)
     snprintf(name_out, namelen, "%s", name);
 cleanup:
@@ -152,14 +152,14 @@ struct backoff {
 
 static void backoff_load(const struct mw_destination *dest, struct backoff *b)
 {
-  char *path = spool_path_join(dest->folder, BACKOFF_FILE);
+  char *path = fileio_path_join(dest->folder, BACKOFF_FILE);
   char *text;
   size_t len;
   unsigned long long next = 0;
 
   b->attempts = 0;
   b->next_ms = 0;
-  text = path ? spool_read_file(path, 256, &len) : NULL;
+  text = path ? fileio_read(path, 256, &len) : NULL;
   if (text && sscanf(text, "%u %llu", &b->attempts, &next) == 2)
     b->next_ms = (int64_t)next;
   free(text);
@@ -179,7 +179,7 @@ static void backoff_save(const struct mw_destination *dest, const struct backoff
   char *path;
 
   if (b->attempts == 0) {
-    path = spool_path_join(dest->folder, BACKOFF_FILE);
+    path = fileio_path_join(dest->folder, BACKOFF_FILE);
     if (path && unlink(path) != 0 && errno != ENOENT)
       logf_(log, log_ctx, MW_LOG_WARNING, "%s: cannot remove %s: %s", dest->name, path,
             strerror(errno));
@@ -187,7 +187,7 @@ static void backoff_save(const struct mw_destination *dest, const struct backoff
     return;
   }
   snprintf(text, sizeof(text), "%u %lld\n", b->attempts, (long long)b->next_ms);
-  if (spool_write_durably(dest->folder, BACKOFF_FILE, text, strlen(text), err, sizeof(err)) != 0)
+  if (fileio_write_durably(dest->folder, BACKOFF_FILE, text, strlen(text), err, sizeof(err)) != 0)
     logf_(log, log_ctx, MW_LOG_WARNING, "%s: the backoff is not kept for later runs: %s",
           dest->name, err);
 }
@@ -209,16 +209,16 @@ static void dead_letter(struct mw_destination *dest, const char *name, const cha
 {
   char err[ERR_MAX_SPOOL];
   char reason_name[128];
-  char *dead = spool_path_join(dest->folder, DEAD_DIR);
-  char *from = spool_path_join(dest->folder, name);
-  char *to = dead ? spool_path_join(dead, name) : NULL;
+  char *dead = fileio_path_join(dest->folder, DEAD_DIR);
+  char *from = fileio_path_join(dest->folder, name);
+  char *to = dead ? fileio_path_join(dead, name) : NULL;
 
-  if (dead && spool_make_dir(dead, err, sizeof(err)) == 0) {
+  if (dead && fileio_make_dir(dead, err, sizeof(err)) == 0) {
     snprintf(reason_name, sizeof(reason_name), "%s.reason", name);
-    spool_write_durably(dead, reason_name, reason, strlen(reason), err, sizeof(err));
+    fileio_write_durably(dead, reason_name, reason, strlen(reason), err, sizeof(err));
     if (from && to && rename(from, to) == 0) {
-      spool_fsync_dir(dest->folder);
-      spool_fsync_dir(dead);
+      fileio_fsync_dir(dest->folder);
+      fileio_fsync_dir(dead);
     }
   }
   free(dead);
@@ -243,13 +243,13 @@ static bool deliver_one(struct mw_destination *dest, const char *name, struct ba
   struct mw_event_data data;
   struct mw_send_status status;
   char why[ERR_MAX_SPOOL];
-  char *path = spool_path_join(dest->folder, name);
+  char *path = fileio_path_join(dest->folder, name);
   char *text;
   size_t len;
   int64_t attempt_ns = (int64_t)(mw_args_duration(dest->args, "timeout") * 1e9);
   bool done = false;
 
-  text = path ? spool_read_file(path, EVENT_FILE_MAX, &len) : NULL;
+  text = path ? fileio_read(path, EVENT_FILE_MAX, &len) : NULL;
   if (!text) {
     if (errno != ENOENT) {
       snprintf(why, sizeof(why), "unreadable: %s", strerror(errno));
@@ -272,7 +272,7 @@ static bool deliver_one(struct mw_destination *dest, const char *name, struct ba
   }
   free(text);
   while (!done) {
-    int64_t now_ms = spool_realtime_ms();
+    int64_t now_ms = clock_realtime_ms();
     mw_deadline attempt_deadline;
     if (!(*flags & MW_DELIVER_NOW) && b->next_ms > now_ms) {
       int64_t wait = b->next_ms - now_ms;
@@ -303,7 +303,7 @@ static bool deliver_one(struct mw_destination *dest, const char *name, struct ba
       double delay;
       b->attempts++;
       delay = mw_backoff_seconds(b->attempts, status.retry_after, mw_random01());
-      b->next_ms = spool_realtime_ms() + (int64_t)(delay * 1000);
+      b->next_ms = clock_realtime_ms() + (int64_t)(delay * 1000);
       backoff_save(dest, b, log, log_ctx);
       snprintf(report->reason, sizeof(report->reason), "%s", status.reason);
       logf_(log, log_ctx, MW_LOG_WARNING, "%s: %s (%s %s): %s; attempt %u, next in %.1f s",
@@ -312,7 +312,7 @@ static bool deliver_one(struct mw_destination *dest, const char *name, struct ba
       continue;
     }
     if (status.outcome == MW_DELIVERED)
-      spool_crash_point("delivered"); /* accepted, not yet removed: the one duplicate */
+      crash_point("delivered"); /* accepted, not yet removed: the one duplicate */
     if (status.outcome == MW_REJECTED) {
       dead_letter(dest, name, status.reason);
       report->rejected++;
@@ -329,7 +329,7 @@ static bool deliver_one(struct mw_destination *dest, const char *name, struct ba
       snprintf(report->reason, sizeof(report->reason), "cannot remove %s", name);
       break;
     } else {
-      spool_fsync_dir(dest->folder);
+      fileio_fsync_dir(dest->folder);
       report->delivered++;
       logf_(log, log_ctx, MW_LOG_INFO, "%s: %s (%s %s) delivered%s%s", dest->name, data.event.id,
             data.event.service, mw_state_name(data.event.state), status.reason[0] ? ": " : "",
@@ -373,7 +373,7 @@ static bool deliver_locked(struct mw_destination *dest, mw_deadline deadline, un
 void mw_spool_deliver(struct mw_destination *dest, mw_deadline deadline, unsigned flags,
                       mw_log_fn log, void *log_ctx, struct mw_deliver_report *report)
 {
-  char *lock_path = spool_path_join(dest->folder, LOCK_FILE);
+  char *lock_path = fileio_path_join(dest->folder, LOCK_FILE);
   long pending;
 
   memset(report, 0, sizeof(*report));

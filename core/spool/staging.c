@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "spool_io.h"
+#include "spool_impl.h"
 
 #define STAGED_TRACK "staged_track "
 #define STAGED_SEQ "staged_seq "
@@ -29,35 +29,6 @@
 /* Hand-offs of this process between staging and commit: its own staged files are left alone
  * while there are any (a reload opens destinations while the old workers still run). */
 static long inflight;
-
-/* ---- fault injection ---- */
-
-static pthread_once_t crash_once = PTHREAD_ONCE_INIT;
-static char crash_name[64];
-static long crash_hits = 1;
-
-static void crash_read_env(void)
-{
-  const char *spec = getenv("MCPWATCH_CRASH_AT");
-  const char *colon;
-
-  if (!spec || !*spec)
-    return;
-  colon = strchr(spec, ':');
-  snprintf(crash_name, sizeof(crash_name), "%.*s",
-           (int)(colon ? (size_t)(colon - spec) : strlen(spec)), spec);
-  if (colon)
-    crash_hits = strtol(colon + 1, NULL, 10);
-}
-
-void spool_crash_point(const char *name)
-{
-  pthread_once(&crash_once, crash_read_env);
-  if (!crash_name[0] || strcmp(crash_name, name) != 0)
-    return;
-  if (__atomic_sub_fetch(&crash_hits, 1, __ATOMIC_SEQ_CST) == 0)
-    raise(SIGKILL);
-}
 
 /* ---- staging ---- */
 
@@ -97,7 +68,7 @@ int spool_stage(struct mw_destination *dest, const struct mw_event *event, size_
     goto cleanup;
   }
   __atomic_add_fetch(&inflight, 1, __ATOMIC_SEQ_CST);
-  result = spool_write_durably(dest->folder, name, text.data, text.len, err, errlen);
+  result = fileio_write_durably(dest->folder, name, text.data, text.len, err, errlen);
   if (result != 0)
     __atomic_sub_fetch(&inflight, 1, __ATOMIC_SEQ_CST);
   else
@@ -109,8 +80,8 @@ cleanup:
 
 static int rename_in(const char *folder, const char *from, const char *to)
 {
-  char *a = spool_path_join(folder, from);
-  char *b = spool_path_join(folder, to);
+  char *a = fileio_path_join(folder, from);
+  char *b = fileio_path_join(folder, to);
   int result = a && b ? rename(a, b) : -1;
 
   if (!a || !b)
@@ -136,7 +107,7 @@ int spool_commit(struct mw_destination *dest, const char *staged, char *err, siz
     snprintf(err, errlen, "cannot queue %s/%s: %s", dest->folder, staged, strerror(errno));
     /* Left for spool_recover, which the next delivery runs. */
     __atomic_store_n(&dest->unsettled, true, __ATOMIC_RELAXED);
-  } else if (spool_fsync_dir(dest->folder) != 0) {
+  } else if (fileio_fsync_dir(dest->folder) != 0) {
     snprintf(err, errlen, "cannot sync %s: %s", dest->folder, strerror(errno));
     result = -1;
   }
@@ -146,10 +117,10 @@ int spool_commit(struct mw_destination *dest, const char *staged, char *err, siz
 
 void spool_discard(struct mw_destination *dest, const char *staged)
 {
-  char *path = spool_path_join(dest->folder, staged);
+  char *path = fileio_path_join(dest->folder, staged);
 
   if (path && unlink(path) == 0)
-    spool_fsync_dir(dest->folder);
+    fileio_fsync_dir(dest->folder);
   free(path);
   __atomic_sub_fetch(&inflight, 1, __ATOMIC_SEQ_CST);
 }
@@ -168,7 +139,7 @@ static long writer_pid(const char *name)
 static bool is_abandoned(const char *folder, const char *name)
 {
   long pid = writer_pid(name);
-  char *path = spool_path_join(folder, name);
+  char *path = fileio_path_join(folder, name);
   struct stat st;
   bool old;
 
@@ -211,7 +182,7 @@ static int staged_reference(const char *text, char *track, size_t tracklen, uint
 static void settle_staged(struct mw_destination *dest, const char *name, mw_log_fn log,
                           void *log_ctx, size_t *committed)
 {
-  char *path = spool_path_join(dest->folder, name);
+  char *path = fileio_path_join(dest->folder, name);
   char track[4096];
   char message[768];
   char err[ERR_MAX_SPOOL];
@@ -220,7 +191,7 @@ static void settle_staged(struct mw_destination *dest, const char *name, mw_log_
   uint64_t recorded;
   bool found = false;
   size_t len;
-  char *text = path ? spool_read_file(path, EVENT_FILE_MAX, &len) : NULL;
+  char *text = path ? fileio_read(path, EVENT_FILE_MAX, &len) : NULL;
 
   if (!text || staged_reference(text, track, sizeof(track), &seq) != 0) {
     /* A torn or foreign file: nothing recorded a hand-off of it. */
@@ -275,7 +246,7 @@ size_t spool_recover(struct mw_destination *dest, mw_log_fn log, void *log_ctx)
     } else if (name[0] == 'P') {
       settle_staged(dest, name, log, log_ctx, &committed);
     } else {
-      char *path = spool_path_join(dest->folder, name);
+      char *path = fileio_path_join(dest->folder, name);
       if (path)
         unlink(path);
       free(path);
@@ -284,7 +255,7 @@ size_t spool_recover(struct mw_destination *dest, mw_log_fn log, void *log_ctx)
   }
   free(entries);
   if (committed)
-    spool_fsync_dir(dest->folder);
+    fileio_fsync_dir(dest->folder);
   if (left)
     __atomic_store_n(&dest->unsettled, true, __ATOMIC_RELAXED);
   return committed;
@@ -299,7 +270,7 @@ void mw_spool_remove_stale(const char *folder)
   for (i = 0; i < n; i++) {
     const char *name = entries[i]->d_name;
     if (name[0] == '.' && is_abandoned(folder, name)) {
-      char *path = spool_path_join(folder, name);
+      char *path = fileio_path_join(folder, name);
       if (path)
         unlink(path);
       free(path);

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "spool_io.h"
+#include "spool_impl.h"
 
 void mw_track_init(struct mw_track *track)
 {
@@ -141,7 +141,7 @@ static char *state_path(const char *state_dir, const char *name, const char *suf
     mw_buf_add(&path, safe ? p : "_", 1);
   }
   if (keep < len)
-    mw_buf_addf(&path, "~%08x", (unsigned)spool_hash32(name));
+    mw_buf_addf(&path, "~%08x", (unsigned)fnv1a32(name));
   mw_buf_adds(&path, suffix);
   if (path.failed) {
     mw_buf_free(&path);
@@ -405,8 +405,8 @@ int mw_track_save(const char *state_dir, const char *name, const struct mw_track
   }
   /* Unique temporary names and an fsync of the folder: the rename must be on disk before any
    * event staged for this state is committed. */
-  result = spool_write_durably(state_dir, path + strlen(state_dir) + 1, text.data, text.len, err,
-                               errlen);
+  result = fileio_write_durably(state_dir, path + strlen(state_dir) + 1, text.data, text.len, err,
+                                errlen);
 cleanup:
   mw_buf_free(&text);
   free(path);

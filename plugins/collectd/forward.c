@@ -20,234 +20,19 @@
 #include <pthread.h>
 #include <strings.h>
 
+#include "forward_impl.h"
 #include "mw_spool.h"
 
-#define PLUGIN "mcpwatch"
-#define ERR_MAX 512
-
-struct spec {
-  char *name;
-  char *type;
-  struct mw_notifier_plugin plugin; /* holds the option table args point into */
-  struct mw_args *args;             /* NULL once a destination took them */
-  unsigned routes;                  /* MW_ROUTE_* it takes (States); 0 all */
-  double reminder;                  /* Renotify, seconds; 0 none */
-};
-
-static struct spec *specs;
-static size_t nspecs;
-static char *spool_dir;
-static char *state_dir;
-static long spool_max;
-/* The configuration file (moved in whole, read under dests_lock): its downtime windows, and
- * the depends_on of its instances and services. */
-static struct mw_config file_cfg;
+static struct mw_destination **dests; /* the opened ones, for the courier */
+static size_t ndests;
+static struct mw_destination **spec_dests; /* parallel to fwd.specs, NULL where opening failed */
+pthread_rwlock_t dests_lock = PTHREAD_RWLOCK_INITIALIZER;
 /* Notifications pass through state files (StateDir/collectd-SERVICE.state), so that only
  * changes go out: no recovery for what never failed (the threshold plugin says OKAY for every
  * value at start), no repeat of a problem already sent, and a recovery after a restart. */
 static pthread_mutex_t track_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static struct mw_destination **dests; /* the opened ones, for the courier */
-static size_t ndests;
-static struct mw_destination **spec_dests; /* parallel to specs, NULL where opening failed */
-static pthread_rwlock_t dests_lock = PTHREAD_RWLOCK_INITIALIZER;
-
 static struct mw_courier *courier;
-
-static void spec_free(struct spec *spec)
-{
-  mw_args_free(spec->args);
-  mw_notifier_unload(&spec->plugin);
-  free(spec->name);
-  free(spec->type);
-  memset(spec, 0, sizeof(*spec));
-}
-
-/* A new spec for notifier TYPE with empty args, or NULL with err set. */
-static struct spec *add_spec(const char *name, const char *type, char *err, size_t errlen)
-{
-  struct spec *grown;
-  struct spec *spec;
-  size_t i;
-
-  for (i = 0; i < nspecs; i++) {
-    if (strcmp(specs[i].name, name) == 0) {
-      snprintf(err, errlen, "defined twice; the second is ignored");
-      return NULL;
-    }
-  }
-  grown = realloc(specs, (nspecs + 1) * sizeof(*grown));
-  if (!grown) {
-    snprintf(err, errlen, "out of memory");
-    return NULL;
-  }
-  specs = grown;
-  spec = &specs[nspecs];
-  memset(spec, 0, sizeof(*spec));
-  if (mw_notifier_load(type, &spec->plugin, err, errlen) != 0)
-    return NULL;
-  spec->name = strdup(name);
-  spec->type = strdup(type);
-  spec->reminder = 0.0;
-  spec->args = mw_args_new_with(mw_notifier_common_options, spec->plugin.notifier->options);
-  if (!spec->name || !spec->type || !spec->args) {
-    snprintf(err, errlen, "out of memory");
-    spec_free(spec);
-    return NULL;
-  }
-  nspecs++;
-  return spec;
-}
-
-/* Takes back the spec add_spec made last, after a configuration error. */
-static void drop_last_spec(void)
-{
-  spec_free(&specs[--nspecs]);
-}
-
-/* States "critical" "recovery" ... and Renotify SECONDS|"1h" of a <Notifier> block. */
-static int route_option(struct spec *spec, const oconfig_item_t *item, char *err, size_t errlen)
-{
-  int i;
-
-  if (strcasecmp(item->key, "Renotify") == 0) {
-    if (item->values_num == 1 && item->values[0].type == OCONFIG_TYPE_NUMBER &&
-        item->values[0].value.number >= 0) {
-      spec->reminder = item->values[0].value.number;
-      return 0;
-    }
-    if (item->values_num == 1 && item->values[0].type == OCONFIG_TYPE_STRING &&
-        mw_duration_parse(item->values[0].value.string, &spec->reminder) == 0)
-      return 0;
-    snprintf(err, errlen, "Renotify needs a duration such as 3600 or \"1h\"");
-    return -1;
-  }
-  spec->routes = 0;
-  for (i = 0; i < item->values_num; i++) {
-    unsigned bit = item->values[i].type == OCONFIG_TYPE_STRING
-                       ? mw_route_parse(item->values[i].value.string)
-                       : 0;
-    if (!bit) {
-      snprintf(err, errlen,
-               "States takes \"warning\", \"critical\", \"unknown\", \"recovery\" or "
-               "\"flapping\"");
-      return -1;
-    }
-    spec->routes |= bit;
-  }
-  if (!spec->routes) {
-    snprintf(err, errlen, "States needs at least one of warning, critical, unknown, recovery");
-    return -1;
-  }
-  return 0;
-}
-
-void forward_config_notifier(const oconfig_item_t *block)
-{
-  const char *name = NULL;
-  const char *type = NULL;
-  struct spec *spec;
-  char err[ERR_MAX];
-  int i;
-
-  if (block->values_num == 1 && block->values[0].type == OCONFIG_TYPE_STRING)
-    name = block->values[0].value.string;
-  for (i = 0; i < block->children_num; i++) {
-    const oconfig_item_t *item = &block->children[i];
-    if (strcasecmp(item->key, "Type") == 0 && item->values_num == 1 &&
-        item->values[0].type == OCONFIG_TYPE_STRING)
-      type = item->values[0].value.string;
-  }
-  if (!name || !*name || !type) {
-    ERROR(PLUGIN " plugin: <Notifier \"NAME\"> needs a name and a line Type \"pagerduty\" "
-                 "(or statuspage, webhook)");
-    return;
-  }
-  spec = add_spec(name, type, err, sizeof(err));
-  if (!spec) {
-    ERROR(PLUGIN " plugin: notifier \"%s\": %s", name, err);
-    return;
-  }
-  for (i = 0; i < block->children_num; i++) {
-    const oconfig_item_t *item = &block->children[i];
-    if (strcasecmp(item->key, "Type") == 0)
-      continue;
-    if (strcasecmp(item->key, "States") == 0 || strcasecmp(item->key, "Renotify") == 0) {
-      if (route_option(spec, item, err, sizeof(err)) != 0) {
-        ERROR(PLUGIN " plugin: notifier \"%s\": %s; the notifier is not loaded", name, err);
-        drop_last_spec();
-        return;
-      }
-      continue;
-    }
-    if (mcpwatch_set_option(spec->args, item, err, sizeof(err)) != 0) {
-      ERROR(PLUGIN " plugin: notifier \"%s\": %s; the notifier is not loaded", name, err);
-      drop_last_spec();
-      return;
-    }
-  }
-}
-
-void forward_config_spool(const oconfig_item_t *item)
-{
-  if (strcasecmp(item->key, "SpoolDir") == 0 || strcasecmp(item->key, "StateDir") == 0) {
-    char **slot = strcasecmp(item->key, "SpoolDir") == 0 ? &spool_dir : &state_dir;
-    if (item->values_num != 1 || item->values[0].type != OCONFIG_TYPE_STRING) {
-      ERROR(PLUGIN " plugin: %s needs one folder name", item->key);
-      return;
-    }
-    free(*slot);
-    *slot = strdup(item->values[0].value.string);
-    return;
-  }
-  if (item->values_num != 1 || item->values[0].type != OCONFIG_TYPE_NUMBER ||
-      item->values[0].value.number < 1) {
-    ERROR(PLUGIN " plugin: SpoolMax needs a positive number of events");
-    return;
-  }
-  spool_max = (long)item->values[0].value.number;
-}
-
-void forward_config_file(struct mw_config *cfg)
-{
-  char err[ERR_MAX];
-  char why[ERR_MAX];
-  size_t i;
-  size_t k;
-
-  if (cfg->spool_dir && !spool_dir)
-    spool_dir = strdup(cfg->spool_dir);
-  if (cfg->state_dir && !state_dir)
-    state_dir = strdup(cfg->state_dir);
-  if (cfg->spool_max > 0 && spool_max == 0)
-    spool_max = cfg->spool_max;
-  for (i = 0; i < cfg->nnotifiers; i++) {
-    const struct mw_instance *n = &cfg->notifiers[i];
-    struct spec *spec = add_spec(n->name, n->check, err, sizeof(err));
-    if (!spec) {
-      ERROR(PLUGIN " plugin: notifier \"%s\" (%s:%d): %s", n->name, n->file, n->line, err);
-      continue;
-    }
-    spec->routes = n->routes;
-    spec->reminder = n->reminder > 0 ? n->reminder : 0.0;
-    for (k = 0; k < n->nsettings; k++) {
-      if (mw_args_set(spec->args, n->settings[k].key, n->settings[k].value, why, sizeof(why)) !=
-          0) {
-        ERROR(PLUGIN " plugin: notifier \"%s\": %s:%d: %s; the notifier is not loaded", n->name,
-              n->file, n->settings[k].line, why);
-        drop_last_spec();
-        break;
-      }
-    }
-  }
-  if (cfg->ndowntimes > 0 || cfg->ninstances > 0 || cfg->nservices > 0) {
-    pthread_rwlock_wrlock(&dests_lock);
-    mw_config_free(&file_cfg);
-    file_cfg = *cfg;
-    memset(cfg, 0, sizeof(*cfg));
-    pthread_rwlock_unlock(&dests_lock);
-  }
-}
 
 /* ---- the notification callback ---- */
 
@@ -276,13 +61,13 @@ static const struct mw_instance *configured(const char *name)
 {
   size_t i;
 
-  for (i = 0; i < file_cfg.ninstances; i++) {
-    if (strcmp(file_cfg.instances[i].name, name) == 0)
-      return &file_cfg.instances[i];
+  for (i = 0; i < fwd.file_cfg.ninstances; i++) {
+    if (strcmp(fwd.file_cfg.instances[i].name, name) == 0)
+      return &fwd.file_cfg.instances[i];
   }
-  for (i = 0; i < file_cfg.nservices; i++) {
-    if (strcmp(file_cfg.services[i].name, name) == 0)
-      return &file_cfg.services[i];
+  for (i = 0; i < fwd.file_cfg.nservices; i++) {
+    if (strcmp(fwd.file_cfg.services[i].name, name) == 0)
+      return &fwd.file_cfg.services[i];
   }
   return NULL;
 }
@@ -291,7 +76,7 @@ static const struct mw_instance *configured(const char *name)
 static bool hold_by_parents(void *ctx, char *why, size_t whylen)
 {
   const struct mw_instance *inst = ctx;
-  const char *dir = state_dir ? state_dir : MW_DEFAULT_STATE;
+  const char *dir = fwd.state_dir ? fwd.state_dir : MW_DEFAULT_STATE;
   char name[8 * DATA_MAX_NAME_LEN];
   char err[ERR_MAX];
   size_t j;
@@ -326,21 +111,21 @@ static bool forward_state(const char *name, const char *service, struct mw_event
   size_t i;
 
   memset(&spec, 0, sizeof(spec));
-  for (i = 0; i < nspecs && spec.ntargets < MW_TRACK_DESTS_MAX; i++) {
-    targets[spec.ntargets].name = specs[i].name;
+  for (i = 0; i < fwd.nspecs && spec.ntargets < MW_TRACK_DESTS_MAX; i++) {
+    targets[spec.ntargets].name = fwd.specs[i].name;
     targets[spec.ntargets].dest = spec_dests ? spec_dests[i] : NULL;
-    targets[spec.ntargets].routes = specs[i].routes;
-    targets[spec.ntargets].renotify = specs[i].reminder;
+    targets[spec.ntargets].routes = fwd.specs[i].routes;
+    targets[spec.ntargets].renotify = fwd.specs[i].reminder;
     spec.ntargets++;
   }
-  spec.state_dir = state_dir ? state_dir : MW_DEFAULT_STATE;
+  spec.state_dir = fwd.state_dir ? fwd.state_dir : MW_DEFAULT_STATE;
   spec.name = name;
   spec.targets = targets;
-  spec.max_events = spool_max > 0 ? (size_t)spool_max : 0;
+  spec.max_events = fwd.spool_max > 0 ? (size_t)fwd.spool_max : 0;
   spec.log = log_collectd;
   if (mw_downtime_load(spec.state_dir, &adhoc, NULL, err, sizeof(err)) != 0)
     WARNING(PLUGIN " plugin: %s (ad-hoc downtimes ignored)", err);
-  if (mw_downtime_find(&file_cfg, &adhoc, service, ev->time, downtime, sizeof(downtime)))
+  if (mw_downtime_find(&fwd.file_cfg, &adhoc, service, ev->time, downtime, sizeof(downtime)))
     policy.downtime = downtime;
   mw_downtime_list_free(&adhoc);
   inst = configured(service);
@@ -458,7 +243,7 @@ static int release_held(user_data_t *unused)
  * comes through forward_own_result, and its notifications pass by. Under dests_lock. */
 static bool takes_every_result(const char *name)
 {
-  const struct mw_instance *inst = nspecs > 0 ? configured(name) : NULL;
+  const struct mw_instance *inst = fwd.nspecs > 0 ? configured(name) : NULL;
 
   return inst && inst->flap_high > 0.0;
 }
@@ -566,50 +351,39 @@ static void log_collectd(void *ctx, enum mw_log_level level, const char *message
     INFO(PLUGIN " plugin: %s", message);
 }
 
-static void free_specs(void)
-{
-  size_t i;
-
-  for (i = 0; i < nspecs; i++)
-    spec_free(&specs[i]);
-  free(specs);
-  specs = NULL;
-  nspecs = 0;
-}
-
 int forward_init(void)
 {
-  const char *spool = spool_dir ? spool_dir : MW_DEFAULT_SPOOL;
+  const char *spool = fwd.spool_dir ? fwd.spool_dir : MW_DEFAULT_SPOOL;
   char err[ERR_MAX];
   size_t i;
 
-  if (nspecs == 0)
+  if (fwd.nspecs == 0)
     return 0;
-  if (nspecs > MW_TRACK_DESTS_MAX) {
-    ERROR(PLUGIN " plugin: %zu notifiers: at most %d are supported; none is loaded", nspecs,
+  if (fwd.nspecs > MW_TRACK_DESTS_MAX) {
+    ERROR(PLUGIN " plugin: %zu notifiers: at most %d are supported; none is loaded", fwd.nspecs,
           MW_TRACK_DESTS_MAX);
     return 0;
   }
-  dests = calloc(nspecs, sizeof(*dests));
-  spec_dests = calloc(nspecs, sizeof(*spec_dests));
+  dests = calloc(fwd.nspecs, sizeof(*dests));
+  spec_dests = calloc(fwd.nspecs, sizeof(*spec_dests));
   if (!dests || !spec_dests) {
     ERROR(PLUGIN " plugin: notifiers: out of memory");
     return 0;
   }
-  mw_spool_remove_stale(state_dir ? state_dir : MW_DEFAULT_STATE);
-  for (i = 0; i < nspecs; i++) {
-    struct mw_args *args = specs[i].args;
-    if (mw_destination_open(spool, specs[i].name, specs[i].type, NULL, 0, args, &spec_dests[i], err,
-                            sizeof(err)) != 0) {
+  mw_spool_remove_stale(fwd.state_dir ? fwd.state_dir : MW_DEFAULT_STATE);
+  for (i = 0; i < fwd.nspecs; i++) {
+    struct mw_args *args = fwd.specs[i].args;
+    if (mw_destination_open(spool, fwd.specs[i].name, fwd.specs[i].type, NULL, 0, args,
+                            &spec_dests[i], err, sizeof(err)) != 0) {
       /* Its notifications wait in the state files until it opens: none is lost. */
       ERROR(PLUGIN " plugin: notifier \"%s\": %s; notifications for it wait until it opens",
-            specs[i].name, err);
+            fwd.specs[i].name, err);
       continue;
     }
-    specs[i].args = NULL; /* the destination owns them now */
+    fwd.specs[i].args = NULL; /* the destination owns them now */
     dests[ndests++] = spec_dests[i];
-    INFO(PLUGIN " plugin: notifier \"%s\" (%s): spool %s, %ld events pending", specs[i].name,
-         specs[i].type, spec_dests[i]->folder, mw_spool_pending(spec_dests[i]));
+    INFO(PLUGIN " plugin: notifier \"%s\" (%s): spool %s, %ld events pending", fwd.specs[i].name,
+         fwd.specs[i].type, spec_dests[i]->folder, mw_spool_pending(spec_dests[i]));
   }
   if (ndests > 0) {
     courier = mw_courier_start(dests, ndests, log_collectd, NULL, err, sizeof(err));
@@ -642,11 +416,11 @@ int forward_shutdown(void)
   free(spec_dests);
   spec_dests = NULL;
   pthread_rwlock_unlock(&dests_lock);
-  free_specs();
-  mw_config_free(&file_cfg);
-  free(spool_dir);
-  spool_dir = NULL;
-  free(state_dir);
-  state_dir = NULL;
+  forward_free_specs();
+  mw_config_free(&fwd.file_cfg);
+  free(fwd.spool_dir);
+  fwd.spool_dir = NULL;
+  free(fwd.state_dir);
+  fwd.state_dir = NULL;
   return 0;
 }

@@ -1,0 +1,8 @@
+# SPDX-License-Identifier: MIT
+# checks/common: what several checks share, compiled into each check that lists it: modes
+# (postgres, redis), problems (rest-health, mcp-tools, tls-expiry), json_path (rest-health).
+# Includes core/lib/mw_check.h only; no check's folder includes another's.
+COMMON_MODES = %reldir%/modes.c %reldir%/modes.h
+COMMON_PROBLEMS = %reldir%/problems.c %reldir%/problems.h
+COMMON_JSON_PATH = %reldir%/json_path.c %reldir%/json_path.h
+EXTRA_DIST += %reldir%/README.md

@@ -1,0 +1,11 @@
+# SPDX-License-Identifier: MIT
+# checks/mcp-tools: an MCP server's tools/list (and calls) over Streamable HTTP.
+if BUILD_HTTP
+checks_LTLIBRARIES += mcp_tools.la
+mcp_tools_la_SOURCES = %reldir%/mcp_tools.c %reldir%/mcp_tools.h %reldir%/mcp_run.c \
+	%reldir%/mcp_client.c %reldir%/mcp_post.c %reldir%/mcp_client.h %reldir%/sse.c \
+	%reldir%/sse.h $(COMMON_PROBLEMS)
+mcp_tools_la_CPPFLAGS = $(HTTP_CPPFLAGS) $(JANSSON_CFLAGS)
+mcp_tools_la_LDFLAGS = $(CHECK_LDFLAGS)
+mcp_tools_la_LIBADD = $(HTTP_LIBADD)
+endif

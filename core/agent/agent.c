@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: MIT */
+/* agent.c - the agent's life: a configuration loaded into a fresh agent (every instance's check
+ * opened, notifiers and receivers opened, tracks read), workers started, SIGHUP building the next
+ * agent while the running one goes on, and SIGTERM/SIGINT stopping within a budget.
+ *
+ * Worker threads (scheduler.c) pick the instance that is due soonest; the main thread only waits
+ * for signals and writes the status file once a second. */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent_impl.h"
+
+#define DEFAULT_INTERVAL 60.0
+#define BACKOFF_MAX_DEFAULT 4 /* a hung server is probed at most every 4 intervals */
+/* SIGTERM to exit, whatever a receiver does: the last deliveries get what is left of it. */
+#define STOP_BUDGET_NS (4000LL * 1000000LL)
+
+static void agent_close(struct agent *a)
+{
+  size_t i;
+
+  for (i = 0; i < a->n; i++) {
+    if (a->insts[i].state)
+      a->insts[i].check->close(a->insts[i].state);
+    mw_args_free(a->insts[i].args);
+  }
+  free(a->insts);
+  a->insts = NULL;
+  a->n = 0;
+  for (i = 0; i < a->nservices; i++)
+    free(a->services[i].members);
+  free(a->services);
+  a->services = NULL;
+  a->nservices = 0;
+  mw_courier_stop(a->courier);
+  a->courier = NULL;
+  forwarder_free(a->forwarder, 0);
+  a->forwarder = NULL;
+  passive_free(a->passive);
+  a->passive = NULL;
+  submitter_free(a->submitter);
+  a->submitter = NULL;
+  mw_plugin_set_free(&a->plugins);
+  mw_config_free(&a->cfg);
+}
+
+/* Loads path into a fresh agent: every instance's check and options validated and opened. */
+static int agent_load(struct agent *a, const char *path, char *err, size_t errlen)
+{
+  const char *default_timeout = NULL;
+  char timeout_text[64];
+  size_t i;
+
+  memset(&a->cfg, 0, sizeof(a->cfg));
+  memset(&a->plugins, 0, sizeof(a->plugins));
+  if (mw_config_load(path, &a->cfg, err, errlen) != 0)
+    return -1;
+  if (a->cfg.ninstances == 0) {
+    snprintf(err, errlen, "%s defines no checks", path);
+    return -1;
+  }
+  if (a->cfg.timeout > 0) {
+    mw_format_number(a->cfg.timeout, timeout_text, sizeof(timeout_text));
+    default_timeout = timeout_text;
+  }
+  a->insts = calloc(a->cfg.ninstances, sizeof(*a->insts));
+  if (!a->insts) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  for (i = 0; i < a->cfg.ninstances; i++) {
+    const struct mw_instance *inst = &a->cfg.instances[i];
+    struct agent_inst *ai = &a->insts[a->n];
+    char why[MW_ERR_MAX / 2];
+    ai->inst = inst;
+    ai->check = mw_plugin_set_get(&a->plugins, inst->check, why, sizeof(why));
+    if (!ai->check) {
+      snprintf(err, errlen, "%s:%d: %s", inst->file, inst->line, why);
+      return -1;
+    }
+    ai->args = mw_instance_args(inst, ai->check, default_timeout, err, errlen);
+    if (!ai->args)
+      return -1;
+    a->n++;
+    ai->timeout_ns = (int64_t)(mw_args_duration(ai->args, "timeout") * 1e9);
+    ai->interval = inst->interval > 0 ? inst->interval : DEFAULT_INTERVAL;
+    ai->retry_interval = inst->retry_interval > 0 ? inst->retry_interval : ai->interval;
+    ai->factor = 1;
+    ai->backoff_max = (unsigned)(inst->backoff_max > 0    ? inst->backoff_max
+                                 : a->cfg.backoff_max > 0 ? a->cfg.backoff_max
+                                                          : BACKOFF_MAX_DEFAULT);
+    ai->last_state = MW_UNKNOWN;
+  }
+  a->forwarder = forwarder_new(&a->cfg, "agent", 0, agent_log_forward, NULL, err, errlen);
+  if (!a->forwarder)
+    return -1;
+  if (a->cfg.nagios_command_file &&
+      !(a->passive = passive_new(a->cfg.nagios_command_file, forwarder_host(a->forwarder)))) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  /* The state folder holds the status file and the passive receivers' folders even before any
+   * state changed. */
+  if (mkdir(forwarder_state_dir(a->forwarder), 0750) != 0 && errno != EEXIST)
+    agent_log("warning: cannot create %s: %s", forwarder_state_dir(a->forwarder), strerror(errno));
+  a->submitter = submitter_new(&a->cfg, forwarder_state_dir(a->forwarder), a->n + a->cfg.nservices,
+                               agent_log, err, errlen);
+  if (!a->submitter && err[0])
+    return -1;
+  for (i = 0; i < a->n; i++) {
+    struct agent_inst *ai = &a->insts[i];
+    struct mw_result *why = mw_result_new();
+    char msg[MW_ERR_MAX / 2];
+    if (mw_track_load(forwarder_state_dir(a->forwarder), ai->inst->name, &ai->track, msg,
+                      sizeof(msg)) != 0)
+      agent_log("warning: %s (starting afresh)", msg);
+    if (!why || ai->check->open(ai->args, &ai->state, why) != 0) {
+      snprintf(err, errlen, "%s:%d: check '%s': %s", ai->inst->file, ai->inst->line, ai->inst->name,
+               why ? mw_result_get_summary(why) : "out of memory");
+      ai->state = NULL;
+      mw_result_free(why);
+      return -1;
+    }
+    mw_result_free(why);
+    /* Spread the first runs over one interval, so many instances do not fire at once. */
+    ai->next_ns = mw_now_ns() + (int64_t)(mw_random01() * ai->interval * 1e9);
+    ai->early_ns = agent_slack(ai->interval);
+    ai->hard = ai->track.hard;
+  }
+  return agent_load_services(a, err, errlen);
+}
+
+static int agent_start(struct agent *a, size_t nworkers, char *err, size_t errlen)
+{
+  struct mw_destination **dests;
+  size_t ndests = forwarder_destinations(a->forwarder, &dests);
+  size_t i;
+
+  if (ndests > 0) {
+    a->courier = mw_courier_start(dests, ndests, agent_log_courier, NULL, err, errlen);
+    if (!a->courier)
+      return -1;
+  }
+  a->stopping = false;
+  a->workers = calloc(nworkers, sizeof(*a->workers));
+  if (!a->workers) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  for (i = 0; i < nworkers; i++) {
+    if (pthread_create(&a->workers[i], NULL, agent_worker_main, a) != 0) {
+      snprintf(err, errlen, "cannot start worker threads");
+      break;
+    }
+    a->nworkers++;
+  }
+  agent_log("running %zu instances on %zu workers, %zu notifiers", a->n, a->nworkers, ndests);
+  return a->nworkers > 0 ? 0 : -1;
+}
+
+/* Lets the running checks finish (each bounded by its timeout) and joins the workers. */
+static void agent_stop_workers(struct agent *a)
+{
+  size_t i;
+
+  pthread_mutex_lock(&a->lock);
+  a->stopping = true;
+  pthread_cond_broadcast(&a->cond);
+  pthread_mutex_unlock(&a->lock);
+  for (i = 0; i < a->nworkers; i++)
+    pthread_join(a->workers[i], NULL);
+  free(a->workers);
+  a->workers = NULL;
+  a->nworkers = 0;
+}
+
+/* An agent with its locks; everything it runs is loaded by agent_load. Heap-allocated, since a
+ * reload builds the next one while this one still runs, and the forwarder keeps a pointer to its
+ * configuration. */
+static struct agent *agent_new(void)
+{
+  struct agent *a = calloc(1, sizeof(*a));
+
+  if (!a)
+    return NULL;
+  pthread_mutex_init(&a->lock, NULL);
+  pthread_mutex_init(&a->service_lock, NULL);
+  mw_cond_init_monotonic(&a->cond);
+  return a;
+}
+
+void agent_free(struct agent *a)
+{
+  if (!a)
+    return;
+  agent_close(a);
+  pthread_cond_destroy(&a->cond);
+  pthread_mutex_destroy(&a->service_lock);
+  pthread_mutex_destroy(&a->lock);
+  free(a);
+}
+
+int agent_run(const char *config, size_t workers, const char *status_file, char *err, size_t errlen)
+{
+  struct agent *a = NULL;
+  sigset_t signals;
+  char *status_path = NULL;
+  mw_deadline stop_deadline;
+  bool finished;
+  int result = 1;
+
+  /* Signals are taken by the main thread alone: every thread started later inherits the mask. */
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, NULL);
+  /* A command FIFO whose reader went away must be an error to handle, not the end. */
+  signal(SIGPIPE, SIG_IGN);
+
+  agent_log_open();
+  agent_reaper_init();
+  a = agent_new();
+  if (!a || agent_load(a, config, err, errlen) != 0) {
+    if (!a)
+      snprintf(err, errlen, "out of memory");
+    agent_log("error: %s", err);
+    result = -1;
+    goto cleanup;
+  }
+  status_path = agent_status_path(status_file, &a->cfg);
+  if (!status_path || agent_start(a, workers, err, errlen) != 0) {
+    agent_log("error: %s", status_path ? err : "out of memory");
+    agent_stop_workers(a);
+    goto cleanup;
+  }
+  for (;;) {
+    struct timespec second = {1, 0};
+    int sig = sigtimedwait(&signals, NULL, &second);
+    agent_write_status(a, status_path);
+    agent_reap(0);
+    if (sig == SIGHUP) {
+      struct agent *next = agent_new();
+      agent_log("SIGHUP: reloading %s", config);
+      if (!next || agent_load(next, config, err, errlen) != 0) {
+        agent_log("error: reload failed: %s; the running configuration stays",
+                  next ? err : "out of memory");
+        agent_free(next);
+        continue;
+      }
+      /* The old instances finish their runs; tracks and queued events are on disk, so the
+       * new ones take over from there. Whatever the old notifiers are still sending is left
+       * to them, on a thread of their own. */
+      agent_stop_workers(a);
+      agent_reload_tracks(next);
+      agent_retire(a);
+      a = next;
+      a->dirty = true;
+      if (agent_start(a, workers, err, errlen) != 0) {
+        agent_log("error: %s", err);
+        break;
+      }
+      continue;
+    }
+    if (sig == SIGTERM || sig == SIGINT) {
+      agent_log("%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      result = 0;
+      break;
+    }
+  }
+  stop_deadline = mw_now_ns() + STOP_BUDGET_NS;
+  agent_stop_workers(a);
+  a->dirty = true;
+  agent_write_status(a, status_path);
+  finished = agent_finish(a, stop_deadline);
+  if (!agent_reap(stop_deadline) || !finished) {
+    /* Everything queued is on disk: a send still waiting on its receiver is abandoned, as a
+     * kill would, and its event goes out at the next start or 'mcpwatch flush'. */
+    agent_log("stopped; a delivery still waiting on its receiver was abandoned (its event stays "
+              "queued)");
+    fflush(stdout);
+    fflush(stderr);
+    _exit(result);
+  }
+  agent_log("stopped");
+cleanup:
+  agent_free(a);
+  agent_log_close();
+  free(status_path);
+  return result;
+}

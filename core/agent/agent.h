@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/* agent.h - what the command (core/cli) uses of core/agent: the agent itself, the status file's
+ * path, and the forwarding of `run --notify`, which judges services and forwards state changes
+ * the way the agent does. core/agent never includes core/cli. */
+#ifndef MW_AGENT_H
+#define MW_AGENT_H
+
+#include "mw_core.h"
+
+/* Runs every instance of the configuration at config on its own schedule with workers threads
+ * until SIGTERM or SIGINT (SIGHUP reloads), writing its status file to status_file (NULL:
+ * STATE_DIR/agent.status). 0 when stopped by a signal, 1 when it stopped on an error (logged),
+ * -1 when the configuration could not be loaded (err says why). */
+int agent_run(const char *config, size_t workers, const char *status_file, char *err,
+              size_t errlen);
+/* The agent's status file: status_file when set, else STATE_DIR/agent.status of cfg. */
+char *agent_status_path(const char *status_file, const struct mw_config *cfg);
+/* A service of nmembers of which bad are not OK (failing names them): its state and summary
+ * into res (may be NULL); returns its word, HEALTHY, DEGRADED or UNHEALTHY. */
+const char *service_judge(size_t nmembers, size_t bad, const char *failing, struct mw_result *res);
+/* Every notifier block validated without creating anything (`mcpwatch run`). */
+int forward_check_notifiers(const struct mw_config *cfg, char *err, size_t errlen);
+/* `run --notify`: state tracking of every result and forwarding of the changes. Returns 0, or 1
+ * when an event could not be queued. */
+struct mw_job;
+int forward_jobs(const struct mw_config *cfg, const struct mw_instance **insts,
+                 const struct mw_job *jobs, size_t n, double wait, int verbosity);
+
+#endif
