@@ -21,6 +21,10 @@
 #define LOCK_FILE ".lock"
 #define BACKOFF_BASE 1.0
 #define BACKOFF_CAP 300.0
+/* A retry waited for is started only with this much of the deadline left after the wait: one
+ * with less could only time out, and its timeout would replace why the attempt before it failed
+ * (a refused password, a certificate) in what the operator reads. */
+#define RETRY_MIN_NS (500LL * 1000000LL)
 
 double mw_backoff_seconds(unsigned attempt, double retry_after, double rand01)
 {
@@ -276,7 +280,7 @@ static bool deliver_one(struct mw_destination *dest, const char *name, struct ba
     mw_deadline attempt_deadline;
     if (!(*flags & MW_DELIVER_NOW) && b->next_ms > now_ms) {
       int64_t wait = b->next_ms - now_ms;
-      if (!(*flags & MW_DELIVER_WAIT) || mw_now_ns() + wait * 1000000 >= deadline) {
+      if (!(*flags & MW_DELIVER_WAIT) || mw_now_ns() + wait * 1000000 + RETRY_MIN_NS >= deadline) {
         report->next_attempt_ms = b->next_ms;
         if (!report->reason[0])
           snprintf(report->reason, sizeof(report->reason),
