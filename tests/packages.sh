@@ -4,8 +4,8 @@
 # build in BUILD_DIR: dpkg-buildpackage builds the .debs from a clean tree and lintian reports no
 # errors; they are installed (apt), used from the installed paths (list, a check, the agent's
 # user and folders, man pages, conffiles) and purged, after which nothing of them is left but
-# the system user policy keeps; rpmbuild -bb builds the RPMs and their file lists match the deb
-# split. Run by `./quickstart test` as root (it installs and removes packages).
+# the system user policy keeps; rpmbuild -bb builds the RPMs, rpmlint reports no errors and their
+# file lists match the deb split. Run by `./quickstart test` as root (it installs and removes packages).
 set -u
 BUILD=$(cd "${1:?usage: packages.sh BUILD_DIR}" && pwd)
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,7 +13,7 @@ export MCPWATCH=/usr/bin/mcpwatch
 . "$SRC/tests/integration/lib.sh"
 
 [ "$(id -u)" = 0 ] || skip_all "needs root to install packages"
-for tool in dpkg-buildpackage dh lintian rpmbuild apt-get man; do
+for tool in dpkg-buildpackage dh lintian rpmbuild rpmlint apt-get man; do
   command -v "$tool" >/dev/null || skip_all "$tool is not installed"
 done
 [ ! -e /usr/bin/mcpwatch ] || skip_all "/usr/bin/mcpwatch exists already: not a clean machine"
@@ -98,6 +98,14 @@ rpmbuild -bb --nodeps --define "_topdir $TMP/rpm" --define "debug_package %{nil}
 RC=$?
 OUT=$(tail -n 20 "$TMP/rpmbuild.log")
 expect_rc 0 "rpmbuild -bb builds the RPMs from the release tarball"
+# rpmlint with packaging/rpm/rpmlint.toml (the license list Debian's rpmlint lacks, and what an
+# unsigned local build has by design): no error, and MIT is taken as a valid license.
+OUT=$(rpmlint -c "$SRC/packaging/rpm/rpmlint.toml" "$SRC/packaging/rpm/mcpwatch.spec" \
+  "$TMP"/rpm/RPMS/*/*.rpm 2>&1)
+echo "$OUT" | grep -E ': [EW]: ' | sed 's/^/# rpmlint: /'
+expect_out ' 0 errors' "rpmlint: the spec and the RPMs have no errors"
+expect_no_out ': E: ' "rpmlint: no error lines"
+expect_no_out 'invalid-license' "rpmlint: License: MIT is a valid license"
 # File lists with each system's folders named alike; documentation and build-id links aside.
 normalise() {
   sed -E -e 's|^\./|/|' -e 's|\.gz$||' -e 's|^/usr/lib/[a-z0-9_]+-linux-gnu/|LIBDIR/|' \
