@@ -49,12 +49,7 @@ int cmd_agent(int argc, char **argv)
     goto cleanup;
   }
   if (mw_args_bool(opts, "help")) {
-    struct mw_buf text;
-    mw_buf_init(&text, 1 << 20);
-    mw_buf_addf(&text, "Usage: mcpwatch agent [OPTIONS]\n\n%s\nOptions:\n", agent_description);
-    mw_options_help(agent_options, &text);
-    fputs(mw_buf_str(&text), stdout);
-    mw_buf_free(&text);
+    cli_help(agent_options, NULL, "Usage: mcpwatch agent [OPTIONS]\n\n%s\n", agent_description);
     result = 0;
     goto cleanup;
   }

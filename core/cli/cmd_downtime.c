@@ -13,8 +13,6 @@
 
 #define DOWNTIME_LONGEST (366.0 * 86400.0)
 
-static const char *const formats[] = {"text", "json", NULL};
-
 static const struct mw_option downtime_options[] = {
     {"config", 0, MW_OPT_STRING, 0, "FILE", MW_DEFAULT_CONFIG,
      "The configuration: its state_dir holds the downtimes, and names are checked against its "
@@ -25,26 +23,22 @@ static const struct mw_option downtime_options[] = {
     {"comment", 0, MW_OPT_STRING, MW_OPT_CLI_ONLY, "TEXT", NULL,
      "add: why (shown by list and status, in one line of at most 199 bytes).", NULL, NULL},
     {"format", 0, MW_OPT_STRING, MW_OPT_CLI_ONLY, "FORMAT", "text", "list: text (a table) or json.",
-     NULL, formats},
+     NULL, cli_formats},
     {NULL, 0, MW_OPT_STRING, 0, NULL, NULL, NULL, NULL, NULL}};
 
 static void print_help(void)
 {
-  struct mw_buf text;
-
-  printf("Usage: mcpwatch downtime add NAME... --for DURATION [--comment TEXT]\n"
-         "       mcpwatch downtime list [--format text|json]\n"
-         "       mcpwatch downtime remove ID|NAME...\n\n"
-         "While an instance or service is in downtime its checks go on and its recoveries are\n"
-         "sent, but its problems are held: a problem still there when the downtime ends is sent\n"
-         "then. Recurring downtimes are set in the configuration (downtimes: { }); these are\n"
-         "ad-hoc ones, kept in STATE_DIR/downtimes and read by `run --notify`, the agent and the\n"
-         "collectd plugin at every result. remove takes a downtime's ID, or a NAME to end all of\n"
-         "its downtimes. Exit status 0, or 3 with one line on stderr.\n\nOptions:\n");
-  mw_buf_init(&text, 1 << 20);
-  mw_options_help(downtime_options, &text);
-  fputs(mw_buf_str(&text), stdout);
-  mw_buf_free(&text);
+  cli_help(
+      downtime_options, NULL, "%s",
+      "Usage: mcpwatch downtime add NAME... --for DURATION [--comment TEXT]\n"
+      "       mcpwatch downtime list [--format text|json]\n"
+      "       mcpwatch downtime remove ID|NAME...\n\n"
+      "While an instance or service is in downtime its checks go on and its recoveries are\n"
+      "sent, but its problems are held: a problem still there when the downtime ends is sent\n"
+      "then. Recurring downtimes are set in the configuration (downtimes: { }); these are\n"
+      "ad-hoc ones, kept in STATE_DIR/downtimes and read by `run --notify`, the agent and the\n"
+      "collectd plugin at every result. remove takes a downtime's ID, or a NAME to end all of\n"
+      "its downtimes. Exit status 0, or 3 with one line on stderr.\n\n");
 }
 
 static const char *state_dir_of(const struct mw_config *cfg)

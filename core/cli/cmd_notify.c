@@ -336,18 +336,12 @@ int cmd_flush(int argc, char **argv)
     goto cleanup;
   }
   if (mw_args_bool(args, "help")) {
-    struct mw_buf text;
-    mw_buf_init(&text, 1 << 20);
-    mw_buf_adds(&text,
-                "Usage: mcpwatch flush [OPTIONS] [DEST...]\n\n"
-                "Delivers the events queued in the spool (every destination, or the DESTs\n"
-                "named), in order, with the notifier and options recorded when they were queued.\n"
-                "Run it from cron where no agent runs. Exit 0 when nothing is left, 1 when events\n"
-                "are still pending or were refused (see DEST/dead), 3 on errors.\n\nOptions:\n");
-    mw_options_help(flush_options, &text);
-    mw_options_help(mw_notifier_common_options, &text);
-    fputs(mw_buf_str(&text), stdout);
-    mw_buf_free(&text);
+    cli_help(flush_options, mw_notifier_common_options, "%s",
+             "Usage: mcpwatch flush [OPTIONS] [DEST...]\n\n"
+             "Delivers the events queued in the spool (every destination, or the DESTs\n"
+             "named), in order, with the notifier and options recorded when they were queued.\n"
+             "Run it from cron where no agent runs. Exit 0 when nothing is left, 1 when events\n"
+             "are still pending or were refused (see DEST/dead), 3 on errors.\n\n");
     goto cleanup;
   }
   spool = spool_dir_of(args);

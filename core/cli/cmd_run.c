@@ -233,14 +233,8 @@ int cmd_run(int argc, char **argv)
     goto cleanup;
   }
   if (mw_args_bool(opts, "help")) {
-    struct mw_buf text;
-    mw_buf_init(&text, 1 << 20);
-    mw_buf_addf(&text, "Usage: mcpwatch run [OPTIONS] [NAME...]\n\n%s\nOptions:\n",
-                run_description);
-    mw_options_help(run_options, &text);
-    mw_options_help(mw_common_options, &text);
-    fputs(mw_buf_str(&text), stdout);
-    mw_buf_free(&text);
+    cli_help(run_options, mw_common_options, "Usage: mcpwatch run [OPTIONS] [NAME...]\n\n%s\n",
+             run_description);
     result = 0;
     goto cleanup;
   }

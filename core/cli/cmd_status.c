@@ -14,15 +14,13 @@
 #include "agent.h"
 #include "cli.h"
 
-static const char *const formats[] = {"text", "json", NULL};
-
 static const struct mw_option status_options[] = {
     {"config", 0, MW_OPT_STRING, 0, "FILE", MW_DEFAULT_CONFIG,
      "The agent's configuration (for its state_dir).", NULL, NULL},
     {"status-file", 0, MW_OPT_STRING, MW_OPT_CLI_ONLY, "FILE", NULL,
      "Read this status file instead of STATE_DIR/agent.status.", NULL, NULL},
     {"format", 0, MW_OPT_STRING, MW_OPT_CLI_ONLY, "FORMAT", "text",
-     "text (a table) or json (every field, for scripts).", NULL, formats},
+     "text (a table) or json (every field, for scripts).", NULL, cli_formats},
     {"stale-after", 0, MW_OPT_DURATION, MW_OPT_CLI_ONLY, "DURATION", NULL,
      "The status is stale (exit 3) when older than this. Default: twice the longest interval "
      "(backoff included), at least 60 s.",
@@ -353,17 +351,12 @@ static void print_table(const struct status *st)
 
 static void print_help(void)
 {
-  struct mw_buf text;
-
-  printf("Usage: mcpwatch status [OPTIONS]\n\nEvery instance and service the agent runs: state, "
-         "last run, next run, duration,\nsummary; then the passive result receivers.\n\n"
-         "Exit status as a check's: the worst state shown (PENDING counts as OK, a service's\n"
-         "DEGRADED as WARNING, UNHEALTHY as CRITICAL); 3 UNKNOWN when there is no status, the\n"
-         "agent is not running or its status is stale.\n\nOptions:\n");
-  mw_buf_init(&text, 1 << 20);
-  mw_options_help(status_options, &text);
-  fputs(mw_buf_str(&text), stdout);
-  mw_buf_free(&text);
+  cli_help(status_options, NULL, "%s",
+           "Usage: mcpwatch status [OPTIONS]\n\nEvery instance and service the agent runs: state, "
+           "last run, next run, duration,\nsummary; then the passive result receivers.\n\n"
+           "Exit status as a check's: the worst state shown (PENDING counts as OK, a service's\n"
+           "DEGRADED as WARNING, UNHEALTHY as CRITICAL); 3 UNKNOWN when there is no status, the\n"
+           "agent is not running or its status is stale.\n\n");
 }
 
 int cmd_status(int argc, char **argv)
