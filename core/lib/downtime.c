@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -209,6 +210,39 @@ int mw_downtime_parse(char *data, struct mw_downtime_list *out, size_t *skipped)
   return 0;
 }
 
+/* Whether the ad-hoc list at path may be believed: 1 when there is none, 0 when it may, -1 (err
+ * says why) when another user could have written it: its folder or the list writable by every
+ * user, or the list not a regular file. Owners are not asked, unlike the spool's: the list can
+ * only hold problems back, never make mcpwatch read or send a file, and collectd runs as root
+ * while the list is written by the mcpwatch user (`sudo -u mcpwatch mcpwatch downtime add`). A
+ * refused list holds nothing back: the problems are sent. */
+static int trust_list(const char *state_dir, const char *path, char *err, size_t errlen)
+{
+  struct stat st;
+
+  if (lstat(path, &st) != 0) {
+    if (errno == ENOENT)
+      return 1;
+    snprintf(err, errlen, "cannot check %s: %s", path, strerror(errno));
+    return -1;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    snprintf(err, errlen, "refusing the downtimes: %s is not a regular file", path);
+    return -1;
+  }
+  if (st.st_mode & S_IWOTH) {
+    snprintf(err, errlen, "refusing the downtimes: every user can write %s (chmod o-w %s)", path,
+             path);
+    return -1;
+  }
+  if (stat(state_dir, &st) != 0 || (st.st_mode & S_IWOTH)) {
+    snprintf(err, errlen, "refusing the downtimes: every user can write %s (chmod o-w %s)",
+             state_dir, state_dir);
+    return -1;
+  }
+  return 0;
+}
+
 int mw_downtime_load(const char *state_dir, struct mw_downtime_list *out, size_t *skipped,
                      char *err, size_t errlen)
 {
@@ -222,6 +256,13 @@ int mw_downtime_load(const char *state_dir, struct mw_downtime_list *out, size_t
     *skipped = 0;
   if (!(path = fileio_path_join(state_dir, DOWNTIME_FILE))) {
     snprintf(err, errlen, "out of memory");
+    goto cleanup;
+  }
+  switch (trust_list(state_dir, path, err, errlen)) {
+  case 1:
+    result = 0;
+    goto cleanup;
+  case -1:
     goto cleanup;
   }
   if (!(data = fileio_read(path, DOWNTIME_FILE_MAX, &len))) {

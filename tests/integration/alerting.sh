@@ -268,6 +268,30 @@ expect_true "[ '$GOT' = 'pd resolve api;pd trigger api;' ]" "removed: the proble
 health mcp 200
 run_notify down
 expect_true "! events | grep -q mcp" "a problem that starts and ends inside a window sends nothing at all"
+# A list another user could have written holds nothing back: the problem is sent, and why.
+health api 200
+run_notify down
+forget
+mw downtime add api --for 1h --config "$TMP/down.conf"
+chmod o+w "$TMP/state-down/downtimes"
+health api 503
+run_notify down
+GOT=$(events | tr '\n' ';')
+expect_true "[ '$GOT' = 'pd trigger api;' ] && grep -q 'refusing the downtimes: every user can write $TMP/state-down/downtimes' <<<\"\$ERR\"" \
+  "a downtime list every user can write is not believed: the problem is sent, the reason logged ($GOT)"
+mw downtime list --config "$TMP/down.conf"
+expect_true "[ $RC = 3 ] && grep -q 'refusing the downtimes: every user can write' <<<\"\$OUT\"" "downtime list refuses it too ($OUT)"
+chmod o-w "$TMP/state-down/downtimes"
+chmod o+w "$TMP/state-down"
+mw downtime list --config "$TMP/down.conf"
+expect_true "[ $RC = 3 ] && grep -q 'refusing the downtimes: every user can write $TMP/state-down ' <<<\"\$OUT\"" "and a list in a folder every user can write ($OUT)"
+chmod o-w "$TMP/state-down"
+mw downtime list --config "$TMP/down.conf"
+expect_true "[ $RC = 0 ] && grep -q ' api ' <<<\"\$OUT\"" "put right: the list is read again ($OUT)"
+mw downtime remove api --config "$TMP/down.conf"
+health api 200
+run_notify down
+forget
 mw downtime add api --for 0s --config "$TMP/down.conf"
 expect_one_error_line "^DOWNTIME UNKNOWN - --for expects a duration" "downtime add --for 0s: refused in one line"
 mw downtime add nosuch --for 1m --config "$TMP/down.conf"
