@@ -82,34 +82,6 @@ int mw_http_token_options(const struct mw_args *args, const char **file, const c
   return mw_http_secret_options(args, "token-file", "token-env", false, file, env, err, errlen);
 }
 
-static size_t base64_encode(const unsigned char *in, size_t len, char *out, size_t outlen)
-{
-  static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  size_t need = (len + 2) / 3 * 4;
-  size_t i;
-  size_t w = 0;
-
-  if (need + 1 > outlen)
-    return 0;
-  for (i = 0; i + 2 < len; i += 3) {
-    unsigned long v = (unsigned long)in[i] << 16 | (unsigned long)in[i + 1] << 8 | in[i + 2];
-    out[w++] = digits[v >> 18 & 63];
-    out[w++] = digits[v >> 12 & 63];
-    out[w++] = digits[v >> 6 & 63];
-    out[w++] = digits[v & 63];
-  }
-  if (i < len) {
-    unsigned long v =
-        (unsigned long)in[i] << 16 | (i + 1 < len ? (unsigned long)in[i + 1] << 8 : 0);
-    out[w++] = digits[v >> 18 & 63];
-    out[w++] = digits[v >> 12 & 63];
-    out[w++] = i + 1 < len ? digits[v >> 6 & 63] : '=';
-    out[w++] = '=';
-  }
-  out[w] = '\0';
-  return w;
-}
-
 int mw_http_basic_header(const char *user, const char *password_file, const char *password_env,
                          char *out, size_t outlen, char *err, size_t errlen)
 {
@@ -128,8 +100,7 @@ int mw_http_basic_header(const char *user, const char *password_file, const char
                            sizeof(pair) - ulen - 1, err, errlen) != 0)
     goto cleanup;
   if (outlen <= sizeof(prefix) ||
-      base64_encode((const unsigned char *)pair, strlen(pair), out + sizeof(prefix) - 1,
-                    outlen - sizeof(prefix) + 1) == 0) {
+      mw_base64(pair, strlen(pair), out + sizeof(prefix) - 1, outlen - sizeof(prefix) + 1) == 0) {
     snprintf(err, errlen, "the user name and password are too long");
     explicit_bzero(out, outlen);
     goto cleanup;

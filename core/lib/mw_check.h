@@ -211,6 +211,9 @@ const char *mw_buf_str(const struct mw_buf *buf); /* never NULL */
 /* Empties the buffer but keeps its memory (and a failure, which stays until mw_buf_free). */
 void mw_buf_reset(struct mw_buf *buf);
 void mw_buf_free(struct mw_buf *buf);
+/* Base64 (RFC 4648, padded) of len bytes into out, NUL-terminated, without a heap copy (secrets
+ * go through it): the length written, or 0 when out is too small. */
+size_t mw_base64(const void *data, size_t len, char *out, size_t outlen);
 
 /* ---- helpers for checks ------------------------------------------------------------------- */
 

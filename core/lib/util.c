@@ -359,3 +359,32 @@ void mw_one_line(char *text)
       *text = ' ';
   }
 }
+
+size_t mw_base64(const void *data, size_t len, char *out, size_t outlen)
+{
+  static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const unsigned char *in = data;
+  size_t need = (len + 2) / 3 * 4;
+  size_t i;
+  size_t w = 0;
+
+  if (need + 1 > outlen)
+    return 0;
+  for (i = 0; i + 2 < len; i += 3) {
+    unsigned long v = (unsigned long)in[i] << 16 | (unsigned long)in[i + 1] << 8 | in[i + 2];
+    out[w++] = digits[v >> 18 & 63];
+    out[w++] = digits[v >> 12 & 63];
+    out[w++] = digits[v >> 6 & 63];
+    out[w++] = digits[v & 63];
+  }
+  if (i < len) {
+    unsigned long v =
+        (unsigned long)in[i] << 16 | (i + 1 < len ? (unsigned long)in[i + 1] << 8 : 0);
+    out[w++] = digits[v >> 18 & 63];
+    out[w++] = digits[v >> 12 & 63];
+    out[w++] = i + 1 < len ? digits[v >> 6 & 63] : '=';
+    out[w++] = '=';
+  }
+  out[w] = '\0';
+  return w;
+}

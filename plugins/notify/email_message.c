@@ -16,22 +16,13 @@
 
 static void add_base64(struct mw_buf *out, const unsigned char *data, size_t len)
 {
-  static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  size_t i;
+  char chunk[4 * 64 + 1];
+  size_t at;
 
-  for (i = 0; i + 2 < len; i += 3) {
-    char quad[4] = {digits[data[i] >> 2], digits[((data[i] & 3) << 4) | (data[i + 1] >> 4)],
-                    digits[((data[i + 1] & 15) << 2) | (data[i + 2] >> 6)],
-                    digits[data[i + 2] & 63]};
-    mw_buf_add(out, quad, 4);
-  }
-  if (len - i == 1) {
-    char quad[4] = {digits[data[i] >> 2], digits[(data[i] & 3) << 4], '=', '='};
-    mw_buf_add(out, quad, 4);
-  } else if (len - i == 2) {
-    char quad[4] = {digits[data[i] >> 2], digits[((data[i] & 3) << 4) | (data[i + 1] >> 4)],
-                    digits[(data[i + 1] & 15) << 2], '='};
-    mw_buf_add(out, quad, 4);
+  /* 48 bytes at a time: whole groups of three, so the pieces join into one encoding. */
+  for (at = 0; at < len; at += 48) {
+    size_t n = len - at < 48 ? len - at : 48;
+    mw_buf_add(out, chunk, mw_base64(data + at, n, chunk, sizeof(chunk)));
   }
 }
 
