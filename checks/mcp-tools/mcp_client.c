@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* mcp_client.c - JSON-RPC over MCP's HTTP transports. Each message of the Streamable HTTP
- * transport is one POST whose answer is JSON or an SSE stream (mcp_post.c); the legacy transport
- * POSTs to an endpoint announced on a long GET stream and reads the answers there. */
+/* mcp_client.c - JSON-RPC over MCP's HTTP transports, in either era. Each message of the
+ * Streamable HTTP transport is one POST whose answer is JSON or an SSE stream (mcp_post.c); the
+ * legacy transport POSTs to an endpoint announced on a long GET stream and reads the answers
+ * there. A modern request carries its version, capabilities and client in _meta; a legacy one
+ * rides on the session initialize opened. */
 #include "config.h"
 
 #include <stdio.h>
@@ -13,6 +15,17 @@
 
 static const char *const known_versions[] = {"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05",
                                              NULL};
+static const char *const modern_versions[] = {MCP_MODERN_VERSION, NULL};
+
+bool mcp_modern_version(const char *version)
+{
+  size_t i;
+
+  for (i = 0; modern_versions[i]; i++)
+    if (strcmp(modern_versions[i], version) == 0)
+      return true;
+  return false;
+}
 
 void mcp_client_init(struct mcp_client *client, struct mw_http *http, struct mw_http *side,
                      const char *url, enum mcp_transport transport, size_t max_message,
@@ -152,18 +165,69 @@ static void legacy_close(struct mcp_legacy *legacy)
 
 /* ---- requests --------------------------------------------------------------------------- */
 
+/* The _meta of a modern request: the version it speaks, no client capabilities (a monitor
+ * samples, elicits and lists roots for nobody), and who is asking. */
+static json_t *request_meta(const char *version)
+{
+  return json_pack("{s:s,s:{},s:{s:s,s:s}}", "io.modelcontextprotocol/protocolVersion", version,
+                   "io.modelcontextprotocol/clientCapabilities",
+                   "io.modelcontextprotocol/clientInfo", "name", "mcpwatch", "version",
+                   PACKAGE_VERSION);
+}
+
+/* Whether text can be a header value as it is: visible ASCII and inner spaces, and not the
+ * Base64 sentinel's shape. */
+static bool header_safe(const char *text)
+{
+  size_t len = strlen(text);
+  size_t i;
+
+  if (len == 0 || text[0] == ' ' || text[len - 1] == ' ')
+    return false;
+  for (i = 0; i < len; i++)
+    if ((unsigned char)text[i] < 0x20 || (unsigned char)text[i] > 0x7e)
+      return false;
+  return !(strncmp(text, "=?base64?", 9) == 0 && len >= 11 && strcmp(text + len - 2, "?=") == 0);
+}
+
+/* Mcp-Name of a modern request that names a tool, prompt or resource; Base64 in the sentinel
+ * form when the name is not header-safe, left out when it does not fit. */
+static void name_header(struct mcp_client *client, const char *method, json_t *params)
+{
+  const char *key = strcmp(method, "resources/read") == 0 ? "uri" : "name";
+  const char *name = json_string_value(json_object_get(params, key));
+  char encoded[sizeof(client->name_header) - 24];
+
+  client->name_header[0] = '\0';
+  if (!mcp_modern(client) || !name ||
+      (strcmp(method, "tools/call") != 0 && strcmp(method, "prompts/get") != 0 &&
+       strcmp(method, "resources/read") != 0))
+    return;
+  if (header_safe(name) && strlen(name) < sizeof(encoded))
+    snprintf(client->name_header, sizeof(client->name_header), "Mcp-Name: %s", name);
+  else if (mw_base64(name, strlen(name), encoded, sizeof(encoded)) > 0)
+    snprintf(client->name_header, sizeof(client->name_header), "Mcp-Name: =?base64?%s?=", encoded);
+}
+
 static enum mcp_status exchange(struct mcp_client *client, const char *method, json_t *params,
                                 bool notification, json_t **result, mw_deadline deadline, char *err,
                                 size_t errlen)
 {
   json_int_t id = notification ? 0 : client->next_id++;
-  json_t *message = json_pack("{s:s,s:s,s:o}", "jsonrpc", "2.0", "method", method, "params",
-                              params ? params : json_object());
+  json_t *message = NULL;
   json_t *reply = NULL;
   json_t *error;
   char *text = NULL;
   enum mcp_status status = MCP_FAILED;
 
+  if (!params)
+    params = json_object();
+  if (params && mcp_modern(client) && !notification)
+    json_object_set_new(params, "_meta", request_meta(client->version));
+  if (params)
+    name_header(client, method, params);
+  message = json_pack("{s:s,s:s,s:o}", "jsonrpc", "2.0", "method", method, "params", params);
+  client->method = method;
   if (!message || (!notification && json_object_set_new(message, "id", json_integer(id)) != 0) ||
       !(text = json_dumps(message, JSON_COMPACT))) {
     snprintf(err, errlen, "out of memory");
@@ -181,6 +245,7 @@ static enum mcp_status exchange(struct mcp_client *client, const char *method, j
   if (error) {
     /* The caller names the step: no method here, or it would be said twice. */
     client->error_data = json_incref(json_object_get(error, "data"));
+    client->error_code = json_integer_value(json_object_get(error, "code"));
     snprintf(err, errlen, "error %" JSON_INTEGER_FORMAT " %.200s",
              json_integer_value(json_object_get(error, "code")),
              json_string_value(json_object_get(error, "message"))
@@ -191,6 +256,8 @@ static enum mcp_status exchange(struct mcp_client *client, const char *method, j
   }
   *result = json_incref(json_object_get(reply, "result"));
 cleanup:
+  client->method = NULL;
+  client->name_header[0] = '\0';
   free(text);
   json_decref(message);
   json_decref(reply);
@@ -220,9 +287,9 @@ static enum mcp_status read_init_result(struct mcp_client *client, json_t *resul
     ;
   if (!known_versions[i]) {
     snprintf(err, errlen,
-             "the server speaks MCP %.40s, which mcpwatch does not (it knows %s "
+             "the server speaks MCP %.40s, which mcpwatch does not (it knows %s, and %s "
              "down to 2024-11-05)",
-             version, MCP_OFFERED_VERSION);
+             version, MCP_MODERN_VERSION, MCP_OFFERED_VERSION);
     return MCP_FAILED;
   }
   snprintf(client->version, sizeof(client->version), "%s", version);
@@ -239,9 +306,10 @@ static json_t *init_params(const char *version)
 }
 
 /* A refusal of the offered version may list the ones the server speaks ("supported" in its
- * error data, as the specification's examples and SDKs send it): the newest mcpwatch knows too,
- * or NULL. */
-static const char *common_version(const json_t *data, char *listed, size_t listedlen)
+ * error data, as the specification's examples and SDKs send it): the newest of mine (a NULL
+ * terminated list) it names too, or NULL. */
+static const char *common_version(const json_t *data, const char *const *mine, char *listed,
+                                  size_t listedlen)
 {
   json_t *supported = json_object_get(data, "supported");
   const char *best = NULL;
@@ -258,18 +326,18 @@ static const char *common_version(const json_t *data, char *listed, size_t liste
       continue;
     if (len + 2 < listedlen)
       snprintf(listed + len, listedlen - len, "%s%.20s", len ? ", " : "", version);
-    for (k = 0; known_versions[k]; k++)
-      if (strcmp(known_versions[k], version) == 0 &&
+    for (k = 0; mine[k]; k++)
+      if (strcmp(mine[k], version) == 0 &&
           (!best || strcmp(version, best) > 0)) /* dates: the later sorts last */
-        best = known_versions[k];
+        best = mine[k];
   }
   return best;
 }
 
 /* initialize again over the legacy transport, after the POST failed with first. */
-static enum mcp_status initialise_legacy(struct mcp_client *client, const char *first,
-                                         json_t **result, mw_deadline deadline, char *err,
-                                         size_t errlen)
+static enum mcp_status initialise_legacy(struct mcp_client *client, const char *offered,
+                                         const char *first, json_t **result, mw_deadline deadline,
+                                         char *err, size_t errlen)
 {
   char post_error[256];
   char legacy_error[256];
@@ -279,8 +347,8 @@ static enum mcp_status initialise_legacy(struct mcp_client *client, const char *
   client->in_use = MCP_SSE;
   status = legacy_open(client, deadline, err, errlen);
   if (status == MCP_OK)
-    status = exchange(client, "initialize", init_params(MCP_OFFERED_VERSION), false, result,
-                      deadline, err, errlen);
+    status =
+        exchange(client, "initialize", init_params(offered), false, result, deadline, err, errlen);
   if (status != MCP_OK) {
     /* Both ways failed: say what each answered. */
     snprintf(legacy_error, sizeof(legacy_error), "%s", err);
@@ -289,34 +357,29 @@ static enum mcp_status initialise_legacy(struct mcp_client *client, const char *
   return status;
 }
 
-enum mcp_status mcp_initialise(struct mcp_client *client, mw_deadline deadline, char *err,
-                               size_t errlen)
+/* The legacy way in: initialize + notifications/initialized, offering offered. */
+static enum mcp_status initialise(struct mcp_client *client, const char *offered,
+                                  mw_deadline deadline, char *err, size_t errlen)
 {
   json_t *result = NULL;
   enum mcp_status status;
-
   char listed[128] = "";
   const char *retry = NULL;
 
-  client->initialised = false;
-  client->session[0] = '\0';
-  snprintf(client->endpoint, sizeof(client->endpoint), "%s", client->url);
-  client->endpoint_foreign = false;
-  legacy_close(&client->legacy);
-  client->in_use = client->transport == MCP_SSE ? MCP_SSE : MCP_STREAMABLE;
+  client->connected_by = "initialize";
   if (client->in_use == MCP_SSE && (status = legacy_open(client, deadline, err, errlen)) != MCP_OK)
     return status;
-  status = exchange(client, "initialize", init_params(MCP_OFFERED_VERSION), false, &result,
-                    deadline, err, errlen);
+  status =
+      exchange(client, "initialize", init_params(offered), false, &result, deadline, err, errlen);
   /* Refused with the versions the server speaks: once more with the newest both know. */
-  if (status == MCP_RPC_ERROR && (retry = common_version(client->error_data, listed,
-                                                         sizeof(listed))) != NULL &&
-      strcmp(retry, MCP_OFFERED_VERSION) != 0) {
+  if (status == MCP_RPC_ERROR &&
+      (retry = common_version(client->error_data, known_versions, listed, sizeof(listed))) !=
+          NULL &&
+      strcmp(retry, offered) != 0) {
     snprintf(client->trace.version_retry, sizeof(client->trace.version_retry),
-             "%s refused (the server speaks %s): retried with %s", MCP_OFFERED_VERSION, listed,
-             retry);
-    status = exchange(client, "initialize", init_params(retry), false, &result, deadline, err,
-                      errlen);
+             "%s refused (the server speaks %s): retried with %s", offered, listed, retry);
+    status =
+        exchange(client, "initialize", init_params(retry), false, &result, deadline, err, errlen);
   } else if (status == MCP_RPC_ERROR && listed[0]) {
     size_t len = strlen(err);
 
@@ -327,14 +390,104 @@ enum mcp_status mcp_initialise(struct mcp_client *client, mw_deadline deadline, 
   if (status == MCP_FAILED && client->transport == MCP_AUTO &&
       (strncmp(err, "HTTP 400", 8) == 0 || strncmp(err, "HTTP 404", 8) == 0 ||
        strncmp(err, "HTTP 405", 8) == 0))
-    status = initialise_legacy(client, err, &result, deadline, err, errlen);
+    status = initialise_legacy(client, offered, err, &result, deadline, err, errlen);
   if (status == MCP_OK)
     status = read_init_result(client, result, err, errlen);
   json_decref(result);
   if (status != MCP_OK)
     return status;
+  client->era = MCP_ERA_LEGACY;
   client->initialised = true;
   return exchange(client, "notifications/initialized", NULL, true, NULL, deadline, err, errlen);
+}
+
+/* server/discover speaking version: 0 on an answer, with the era, version and server taken. */
+static enum mcp_status discover(struct mcp_client *client, const char *version,
+                                mw_deadline deadline, char *err, size_t errlen)
+{
+  json_t *result = NULL;
+  json_t *info;
+  const char *name;
+  const char *server_version;
+  enum mcp_status status;
+
+  snprintf(client->version, sizeof(client->version), "%s", version);
+  client->probing = true;
+  client->error_code = 0;
+  status = exchange(client, "server/discover", NULL, false, &result, deadline, err, errlen);
+  client->probing = false;
+  if (status != MCP_OK)
+    return status;
+  info = json_object_get(json_object_get(result, "_meta"), "io.modelcontextprotocol/serverInfo");
+  if (!info)
+    info = json_object_get(result, "serverInfo");
+  name = json_string_value(json_object_get(info, "name"));
+  server_version = json_string_value(json_object_get(info, "version"));
+  snprintf(client->server_name, sizeof(client->server_name), "%s", name ? name : "unnamed");
+  snprintf(client->server_version, sizeof(client->server_version), "%s",
+           server_version ? server_version : "?");
+  json_decref(result);
+  client->era = MCP_ERA_MODERN;
+  client->initialised = true;
+  return MCP_OK;
+}
+
+/* The codes only a modern server answers with (HeaderMismatch, MissingRequiredClientCapability,
+ * UnsupportedProtocolVersion): the server is modern, whatever else went wrong. */
+static bool modern_error(json_int_t code)
+{
+  return code == -32020 || code == -32021 || code == -32022;
+}
+
+enum mcp_status mcp_initialise(struct mcp_client *client, mw_deadline deadline, char *err,
+                               size_t errlen)
+{
+  const char *offered = client->protocol ? client->protocol : MCP_MODERN_VERSION;
+  const char *legacy_offer = MCP_OFFERED_VERSION;
+  char listed[128] = "";
+  enum mcp_status status;
+
+  client->initialised = false;
+  client->era = MCP_ERA_UNKNOWN;
+  client->session[0] = '\0';
+  snprintf(client->endpoint, sizeof(client->endpoint), "%s", client->url);
+  client->endpoint_foreign = false;
+  legacy_close(&client->legacy);
+  client->in_use = client->transport == MCP_SSE ? MCP_SSE : MCP_STREAMABLE;
+  if (client->protocol && !mcp_modern_version(client->protocol))
+    return initialise(client, client->protocol, deadline, err, errlen);
+  if (client->in_use == MCP_SSE && !client->protocol)
+    return initialise(client, legacy_offer, deadline, err, errlen);
+  client->connected_by = "server/discover";
+  status = discover(client, offered, deadline, err, errlen);
+  if (status == MCP_RPC_ERROR && client->error_code == -32022) {
+    const char *retry = common_version(client->error_data, modern_versions, listed, sizeof(listed));
+    const char *legacy = common_version(client->error_data, known_versions, listed, sizeof(listed));
+
+    if (retry && strcmp(retry, offered) != 0) {
+      snprintf(client->trace.version_retry, sizeof(client->trace.version_retry),
+               "%s refused (the server speaks %s): retried with %s", offered, listed, retry);
+      status = discover(client, retry, deadline, err, errlen);
+    } else if (legacy && !client->protocol) {
+      /* Modern, but not in a revision mcpwatch speaks; initialize in one both know. */
+      snprintf(client->trace.version_retry, sizeof(client->trace.version_retry),
+               "%s refused (the server speaks %s): initialize with %s", offered, listed, legacy);
+      return initialise(client, legacy, deadline, err, errlen);
+    } else if (listed[0]) {
+      size_t len = strlen(err);
+
+      snprintf(err + len, errlen - len, " (the server speaks %s, none of which mcpwatch knows)",
+               listed);
+    }
+  }
+  if (status == MCP_OK || client->protocol || status == MCP_TIMED_OUT || status == MCP_AUTH ||
+      (status == MCP_RPC_ERROR && modern_error(client->error_code)))
+    return status;
+  /* Anything else is how a legacy server answers a request before initialize: 400 with
+   * -32000, 404, 405, -32601. The handshake, as it speaks. */
+  snprintf(client->trace.era_probe, sizeof(client->trace.era_probe),
+           "server/discover answered %.150s: a legacy server", err);
+  return initialise(client, legacy_offer, deadline, err, errlen);
 }
 
 void mcp_end_session(struct mcp_client *client, mw_deadline deadline)
@@ -351,8 +504,8 @@ void mcp_end_session(struct mcp_client *client, mw_deadline deadline)
     snprintf(version, sizeof(version), "MCP-Protocol-Version: %s", client->version);
     headers[req.n_headers++] = session;
     headers[req.n_headers++] = version;
-    req.n_headers += mcp_common_headers(client, client->endpoint_foreign, headers + 2,
-                                        MCP_MAX_HEADERS + 1);
+    req.n_headers +=
+        mcp_common_headers(client, client->endpoint_foreign, headers + 2, MCP_MAX_HEADERS + 1);
     /* 200 and 405 (the server does not let clients end sessions) are both fine. */
     mw_http_perform(client->http, &req, &resp, deadline, err, sizeof(err));
     mw_http_response_free(&resp);
@@ -360,6 +513,7 @@ void mcp_end_session(struct mcp_client *client, mw_deadline deadline)
   legacy_close(&client->legacy);
   client->session[0] = '\0';
   client->initialised = false;
+  client->era = MCP_ERA_UNKNOWN;
 }
 
 void mcp_client_free(struct mcp_client *client)

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* mcp_client.h - a minimal MCP client: JSON-RPC over Streamable HTTP (JSON or SSE answers,
- * sessions, protocol version negotiation, redirects) or the legacy HTTP+SSE transport.
+ * redirects) or the legacy HTTP+SSE transport, speaking the stateless revision (2026-07-28:
+ * server/discover, _meta and headers on every request) or the handshake revisions up to
+ * 2025-11-25 (initialize, sessions), found out as the 2026-07-28 "Versioning" page says.
  * mcp_client.c holds the requests, the handshake and the legacy transport; mcp_post.c one POST
  * and its answer. */
 #ifndef MCP_CLIENT_H
@@ -14,11 +16,15 @@
 #include "mw_http.h"
 #include "sse.h"
 
-#define MCP_OFFERED_VERSION "2025-11-25"
+#define MCP_OFFERED_VERSION "2025-11-25" /* the newest legacy (handshake) revision */
+#define MCP_MODERN_VERSION "2026-07-28"  /* the stateless revision */
 #define MCP_MAX_HEADERS 16
 #define MCP_URL_MAX 2048
 
 enum mcp_transport { MCP_AUTO, MCP_STREAMABLE, MCP_SSE };
+
+/* What the server was found to speak: modern (per-request _meta, no session) or legacy. */
+enum mcp_era { MCP_ERA_UNKNOWN, MCP_ERA_LEGACY, MCP_ERA_MODERN };
 
 enum mcp_status {
   MCP_OK,
@@ -46,12 +52,13 @@ struct mcp_legacy {
 
 /* What a run saw besides the answers, for the long output. */
 struct mcp_trace {
-  long redirect_code;         /* the last redirect followed, 0: none */
-  char redirect_path[256];    /* the path it led to (never the whole URL: it may hold secrets) */
-  bool redirect_foreign;      /* to another origin: followed without credentials */
-  unsigned server_requests;   /* the server's own requests, answered with -32601 */
-  char server_method[64];     /* the last one's method */
-  char version_retry[160];    /* "2025-11-25 refused (...); retried with 2025-03-26" */
+  long redirect_code;       /* the last redirect followed, 0: none */
+  char redirect_path[256];  /* the path it led to (never the whole URL: it may hold secrets) */
+  bool redirect_foreign;    /* to another origin: followed without credentials */
+  unsigned server_requests; /* the server's own requests, answered with -32601 */
+  char server_method[64];   /* the last one's method */
+  char version_retry[160];  /* "2025-11-25 refused (...); retried with 2025-03-26" */
+  char era_probe[200];      /* why server/discover was taken for a legacy server's answer */
 };
 
 struct mcp_client {
@@ -67,9 +74,17 @@ struct mcp_client {
   enum mcp_transport in_use;    /* MCP_AUTO until initialised */
   const char *auth_header;      /* "Authorization: Bearer ..." for this run, or NULL */
   size_t max_message;
-  char session[256]; /* Mcp-Session-Id, "" when the server gave none */
-  bool initialised;
-  char version[32]; /* negotiated protocol version */
+  const char *protocol; /* --protocol: the version to speak, NULL to find out (auto) */
+  enum mcp_era era;
+  bool probing;             /* server/discover under way: its 4xx JSON-RPC errors are answers */
+  const char *connected_by; /* "server/discover" or "initialize": the step that found the era */
+  char session[256];        /* Mcp-Session-Id, "" when the server gave none */
+  bool initialised;         /* ready for requests: initialised (legacy) or discovered (modern) */
+  char version[32];         /* the protocol version spoken */
+  const char *method;       /* of the message being sent, for Mcp-Method */
+  char name_header[320];    /* "Mcp-Name: ..." of the message being sent, or "" */
+  json_int_t error_code;    /* of the last JSON-RPC error answer */
+  long error_http;          /* the HTTP status it came with */
   char server_name[128];
   char server_version[64];
   json_int_t next_id;
@@ -82,19 +97,31 @@ struct mcp_client {
 void mcp_client_init(struct mcp_client *client, struct mw_http *http, struct mw_http *side,
                      const char *url, enum mcp_transport transport, size_t max_message,
                      long max_redirects);
-/* initialize + notifications/initialized; falls back to the legacy transport when asked (auto)
- * and the server refuses the POST with 400, 404 or 405. */
+/* Modern: server/discover (a -32022 refusal retried with a version both speak). Legacy, or when
+ * the probe is answered as a legacy server answers (protocol auto): initialize +
+ * notifications/initialized, falling back to the legacy transport when asked (auto) and the
+ * server refuses the POST with 400, 404 or 405. */
 enum mcp_status mcp_initialise(struct mcp_client *client, mw_deadline deadline, char *err,
                                size_t errlen);
 /* One request: *result gets the "result" member (a new reference) on MCP_OK. params is stolen;
  * NULL sends {}. */
 enum mcp_status mcp_request(struct mcp_client *client, const char *method, json_t *params,
                             json_t **result, mw_deadline deadline, char *err, size_t errlen);
-/* Ends the session: DELETE (405 is fine) or closing the legacy stream. */
+/* Ends the session: DELETE (405 is fine) or closing the legacy stream; a modern client has
+ * none and only forgets what it found. */
 void mcp_end_session(struct mcp_client *client, mw_deadline deadline);
 void mcp_client_free(struct mcp_client *client);
 
+/* Whether version is a modern (stateless) revision mcpwatch speaks. */
+bool mcp_modern_version(const char *version);
+
 /* ---- between mcp_client.c and mcp_post.c ------------------------------------------------ */
+
+/* Whether the message being sent is modern: _meta in its params, the headers of 2026-07-28. */
+static inline bool mcp_modern(const struct mcp_client *client)
+{
+  return client->era == MCP_ERA_MODERN || client->probing;
+}
 
 extern const char *const mcp_captured[]; /* Mcp-Session-Id, WWW-Authenticate, Location */
 enum { MCP_CAP_SESSION, MCP_CAP_CHALLENGE, MCP_CAP_LOCATION, MCP_N_CAPTURED };
@@ -108,8 +135,7 @@ enum mcp_status mcp_post(struct mcp_client *client, const char *url, const char 
  * else (a request from the server is answered on the side first), -1 with err when it is not
  * JSON. */
 int mcp_take_message(struct mcp_client *client, const char *url, json_t **reply, json_int_t id,
-                     const char *data, size_t len, mw_deadline deadline, char *err,
-                     size_t errlen);
+                     const char *data, size_t len, mw_deadline deadline, char *err, size_t errlen);
 void mcp_describe_auth(const struct mw_http_response *resp, char *err, size_t errlen);
 /* The headers every request carries: auth and extra ones unless foreign. Returns the count. */
 size_t mcp_common_headers(const struct mcp_client *client, bool foreign, const char **headers,

@@ -53,22 +53,40 @@ size_t mcp_common_headers(const struct mcp_client *client, bool foreign, const c
   return n;
 }
 
-/* The headers of a POST in the session: content, session, version, then the common ones. */
+/* Room for the headers a POST builds itself. */
+struct post_header_text {
+  char session[320];
+  char version[64];
+  char method[96];
+};
+
+/* The headers of a POST: content, then the session and version of a legacy session, or the
+ * version, method and name of a modern request, then the common ones. */
 static size_t post_headers(const struct mcp_client *client, bool foreign, const char **headers,
-                           size_t max, char *session, size_t session_len, char *version,
-                           size_t version_len)
+                           size_t max, struct post_header_text *text)
 {
   size_t n = 0;
 
   headers[n++] = "Content-Type: application/json";
   headers[n++] = "Accept: application/json, text/event-stream";
+  if (mcp_modern(client) && client->in_use == MCP_STREAMABLE) {
+    snprintf(text->version, sizeof(text->version), "MCP-Protocol-Version: %s", client->version);
+    headers[n++] = text->version;
+    if (client->method) {
+      snprintf(text->method, sizeof(text->method), "Mcp-Method: %.80s", client->method);
+      headers[n++] = text->method;
+    }
+    if (client->name_header[0])
+      headers[n++] = client->name_header;
+    return n + mcp_common_headers(client, foreign, headers + n, max - n);
+  }
   if (client->session[0] && client->in_use == MCP_STREAMABLE) {
-    snprintf(session, session_len, "Mcp-Session-Id: %s", client->session);
-    headers[n++] = session;
+    snprintf(text->session, sizeof(text->session), "Mcp-Session-Id: %s", client->session);
+    headers[n++] = text->session;
   }
   if (client->initialised && client->in_use == MCP_STREAMABLE) {
-    snprintf(version, version_len, "MCP-Protocol-Version: %s", client->version);
-    headers[n++] = version;
+    snprintf(text->version, sizeof(text->version), "MCP-Protocol-Version: %s", client->version);
+    headers[n++] = text->version;
   }
   return n + mcp_common_headers(client, foreign, headers + n, max - n);
 }
@@ -84,9 +102,8 @@ static void answer_server_request(struct mcp_client *client, const char *url, js
                              json_object_get(request, "id"), "error", "code", -32601, "message",
                              "mcpwatch is a monitor: it answers no requests");
   char *text = answer ? json_dumps(answer, JSON_COMPACT) : NULL;
-  const char *headers[6 + MCP_MAX_HEADERS];
-  char session[320];
-  char version[64];
+  const char *headers[8 + MCP_MAX_HEADERS];
+  struct post_header_text header_text;
   char err[256];
   struct mw_http_request req = {.method = "POST", .url = url, .headers = headers, .body = text};
   struct mw_http_response resp;
@@ -96,10 +113,8 @@ static void answer_server_request(struct mcp_client *client, const char *url, js
            method ? method : "(no method)");
   if (text && client->side) {
     req.body_len = strlen(text);
-    req.n_headers =
-        post_headers(client, client->endpoint_foreign, headers,
-                     sizeof(headers) / sizeof(headers[0]), session, sizeof(session), version,
-                     sizeof(version));
+    req.n_headers = post_headers(client, client->endpoint_foreign, headers,
+                                 sizeof(headers) / sizeof(headers[0]), &header_text);
     mw_http_perform(client->side, &req, &resp, deadline, err, sizeof(err));
     mw_http_response_free(&resp);
   }
@@ -108,8 +123,7 @@ static void answer_server_request(struct mcp_client *client, const char *url, js
 }
 
 int mcp_take_message(struct mcp_client *client, const char *url, json_t **reply, json_int_t id,
-                     const char *data, size_t len, mw_deadline deadline, char *err,
-                     size_t errlen)
+                     const char *data, size_t len, mw_deadline deadline, char *err, size_t errlen)
 {
   json_error_t error;
   json_t *message = json_loadb(data, len, 0, &error);
@@ -259,9 +273,8 @@ static bool is_redirect(long status)
 }
 
 /* Where a redirect leads, into next: 0, or -1 with the reason in err. */
-static int follow(struct mcp_client *client, const struct mw_http_response *resp,
-                  const char *from, char *next, size_t nextlen, int followed, char *err,
-                  size_t errlen)
+static int follow(struct mcp_client *client, const struct mw_http_response *resp, const char *from,
+                  char *next, size_t nextlen, int followed, char *err, size_t errlen)
 {
   const char *location = resp->captured[MCP_CAP_LOCATION];
   const char *path;
@@ -287,15 +300,28 @@ static int follow(struct mcp_client *client, const struct mw_http_response *resp
   return 0;
 }
 
+/* The JSON-RPC error response in body (for id, or without one), or NULL. */
+static json_t *rpc_error(const char *body, size_t len, json_int_t id)
+{
+  json_t *doc = json_loadb(body, len, 0, NULL);
+  json_t *error = json_object_get(doc, "error");
+  json_t *got = json_object_get(doc, "id");
+
+  if (json_is_object(error) && json_is_integer(json_object_get(error, "code")) &&
+      (!got || json_is_null(got) || (json_is_integer(got) && json_integer_value(got) == id)))
+    return doc;
+  json_decref(doc);
+  return NULL;
+}
+
 enum mcp_status mcp_post(struct mcp_client *client, const char *url, const char *text,
                          json_int_t id, json_t **reply, mw_deadline deadline, char *err,
                          size_t errlen)
 {
   char target[MCP_URL_MAX];
   char next[MCP_URL_MAX];
-  char session[320];
-  char version[64];
-  const char *headers[6 + MCP_MAX_HEADERS];
+  struct post_header_text header_text;
+  const char *headers[8 + MCP_MAX_HEADERS];
   struct mw_http_request req = {.method = "POST",
                                 .body = text,
                                 .body_len = strlen(text),
@@ -317,8 +343,8 @@ enum mcp_status mcp_post(struct mcp_client *client, const char *url, const char 
     req.url = target;
     req.headers = headers;
     req.sink_ctx = &answer;
-    req.n_headers = post_headers(client, foreign, headers, sizeof(headers) / sizeof(headers[0]),
-                                 session, sizeof(session), version, sizeof(version));
+    req.n_headers =
+        post_headers(client, foreign, headers, sizeof(headers) / sizeof(headers[0]), &header_text);
     http_status = mw_http_perform(client->http, &req, &resp, deadline, err, errlen);
     if (http_status != MW_HTTP_DONE || !is_redirect(resp.status))
       break;
@@ -354,6 +380,34 @@ enum mcp_status mcp_post(struct mcp_client *client, const char *url, const char 
     result = MCP_AUTH;
     goto cleanup;
   }
+  client->error_http = resp.status;
+  /* A modern server answers a refused request with 4xx and a JSON-RPC error (-32022 with the
+   * versions it speaks, -32020, -32601 with 404): an answer, for the caller to read. */
+  if (mcp_modern(client) && resp.status >= 400 && resp.status <= 499 && !answer.sse &&
+      (answer.reply = rpc_error(mw_buf_str(&answer.body), answer.body.len, id)) != NULL) {
+    json_int_t code =
+        json_integer_value(json_object_get(json_object_get(answer.reply, "error"), "code"));
+
+    /* To a request of a kept modern era, a legacy error (-32000 "Server not initialized") or a
+     * version refused says the server is not what it was: found out again. */
+    if (!client->probing && (code == -32022 || (code <= -32000 && code >= -32019))) {
+      describe_status(resp.status, mw_buf_str(&answer.body), answer.body.len, err, errlen);
+      result = MCP_GONE;
+      goto cleanup;
+    }
+    *reply = answer.reply;
+    answer.reply = NULL;
+    result = MCP_OK;
+    goto cleanup;
+  }
+  /* A server that spoke the modern revision and now answers as no modern server does (replaced
+   * by another): found out again, as a forgotten session is. */
+  if (client->era == MCP_ERA_MODERN && !client->probing &&
+      (resp.status == 400 || resp.status == 404 || resp.status == 405)) {
+    describe_status(resp.status, mw_buf_str(&answer.body), answer.body.len, err, errlen);
+    result = MCP_GONE;
+    goto cleanup;
+  }
   if (sent_session && (resp.status == 404 || resp.status == 400)) {
     describe_status(resp.status, mw_buf_str(&answer.body), answer.body.len, err, errlen);
     result = MCP_GONE;
@@ -363,7 +417,7 @@ enum mcp_status mcp_post(struct mcp_client *client, const char *url, const char 
     describe_status(resp.status, mw_buf_str(&answer.body), answer.body.len, err, errlen);
     goto cleanup;
   }
-  if (resp.captured[MCP_CAP_SESSION] && !client->initialised)
+  if (resp.captured[MCP_CAP_SESSION] && !client->initialised && !mcp_modern(client))
     snprintf(client->session, sizeof(client->session), "%s", resp.captured[MCP_CAP_SESSION]);
   if (id == 0) {
     result = MCP_OK;

@@ -25,7 +25,8 @@ struct step {
 struct outcome {
   json_t *tools; /* every tool object of every page */
   size_t pages;
-  double init_s; /* NAN when the session was reused */
+  double init_s;     /* initialize; NAN when not run (a kept session, a modern server) */
+  double discover_s; /* server/discover; NAN when not run (kept, or a forced legacy revision) */
   double list_s;
   struct problems problems;
   struct step steps[MAX_STEPS];
@@ -67,7 +68,8 @@ static void trace_steps(const struct mcp_client *client, struct outcome *out)
   const struct mcp_trace *t = &client->trace;
 
   if (t->version_retry[0])
-    step_add(out, MW_OK, "initialize: %s", t->version_retry);
+    step_add(out, MW_OK, "%s: %s", client->connected_by ? client->connected_by : "initialize",
+             t->version_retry);
   if (t->redirect_code)
     step_add(out, MW_OK, "followed HTTP %ld to %s%s", t->redirect_code, t->redirect_path,
              t->redirect_foreign ? " on another origin (sent without token or headers)" : "");
@@ -159,17 +161,20 @@ static enum mcp_status extras(struct mcp_tools *m, struct outcome *out, mw_deadl
   int64_t start;
 
   if (m->ping) {
+    /* The stateless revision has no ping: server/discover is its liveness probe. */
+    const char *probe = m->client.era == MCP_ERA_MODERN ? "server/discover" : "ping";
+
     start = mw_now_ns();
-    status = mcp_request(&m->client, "ping", NULL, &result, deadline, err, errlen);
+    status = mcp_request(&m->client, probe, NULL, &result, deadline, err, errlen);
     json_decref(result);
     result = NULL;
     if (status == MCP_RPC_ERROR) {
-      problems_add(&out->problems, MW_CRITICAL, "ping: %s", err);
-      step_add(out, MW_CRITICAL, "ping: %s", err);
+      problems_add(&out->problems, MW_CRITICAL, "%s: %s", probe, err);
+      step_add(out, MW_CRITICAL, "%s: %s", probe, err);
     } else if (status != MCP_OK) {
       return status;
     } else {
-      step_add(out, MW_OK, "ping: answered in %.1f ms", ms(since(start)));
+      step_add(out, MW_OK, "%s (--ping): answered in %.1f ms", probe, ms(since(start)));
     }
   }
   if (m->call) {
@@ -182,11 +187,22 @@ static enum mcp_status extras(struct mcp_tools *m, struct outcome *out, mw_deadl
       step_add(out, MW_CRITICAL, "call %s: %s", m->call, err);
     } else if (status != MCP_OK) {
       return status;
+    } else if (json_is_string(json_object_get(result, "resultType")) &&
+               strcmp(json_string_value(json_object_get(result, "resultType")), "complete") != 0) {
+      /* input_required: the server wants sampling, elicitation or roots first. A monitor
+       * has none to give; asking again would only repeat the question. */
+      problems_add(&out->problems, MW_CRITICAL,
+                   "call %s answered %.40s: it needs input a "
+                   "monitor does not give",
+                   m->call, json_string_value(json_object_get(result, "resultType")));
+      step_add(out, MW_CRITICAL, "call %s: %.40s in %.1f ms (%zu input requests)", m->call,
+               json_string_value(json_object_get(result, "resultType")), ms(since(start)),
+               json_object_size(json_object_get(result, "inputRequests")));
     } else if (json_is_true(json_object_get(result, "isError"))) {
       problems_add(&out->problems, MW_CRITICAL, "call %s answered isError: %.120s", m->call,
                    first_text(result));
-      step_add(out, MW_CRITICAL, "call %s: isError in %.1f ms: %.120s", m->call,
-               ms(since(start)), first_text(result));
+      step_add(out, MW_CRITICAL, "call %s: isError in %.1f ms: %.120s", m->call, ms(since(start)),
+               first_text(result));
     } else {
       step_add(out, MW_OK, "call %s: answered in %.1f ms: %.120s", m->call, ms(since(start)),
                first_text(result));
@@ -213,8 +229,7 @@ static void judge(struct mcp_tools *m, struct outcome *out)
     if (offered(out->tools, m->forbid.names[i])) {
       snprintf(present + strlen(present), sizeof(present) - strlen(present), "%s%s",
                present[0] ? ", " : "", m->forbid.names[i]);
-      step_add(out, MW_CRITICAL, "forbidden tool %.*s offered", NAME_MAX_LEN,
-               m->forbid.names[i]);
+      step_add(out, MW_CRITICAL, "forbidden tool %.*s offered", NAME_MAX_LEN, m->forbid.names[i]);
     }
   if (missing[0])
     problems_add(&out->problems, m->missing_state, "missing: %s", missing);
@@ -247,6 +262,14 @@ static void steps_out(struct outcome *out, struct mw_result *res)
     mw_result_summary(mw_result_child(res), "(%zu more steps not shown)", out->steps_dropped);
 }
 
+/* The era spoken, as the output names it. */
+static const char *era_words(const struct mcp_client *client)
+{
+  if (client->era == MCP_ERA_MODERN)
+    return "modern";
+  return client->in_use == MCP_SSE ? "legacy SSE" : "legacy";
+}
+
 static void report(struct mcp_tools *m, struct outcome *out, double total, struct mw_result *res)
 {
   enum mw_state time_state =
@@ -257,10 +280,10 @@ static void report(struct mcp_tools *m, struct outcome *out, double total, struc
   if (time_state != MW_OK)
     problems_add(&out->problems, time_state, "slow");
   mw_result_state(res, out->problems.state);
-  mw_result_summary(res, "%s %s, MCP %s%s, %zu tools in %.0f ms%s%s", m->client.server_name,
-                    m->client.server_version, m->client.version,
-                    m->client.in_use == MCP_SSE ? " (legacy SSE)" : "", json_array_size(out->tools),
-                    total * 1000, m->insecure ? " (certificate not verified: --insecure)" : "",
+  mw_result_summary(res, "%s %s, MCP %s (%s), %zu tools in %.0f ms%s%s", m->client.server_name,
+                    m->client.server_version, m->client.version, era_words(&m->client),
+                    json_array_size(out->tools), total * 1000,
+                    m->insecure ? " (certificate not verified: --insecure)" : "",
                     out->problems.text);
   steps_out(out, res);
   json_array_foreach(out->tools, i, tool)
@@ -270,6 +293,7 @@ static void report(struct mcp_tools *m, struct outcome *out, double total, struc
     mw_result_summary(mw_result_child(res), "tool %.*s", NAME_MAX_LEN, name ? name : "(no name)");
   }
   perf(res, "time", total, "s", m->has_warn ? &m->warn : NULL, m->has_crit ? &m->crit : NULL);
+  perf(res, "time_discover", out->discover_s, "s", NULL, NULL);
   perf(res, "time_initialize", out->init_s, "s", NULL, NULL);
   perf(res, "time_tools_list", out->list_s, "s", NULL, NULL);
   perf(res, "tools", (double)json_array_size(out->tools), "", NULL, NULL);
@@ -344,7 +368,7 @@ void mcp_tools_run(void *state, struct mw_result *res, mw_deadline deadline)
   char header_buf[HEADER_FILE_MAX];
   const char *headers[MCP_MAX_HEADERS];
   char err[512];
-  struct outcome out = {.tools = json_array(), .init_s = NAN, .list_s = NAN};
+  struct outcome out = {.tools = json_array(), .init_s = NAN, .discover_s = NAN, .list_s = NAN};
   int from_file;
   int64_t start = mw_now_ns();
   int64_t step;
@@ -375,14 +399,22 @@ void mcp_tools_run(void *state, struct mw_result *res, mw_deadline deadline)
   }
 again:
   if (!m->client.initialised) {
-    what = "initialize";
     step = mw_now_ns();
     status = mcp_initialise(&m->client, deadline, err, sizeof(err));
-    out.init_s = since(step);
+    what = m->client.connected_by ? m->client.connected_by : "initialize";
+    if (m->client.era == MCP_ERA_MODERN || strcmp(what, "server/discover") == 0)
+      out.discover_s = since(step);
+    else
+      out.init_s = since(step);
     if (status != MCP_OK)
       goto failed;
-    step_add(&out, MW_OK, "initialize: %s %s, MCP %s in %.1f ms", m->client.server_name,
-             m->client.server_version, m->client.version, ms(out.init_s));
+    if (m->client.trace.era_probe[0])
+      step_add(&out, MW_OK, "%s", m->client.trace.era_probe);
+    step_add(&out, MW_OK, "%s: %s %s, MCP %s (%s) in %.1f ms", what, m->client.server_name,
+             m->client.server_version, m->client.version, era_words(&m->client), ms(since(step)));
+  } else if (m->client.era == MCP_ERA_MODERN) {
+    step_add(&out, MW_OK, "server/discover: MCP %s (modern) found in an earlier run; no session",
+             m->client.version);
   } else {
     step_add(&out, MW_OK, "initialize: session kept from the last run");
   }
@@ -394,7 +426,7 @@ again:
     what = m->call ? "tools/call" : "ping";
     status = extras(m, &out, deadline, err, sizeof(err));
   }
-  if (status == MCP_GONE && !retried && isnan(out.init_s)) {
+  if (status == MCP_GONE && !retried && isnan(out.init_s) && isnan(out.discover_s)) {
     /* A kept session the server has forgotten (restarted, expired): once more from the start. */
     retried = true;
     m->client.initialised = false;

@@ -12,6 +12,8 @@
 #include "mcp_tools.h"
 
 static const char *const transports[] = {"auto", "streamable", "sse", NULL};
+static const char *const protocols[] = {
+    "auto", MCP_MODERN_VERSION, "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05", NULL};
 static const char *const missing_states[] = {"warning", "critical", NULL};
 
 static const struct mw_unit time_units[] = {
@@ -23,6 +25,11 @@ static const struct mw_option mcp_options[] = {
      "streamable (Streamable HTTP), sse (the legacy HTTP+SSE transport) or auto (Streamable "
      "HTTP, then sse when the server refuses the POST).",
      NULL, transports},
+    {"protocol", 0, MW_OPT_STRING, 0, "VERSION", "auto",
+     "The MCP revision to speak: auto (" MCP_MODERN_VERSION
+     " first, the handshake revisions when the server answers as a legacy one does), or one "
+     "of " MCP_MODERN_VERSION ", 2025-11-25, 2025-06-18, 2025-03-26, 2024-11-05.",
+     NULL, protocols},
     {"token-file", 0, MW_OPT_STRING, 0, "FILE", NULL,
      "File whose first line is a bearer token (read at every run).", NULL, NULL},
     {"token-env", 0, MW_OPT_STRING, 0, "NAME", NULL, "Environment variable holding a bearer token.",
@@ -64,19 +71,29 @@ static const struct mw_option mcp_options[] = {
     {NULL, 0, MW_OPT_STRING, 0, NULL, NULL, NULL, NULL, NULL}};
 
 static const char mcp_description[] =
-    "Connects as an MCP client: initialize (offering protocol " MCP_OFFERED_VERSION ", accepting\n"
-    "2025-06-18, 2025-03-26 and 2024-11-05), notifications/initialized, tools/list through every\n"
-    "nextCursor page, then optionally ping and one tools/call, and ends the session (DELETE).\n"
+    "Connects as an MCP client. Modern servers (" MCP_MODERN_VERSION
+    ", stateless): server/discover,\n"
+    "then tools/list with the version, capabilities and client in every request's _meta and\n"
+    "the MCP-Protocol-Version, Mcp-Method and Mcp-Name headers; no session. Legacy servers\n"
+    "(2025-11-25 down to 2024-11-05): initialize, notifications/initialized, tools/list, and\n"
+    "the session ended (DELETE). With --protocol auto a server that answers server/discover as\n"
+    "a legacy one does (400 or 404 without a modern error, -32000, -32601) gets the handshake;\n"
+    "a version refused with -32022 (modern) or listed in an initialize error (legacy) is\n"
+    "retried once with the newest both speak. tools/list is read through every nextCursor\n"
+    "page, then optionally ping (server/discover on a modern server) and one tools/call; a\n"
+    "call answered input_required (the server wants sampling, elicitation or roots, which a\n"
+    "monitor does not give) is CRITICAL at once.\n"
     "OK when every expected tool is there, no forbidden one is, at least --min-tools are offered\n"
-    "and the total time is within -w/-c. The long output lists the tools found. A 401 or 403 is\n"
+    "and the total time is within -w/-c. The output names the revision and era spoken; the long\n"
+    "output lists the tools found and gives each step with its time. A 401 or 403 is\n"
     "CRITICAL with the server's WWW-Authenticate challenge; JSON-RPC errors are shown with code\n"
     "and message. Answers may be JSON or SSE streams; each message is capped by --max-size.\n"
-    "Kept in the agent or collectd, the session is reused between runs and initialised again\n"
-    "once when the server has forgotten it. Tokens come from --token-file or --token-env,\n"
-    "other headers (API keys) from --header or --header-file. A refused initialize that lists\n"
-    "the server's versions is retried once with the newest both speak. Requests the server\n"
-    "makes (elicitation, sampling) are answered with JSON-RPC error -32601 at once. The long\n"
-    "output gives each step with its time: initialize, every page, ping, the call.\n";
+    "Kept in the agent or collectd, a modern server costs one request per page a run (what it\n"
+    "speaks is found once, and again when it stops answering as it did); a legacy session is\n"
+    "reused between runs and initialised again once when the server has forgotten it. Tokens\n"
+    "come from --token-file or --token-env, other headers (API keys) from --header or\n"
+    "--header-file. Requests a legacy server makes (elicitation, sampling) are answered with\n"
+    "JSON-RPC error -32601 at once.\n";
 
 static void free_names(struct name_list *list)
 {
@@ -193,6 +210,14 @@ static int open_http(struct mcp_tools *m, const struct mw_args *args, struct mw_
                   : strcmp(transport, "streamable") == 0 ? MCP_STREAMABLE
                                                          : MCP_AUTO,
                   config.max_size, (long)mw_args_int(args, "max-redirects"));
+  if (strcmp(mw_args_str(args, "protocol"), "auto") != 0)
+    m->client.protocol = mw_args_str(args, "protocol");
+  if (m->client.protocol && mcp_modern_version(m->client.protocol) &&
+      strcmp(transport, "sse") == 0) {
+    mw_result_summary(err, "--protocol %s is not spoken over the legacy sse transport",
+                      m->client.protocol);
+    return -1;
+  }
   return 0;
 }
 

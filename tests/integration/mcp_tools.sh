@@ -18,8 +18,8 @@ expect_true "loopback_only $EVERYTHING_PORT" "the reference server listens on 12
 # ---- the reference server, Streamable HTTP ----------------------------------------------------
 mw mcp-tools -u "$MCP"
 expect_rc 0 "streamable HTTP: OK"
-expect_first "^MCP-TOOLS OK - mcp-servers/everything [0-9.]+, MCP 2025-11-25, [0-9]+ tools in [0-9]+ ms" "server, version and tool count"
-expect_out "time=[0-9.]+s;;;0 time_initialize=[0-9.]+s;;;0 time_tools_list=[0-9.]+s;;;0 tools=[0-9]+;;;0" "perfdata"
+expect_first "^MCP-TOOLS OK - mcp-servers/everything [0-9.]+, MCP 2025-11-25 \\(legacy\\), [0-9]+ tools in [0-9]+ ms" "server, version, era and tool count"
+expect_out "time=[0-9.]+s;;;0 time_discover=U;;;0 time_initialize=[0-9.]+s;;;0 time_tools_list=[0-9.]+s;;;0 tools=[0-9]+;;;0" "perfdata"
 expect_out "^\\\\_ \\[OK\\] tool echo$" "the tools in long output"
 mw mcp-tools -u "$MCP" --expect-tools echo,get-sum -w 5s -c 10s
 expect_rc 0 "expected tools present"
@@ -131,7 +131,7 @@ expect_first "larger than" "junk: says the limit"
 expect_one_line "junk: one line"
 mw mcp-tools -u "$F/evil" --forbid-tools "x | pwned=1;2;3"
 expect_rc 2 "tool names with '|' and newlines: matched as they are"
-expect_true "[ \"\$(printf '%s\n' \"\$OUT\" | wc -l)\" = 7 ] && [ \"\$(printf '%s\n' \"\$OUT\" | tail -n +2 | grep -vc '^\\\\_ \\[')\" = 0 ]" "a server cannot add lines to the output"
+expect_true "[ \"\$(printf '%s\n' \"\$OUT\" | wc -l)\" = 8 ] && [ \"\$(printf '%s\n' \"\$OUT\" | tail -n +2 | grep -vc '^\\\\_ \\[')\" = 0 ]" "a server cannot add lines to the output"
 expect_true "[ \"\$(printf '%s\n' \"\$OUT\" | tr -cd '|' | wc -c)\" = 1 ]" "nor start perfdata: one '|' in all the output"
 expect_true "! grep -q pwned <<<\"\${FIRST#*|}\"" "the injected text stays out of the perfdata"
 mw mcp-tools -u "$F/nodelete"
@@ -199,9 +199,9 @@ expect_rc 0 "a version refusal listing supported versions is retried once with a
 expect_first "MCP 2025-03-26" "with the newest common one"
 expect_out "2025-11-25 refused \\(the server speaks 2024-11-05, 2025-03-26\\): retried with 2025-03-26" "the long output says so"
 mw mcp-tools -u "$F/json" --ping --call search --expect-tools search,nothere -vv
-expect_out "^\\\\_ \\[OK\\] initialize: fakemcp 0.1, MCP 2025-11-25 in [0-9.]+ ms" "long output: initialize with its time"
+expect_out "^\\\\_ \\[OK\\] initialize: fakemcp 0.1, MCP 2025-11-25 \\(legacy\\) in [0-9.]+ ms" "long output: initialize with its time"
 expect_out "^\\\\_ \\[OK\\] tools/list page 1: 2 tools in [0-9.]+ ms" "long output: each page with its time"
-expect_out "^\\\\_ \\[OK\\] ping: answered in [0-9.]+ ms" "long output: ping"
+expect_out "^\\\\_ \\[OK\\] ping \\(--ping\\): answered in [0-9.]+ ms" "long output: ping"
 expect_out "^\\\\_ \\[OK\\] call search: answered in [0-9.]+ ms: it broke" "long output: the call"
 expect_out "^\\\\_ \\[CRITICAL\\] missing tool nothere" "long output: the missing tool"
 mw mcp-tools -u "$F/endless" -t 1.5

@@ -4,6 +4,9 @@
  * can see what a kept state (connections, MCP sessions) does.
  *
  *   repeat N CHECK [OPTIONS...]
+ *
+ * REPEAT_BETWEEN, when set, is a shell command run between two runs (a server replaced under a
+ * kept state, say); its output goes to stderr.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,9 +45,17 @@ int main(int argc, char **argv)
     goto done;
   }
   for (i = 0; i < runs; i++) {
-    struct mw_result *res = mw_result_new();
+    struct mw_result *res;
     struct mw_buf out;
-    mw_deadline deadline = mw_now_ns() + (int64_t)(mw_args_duration(args, "timeout") * 1e9);
+    mw_deadline deadline;
+
+    if (i > 0 && getenv("REPEAT_BETWEEN")) {
+      fflush(stdout);
+      if (system(getenv("REPEAT_BETWEEN")) != 0)
+        fprintf(stderr, "repeat: REPEAT_BETWEEN failed\n");
+    }
+    res = mw_result_new();
+    deadline = mw_now_ns() + (int64_t)(mw_args_duration(args, "timeout") * 1e9);
 
     mw_buf_init(&out, 1 << 20);
     plugin.check->run(state, res, deadline);
