@@ -2,8 +2,8 @@
 /* fuzz_mcp_tools.c - the mcp-tools check against a server that answers anything: server/discover
  * (modern) or initialize (legacy), tools/list pages, ping and a tool call, as JSON or as SSE
  * streams (fuzz_http.c cuts them at varying places), eras and sessions kept between the two
- * runs. An input that starts with "sse\n" uses
- * the legacy HTTP+SSE transport (a GET stream and POSTed messages). */
+ * runs. An input that starts with "sse\n" uses the legacy HTTP+SSE transport (a GET stream and
+ * POSTed messages). */
 #include "config.h"
 
 #include <string.h>
