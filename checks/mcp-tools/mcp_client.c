@@ -480,8 +480,12 @@ enum mcp_status mcp_initialise(struct mcp_client *client, mw_deadline deadline, 
                listed);
     }
   }
+  /* Only an answer can say the server is legacy: no answer at all (a name that does not
+   * resolve, a refused connection, a broken TLS handshake) is the failure, not a reason to try
+   * again another way. */
   if (status == MCP_OK || client->protocol || status == MCP_TIMED_OUT || status == MCP_AUTH ||
-      (status == MCP_RPC_ERROR && modern_error(client->error_code)))
+      (status == MCP_RPC_ERROR && modern_error(client->error_code)) ||
+      (status == MCP_FAILED && client->error_http < 400))
     return status;
   /* Anything else is how a legacy server answers a request before initialize: 400 with
    * -32000, 404, 405, -32601. The handshake, as it speaks. */

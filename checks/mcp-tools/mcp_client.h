@@ -84,7 +84,7 @@ struct mcp_client {
   const char *method;       /* of the message being sent, for Mcp-Method */
   char name_header[320];    /* "Mcp-Name: ..." of the message being sent, or "" */
   json_int_t error_code;    /* of the last JSON-RPC error answer */
-  long error_http;          /* the HTTP status it came with */
+  long error_http;          /* the HTTP status of the last POST's answer; 0: none came */
   char server_name[128];
   char server_version[64];
   json_int_t next_id;

@@ -338,6 +338,7 @@ enum mcp_status mcp_post(struct mcp_client *client, const char *url, const char 
 
   snprintf(target, sizeof(target), "%s", url);
   memset(&resp, 0, sizeof(resp));
+  client->error_http = 0;
   for (;;) {
     answer_start(&answer, client, target, id, deadline);
     req.url = target;
