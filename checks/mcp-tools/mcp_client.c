@@ -401,8 +401,33 @@ static enum mcp_status initialise(struct mcp_client *client, const char *offered
   return exchange(client, "notifications/initialized", NULL, true, NULL, deadline, err, errlen);
 }
 
-/* server/discover speaking version: 0 on an answer, with the era, version and server taken. */
-static enum mcp_status discover(struct mcp_client *client, const char *version,
+/* Whether result is a DiscoverResult naming a version mcpwatch speaks; that version into
+ * client->version (the one asked for when it is named). */
+static bool discover_result(struct mcp_client *client, json_t *result)
+{
+  json_t *versions = json_object_get(result, "supportedVersions");
+  const char *chosen = NULL;
+  size_t i;
+  json_t *item;
+
+  json_array_foreach(versions, i, item)
+  {
+    const char *version = json_string_value(item);
+
+    if (version && mcp_modern_version(version) &&
+        (!chosen || strcmp(version, client->version) == 0))
+      chosen = version;
+  }
+  if (!chosen)
+    return false;
+  snprintf(client->version, sizeof(client->version), "%s", chosen);
+  return true;
+}
+
+/* server/discover speaking version: MCP_OK on a DiscoverResult, with the era, version and
+ * server taken; *not_modern set when the answer was a result but no DiscoverResult (a legacy
+ * server that answers every method). */
+static enum mcp_status discover(struct mcp_client *client, const char *version, bool *not_modern,
                                 mw_deadline deadline, char *err, size_t errlen)
 {
   json_t *result = NULL;
@@ -411,6 +436,7 @@ static enum mcp_status discover(struct mcp_client *client, const char *version,
   const char *server_version;
   enum mcp_status status;
 
+  *not_modern = false;
   snprintf(client->version, sizeof(client->version), "%s", version);
   client->probing = true;
   client->error_code = 0;
@@ -418,6 +444,13 @@ static enum mcp_status discover(struct mcp_client *client, const char *version,
   client->probing = false;
   if (status != MCP_OK)
     return status;
+  if (!discover_result(client, result)) {
+    snprintf(err, errlen, "the answer names no supportedVersions mcpwatch speaks (%s)",
+             MCP_MODERN_VERSION);
+    json_decref(result);
+    *not_modern = true;
+    return MCP_FAILED;
+  }
   info = json_object_get(json_object_get(result, "_meta"), "io.modelcontextprotocol/serverInfo");
   if (!info)
     info = json_object_get(result, "serverInfo");
@@ -445,6 +478,7 @@ enum mcp_status mcp_initialise(struct mcp_client *client, mw_deadline deadline, 
   const char *offered = client->protocol ? client->protocol : MCP_MODERN_VERSION;
   const char *legacy_offer = MCP_OFFERED_VERSION;
   char listed[128] = "";
+  bool not_modern = false;
   enum mcp_status status;
 
   client->initialised = false;
@@ -459,15 +493,17 @@ enum mcp_status mcp_initialise(struct mcp_client *client, mw_deadline deadline, 
   if (client->in_use == MCP_SSE && !client->protocol)
     return initialise(client, legacy_offer, deadline, err, errlen);
   client->connected_by = "server/discover";
-  status = discover(client, offered, deadline, err, errlen);
+  status = discover(client, offered, &not_modern, deadline, err, errlen);
   if (status == MCP_RPC_ERROR && client->error_code == -32022) {
     const char *retry = common_version(client->error_data, modern_versions, listed, sizeof(listed));
     const char *legacy = common_version(client->error_data, known_versions, listed, sizeof(listed));
 
-    if (retry && strcmp(retry, offered) != 0) {
+    /* Once, even with the version just refused when the server lists it: the refusal may have
+     * been of this request, and the list is what the server says it speaks. */
+    if (retry) {
       snprintf(client->trace.version_retry, sizeof(client->trace.version_retry),
                "%s refused (the server speaks %s): retried with %s", offered, listed, retry);
-      status = discover(client, retry, deadline, err, errlen);
+      status = discover(client, retry, &not_modern, deadline, err, errlen);
     } else if (legacy && !client->protocol) {
       /* Modern, but not in a revision mcpwatch speaks; initialize in one both know. */
       snprintf(client->trace.version_retry, sizeof(client->trace.version_retry),
@@ -485,7 +521,7 @@ enum mcp_status mcp_initialise(struct mcp_client *client, mw_deadline deadline, 
    * again another way. */
   if (status == MCP_OK || client->protocol || status == MCP_TIMED_OUT || status == MCP_AUTH ||
       (status == MCP_RPC_ERROR && modern_error(client->error_code)) ||
-      (status == MCP_FAILED && client->error_http < 400))
+      (status == MCP_FAILED && client->error_http < 400 && !not_modern))
     return status;
   /* Anything else is how a legacy server answers a request before initialize: 400 with
    * -32000, 404, 405, -32601. The handshake, as it speaks. */
