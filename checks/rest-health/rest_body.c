@@ -79,8 +79,7 @@ static int parse_state_map(struct rest *rest, const struct mw_args *args, struct
   rest->state_map_default = MW_UNKNOWN;
   if (n == 0)
     return 0;
-  if (rest->n_json != 1 || rest->json[0].want || rest->json[0].has_warn ||
-      rest->json[0].has_crit) {
+  if (rest->n_json != 1 || rest->json[0].want || rest->json[0].has_warn || rest->json[0].has_crit) {
     mw_result_summary(err, "--state-map needs exactly one plain --json-path (the value it maps)");
     return -1;
   }
@@ -94,8 +93,8 @@ static int parse_state_map(struct rest *rest, const struct mw_args *args, struct
     enum mw_state state;
 
     if (!eq || eq == entry || mw_state_parse(eq + 1, &state) != 0) {
-      mw_result_summary(err, "--state-map %s: expected VALUE=STATE (ok, warning, critical, unknown)",
-                        entry);
+      mw_result_summary(
+          err, "--state-map %s: expected VALUE=STATE (ok, warning, critical, unknown)", entry);
       return -1;
     }
     if (eq - entry == 1 && entry[0] == '*') {
@@ -258,10 +257,9 @@ static void check_rule(const struct rest *rest, const struct json_rule *rule, js
 
 static const char *const good_words[] = {"healthy", "ok", "up", "pass", "green", NULL};
 static const char *const fair_words[] = {"degraded", "warn", "warning", "yellow", NULL};
-static const char *const bad_words[] = {"unhealthy", "down",     "fail",           "failed",
-                                        "failing",   "error",    "critical",       "red",
-                                        "unknown",   "fatal",    "out_of_service", "outofservice",
-                                        "unavailable", NULL};
+static const char *const bad_words[] = {
+    "unhealthy", "down",    "fail",  "failed",         "failing",      "error",       "critical",
+    "red",       "unknown", "fatal", "out_of_service", "outofservice", "unavailable", NULL};
 
 static bool word_in(const char *word, const char *const *words)
 {
@@ -277,8 +275,7 @@ static bool word_in(const char *word, const char *const *words)
  * "running" are not, and make a body that is not a health document. */
 static bool health_word(const char *status)
 {
-  return word_in(status, good_words) || word_in(status, fair_words) ||
-         word_in(status, bad_words);
+  return word_in(status, good_words) || word_in(status, fair_words) || word_in(status, bad_words);
 }
 
 /* healthy/ok/up/pass OK, degraded/warn WARNING, anything else CRITICAL. */

@@ -109,8 +109,7 @@ static int tls_open(const struct mw_args *args, void **state, struct mw_result *
   t->crit_days = mw_args_days(args, "critical");
   t->leaf_only = mw_args_bool(args, "leaf-only");
   t->match_san = mw_args_str(args, "match-san");
-  t->max_validity =
-      mw_args_given(args, "max-validity") ? mw_args_days(args, "max-validity") : NAN;
+  t->max_validity = mw_args_given(args, "max-validity") ? mw_args_days(args, "max-validity") : NAN;
   t->key_size_min = mw_args_int(args, "key-size-min");
   t->timeout_state = mw_args_state(args, "timeout-state");
   /* An address literal is not a valid SNI name. */

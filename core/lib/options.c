@@ -182,8 +182,10 @@ static int validate(const struct mw_option *opt, const char *value, const char *
     return 0;
   case MW_OPT_DAYS:
     if (days_parse(value, &d) != 0) {
-      snprintf(err, errlen, "--%s expects days (30, 7.5) or a duration with a unit (12h, 2d, 90m), "
-               "not '%s'", opt->name, value);
+      snprintf(err, errlen,
+               "--%s expects days (30, 7.5) or a duration with a unit (12h, 2d, 90m), "
+               "not '%s'",
+               opt->name, value);
       return -1;
     }
     return 0;

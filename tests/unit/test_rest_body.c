@@ -60,9 +60,8 @@ static void test_health_formats(void **state)
                    MW_CRITICAL);
   assert_int_equal(judge("{\"overall_status\":\"DEGRADED\"}", HEALTH_AUTO), MW_WARNING);
   /* Prometheus's API answer and other status words are not health documents... */
-  assert_int_equal(judge("{\"status\":\"success\",\"data\":{\"resultType\":\"vector\"}}",
-                         HEALTH_AUTO),
-                   MW_OK);
+  assert_int_equal(
+      judge("{\"status\":\"success\",\"data\":{\"resultType\":\"vector\"}}", HEALTH_AUTO), MW_OK);
   assert_int_equal(judge("{\"status\":\"running\"}", HEALTH_AUTO), MW_OK);
   /* ...unless --health-doc on says the body must be one. */
   assert_int_equal(judge("{\"status\":\"success\"}", HEALTH_ON), MW_CRITICAL);
@@ -158,10 +157,8 @@ static void test_nul_in_strings(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_words),
-      cmocka_unit_test(test_nul_in_strings),
-      cmocka_unit_test(test_health_formats),
-      cmocka_unit_test(test_numbers_as_strings),
+      cmocka_unit_test(test_words),          cmocka_unit_test(test_nul_in_strings),
+      cmocka_unit_test(test_health_formats), cmocka_unit_test(test_numbers_as_strings),
       cmocka_unit_test(test_state_map),
   };
 
