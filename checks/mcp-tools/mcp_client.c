@@ -270,13 +270,20 @@ enum mcp_status mcp_request(struct mcp_client *client, const char *method, json_
   return exchange(client, method, params, false, result, deadline, err, errlen);
 }
 
+/* The server's self-description (initialize's serverInfo, or discover's), for the output. */
+static void take_server_info(struct mcp_client *client, json_t *info)
+{
+  const char *name = json_string_value(json_object_get(info, "name"));
+  const char *version = json_string_value(json_object_get(info, "version"));
+
+  snprintf(client->server_name, sizeof(client->server_name), "%s", name ? name : "unnamed");
+  snprintf(client->server_version, sizeof(client->server_version), "%s", version ? version : "?");
+}
+
 static enum mcp_status read_init_result(struct mcp_client *client, json_t *result, char *err,
                                         size_t errlen)
 {
   const char *version = json_string_value(json_object_get(result, "protocolVersion"));
-  json_t *info = json_object_get(result, "serverInfo");
-  const char *name = json_string_value(json_object_get(info, "name"));
-  const char *server_version = json_string_value(json_object_get(info, "version"));
   size_t i;
 
   if (!version) {
@@ -293,9 +300,7 @@ static enum mcp_status read_init_result(struct mcp_client *client, json_t *resul
     return MCP_FAILED;
   }
   snprintf(client->version, sizeof(client->version), "%s", version);
-  snprintf(client->server_name, sizeof(client->server_name), "%s", name ? name : "unnamed");
-  snprintf(client->server_version, sizeof(client->server_version), "%s",
-           server_version ? server_version : "?");
+  take_server_info(client, json_object_get(result, "serverInfo"));
   return MCP_OK;
 }
 
@@ -432,8 +437,6 @@ static enum mcp_status discover(struct mcp_client *client, const char *version, 
 {
   json_t *result = NULL;
   json_t *info;
-  const char *name;
-  const char *server_version;
   enum mcp_status status;
 
   *not_modern = false;
@@ -452,13 +455,7 @@ static enum mcp_status discover(struct mcp_client *client, const char *version, 
     return MCP_FAILED;
   }
   info = json_object_get(json_object_get(result, "_meta"), "io.modelcontextprotocol/serverInfo");
-  if (!info)
-    info = json_object_get(result, "serverInfo");
-  name = json_string_value(json_object_get(info, "name"));
-  server_version = json_string_value(json_object_get(info, "version"));
-  snprintf(client->server_name, sizeof(client->server_name), "%s", name ? name : "unnamed");
-  snprintf(client->server_version, sizeof(client->server_version), "%s",
-           server_version ? server_version : "?");
+  take_server_info(client, info ? info : json_object_get(result, "serverInfo"));
   json_decref(result);
   client->era = MCP_ERA_MODERN;
   client->initialised = true;
