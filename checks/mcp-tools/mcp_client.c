@@ -448,7 +448,7 @@ static enum mcp_status discover(struct mcp_client *client, const char *version, 
   if (status != MCP_OK)
     return status;
   if (!discover_result(client, result)) {
-    snprintf(err, errlen, "the answer names no supportedVersions mcpwatch speaks (%s)",
+    snprintf(err, errlen, "a result without supportedVersions mcpwatch speaks (%s)",
              MCP_MODERN_VERSION);
     json_decref(result);
     *not_modern = true;

@@ -59,6 +59,7 @@ struct mcp_trace {
   char server_method[64];   /* the last one's method */
   char version_retry[160];  /* "2025-11-25 refused (...); retried with 2025-03-26" */
   char era_probe[200];      /* why server/discover was taken for a legacy server's answer */
+  unsigned resumed;         /* GETs with Last-Event-ID after a response stream closed early */
 };
 
 struct mcp_client {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "mcp_client.h"
 
@@ -300,6 +301,76 @@ static int follow(struct mcp_client *client, const struct mw_http_response *resp
   return 0;
 }
 
+#define RESUME_MAX 5        /* reconnections for one response */
+#define RESUME_WAIT_MS 1000 /* when the server named no retry */
+#define RESUME_WAIT_MAX_MS 10000
+
+/* A legacy response stream closed before the response (2025-11-25 "Resumability"): after the
+ * server's retry time, GET the endpoint with Last-Event-ID and read on, a few times at most. */
+static enum mcp_status resume(struct mcp_client *client, const char *url, bool foreign,
+                              struct post_answer *answer, mw_deadline deadline, char *err,
+                              size_t errlen)
+{
+  int attempt;
+
+  for (attempt = 0; attempt < RESUME_MAX && !answer->reply && answer->parser.id[0]; attempt++) {
+    long wait_ms = answer->parser.retry_ms >= 0 ? answer->parser.retry_ms : RESUME_WAIT_MS;
+    const char *headers[8 + MCP_MAX_HEADERS];
+    struct post_header_text text;
+    char last_id[300];
+    struct mw_http_request req = {.method = "GET",
+                                  .url = url,
+                                  .headers = headers,
+                                  .sink = post_sink,
+                                  .sink_ctx = answer,
+                                  .capture = mcp_captured,
+                                  .n_capture = MCP_N_CAPTURED};
+    struct mw_http_response resp;
+    enum mw_http_status http_status;
+    struct timespec pause;
+
+    if (wait_ms > RESUME_WAIT_MAX_MS)
+      wait_ms = RESUME_WAIT_MAX_MS;
+    if (mw_now_ns() + wait_ms * 1000000LL >= deadline)
+      return MCP_TIMED_OUT;
+    pause.tv_sec = wait_ms / 1000;
+    pause.tv_nsec = wait_ms % 1000 * 1000000L;
+    while (nanosleep(&pause, &pause) != 0)
+      ;
+    /* A POST's headers with the first two (Content-Type, Accept) made a GET's. */
+    req.n_headers =
+        post_headers(client, foreign, headers, sizeof(headers) / sizeof(headers[0]), &text);
+    snprintf(last_id, sizeof(last_id), "Last-Event-ID: %s", answer->parser.id);
+    headers[0] = "Accept: text/event-stream";
+    headers[1] = last_id;
+    sse_new_stream(&answer->parser);
+    answer->decided = false;
+    mw_buf_reset(&answer->body);
+    memset(&resp, 0, sizeof(resp));
+    client->trace.resumed++;
+    http_status = mw_http_perform(client->http, &req, &resp, deadline, err, errlen);
+    if (http_status == MW_HTTP_DONE && (resp.status != 200 || !answer->sse)) {
+      describe_status(resp.status, mw_buf_str(&answer->body), answer->body.len, err, errlen);
+      http_status = MW_HTTP_FAILED;
+    }
+    mw_http_response_free(&resp);
+    if (http_status == MW_HTTP_TIMED_OUT)
+      return MCP_TIMED_OUT;
+    if (http_status != MW_HTTP_DONE) {
+      size_t len = strlen(err);
+
+      snprintf(err + len, errlen - len, " (resuming the response stream)");
+      return MCP_FAILED;
+    }
+  }
+  if (!answer->reply) {
+    snprintf(err, errlen, "the SSE stream closed before the response%s",
+             attempt ? " (resumed with Last-Event-ID, still none)" : "");
+    return MCP_FAILED;
+  }
+  return MCP_OK;
+}
+
 /* The JSON-RPC error response in body (for id, or without one), or NULL. */
 static json_t *rpc_error(const char *body, size_t len, json_int_t id)
 {
@@ -438,6 +509,10 @@ enum mcp_status mcp_post(struct mcp_client *client, const char *url, const char 
       snprintf(err, errlen, "the answer holds no response with id %" JSON_INTEGER_FORMAT, id);
       goto cleanup;
     }
+  } else if (!answer.reply && client->era != MCP_ERA_MODERN && !client->probing &&
+             client->in_use == MCP_STREAMABLE && answer.parser.id[0]) {
+    if ((result = resume(client, target, foreign, &answer, deadline, err, errlen)) != MCP_OK)
+      goto cleanup;
   } else if (!answer.reply) {
     snprintf(err, errlen, "the SSE stream closed before the response");
     goto cleanup;

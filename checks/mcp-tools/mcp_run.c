@@ -73,6 +73,11 @@ static void trace_steps(const struct mcp_client *client, struct outcome *out)
   if (t->redirect_code)
     step_add(out, MW_OK, "followed HTTP %ld to %s%s", t->redirect_code, t->redirect_path,
              t->redirect_foreign ? " on another origin (sent without token or headers)" : "");
+  if (t->resumed)
+    step_add(out, MW_OK,
+             "a response stream closed before its response: resumed %u time%s with "
+             "Last-Event-ID",
+             t->resumed, t->resumed == 1 ? "" : "s");
   if (t->server_requests)
     step_add(out, MW_OK, "the server sent %u request%s (last: %s): answered -32601 at once",
              t->server_requests, t->server_requests == 1 ? "" : "s", t->server_method);

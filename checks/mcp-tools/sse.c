@@ -14,6 +14,17 @@ void sse_init(struct sse_parser *parser, size_t max_event, sse_handler handler, 
   mw_buf_init(&parser->data, max_event);
   parser->handler = handler;
   parser->ctx = ctx;
+  parser->retry_ms = -1;
+}
+
+void sse_new_stream(struct sse_parser *parser)
+{
+  mw_buf_reset(&parser->line);
+  mw_buf_reset(&parser->data);
+  parser->type[0] = '\0';
+  parser->started = false;
+  parser->bom_matched = 0;
+  parser->after_cr = false;
 }
 
 void sse_free(struct sse_parser *parser)
@@ -76,8 +87,16 @@ static int process_line(struct sse_parser *parser, const char *line, size_t len)
   } else if (field_len == 2 && memcmp(line, "id", 2) == 0) {
     if (!memchr(value, '\0', value_len))
       snprintf(parser->id, sizeof(parser->id), "%.*s", (int)value_len, value);
+  } else if (field_len == 5 && memcmp(line, "retry", 5) == 0 && value_len > 0 && value_len < 10) {
+    long ms = 0;
+    size_t i;
+
+    for (i = 0; i < value_len && value[i] >= '0' && value[i] <= '9'; i++)
+      ms = ms * 10 + (value[i] - '0');
+    if (i == value_len)
+      parser->retry_ms = ms;
   }
-  /* "retry" and unknown fields are ignored, as the standard says. */
+  /* Unknown fields, and a retry that is not all digits, are ignored, as the standard says. */
   return 0;
 }
 

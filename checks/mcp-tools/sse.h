@@ -28,6 +28,7 @@ struct sse_parser {
   struct mw_buf data;
   char type[64];
   char id[256];
+  long retry_ms;      /* the last "retry" field, -1 when none came */
   bool started;       /* past a possible BOM */
   size_t bom_matched; /* BOM bytes seen so far */
   bool after_cr;
@@ -40,5 +41,8 @@ void sse_init(struct sse_parser *parser, size_t max_event, sse_handler handler, 
 /* 0, the handler's nonzero answer (later bytes of the chunk are not parsed), or SSE_TOO_LARGE. */
 int sse_feed(struct sse_parser *parser, const char *bytes, size_t len);
 void sse_free(struct sse_parser *parser);
+/* Before the bytes of a reconnected stream: a partial line or event of the old one is dropped,
+ * the last event id and retry are kept. */
+void sse_new_stream(struct sse_parser *parser);
 
 #endif

@@ -17,7 +17,10 @@ sessions, and misbehaviour on purpose. The mode is the last part of the path: PO
   iserror      tools/call answers isError
   wrongid      answers carry another id
   badjson      an SSE event whose data is not JSON
-  closes       the SSE stream ends before the response
+  closes       the SSE stream ends before the response (its priming event has an id, no retry:
+               the resumption GET is answered 405)
+  resume       the tools/list stream ends after a priming event (id, retry: 200); a GET with
+               that Last-Event-ID brings the response (2025-11-25 resumability)
   endless      an SSE stream of keep-alive comments that never brings the response
   junk         an SSE event of 10 MB
   forgetful    sessions are forgotten after each tools/list (404 afterwards)
@@ -50,6 +53,7 @@ PORTFILE = sys.argv[1]
 SESSIONS = set()
 LOCK = threading.Lock()
 ANSWERED = threading.Event()
+PENDING = {}  # resume: Last-Event-ID -> the response the closed stream did not bring
 TOOLS = [{"name": n, "description": "tool " + n, "inputSchema": {"type": "object"}}
          for n in ["search", "fetch", "summarise", "translate", "index", "delete-all", "ping-db"]]
 
@@ -90,7 +94,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send(200)
 
     def do_GET(self):
-        self.send(405, b"")
+        with LOCK:
+            body = PENDING.pop(self.headers.get("Last-Event-ID", ""), None)
+        if not self.path.endswith("/resume") or body is None:
+            self.send(405, b"")
+            return
+        with open(PORTFILE + ".resumes", "a", encoding="utf-8") as f:
+            f.write(self.headers.get("Last-Event-ID") + "\n")
+        self.sse_start([])
+        self.wfile.write(b"event: message\ndata: " + body + b"\n\n")
 
     def do_POST(self):
         path = self.path.split("?")[0]
@@ -219,6 +231,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.wfile.write(b"event: message\ndata: {this is not json\n\n")
             elif mode == "closes" and method == "tools/list":
                 self.wfile.write(b"id: 1\ndata: \n\n")
+            elif mode == "resume" and method == "tools/list":
+                event_id = "r-" + str(uuid.uuid4())
+                with LOCK:
+                    PENDING[event_id] = body
+                self.wfile.write(b"id: " + event_id.encode() + b"\nretry: 200\ndata: \n\n")
             elif mode == "endless" and method == "tools/list":
                 self.wfile.write(b"id: 1\ndata: \n\n")
                 while True:

@@ -167,12 +167,35 @@ static void test_many_events(void **state)
   sse_free(&parser);
 }
 
+/* retry: all digits is taken (2025-11-25 resumption waits that long), anything else ignored; a
+ * new stream keeps the last id and retry but drops a partial event of the old one. */
+static void test_retry_and_new_stream(void **state)
+{
+  struct sse_parser parser;
+  struct seen seen;
+  static const char first[] = "id: e1\nretry: 250\ndata: \n\nretry: 2x\nretry:\ndata: part";
+  static const char second[] = "ial\n\ndata: whole\n\n";
+
+  (void)state;
+  memset(&seen, 0, sizeof(seen));
+  sse_init(&parser, 1024, record, &seen);
+  assert_int_equal(parser.retry_ms, -1);
+  assert_int_equal(sse_feed(&parser, first, strlen(first)), 0);
+  assert_int_equal(parser.retry_ms, 250);
+  sse_new_stream(&parser);
+  assert_string_equal(parser.id, "e1");
+  assert_int_equal(parser.retry_ms, 250);
+  assert_int_equal(sse_feed(&parser, second, strlen(second)), 0);
+  assert_string_equal(seen.text, "message|e1|\nmessage|e1|whole\n");
+  sse_free(&parser);
+}
+
 int main(void)
 {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_events),
-                                     cmocka_unit_test(test_crlf_split),
-                                     cmocka_unit_test(test_too_large), cmocka_unit_test(test_stop),
-                                     cmocka_unit_test(test_many_events)};
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_events),      cmocka_unit_test(test_crlf_split),
+      cmocka_unit_test(test_too_large),   cmocka_unit_test(test_stop),
+      cmocka_unit_test(test_many_events), cmocka_unit_test(test_retry_and_new_stream)};
 
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
