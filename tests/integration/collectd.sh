@@ -367,8 +367,10 @@ EOF
   rm -rf "$TMP/state"
   rm -f "$R/requests.jsonl"
   printf 'state_dir = "%s";\nchecks: { fs-warn: { check = "disk"; path = "/"; }; };\n' "$TMP/state" >"$TMP/downtime.conf"
-  mw downtime add fs-warn --for 6s --config "$TMP/downtime.conf"
+  # Taken before the add: the downtime ends 6 s after a moment no earlier than this one (after
+  # the add, the clock may have passed into the next second already).
   DT_END=$(($(date +%s) + 6))
+  mw downtime add fs-warn --for 6s --config "$TMP/downtime.conf"
   expect_rc 0 "downtime add fs-warn (for collectd's instance)"
   collectd_until "$TMP/fwd.conf" "pd_got | grep -q '\"component\":\"fs-warn\"'"
   expect_rc 0 "downtime: collectd stops cleanly"
