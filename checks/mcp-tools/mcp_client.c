@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* mcp_client.c - JSON-RPC over MCP's HTTP transports, in either era. Each message of the
- * Streamable HTTP transport is one POST whose answer is JSON or an SSE stream (mcp_post.c); the
- * legacy transport POSTs to an endpoint announced on a long GET stream and reads the answers
- * there. A modern request carries its version, capabilities and client in _meta; a legacy one
- * rides on the session initialize opened. */
+/* mcp_client.c - JSON-RPC requests to an MCP server in either era, and finding out which era and
+ * version it speaks. A modern request carries its version, capabilities and client in _meta; a
+ * legacy one rides on the session initialize opened. The transports: Streamable HTTP
+ * (mcp_post.c), the legacy HTTP+SSE one (mcp_legacy.c) and stdio (mcp_stdio.c). */
 #include "config.h"
 
 #include <stdio.h>
@@ -42,125 +41,16 @@ void mcp_client_init(struct mcp_client *client, struct mw_http *http, struct mw_
   client->next_id = 1;
 }
 
-/* ---- the legacy HTTP+SSE transport ------------------------------------------------------ */
-
-static int on_legacy_event(void *ctx, const struct sse_event *event)
+void mcp_client_init_stdio(struct mcp_client *client, const struct mcp_stdio_command *command,
+                           size_t max_message)
 {
-  struct mcp_legacy *legacy = ctx;
-  json_t *reply = NULL;
-  int taken;
-
-  if (strcmp(event->type, "endpoint") == 0) {
-    snprintf(legacy->endpoint, sizeof(legacy->endpoint), "%s", event->data);
-    return 0;
-  }
-  if (event->data_len == 0 || strcmp(event->type, "message") != 0 || legacy->reply)
-    return 0;
-  taken = mcp_take_message(legacy->client, legacy->endpoint, &reply, legacy->awaited, event->data,
-                           event->data_len, legacy->deadline, legacy->err, sizeof(legacy->err));
-  if (taken < 0) {
-    legacy->failed = true;
-    return taken;
-  }
-  legacy->reply = reply;
-  return 0;
-}
-
-static int legacy_sink(void *ctx, const struct mw_http_response *resp, const char *data, size_t len)
-{
-  struct mcp_legacy *legacy = ctx;
-  int result;
-
-  if (resp->status != 200) {
-    snprintf(legacy->err, sizeof(legacy->err), "the event stream answered HTTP %ld", resp->status);
-    legacy->failed = true;
-    return MW_HTTP_SINK_FAIL;
-  }
-  result = sse_feed(&legacy->sse, data, len);
-  if (result != 0) {
-    if (result == SSE_TOO_LARGE)
-      snprintf(legacy->err, sizeof(legacy->err), "an SSE event larger than the limit");
-    legacy->failed = true;
-    return MW_HTTP_SINK_FAIL;
-  }
-  return legacy->endpoint[0] && (legacy->awaited == 0 || legacy->reply) ? MW_HTTP_SINK_DONE : 0;
-}
-
-static enum mcp_status from_http(enum mw_http_status status, struct mcp_legacy *legacy, char *err,
-                                 size_t errlen)
-{
-  if (status == MW_HTTP_DONE)
-    return MCP_OK;
-  if (legacy->failed && legacy->err[0])
-    snprintf(err, errlen, "%s", legacy->err);
-  if (legacy->resp.status == 401 || legacy->resp.status == 403) {
-    mcp_describe_auth(&legacy->resp, err, errlen);
-    return MCP_AUTH;
-  }
-  return status == MW_HTTP_TIMED_OUT ? MCP_TIMED_OUT : MCP_FAILED;
-}
-
-static enum mcp_status legacy_open(struct mcp_client *client, mw_deadline deadline, char *err,
-                                   size_t errlen)
-{
-  struct mcp_legacy *legacy = &client->legacy;
-  const char *headers[2 + MCP_MAX_HEADERS] = {"Accept: text/event-stream"};
-  struct mw_http_request req = {.url = client->url,
-                                .headers = headers,
-                                .sink = legacy_sink,
-                                .sink_ctx = legacy,
-                                .capture = mcp_captured,
-                                .n_capture = MCP_N_CAPTURED};
-  char relative[sizeof(legacy->endpoint)];
-  enum mw_http_status status;
-
-  req.n_headers = 1 + mcp_common_headers(client, false, headers + 1, MCP_MAX_HEADERS + 1);
-  legacy->client = client;
-  legacy->deadline = deadline;
-  sse_init(&legacy->sse, client->max_message, on_legacy_event, legacy);
-  status = mw_http_stream_open(client->http, &req, &legacy->resp, &legacy->stream, deadline, err,
-                               errlen);
-  if (status != MW_HTTP_DONE)
-    return from_http(status, legacy, err, errlen);
-  snprintf(relative, sizeof(relative), "%s", legacy->endpoint);
-  if (mw_http_resolve_url(client->url, relative, legacy->endpoint, sizeof(legacy->endpoint)) != 0) {
-    snprintf(err, errlen, "the endpoint event names no usable URL");
-    return MCP_FAILED;
-  }
-  return MCP_OK;
-}
-
-static enum mcp_status legacy_exchange(struct mcp_client *client, const char *text, json_int_t id,
-                                       json_t **reply, mw_deadline deadline, char *err,
-                                       size_t errlen)
-{
-  struct mcp_legacy *legacy = &client->legacy;
-  enum mcp_status result;
-  enum mw_http_status status = MW_HTTP_DONE;
-
-  legacy->awaited = id;
-  legacy->deadline = deadline;
-  result = mcp_post(client, legacy->endpoint, text, 0, NULL, deadline, err, errlen);
-  if (result != MCP_OK || id == 0)
-    return result;
-  if (!legacy->reply)
-    status = mw_http_stream_pump(legacy->stream, deadline, err, errlen);
-  if (status != MW_HTTP_DONE)
-    return from_http(status, legacy, err, errlen);
-  *reply = legacy->reply;
-  legacy->reply = NULL;
-  legacy->awaited = 0;
-  return MCP_OK;
-}
-
-static void legacy_close(struct mcp_legacy *legacy)
-{
-  if (legacy->stream) {
-    mw_http_stream_close(legacy->stream);
-    sse_free(&legacy->sse);
-  }
-  json_decref(legacy->reply);
-  memset(legacy, 0, sizeof(*legacy));
+  memset(client, 0, sizeof(*client));
+  client->url = "";
+  client->transport = MCP_STDIO;
+  client->command = command;
+  client->max_message = max_message;
+  client->next_id = 1;
+  mcp_stdio_init(&client->stdio, max_message);
 }
 
 /* ---- requests --------------------------------------------------------------------------- */
@@ -209,6 +99,23 @@ static void name_header(struct mcp_client *client, const char *method, json_t *p
     snprintf(client->name_header, sizeof(client->name_header), "Mcp-Name: =?base64?%s?=", encoded);
 }
 
+/* One message over stdio; the era probe's answer is awaited until probe_deadline only, and
+ * one that comes later is kept (stdio.late). */
+static enum mcp_status stdio_exchange(struct mcp_client *client, const char *text, json_int_t id,
+                                      json_t **reply, mw_deadline deadline, char *err,
+                                      size_t errlen)
+{
+  bool probe = client->probing && client->probe_deadline && client->probe_deadline < deadline;
+  enum mcp_stdio_status status = mcp_stdio_exchange(
+      &client->stdio, text, id, reply, probe ? client->probe_deadline : deadline, err, errlen);
+
+  if (status == MCP_STDIO_OK)
+    return MCP_OK;
+  if (status == MCP_STDIO_TIMED_OUT && probe)
+    client->stdio.stale_id = id;
+  return status == MCP_STDIO_TIMED_OUT ? MCP_TIMED_OUT : MCP_FAILED;
+}
+
 static enum mcp_status exchange(struct mcp_client *client, const char *method, json_t *params,
                                 bool notification, json_t **result, mw_deadline deadline, char *err,
                                 size_t errlen)
@@ -234,7 +141,9 @@ static enum mcp_status exchange(struct mcp_client *client, const char *method, j
     goto cleanup;
   }
   if (client->in_use == MCP_SSE)
-    status = legacy_exchange(client, text, id, &reply, deadline, err, errlen);
+    status = mcp_legacy_exchange(client, text, id, &reply, deadline, err, errlen);
+  else if (client->in_use == MCP_STDIO)
+    status = stdio_exchange(client, text, id, &reply, deadline, err, errlen);
   else
     status = mcp_post(client, client->endpoint, text, id, &reply, deadline, err, errlen);
   if (status != MCP_OK || notification)
@@ -350,7 +259,7 @@ static enum mcp_status initialise_legacy(struct mcp_client *client, const char *
 
   snprintf(post_error, sizeof(post_error), "%s", first);
   client->in_use = MCP_SSE;
-  status = legacy_open(client, deadline, err, errlen);
+  status = mcp_legacy_open(client, deadline, err, errlen);
   if (status == MCP_OK)
     status =
         exchange(client, "initialize", init_params(offered), false, result, deadline, err, errlen);
@@ -372,7 +281,8 @@ static enum mcp_status initialise(struct mcp_client *client, const char *offered
   const char *retry = NULL;
 
   client->connected_by = "initialize";
-  if (client->in_use == MCP_SSE && (status = legacy_open(client, deadline, err, errlen)) != MCP_OK)
+  if (client->in_use == MCP_SSE &&
+      (status = mcp_legacy_open(client, deadline, err, errlen)) != MCP_OK)
     return status;
   status =
       exchange(client, "initialize", init_params(offered), false, &result, deadline, err, errlen);
@@ -469,6 +379,53 @@ static bool modern_error(json_int_t code)
   return code == -32020 || code == -32021 || code == -32022;
 }
 
+/* stdio: a server/discover answer that came after the probe gave up and initialize was sent:
+ * when it is a DiscoverResult and initialize was refused, the server is modern but slow. */
+static bool late_discover(struct mcp_client *client)
+{
+  json_t *result = json_object_get(client->stdio.late, "result");
+  json_t *info;
+
+  if (!result || !discover_result(client, result))
+    return false;
+  info = json_object_get(json_object_get(result, "_meta"), "io.modelcontextprotocol/serverInfo");
+  take_server_info(client, info ? info : json_object_get(result, "serverInfo"));
+  snprintf(client->trace.era_probe, sizeof(client->trace.era_probe),
+           "server/discover answered after initialize was sent: a modern server, slow to start");
+  client->connected_by = "server/discover";
+  client->era = MCP_ERA_MODERN;
+  client->initialised = true;
+  return true;
+}
+
+/* stdio: a new process for this run. */
+static enum mcp_status start_stdio(struct mcp_client *client, char *err, size_t errlen)
+{
+  mcp_stdio_stop(&client->stdio, mw_now_ns());
+  json_decref(client->stdio.late);
+  client->stdio.late = NULL;
+  client->stdio.stale_id = 0;
+  client->probe_deadline = 0;
+  return mcp_stdio_start(&client->stdio, client->command, err, errlen) == 0 ? MCP_OK : MCP_FAILED;
+}
+
+/* stdio, protocol auto: server/discover unanswered within a second is how a legacy server that
+ * ignores unknown requests before initialize answers; initialize is sent then, and the probe's
+ * answer still taken should it come (a modern server slow to start refuses initialize). */
+static enum mcp_status stdio_silent_probe(struct mcp_client *client, mw_deadline deadline,
+                                          char *err, size_t errlen)
+{
+  enum mcp_status status;
+
+  snprintf(client->trace.era_probe, sizeof(client->trace.era_probe),
+           "server/discover unanswered within %d ms: taken for a legacy server",
+           MCP_STDIO_PROBE_MS);
+  status = initialise(client, MCP_OFFERED_VERSION, deadline, err, errlen);
+  if (status == MCP_RPC_ERROR && late_discover(client))
+    status = MCP_OK;
+  return status;
+}
+
 enum mcp_status mcp_initialise(struct mcp_client *client, mw_deadline deadline, char *err,
                                size_t errlen)
 {
@@ -483,14 +440,30 @@ enum mcp_status mcp_initialise(struct mcp_client *client, mw_deadline deadline, 
   client->session[0] = '\0';
   snprintf(client->endpoint, sizeof(client->endpoint), "%s", client->url);
   client->endpoint_foreign = false;
-  legacy_close(&client->legacy);
-  client->in_use = client->transport == MCP_SSE ? MCP_SSE : MCP_STREAMABLE;
+  mcp_legacy_close(&client->legacy);
+  client->in_use = client->transport == MCP_SSE     ? MCP_SSE
+                   : client->transport == MCP_STDIO ? MCP_STDIO
+                                                    : MCP_STREAMABLE;
+  client->connected_by = client->in_use == MCP_STDIO ? "the server's process" : NULL;
+  if (client->in_use == MCP_STDIO && (status = start_stdio(client, err, errlen)) != MCP_OK)
+    return status;
   if (client->protocol && !mcp_modern_version(client->protocol))
     return initialise(client, client->protocol, deadline, err, errlen);
   if (client->in_use == MCP_SSE && !client->protocol)
     return initialise(client, legacy_offer, deadline, err, errlen);
+  if (client->in_use == MCP_STDIO && !client->protocol && client->era_hint == MCP_ERA_LEGACY) {
+    /* Found legacy in an earlier run: no probe (a silent one costs a second a run); the caller
+     * forgets the hint when this fails. */
+    client->trace.era_remembered = true;
+    return initialise(client, legacy_offer, deadline, err, errlen);
+  }
   client->connected_by = "server/discover";
+  if (client->in_use == MCP_STDIO && !client->protocol)
+    client->probe_deadline = mw_now_ns() + MCP_STDIO_PROBE_MS * 1000000LL;
   status = discover(client, offered, &not_modern, deadline, err, errlen);
+  if (client->in_use == MCP_STDIO && !client->protocol && status == MCP_TIMED_OUT &&
+      client->stdio.stale_id && !mw_deadline_passed(deadline))
+    return stdio_silent_probe(client, deadline, err, errlen);
   if (status == MCP_RPC_ERROR && client->error_code == -32022) {
     const char *retry = common_version(client->error_data, modern_versions, listed, sizeof(listed));
     const char *legacy = common_version(client->error_data, known_versions, listed, sizeof(listed));
@@ -536,6 +509,12 @@ void mcp_end_session(struct mcp_client *client, mw_deadline deadline)
   struct mw_http_response resp;
   char err[256];
 
+  if (client->transport == MCP_STDIO) {
+    /* The era stays: the output of the run just ended names it, the next run starts anew. */
+    mcp_stdio_stop(&client->stdio, deadline);
+    client->initialised = false;
+    return;
+  }
   if (client->in_use == MCP_STREAMABLE && client->session[0]) {
     snprintf(session, sizeof(session), "Mcp-Session-Id: %s", client->session);
     snprintf(version, sizeof(version), "MCP-Protocol-Version: %s", client->version);
@@ -547,7 +526,7 @@ void mcp_end_session(struct mcp_client *client, mw_deadline deadline)
     mw_http_perform(client->http, &req, &resp, deadline, err, sizeof(err));
     mw_http_response_free(&resp);
   }
-  legacy_close(&client->legacy);
+  mcp_legacy_close(&client->legacy);
   client->session[0] = '\0';
   client->initialised = false;
   client->era = MCP_ERA_UNKNOWN;
@@ -555,7 +534,9 @@ void mcp_end_session(struct mcp_client *client, mw_deadline deadline)
 
 void mcp_client_free(struct mcp_client *client)
 {
-  legacy_close(&client->legacy);
+  mcp_legacy_close(&client->legacy);
+  if (client->transport == MCP_STDIO)
+    mcp_stdio_free(&client->stdio);
   json_decref(client->error_data);
   client->error_data = NULL;
 }

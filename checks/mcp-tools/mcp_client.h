@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* mcp_client.h - a minimal MCP client: JSON-RPC over Streamable HTTP (JSON or SSE answers,
- * redirects) or the legacy HTTP+SSE transport, speaking the stateless revision (2026-07-28:
- * server/discover, _meta and headers on every request) or the handshake revisions up to
- * 2025-11-25 (initialize, sessions), found out as the 2026-07-28 "Versioning" page says.
- * mcp_client.c holds the requests, the handshake and the legacy transport; mcp_post.c one POST
- * and its answer. */
+ * redirects), the legacy HTTP+SSE transport or a subprocess's stdio, speaking the stateless
+ * revision (2026-07-28: server/discover, _meta and headers on every request) or the handshake
+ * revisions up to 2025-11-25 (initialize, sessions), found out as the 2026-07-28 "Versioning"
+ * page says. mcp_client.c holds the requests and the era and version found; mcp_post.c one POST
+ * and its answer; mcp_legacy.c the legacy transport; mcp_stdio.c the subprocess. */
 #ifndef MCP_CLIENT_H
 #define MCP_CLIENT_H
 
@@ -14,14 +14,16 @@
 
 #include "mw_check.h"
 #include "mw_http.h"
+#include "mcp_stdio.h"
 #include "sse.h"
 
 #define MCP_OFFERED_VERSION "2025-11-25" /* the newest legacy (handshake) revision */
 #define MCP_MODERN_VERSION "2026-07-28"  /* the stateless revision */
 #define MCP_MAX_HEADERS 16
 #define MCP_URL_MAX 2048
+#define MCP_STDIO_PROBE_MS 1000 /* stdio: server/discover unanswered this long means legacy */
 
-enum mcp_transport { MCP_AUTO, MCP_STREAMABLE, MCP_SSE };
+enum mcp_transport { MCP_AUTO, MCP_STREAMABLE, MCP_SSE, MCP_STDIO };
 
 /* What the server was found to speak: modern (per-request _meta, no session) or legacy. */
 enum mcp_era { MCP_ERA_UNKNOWN, MCP_ERA_LEGACY, MCP_ERA_MODERN };
@@ -60,6 +62,7 @@ struct mcp_trace {
   char version_retry[160];  /* "2025-11-25 refused (...); retried with 2025-03-26" */
   char era_probe[200];      /* why server/discover was taken for a legacy server's answer */
   unsigned resumed;         /* GETs with Last-Event-ID after a response stream closed early */
+  bool era_remembered;      /* stdio: the era of the last run's process was taken as it was */
 };
 
 struct mcp_client {
@@ -90,7 +93,11 @@ struct mcp_client {
   char server_version[64];
   json_int_t next_id;
   struct mcp_legacy legacy;
-  json_t *error_data; /* the "data" of the last JSON-RPC error answer, or NULL */
+  const struct mcp_stdio_command *command; /* stdio: the server to start at every initialise */
+  struct mcp_stdio stdio;
+  enum mcp_era era_hint;      /* stdio: what the last run's process spoke; probed again if wrong */
+  mw_deadline probe_deadline; /* stdio: when an unanswered server/discover means "legacy" */
+  json_t *error_data;         /* the "data" of the last JSON-RPC error answer, or NULL */
   struct mcp_trace trace;
 };
 
@@ -98,6 +105,9 @@ struct mcp_client {
 void mcp_client_init(struct mcp_client *client, struct mw_http *http, struct mw_http *side,
                      const char *url, enum mcp_transport transport, size_t max_message,
                      long max_redirects);
+/* A client of a server started as a subprocess (stdio) at every mcp_initialise. */
+void mcp_client_init_stdio(struct mcp_client *client, const struct mcp_stdio_command *command,
+                           size_t max_message);
 /* Modern: server/discover (a -32022 refusal retried with a version both speak). Legacy, or when
  * the probe is answered as a legacy server answers (protocol auto): initialize +
  * notifications/initialized, falling back to the legacy transport when asked (auto) and the
@@ -108,8 +118,9 @@ enum mcp_status mcp_initialise(struct mcp_client *client, mw_deadline deadline, 
  * NULL sends {}. */
 enum mcp_status mcp_request(struct mcp_client *client, const char *method, json_t *params,
                             json_t **result, mw_deadline deadline, char *err, size_t errlen);
-/* Ends the session: DELETE (405 is fine) or closing the legacy stream; a modern client has
- * none and only forgets what it found. */
+/* Ends the session: DELETE (405 is fine), closing the legacy stream, or stopping the stdio
+ * server (its exit and stderr stay in client->stdio); a modern HTTP client has none and only
+ * forgets what it found. */
 void mcp_end_session(struct mcp_client *client, mw_deadline deadline);
 void mcp_client_free(struct mcp_client *client);
 
@@ -138,6 +149,14 @@ enum mcp_status mcp_post(struct mcp_client *client, const char *url, const char 
 int mcp_take_message(struct mcp_client *client, const char *url, json_t **reply, json_int_t id,
                      const char *data, size_t len, mw_deadline deadline, char *err, size_t errlen);
 void mcp_describe_auth(const struct mw_http_response *resp, char *err, size_t errlen);
+
+/* The legacy HTTP+SSE transport (mcp_legacy.c): open the GET stream and learn the endpoint;
+ * POST text there and read the answer to id (0: none) on the stream; close the stream. */
+enum mcp_status mcp_legacy_open(struct mcp_client *client, mw_deadline deadline, char *err,
+                                size_t errlen);
+enum mcp_status mcp_legacy_exchange(struct mcp_client *client, const char *text, json_int_t id,
+                                    json_t **reply, mw_deadline deadline, char *err, size_t errlen);
+void mcp_legacy_close(struct mcp_legacy *legacy);
 /* The headers every request carries: auth and extra ones unless foreign. Returns the count. */
 size_t mcp_common_headers(const struct mcp_client *client, bool foreign, const char **headers,
                           size_t max);

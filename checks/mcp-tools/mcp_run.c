@@ -15,6 +15,8 @@
 
 #define MAX_STEPS 16
 #define HEADER_FILE_MAX 8192
+#define STDERR_LINES 5
+#define STDERR_LINE_MAX 160
 
 /* One line of the long output: a step of the run and how it went. */
 struct step {
@@ -81,6 +83,9 @@ static void trace_steps(const struct mcp_client *client, struct outcome *out)
   if (t->server_requests)
     step_add(out, MW_OK, "the server sent %u request%s (last: %s): answered -32601 at once",
              t->server_requests, t->server_requests == 1 ? "" : "s", t->server_method);
+  if (client->stdio.server_requests)
+    step_add(out, MW_OK, "the server sent %u request%s on stdout: answered -32601 at once",
+             client->stdio.server_requests, client->stdio.server_requests == 1 ? "" : "s");
 }
 
 static enum mcp_status list_tools(struct mcp_tools *m, struct outcome *out, mw_deadline deadline,
@@ -270,9 +275,39 @@ static void steps_out(struct outcome *out, struct mw_result *res)
 /* The era spoken, as the output names it. */
 static const char *era_words(const struct mcp_client *client)
 {
+  if (client->in_use == MCP_STDIO)
+    return client->era == MCP_ERA_MODERN ? "modern, stdio" : "legacy, stdio";
   if (client->era == MCP_ERA_MODERN)
     return "modern";
   return client->in_use == MCP_SSE ? "legacy SSE" : "legacy";
+}
+
+/* stdio: the server is stopped at the end of every run; how it ended, and (when the run failed)
+ * what it last said on stderr, are part of the long output. */
+static void stdio_stop(struct mcp_tools *m, mw_deadline deadline, struct outcome *out)
+{
+  char text[160];
+  int64_t step = mw_now_ns();
+
+  mcp_end_session(&m->client, deadline);
+  mcp_stdio_exit_text(&m->client.stdio, text, sizeof(text));
+  step_add(out, MW_OK, "server process %s (stopped in %.0f ms)", text, ms(since(step)));
+}
+
+static void stdio_failure_lines(const struct mcp_tools *m, struct mw_result *res)
+{
+  char text[160];
+  char lines[STDERR_LINES][STDERR_LINE_MAX];
+  size_t n;
+  size_t i;
+
+  mcp_stdio_exit_text(&m->client.stdio, text, sizeof(text));
+  mw_result_summary(mw_result_child(res), "server process %s", text);
+  n = mcp_stdio_stderr_lines(&m->client.stdio, &lines[0][0], STDERR_LINE_MAX, STDERR_LINES);
+  if (n == 0)
+    mw_result_summary(mw_result_child(res), "its stderr was empty");
+  for (i = 0; i < n; i++)
+    mw_result_summary(mw_result_child(res), "stderr: %s", lines[i]);
 }
 
 static void report(struct mcp_tools *m, struct outcome *out, double total, struct mw_result *res)
@@ -377,6 +412,7 @@ void mcp_tools_run(void *state, struct mw_result *res, mw_deadline deadline)
   int from_file;
   int64_t start = mw_now_ns();
   int64_t step;
+  double total;
   bool retried = false;
   enum mcp_status status;
   const char *what = "initialize";
@@ -415,6 +451,8 @@ again:
       goto failed;
     if (m->client.trace.era_probe[0])
       step_add(&out, MW_OK, "%s", m->client.trace.era_probe);
+    if (m->client.trace.era_remembered)
+      step_add(&out, MW_OK, "no server/discover: the last run's server process spoke legacy");
     step_add(&out, MW_OK, "%s: %s %s, MCP %s (%s) in %.1f ms", what, m->client.server_name,
              m->client.server_version, m->client.version, era_words(&m->client), ms(since(step)));
   } else if (m->client.era == MCP_ERA_MODERN) {
@@ -440,14 +478,24 @@ again:
   }
   if (status != MCP_OK)
     goto failed;
+  total = since(start);
   trace_steps(&m->client, &out);
+  if (m->client.transport == MCP_STDIO) {
+    m->client.era_hint = m->client.era;
+    stdio_stop(m, deadline, &out);
+  }
   judge(m, &out);
-  report(m, &out, since(start), res);
+  report(m, &out, total, res);
   goto cleanup;
 failed:
-  report_failure(m, status, what, err, (double)(deadline - start) / 1e9, res);
-  /* The next run starts a new session rather than trust this one. */
+  /* The next run starts a new session (or process) rather than trust this one, and probes
+   * again what a stdio server speaks. */
   mcp_end_session(&m->client, deadline);
+  report_failure(m, status, what, err, (double)(deadline - start) / 1e9, res);
+  if (m->client.transport == MCP_STDIO) {
+    m->client.era_hint = MCP_ERA_UNKNOWN;
+    stdio_failure_lines(m, res);
+  }
 cleanup:
   /* The legacy transport's stream is not kept between runs. */
   if (m->client.in_use == MCP_SSE)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "mcp_tools.h"
 
@@ -20,7 +21,20 @@ static const struct mw_unit time_units[] = {
     {"", 1, K_PLAIN}, {"ms", 0.001, K_SECONDS}, {"s", 1, K_SECONDS}, {NULL, 0, 0}};
 
 static const struct mw_option mcp_options[] = {
-    {"url", 'u', MW_OPT_STRING, 0, "URL", NULL, "The MCP endpoint (https://host/mcp).", NULL, NULL},
+    {"url", 'u', MW_OPT_STRING, 0, "URL", NULL,
+     "The MCP endpoint (https://host/mcp); or --command.", NULL, NULL},
+    {"command", 0, MW_OPT_STRING, 0, "'PROG ARGS'", NULL,
+     "Start the server as a subprocess and speak to it over stdio. Split into words as a shell "
+     "would, without a shell: no variables, globs or pipes ('...' and \"...\" quote).",
+     NULL, NULL},
+    {"arg", 0, MW_OPT_STRING, MW_OPT_REPEAT, "ARG", NULL,
+     "One more argument of --command, taken as it is (spaces and all).", NULL, NULL},
+    {"env", 0, MW_OPT_STRING, MW_OPT_REPEAT, "NAME=VALUE", NULL,
+     "An environment variable of the --command server (NAME alone: mcpwatch's own value, which "
+     "keeps a secret out of process lists). The server gets only these and mcpwatch's PATH, "
+     "HOME, USER, LOGNAME, SHELL, TERM, LANG, LC_ALL, TZ and TMPDIR.",
+     NULL, NULL},
+    {"cwd", 0, MW_OPT_STRING, 0, "DIR", NULL, "Folder the --command server starts in.", NULL, NULL},
     {"transport", 0, MW_OPT_STRING, 0, "KIND", "auto",
      "streamable (Streamable HTTP), sse (the legacy HTTP+SSE transport) or auto (Streamable "
      "HTTP, then sse when the server refuses the POST).",
@@ -93,7 +107,15 @@ static const char mcp_description[] =
     "reused between runs and initialised again once when the server has forgotten it. Tokens\n"
     "come from --token-file or --token-env, other headers (API keys) from --header or\n"
     "--header-file. Requests a legacy server makes (elicitation, sampling) are answered with\n"
-    "JSON-RPC error -32601 at once.\n";
+    "JSON-RPC error -32601 at once.\n"
+    "With --command the server is started for every run as a subprocess in a process group of\n"
+    "its own and spoken to over stdio, one JSON-RPC message a line: server/discover first; an\n"
+    "error that is no modern one, or no answer within 1 s, means a legacy server, which gets\n"
+    "initialize (and no probe in the next runs while it stays legacy). At the end of the run its\n"
+    "input is closed; its group gets SIGTERM 0.2 s later (at once after -t) and SIGKILL 0.3 s\n"
+    "after that, and it is reaped. A server that exits, writes what is no JSON-RPC message to\n"
+    "stdout, or does not answer within -t is CRITICAL, with its exit status and the last lines\n"
+    "of its stderr in the long output.\n";
 
 static void free_names(struct name_list *list)
 {
@@ -178,7 +200,19 @@ static void mcp_close(void *state)
     mcp_end_session(&m->client, mw_now_ns() + 1000000000LL);
     mcp_client_free(&m->client);
     mw_http_free(m->http);
+  } else if (m->client.transport == MCP_STDIO) {
+    mcp_client_free(&m->client);
   }
+  if (m->envp) {
+    char **entry;
+
+    for (entry = m->envp; *entry; entry++) {
+      explicit_bzero(*entry, strlen(*entry));
+      free(*entry);
+    }
+    free(m->envp);
+  }
+  free(m->command_words);
   mw_http_free(m->side);
   free_names(&m->expect);
   free_names(&m->forbid);
@@ -218,6 +252,155 @@ static int open_http(struct mcp_tools *m, const struct mw_args *args, struct mw_
                       m->client.protocol);
     return -1;
   }
+  return 0;
+}
+
+/* What a --command server gets of mcpwatch's environment besides --env: what programs need to
+ * run (the MCP SDKs' stdio clients pass the same), and nothing that could be a secret. */
+static const char *const passed_env[] = {"PATH", "HOME",   "USER", "LOGNAME", "SHELL", "TERM",
+                                         "LANG", "LC_ALL", "TZ",   "TMPDIR",  NULL};
+static const char *const http_only[] = {
+    "transport",     "token-file", "token-env",   "header",     "header-file",
+    "max-redirects", "ca-cert",    "client-cert", "client-key", "insecure",
+    "http-version",  "resolve",    NULL};
+
+/* Sets entry ("NAME=value", copied) in m->envp, replacing one of the same name. */
+static int set_env(struct mcp_tools *m, size_t *n, const char *entry, size_t name_len)
+{
+  char *copy = strdup(entry);
+  size_t i;
+
+  if (!copy)
+    return -1;
+  for (i = 0; i < *n; i++)
+    if (strncmp(m->envp[i], entry, name_len + 1) == 0) {
+      free(m->envp[i]);
+      m->envp[i] = copy;
+      return 0;
+    }
+  m->envp[(*n)++] = copy;
+  return 0;
+}
+
+static bool env_name_valid(const char *name, size_t len)
+{
+  size_t i;
+
+  if (len == 0 || (name[0] >= '0' && name[0] <= '9'))
+    return false;
+  for (i = 0; i < len; i++)
+    if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_", name[i]))
+      return false;
+  return true;
+}
+
+static int build_env(struct mcp_tools *m, const struct mw_args *args, struct mw_result *err)
+{
+  size_t given = mw_args_count(args, "env");
+  size_t n = 0;
+  size_t i;
+  char entry[4096];
+
+  m->envp = calloc(given + sizeof(passed_env) / sizeof(*passed_env) + 1, sizeof(char *));
+  if (!m->envp)
+    goto oom;
+  for (i = 0; passed_env[i]; i++) {
+    const char *value = getenv(passed_env[i]);
+
+    if (value &&
+        (size_t)snprintf(entry, sizeof(entry), "%s=%s", passed_env[i], value) < sizeof(entry) &&
+        set_env(m, &n, entry, strlen(passed_env[i])) != 0)
+      goto oom;
+  }
+  for (i = 0; i < given; i++) {
+    const char *item = mw_args_str_at(args, "env", i);
+    const char *eq = strchr(item, '=');
+    size_t name_len = eq ? (size_t)(eq - item) : strlen(item);
+    const char *value;
+
+    if (!env_name_valid(item, name_len)) {
+      mw_result_summary(err, "--env %.60s: expected NAME=VALUE or NAME (letters, digits, _)", item);
+      return -1;
+    }
+    if (eq) {
+      if (set_env(m, &n, item, name_len) != 0)
+        goto oom;
+      continue;
+    }
+    value = getenv(item);
+    if (!value) {
+      mw_result_summary(err, "--env %.60s: not set in mcpwatch's environment", item);
+      return -1;
+    }
+    if ((size_t)snprintf(entry, sizeof(entry), "%s=%s", item, value) >= sizeof(entry)) {
+      mw_result_summary(err, "--env %.60s: its value is too long", item);
+      return -1;
+    }
+    if (set_env(m, &n, entry, name_len) != 0)
+      goto oom;
+  }
+  explicit_bzero(entry, sizeof(entry));
+  return 0;
+oom:
+  explicit_bzero(entry, sizeof(entry));
+  mw_result_summary(err, "out of memory");
+  return -1;
+}
+
+static int open_stdio(struct mcp_tools *m, const struct mw_args *args, struct mw_result *err)
+{
+  const char *command = mw_args_str(args, "command");
+  const char *cwd = mw_args_str(args, "cwd");
+  size_t extra = mw_args_count(args, "arg");
+  long long max_size = mw_args_int(args, "max-size");
+  char reason[256];
+  struct stat st;
+  int words;
+  size_t i;
+
+  for (i = 0; http_only[i]; i++)
+    if (mw_args_given(args, http_only[i])) {
+      mw_result_summary(err, "--%s is for servers at a --url, not for --command", http_only[i]);
+      return -1;
+    }
+  if (max_size < 1 || max_size > 1024LL * 1024 * 1024) {
+    mw_result_summary(err, "--max-size must be between 1 byte and 1 GiB");
+    return -1;
+  }
+  m->command_words = malloc(strlen(command) + 1);
+  if (!m->command_words) {
+    mw_result_summary(err, "out of memory");
+    return -1;
+  }
+  words = mcp_stdio_split(command, m->command_words, strlen(command) + 1, m->argv,
+                          MCP_STDIO_ARGS_MAX, reason, sizeof(reason));
+  if (words < 0) {
+    mw_result_summary(err, "%s", reason);
+    return -1;
+  }
+  if ((size_t)words + extra > MCP_STDIO_ARGS_MAX) {
+    mw_result_summary(err, "--command and --arg give more than %d words", MCP_STDIO_ARGS_MAX);
+    return -1;
+  }
+  for (i = 0; i < extra; i++)
+    m->argv[words + i] = (char *)mw_args_str_at(args, "arg", i);
+  m->argv[words + extra] = NULL;
+  if (cwd && stat(cwd, &st) != 0) {
+    mw_result_summary(err, "--cwd %.200s: %s", cwd, strerror(errno));
+    return -1;
+  }
+  if (cwd && !S_ISDIR(st.st_mode)) {
+    mw_result_summary(err, "--cwd %.200s: not a folder", cwd);
+    return -1;
+  }
+  if (build_env(m, args, err) != 0)
+    return -1;
+  m->command.argv = m->argv;
+  m->command.envp = m->envp;
+  m->command.cwd = cwd;
+  mcp_client_init_stdio(&m->client, &m->command, (size_t)max_size);
+  if (strcmp(mw_args_str(args, "protocol"), "auto") != 0)
+    m->client.protocol = mw_args_str(args, "protocol");
   return 0;
 }
 
@@ -273,8 +456,27 @@ static int mcp_open(const struct mw_args *args, void **state, struct mw_result *
   m->has_warn = mw_args_range(args, "warning", &m->warn);
   m->has_crit = mw_args_range(args, "critical", &m->crit);
   m->timeout_state = mw_args_state(args, "timeout-state");
-  if (mw_http_url_check(m->url, "--url", reason, sizeof(reason)) != 0 ||
-      mw_http_token_options(args, &m->token_file, &m->token_env, reason, sizeof(reason)) != 0) {
+  if (m->url && mw_args_given(args, "command")) {
+    mw_result_summary(err, "--url and --command exclude each other: one server a check");
+    goto fail;
+  }
+  if (!mw_args_given(args, "command") &&
+      (mw_args_given(args, "arg") || mw_args_given(args, "env") || mw_args_given(args, "cwd"))) {
+    mw_result_summary(err, "--arg, --env and --cwd are for --command");
+    goto fail;
+  }
+  if (!m->url && !mw_args_given(args, "command")) {
+    mw_result_summary(err, "--url URL or --command 'PROG ARGS' is required");
+    goto fail;
+  }
+  if (m->url && !strstr(m->url, "://")) {
+    mw_result_summary(err, "--url must start with http:// or https:// (a server started as a "
+                           "subprocess is given with --command)");
+    goto fail;
+  }
+  if (m->url &&
+      (mw_http_url_check(m->url, "--url", reason, sizeof(reason)) != 0 ||
+       mw_http_token_options(args, &m->token_file, &m->token_env, reason, sizeof(reason)) != 0)) {
     mw_result_summary(err, "%s", reason);
     goto fail;
   }
@@ -300,7 +502,8 @@ static int mcp_open(const struct mw_args *args, void **state, struct mw_result *
   }
   if (read_names(&m->expect, args, "expect-tools", err) != 0 ||
       (file && read_names_file(&m->expect, file, err) != 0) ||
-      read_names(&m->forbid, args, "forbid-tools", err) != 0 || open_http(m, args, err) != 0)
+      read_names(&m->forbid, args, "forbid-tools", err) != 0 ||
+      (m->url ? open_http(m, args, err) : open_stdio(m, args, err)) != 0)
     goto fail;
   *state = m;
   return 0;

@@ -41,6 +41,11 @@ struct mcp_tools {
   const char *headers[MCP_MAX_HEADERS]; /* --header, checked at open */
   size_t n_headers;
   const char *header_file; /* --header-file: read at every run, never shown */
+  /* --command: the server as a subprocess */
+  struct mcp_stdio_command command;
+  char *command_words;                /* --command split, the words point into it */
+  char *argv[MCP_STDIO_ARGS_MAX + 1]; /* into command_words, then --arg values */
+  char **envp;                        /* owned: the server's environment */
 };
 
 void mcp_tools_run(void *state, struct mw_result *res, mw_deadline deadline);

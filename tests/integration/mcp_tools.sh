@@ -234,7 +234,7 @@ expect_first "larger than" "says so"
 
 # ---- options ---------------------------------------------------------------------------------
 mw mcp-tools
-expect_one_error_line "--url is required" "no --url"
+expect_one_error_line "--url URL or --command .PROG ARGS. is required" "no --url (nor --command)"
 mw mcp-tools -u "$MCP" --call-args '[1]' --call echo
 expect_one_error_line "JSON object" "--call-args that is not an object"
 mw mcp-tools -u "$MCP" --call-args '{}'

@@ -3,6 +3,8 @@
 // from npm), written as its documentation shows, for the tests: the SDK's own handling of the
 // 2026-07-28 revision, not ours. MCPWATCH_MCP_SDK names the SDK's dist/index.mjs; PORT the port
 // (127.0.0.1 only); LEGACY 'reject' (modern only) or 'stateless' (dual-era, the SDK's default).
+// With the argument 'stdio' it serves its stdin and stdout instead (the SDK's serveStdio), LEGACY
+// 'reject' or 'serve' (dual-era).
 import http from 'node:http';
 import { pathToFileURL } from 'node:url';
 
@@ -27,6 +29,10 @@ const factory = () => {
   return server;
 };
 
+if (process.argv[2] === 'stdio') {
+  const stdio = await import(pathToFileURL(process.env.MCPWATCH_MCP_SDK.replace(/index\.mjs$/, 'stdio.mjs')).href);
+  stdio.serveStdio(factory, { legacy: process.env.LEGACY || 'reject' });
+} else {
 const handler = createMcpHandler(factory, { legacy: process.env.LEGACY || 'reject' });
 const server = http.createServer(async (req, res) => {
   const chunks = [];
@@ -42,3 +48,4 @@ const server = http.createServer(async (req, res) => {
   res.end();
 });
 server.listen(Number(process.env.PORT), '127.0.0.1');
+}

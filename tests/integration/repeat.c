@@ -6,13 +6,63 @@
  *   repeat N CHECK [OPTIONS...]
  *
  * REPEAT_BETWEEN, when set, is a shell command run between two runs (a server replaced under a
- * kept state, say); its output goes to stderr.
+ * kept state, say); its output goes to stderr. REPEAT_VERBOSE=1 prints each run's whole output.
+ * REPEAT_AUDIT=1 prints "audit: fds=N children=N" after each run: the descriptors open
+ * (/proc/self/fd) and the processes whose parent is this one, zombies included, so that a test
+ * sees a check that leaks either.
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mw_core.h"
+
+static int count_fds(void)
+{
+  DIR *dir = opendir("/proc/self/fd");
+  struct dirent *entry;
+  int n = 0;
+
+  if (!dir)
+    return -1;
+  while ((entry = readdir(dir)) != NULL)
+    n += entry->d_name[0] != '.';
+  closedir(dir);
+  return n - 1; /* the listing's own */
+}
+
+static int count_children(void)
+{
+  DIR *dir = opendir("/proc");
+  struct dirent *entry;
+  int n = 0;
+
+  if (!dir)
+    return -1;
+  while ((entry = readdir(dir)) != NULL) {
+    char path[300];
+    char stat[512];
+    FILE *file;
+    const char *after;
+    int ppid;
+
+    if (entry->d_name[0] < '1' || entry->d_name[0] > '9')
+      continue;
+    snprintf(path, sizeof(path), "/proc/%s/stat", entry->d_name);
+    file = fopen(path, "r");
+    if (!file)
+      continue;
+    /* "pid (comm) state ppid ...": comm may hold anything, the last ')' ends it. */
+    if (fgets(stat, sizeof(stat), file) && (after = strrchr(stat, ')')) != NULL &&
+        sscanf(after + 1, " %*c %d", &ppid) == 1 && ppid == (int)getpid())
+      n++;
+    fclose(file);
+  }
+  closedir(dir);
+  return n;
+}
 
 int main(int argc, char **argv)
 {
@@ -60,7 +110,12 @@ int main(int argc, char **argv)
     mw_buf_init(&out, 1 << 20);
     plugin.check->run(state, res, deadline);
     mw_render_nagios(res, plugin.check->name, &out);
-    printf("%.*s\n", (int)strcspn(mw_buf_str(&out), "\n"), mw_buf_str(&out));
+    if (getenv("REPEAT_VERBOSE"))
+      printf("%s", mw_buf_str(&out));
+    else
+      printf("%.*s\n", (int)strcspn(mw_buf_str(&out), "\n"), mw_buf_str(&out));
+    if (getenv("REPEAT_AUDIT"))
+      printf("audit: fds=%d children=%d\n", count_fds(), count_children());
     mw_buf_free(&out);
     mw_result_free(res);
   }
