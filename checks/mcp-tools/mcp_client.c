@@ -65,9 +65,7 @@ static json_t *request_meta(const char *version)
                    PACKAGE_VERSION);
 }
 
-/* Whether text can be a header value as it is: visible ASCII and inner spaces, and not the
- * Base64 sentinel's shape. */
-static bool header_safe(const char *text)
+bool mcp_header_safe(const char *text)
 {
   size_t len = strlen(text);
   size_t i;
@@ -93,7 +91,7 @@ static void name_header(struct mcp_client *client, const char *method, json_t *p
       (strcmp(method, "tools/call") != 0 && strcmp(method, "prompts/get") != 0 &&
        strcmp(method, "resources/read") != 0))
     return;
-  if (header_safe(name) && strlen(name) < sizeof(encoded))
+  if (mcp_header_safe(name) && strlen(name) < sizeof(encoded))
     snprintf(client->name_header, sizeof(client->name_header), "Mcp-Name: %s", name);
   else if (mw_base64(name, strlen(name), encoded, sizeof(encoded)) > 0)
     snprintf(client->name_header, sizeof(client->name_header), "Mcp-Name: =?base64?%s?=", encoded);

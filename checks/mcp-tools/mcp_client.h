@@ -21,6 +21,8 @@
 #define MCP_MODERN_VERSION "2026-07-28"  /* the stateless revision */
 #define MCP_MAX_HEADERS 16
 #define MCP_URL_MAX 2048
+#define MCP_MAX_PARAM_HEADERS 16 /* Mcp-Param-{Name} headers of one tools/call */
+#define MCP_PARAM_HEADER_MAX 512
 #define MCP_STDIO_PROBE_MS 1000 /* stdio: server/discover unanswered this long means legacy */
 
 enum mcp_transport { MCP_AUTO, MCP_STREAMABLE, MCP_SSE, MCP_STDIO };
@@ -87,8 +89,10 @@ struct mcp_client {
   char version[32];         /* the protocol version spoken */
   const char *method;       /* of the message being sent, for Mcp-Method */
   char name_header[320];    /* "Mcp-Name: ..." of the message being sent, or "" */
-  json_int_t error_code;    /* of the last JSON-RPC error answer */
-  long error_http;          /* the HTTP status of the last POST's answer; 0: none came */
+  char (*param_headers)[MCP_PARAM_HEADER_MAX]; /* Mcp-Param-* of the next tools/call */
+  size_t n_param;
+  json_int_t error_code; /* of the last JSON-RPC error answer */
+  long error_http;       /* the HTTP status of the last POST's answer; 0: none came */
   char server_name[128];
   char server_version[64];
   json_int_t next_id;
@@ -126,6 +130,16 @@ void mcp_client_free(struct mcp_client *client);
 
 /* Whether version is a modern (stateless) revision mcpwatch speaks. */
 bool mcp_modern_version(const char *version);
+/* Whether text can be a header value as it is: visible ASCII and inner spaces, and not the
+ * Base64 sentinel's shape. */
+bool mcp_header_safe(const char *text);
+
+/* mcp_xheader.c: whether a tool's x-mcp-header annotations keep the rules of 2026-07-28 (a
+ * client on Streamable HTTP drops a tool that breaks them; why says how); and the
+ * "Mcp-Param-{Name}: value" lines a tools/call with arguments carries. */
+bool mcp_tool_headers_valid(json_t *input_schema, char *why, size_t whylen);
+size_t mcp_tool_param_headers(json_t *input_schema, json_t *arguments,
+                              char (*lines)[MCP_PARAM_HEADER_MAX]);
 
 /* ---- between mcp_client.c and mcp_post.c ------------------------------------------------ */
 

@@ -79,6 +79,8 @@ static size_t post_headers(const struct mcp_client *client, bool foreign, const 
     }
     if (client->name_header[0])
       headers[n++] = client->name_header;
+    for (size_t i = 0; i < client->n_param && n < max; i++)
+      headers[n++] = client->param_headers[i];
     return n + mcp_common_headers(client, foreign, headers + n, max - n);
   }
   if (client->session[0] && client->in_use == MCP_STREAMABLE) {
@@ -103,7 +105,7 @@ static void answer_server_request(struct mcp_client *client, const char *url, js
                              json_object_get(request, "id"), "error", "code", -32601, "message",
                              "mcpwatch is a monitor: it answers no requests");
   char *text = answer ? json_dumps(answer, JSON_COMPACT) : NULL;
-  const char *headers[8 + MCP_MAX_HEADERS];
+  const char *headers[8 + MCP_MAX_PARAM_HEADERS + MCP_MAX_HEADERS];
   struct post_header_text header_text;
   char err[256];
   struct mw_http_request req = {.method = "POST", .url = url, .headers = headers, .body = text};
@@ -315,7 +317,7 @@ static enum mcp_status resume(struct mcp_client *client, const char *url, bool f
 
   for (attempt = 0; attempt < RESUME_MAX && !answer->reply && answer->parser.id[0]; attempt++) {
     long wait_ms = answer->parser.retry_ms >= 0 ? answer->parser.retry_ms : RESUME_WAIT_MS;
-    const char *headers[8 + MCP_MAX_HEADERS];
+    const char *headers[8 + MCP_MAX_PARAM_HEADERS + MCP_MAX_HEADERS];
     struct post_header_text text;
     char last_id[300];
     struct mw_http_request req = {.method = "GET",
@@ -392,7 +394,7 @@ enum mcp_status mcp_post(struct mcp_client *client, const char *url, const char 
   char target[MCP_URL_MAX];
   char next[MCP_URL_MAX];
   struct post_header_text header_text;
-  const char *headers[8 + MCP_MAX_HEADERS];
+  const char *headers[8 + MCP_MAX_PARAM_HEADERS + MCP_MAX_HEADERS];
   struct mw_http_request req = {.method = "POST",
                                 .body = text,
                                 .body_len = strlen(text),

@@ -25,7 +25,8 @@ struct step {
 };
 
 struct outcome {
-  json_t *tools; /* every tool object of every page */
+  json_t *tools;   /* every tool object of every page a client keeps */
+  json_t *dropped; /* those it must drop (an x-mcp-header that breaks the rules) */
   size_t pages;
   double init_s;     /* initialize; NAN when not run (a kept session, a modern server) */
   double discover_s; /* server/discover; NAN when not run (kept, or a forced legacy revision) */
@@ -163,6 +164,54 @@ static const char *first_text(json_t *result)
   return "";
 }
 
+/* The tool called name in list, or NULL. */
+static json_t *find_tool(json_t *list, const char *name)
+{
+  size_t i;
+  json_t *tool;
+
+  json_array_foreach(list, i, tool)
+  {
+    const char *tool_name = json_string_value(json_object_get(tool, "name"));
+
+    if (tool_name && strcmp(tool_name, name) == 0)
+      return tool;
+  }
+  return NULL;
+}
+
+/* Whether x-mcp-header applies: a modern server over Streamable HTTP (2026-07-28). */
+static bool param_headers_apply(const struct mcp_tools *m)
+{
+  return m->client.era == MCP_ERA_MODERN && m->client.in_use == MCP_STREAMABLE;
+}
+
+/* A client on Streamable HTTP drops a tool whose x-mcp-header annotations break the rules, so
+ * for its users the tool is not there: moved to out->dropped, a WARNING naming why. */
+static void drop_invalid_tools(struct mcp_tools *m, struct outcome *out)
+{
+  size_t i = 0;
+  char why[160];
+
+  if (!param_headers_apply(m))
+    return;
+  while (i < json_array_size(out->tools)) {
+    json_t *tool = json_array_get(out->tools, i);
+    const char *name = json_string_value(json_object_get(tool, "name"));
+
+    if (mcp_tool_headers_valid(json_object_get(tool, "inputSchema"), why, sizeof(why))) {
+      i++;
+      continue;
+    }
+    problems_add(&out->problems, MW_WARNING, "tool %.*s dropped by clients: %s", NAME_MAX_LEN,
+                 name ? name : "(no name)", why);
+    step_add(out, MW_WARNING, "tool %.*s: %s; clients on Streamable HTTP drop it", NAME_MAX_LEN,
+             name ? name : "(no name)", why);
+    json_array_append(out->dropped, tool);
+    json_array_remove(out->tools, i);
+  }
+}
+
 static enum mcp_status extras(struct mcp_tools *m, struct outcome *out, mw_deadline deadline,
                               char *err, size_t errlen)
 {
@@ -187,11 +236,25 @@ static enum mcp_status extras(struct mcp_tools *m, struct outcome *out, mw_deadl
       step_add(out, MW_OK, "%s (--ping): answered in %.1f ms", probe, ms(since(start)));
     }
   }
-  if (m->call) {
+  if (m->call && param_headers_apply(m) && find_tool(out->dropped, m->call)) {
+    problems_add(&out->problems, MW_CRITICAL,
+                 "call %s: not called: a client must not call a tool it dropped", m->call);
+    step_add(out, MW_CRITICAL, "call %s: not called (dropped: its x-mcp-header breaks the rules)",
+             m->call);
+  } else if (m->call) {
     json_t *params = json_pack("{s:s,s:O}", "name", m->call, "arguments", m->call_args);
+    json_t *tool = param_headers_apply(m) ? find_tool(out->tools, m->call) : NULL;
+    char lines[MCP_MAX_PARAM_HEADERS][MCP_PARAM_HEADER_MAX];
 
+    /* 2026-07-28: the arguments its schema marks with x-mcp-header go in headers too. */
+    m->client.n_param =
+        tool ? mcp_tool_param_headers(json_object_get(tool, "inputSchema"), m->call_args, lines)
+             : 0;
+    m->client.param_headers = lines;
     start = mw_now_ns();
     status = mcp_request(&m->client, "tools/call", params, &result, deadline, err, errlen);
+    m->client.param_headers = NULL;
+    m->client.n_param = 0;
     if (status == MCP_RPC_ERROR) {
       problems_add(&out->problems, MW_CRITICAL, "call %s: %s", m->call, err);
       step_add(out, MW_CRITICAL, "call %s: %s", m->call, err);
@@ -408,7 +471,11 @@ void mcp_tools_run(void *state, struct mw_result *res, mw_deadline deadline)
   char header_buf[HEADER_FILE_MAX];
   const char *headers[MCP_MAX_HEADERS];
   char err[512];
-  struct outcome out = {.tools = json_array(), .init_s = NAN, .discover_s = NAN, .list_s = NAN};
+  struct outcome out = {.tools = json_array(),
+                        .dropped = json_array(),
+                        .init_s = NAN,
+                        .discover_s = NAN,
+                        .list_s = NAN};
   int from_file;
   int64_t start = mw_now_ns();
   int64_t step;
@@ -465,6 +532,8 @@ again:
   step = mw_now_ns();
   status = list_tools(m, &out, deadline, err, sizeof(err));
   out.list_s = since(step);
+  if (status == MCP_OK)
+    drop_invalid_tools(m, &out);
   if (status == MCP_OK) {
     what = m->call ? "tools/call" : "ping";
     status = extras(m, &out, deadline, err, sizeof(err));
@@ -474,6 +543,8 @@ again:
     retried = true;
     m->client.initialised = false;
     out.n_steps = 0;
+    memset(&out.problems, 0, sizeof(out.problems));
+    json_array_clear(out.dropped);
     goto again;
   }
   if (status != MCP_OK)
@@ -506,4 +577,5 @@ cleanup:
   explicit_bzero(auth, sizeof(auth));
   explicit_bzero(header_buf, sizeof(header_buf));
   json_decref(out.tools);
+  json_decref(out.dropped);
 }
