@@ -23,7 +23,7 @@
 #define MCP_URL_MAX 2048
 #define MCP_MAX_PARAM_HEADERS 16 /* Mcp-Param-{Name} headers of one tools/call */
 #define MCP_PARAM_HEADER_MAX 512
-#define MCP_STDIO_PROBE_MS 1000 /* stdio: server/discover unanswered this long means legacy */
+#define MCP_STDIO_PROBE_MS 2000 /* stdio: server/discover unanswered this long means legacy */
 
 enum mcp_transport { MCP_AUTO, MCP_STREAMABLE, MCP_SSE, MCP_STDIO };
 

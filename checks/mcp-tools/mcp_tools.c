@@ -112,7 +112,7 @@ static const char mcp_description[] =
     "(WARNING), and not called.\n"
     "With --command the server is started for every run as a subprocess in a process group of\n"
     "its own and spoken to over stdio, one JSON-RPC message a line: server/discover first; an\n"
-    "error that is no modern one, or no answer within 1 s, means a legacy server, which gets\n"
+    "error that is no modern one, or no answer within 2 s, means a legacy server, which gets\n"
     "initialize (and no probe in the next runs while it stays legacy). At the end of the run its\n"
     "input is closed; its group gets SIGTERM 0.2 s later (at once after -t) and SIGKILL 0.3 s\n"
     "after that, and it is reaped. A server that exits, writes what is no JSON-RPC message to\n"

@@ -7,7 +7,7 @@
 #                every answer, a line on stderr
 #   legacy       -32601 for server/discover, then initialize and a session
 #   silent       legacy, and silent to anything before initialize (server/discover unanswered)
-#   slow-modern  modern, but answers nothing for 1.5 s and refuses initialize (-32601)
+#   slow-modern  modern, but answers nothing for 2.5 s and refuses initialize (-32601)
 #   asks         legacy, and sends a sampling request before answering tools/list; the answer it
 #                gets is written to $FAKESTDIO_LOG
 #   env          modern; tools/call 'env' writes its environment and folder to $FAKESTDIO_LOG
@@ -112,7 +112,7 @@ def serve():
             sys.stderr.write(chunk)
         sys.stderr.flush()
     if MODE == "slow-modern":
-        time.sleep(1.5)
+        time.sleep(2.5)
     sys.stderr.write("fakestdio %s ready\n" % MODE)
     sys.stderr.flush()
     pending = []
