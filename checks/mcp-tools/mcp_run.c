@@ -133,37 +133,7 @@ static enum mcp_status list_tools(struct mcp_tools *m, struct outcome *out, mw_d
   return status;
 }
 
-static bool offered(json_t *tools, const char *name)
-{
-  size_t i;
-  json_t *tool;
-
-  json_array_foreach(tools, i, tool)
-  {
-    const char *have = json_string_value(json_object_get(tool, "name"));
-
-    if (have && strcmp(have, name) == 0)
-      return true;
-  }
-  return false;
-}
-
 /* The first text item of a tool result's content, for the output. */
-static const char *first_text(json_t *result)
-{
-  size_t i;
-  json_t *item;
-
-  json_array_foreach(json_object_get(result, "content"), i, item)
-  {
-    const char *text = json_string_value(json_object_get(item, "text"));
-
-    if (text)
-      return text;
-  }
-  return "";
-}
-
 /* The tool called name in list, or NULL. */
 static json_t *find_tool(json_t *list, const char *name)
 {
@@ -178,6 +148,21 @@ static json_t *find_tool(json_t *list, const char *name)
       return tool;
   }
   return NULL;
+}
+
+static const char *first_text(json_t *result)
+{
+  size_t i;
+  json_t *item;
+
+  json_array_foreach(json_object_get(result, "content"), i, item)
+  {
+    const char *text = json_string_value(json_object_get(item, "text"));
+
+    if (text)
+      return text;
+  }
+  return "";
 }
 
 /* Whether x-mcp-header applies: a modern server over Streamable HTTP (2026-07-28). */
@@ -293,13 +278,13 @@ static void judge(struct mcp_tools *m, struct outcome *out)
   size_t i;
 
   for (i = 0; i < m->expect.count; i++)
-    if (!offered(out->tools, m->expect.names[i])) {
+    if (!find_tool(out->tools, m->expect.names[i])) {
       snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing), "%s%s",
                missing[0] ? ", " : "", m->expect.names[i]);
       step_add(out, m->missing_state, "missing tool %.*s", NAME_MAX_LEN, m->expect.names[i]);
     }
   for (i = 0; i < m->forbid.count; i++)
-    if (offered(out->tools, m->forbid.names[i])) {
+    if (find_tool(out->tools, m->forbid.names[i])) {
       snprintf(present + strlen(present), sizeof(present) - strlen(present), "%s%s",
                present[0] ? ", " : "", m->forbid.names[i]);
       step_add(out, MW_CRITICAL, "forbidden tool %.*s offered", NAME_MAX_LEN, m->forbid.names[i]);

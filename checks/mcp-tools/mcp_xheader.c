@@ -134,7 +134,6 @@ bool mcp_tool_headers_valid(json_t *input_schema, char *why, size_t whylen)
 /* ---- Mcp-Param-{Name} --------------------------------------------------------------------- */
 
 struct params {
-  json_t *arguments;
   char (*lines)[MCP_PARAM_HEADER_MAX];
   size_t n;
 };
@@ -183,7 +182,7 @@ static void collect(json_t *schema, json_t *instance, struct params *p)
 size_t mcp_tool_param_headers(json_t *input_schema, json_t *arguments,
                               char (*lines)[MCP_PARAM_HEADER_MAX])
 {
-  struct params p = {.arguments = arguments, .lines = lines};
+  struct params p = {.lines = lines};
   const char *key;
   json_t *property;
 

