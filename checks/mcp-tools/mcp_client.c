@@ -187,6 +187,19 @@ static void take_server_info(struct mcp_client *client, json_t *info)
   snprintf(client->server_version, sizeof(client->server_version), "%s", version ? version : "?");
 }
 
+/* Which lists the server offers: a baseline covers resources and prompts only where it does. */
+static void take_capabilities(struct mcp_client *client, json_t *result)
+{
+  json_t *capabilities = json_object_get(result, "capabilities");
+
+  client->offers_resources = !json_is_object(capabilities) ? -1
+                             : json_object_get(capabilities, "resources") ? 1
+                                                                           : 0;
+  client->offers_prompts = !json_is_object(capabilities)                  ? -1
+                           : json_object_get(capabilities, "prompts") ? 1
+                                                                       : 0;
+}
+
 static enum mcp_status read_init_result(struct mcp_client *client, json_t *result, char *err,
                                         size_t errlen)
 {
@@ -208,6 +221,7 @@ static enum mcp_status read_init_result(struct mcp_client *client, json_t *resul
   }
   snprintf(client->version, sizeof(client->version), "%s", version);
   take_server_info(client, json_object_get(result, "serverInfo"));
+  take_capabilities(client, result);
   return MCP_OK;
 }
 
@@ -364,6 +378,7 @@ static enum mcp_status discover(struct mcp_client *client, const char *version, 
   }
   info = json_object_get(json_object_get(result, "_meta"), "io.modelcontextprotocol/serverInfo");
   take_server_info(client, info ? info : json_object_get(result, "serverInfo"));
+  take_capabilities(client, result);
   json_decref(result);
   client->era = MCP_ERA_MODERN;
   client->initialised = true;
@@ -388,6 +403,7 @@ static bool late_discover(struct mcp_client *client)
     return false;
   info = json_object_get(json_object_get(result, "_meta"), "io.modelcontextprotocol/serverInfo");
   take_server_info(client, info ? info : json_object_get(result, "serverInfo"));
+  take_capabilities(client, result);
   snprintf(client->trace.era_probe, sizeof(client->trace.era_probe),
            "server/discover answered after initialize was sent: a modern server, slow to start");
   client->connected_by = "server/discover";

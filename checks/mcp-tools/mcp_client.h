@@ -95,6 +95,8 @@ struct mcp_client {
   long error_http;       /* the HTTP status of the last POST's answer; 0: none came */
   char server_name[128];
   char server_version[64];
+  int offers_resources; /* the capabilities the server named: 1 yes, 0 no, -1 it named none */
+  int offers_prompts;
   json_int_t next_id;
   struct mcp_legacy legacy;
   const struct mcp_stdio_command *command; /* stdio: the server to start at every initialise */

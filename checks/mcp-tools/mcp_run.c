@@ -13,38 +13,16 @@
 #include "mcp_tools.h"
 #include "problems.h"
 
-#define MAX_STEPS 16
 #define HEADER_FILE_MAX 8192
 #define STDERR_LINES 5
 #define STDERR_LINE_MAX 160
 
-/* One line of the long output: a step of the run and how it went. */
-struct step {
-  enum mw_state state;
-  char text[200];
-};
-
-struct outcome {
-  json_t *tools;   /* every tool object of every page a client keeps */
-  json_t *dropped; /* those it must drop (an x-mcp-header that breaks the rules) */
-  size_t pages;
-  double init_s;     /* initialize; NAN when not run (a kept session, a modern server) */
-  double discover_s; /* server/discover; NAN when not run (kept, or a forced legacy revision) */
-  double list_s;
-  struct problems problems;
-  struct step steps[MAX_STEPS];
-  size_t n_steps;
-  size_t steps_dropped;
-};
-
-static double since(int64_t start)
+double mcp_since(int64_t start)
 {
   return (double)(mw_now_ns() - start) / 1e9;
 }
 
-static void step_add(struct outcome *out, enum mw_state state, const char *fmt, ...)
-    MW_PRINTF(3, 4);
-static void step_add(struct outcome *out, enum mw_state state, const char *fmt, ...)
+void step_add(struct outcome *out, enum mw_state state, const char *fmt, ...)
 {
   va_list ap;
 
@@ -89,51 +67,6 @@ static void trace_steps(const struct mcp_client *client, struct outcome *out)
              client->stdio.server_requests, client->stdio.server_requests == 1 ? "" : "s");
 }
 
-static enum mcp_status list_tools(struct mcp_tools *m, struct outcome *out, mw_deadline deadline,
-                                  char *err, size_t errlen)
-{
-  char *cursor = NULL;
-  enum mcp_status status = MCP_OK;
-
-  json_array_clear(out->tools);
-  for (out->pages = 0;; out->pages++) {
-    json_t *result = NULL;
-    json_t *page;
-    const char *next;
-    int64_t start = mw_now_ns();
-
-    if ((long long)out->pages >= m->max_pages) {
-      snprintf(err, errlen, "still paging after %lld pages (--max-pages)", m->max_pages);
-      status = MCP_FAILED;
-      break;
-    }
-    status =
-        mcp_request(&m->client, "tools/list", cursor ? json_pack("{s:s}", "cursor", cursor) : NULL,
-                    &result, deadline, err, errlen);
-    if (status != MCP_OK)
-      break;
-    page = json_object_get(result, "tools");
-    if (!json_is_array(page)) {
-      snprintf(err, errlen, "the answer has no tools array");
-      json_decref(result);
-      status = MCP_FAILED;
-      break;
-    }
-    json_array_extend(out->tools, page);
-    step_add(out, MW_OK, "tools/list page %zu: %zu tools in %.1f ms", out->pages + 1,
-             json_array_size(page), ms(since(start)));
-    next = json_string_value(json_object_get(result, "nextCursor"));
-    free(cursor);
-    cursor = next && *next ? strdup(next) : NULL;
-    json_decref(result);
-    if (!cursor)
-      break;
-  }
-  free(cursor);
-  return status;
-}
-
-/* The first text item of a tool result's content, for the output. */
 /* The tool called name in list, or NULL. */
 static json_t *find_tool(json_t *list, const char *name)
 {
@@ -150,6 +83,7 @@ static json_t *find_tool(json_t *list, const char *name)
   return NULL;
 }
 
+/* The first text item of a tool result's content, for the output. */
 static const char *first_text(json_t *result)
 {
   size_t i;
@@ -218,7 +152,7 @@ static enum mcp_status extras(struct mcp_tools *m, struct outcome *out, mw_deadl
     } else if (status != MCP_OK) {
       return status;
     } else {
-      step_add(out, MW_OK, "%s (--ping): answered in %.1f ms", probe, ms(since(start)));
+      step_add(out, MW_OK, "%s (--ping): answered in %.1f ms", probe, ms(mcp_since(start)));
     }
   }
   if (m->call && param_headers_apply(m) && find_tool(out->dropped, m->call)) {
@@ -254,15 +188,15 @@ static enum mcp_status extras(struct mcp_tools *m, struct outcome *out, mw_deadl
                    "monitor does not give",
                    m->call, json_string_value(json_object_get(result, "resultType")));
       step_add(out, MW_CRITICAL, "call %s: %.40s in %.1f ms (%zu input requests)", m->call,
-               json_string_value(json_object_get(result, "resultType")), ms(since(start)),
+               json_string_value(json_object_get(result, "resultType")), ms(mcp_since(start)),
                json_object_size(json_object_get(result, "inputRequests")));
     } else if (json_is_true(json_object_get(result, "isError"))) {
       problems_add(&out->problems, MW_CRITICAL, "call %s answered isError: %.120s", m->call,
                    first_text(result));
-      step_add(out, MW_CRITICAL, "call %s: isError in %.1f ms: %.120s", m->call, ms(since(start)),
+      step_add(out, MW_CRITICAL, "call %s: isError in %.1f ms: %.120s", m->call, ms(mcp_since(start)),
                first_text(result));
     } else {
-      step_add(out, MW_OK, "call %s: answered in %.1f ms: %.120s", m->call, ms(since(start)),
+      step_add(out, MW_OK, "call %s: answered in %.1f ms: %.120s", m->call, ms(mcp_since(start)),
                first_text(result));
     }
     json_decref(result);
@@ -339,7 +273,7 @@ static void stdio_stop(struct mcp_tools *m, mw_deadline deadline, struct outcome
 
   mcp_end_session(&m->client, deadline);
   mcp_stdio_exit_text(&m->client.stdio, text, sizeof(text));
-  step_add(out, MW_OK, "server process %s (stopped in %.0f ms)", text, ms(since(step)));
+  step_add(out, MW_OK, "server process %s (stopped in %.0f ms)", text, ms(mcp_since(step)));
 }
 
 static void stdio_failure_lines(const struct mcp_tools *m, struct mw_result *res)
@@ -385,6 +319,7 @@ static void report(struct mcp_tools *m, struct outcome *out, double total, struc
   perf(res, "time_initialize", out->init_s, "s", NULL, NULL);
   perf(res, "time_tools_list", out->list_s, "s", NULL, NULL);
   perf(res, "tools", (double)json_array_size(out->tools), "", NULL, NULL);
+  mcp_catalog_report(m, out, res);
 }
 
 /* One line, as for every failure of a check: the steps that went well are in the perfdata's
@@ -481,6 +416,12 @@ void mcp_tools_run(void *state, struct mw_result *res, mw_deadline deadline)
   }
   m->client.extra_headers = headers;
   m->client.n_extra = m->n_headers + (size_t)from_file;
+  /* Read again when it changed: an operator approves a new contract without a reload. */
+  if (m->baseline.path && mcp_baseline_refresh(&m->baseline, err, sizeof(err)) != 0) {
+    mw_result_state(res, MW_UNKNOWN);
+    mw_result_summary(res, "%s", err);
+    goto cleanup;
+  }
   if (m->token_file || m->token_env) {
     if (mw_http_token_header("Authorization: Bearer ", m->token_file, m->token_env, auth,
                              sizeof(auth), err, sizeof(err)) != 0) {
@@ -496,9 +437,9 @@ again:
     status = mcp_initialise(&m->client, deadline, err, sizeof(err));
     what = m->client.connected_by ? m->client.connected_by : "initialize";
     if (m->client.era == MCP_ERA_MODERN || strcmp(what, "server/discover") == 0)
-      out.discover_s = since(step);
+      out.discover_s = mcp_since(step);
     else
-      out.init_s = since(step);
+      out.init_s = mcp_since(step);
     if (status != MCP_OK)
       goto failed;
     if (m->client.trace.era_probe[0])
@@ -506,7 +447,7 @@ again:
     if (m->client.trace.era_remembered)
       step_add(&out, MW_OK, "no server/discover: the last run's server process spoke legacy");
     step_add(&out, MW_OK, "%s: %s %s, MCP %s (%s) in %.1f ms", what, m->client.server_name,
-             m->client.server_version, m->client.version, era_words(&m->client), ms(since(step)));
+             m->client.server_version, m->client.version, era_words(&m->client), ms(mcp_since(step)));
   } else if (m->client.era == MCP_ERA_MODERN) {
     step_add(&out, MW_OK, "server/discover: MCP %s (modern) found in an earlier run; no session",
              m->client.version);
@@ -515,10 +456,17 @@ again:
   }
   what = "tools/list";
   step = mw_now_ns();
-  status = list_tools(m, &out, deadline, err, sizeof(err));
-  out.list_s = since(step);
-  if (status == MCP_OK)
+  status = mcp_list_all(m, &out, MCP_LIST_TOOLS, out.tools, deadline, err, sizeof(err));
+  out.list_s = mcp_since(step);
+  if (status == MCP_OK) {
+    what = "resources/list";
+    status = mcp_catalog_lists(m, &out, deadline, err, sizeof(err));
+  }
+  if (status == MCP_OK) {
+    /* The contract is the server's whole list: before the tools clients drop are taken out. */
+    mcp_catalog_judge(m, &out);
     drop_invalid_tools(m, &out);
+  }
   if (status == MCP_OK) {
     what = m->call ? "tools/call" : "ping";
     status = extras(m, &out, deadline, err, sizeof(err));
@@ -530,11 +478,17 @@ again:
     out.n_steps = 0;
     memset(&out.problems, 0, sizeof(out.problems));
     json_array_clear(out.dropped);
+    mcp_outcome_free(&out);
+    out.tools = json_array();
+    out.dropped = json_array();
+    out.resources = out.prompts = NULL;
+    out.drift = NULL;
+    out.lint = NULL;
     goto again;
   }
   if (status != MCP_OK)
     goto failed;
-  total = since(start);
+  total = mcp_since(start);
   trace_steps(&m->client, &out);
   if (m->client.transport == MCP_STDIO) {
     m->client.era_hint = m->client.era;
@@ -561,6 +515,5 @@ cleanup:
   m->client.n_extra = 0;
   explicit_bzero(auth, sizeof(auth));
   explicit_bzero(header_buf, sizeof(header_buf));
-  json_decref(out.tools);
-  json_decref(out.dropped);
+  mcp_outcome_free(&out);
 }

@@ -16,9 +16,14 @@ static const char *const transports[] = {"auto", "streamable", "sse", NULL};
 static const char *const protocols[] = {
     "auto", MCP_MODERN_VERSION, "2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05", NULL};
 static const char *const missing_states[] = {"warning", "critical", NULL};
+static const char *const lint_states[] = {"off", "warning", "critical", NULL};
 
 static const struct mw_unit time_units[] = {
     {"", 1, K_PLAIN}, {"ms", 0.001, K_SECONDS}, {"s", 1, K_SECONDS}, {NULL, 0, 0}};
+static const struct mw_unit size_units[] = {
+    {"", 1, K_BYTES},           {"B", 1, K_BYTES},           {"KB", 1e3, K_BYTES},
+    {"MB", 1e6, K_BYTES},       {"KiB", 1024, K_BYTES},      {"MiB", 1048576, K_BYTES},
+    {NULL, 0, 0}};
 
 static const struct mw_option mcp_options[] = {
     {"url", 'u', MW_OPT_STRING, 0, "URL", NULL,
@@ -75,6 +80,31 @@ static const struct mw_option mcp_options[] = {
     {"call-args", 0, MW_OPT_STRING, 0, "JSON", "{}", "Arguments of --call, a JSON object.", NULL,
      NULL},
     {"ping", 0, MW_OPT_BOOL, 0, NULL, NULL, "Also send MCP ping.", NULL, NULL},
+    {"baseline", 0, MW_OPT_STRING, 0, "FILE", NULL,
+     "Compare the tools (and the resources and prompts the server offers) with this baseline, "
+     "written by --write-baseline: a removed item or property, a new required parameter or a "
+     "changed type is breaking; a changed title or description, annotations or other schema "
+     "keyword a warning; an added item OK. Read again when the file changes.",
+     NULL, NULL},
+    {"write-baseline", 0, MW_OPT_STRING, 0, "FILE", NULL,
+     "Record the server's contract (tools, resources, prompts: canonical, with SHA-256 and the "
+     "full text) in FILE, replacing it whole; for a shell, once the server is approved.",
+     NULL, NULL},
+    {"drift-state", 0, MW_OPT_STRING, MW_OPT_REPEAT, "KIND=STATE", NULL,
+     "The state of a kind of change since the baseline: breaking (default critical), "
+     "description, annotations, schema (warning), added (ok); STATE is ok, warning, critical or "
+     "unknown. Repeatable.",
+     NULL, NULL},
+    {"lint", 0, MW_OPT_STRING, 0, "STATE", "warning",
+     "The state when the tool list breaks the rules clients apply (object inputSchema, required "
+     "names in properties, tool names, JSON Schema keywords of the declared dialect): warning, "
+     "critical or off.",
+     NULL, lint_states},
+    {"catalog-warning", 0, MW_OPT_RANGE, 0, "RANGE", NULL,
+     "WARNING range for the size of the serialised tool list (bytes, or 200KB, 1MiB).",
+     size_units, NULL},
+    {"catalog-critical", 0, MW_OPT_RANGE, 0, "RANGE", NULL,
+     "CRITICAL range for the size of the serialised tool list.", size_units, NULL},
     {"max-pages", 0, MW_OPT_INT, 0, "N", "100",
      "tools/list pages read at most (a server that pages without end is CRITICAL).", NULL, NULL},
     {"warning", 'w', MW_OPT_RANGE, 0, "RANGE", NULL,
@@ -110,6 +140,10 @@ static const char mcp_description[] =
     "JSON-RPC error -32601 at once. Arguments a tool marks with x-mcp-header go in Mcp-Param-*\n"
     "headers too; a tool whose x-mcp-header breaks the rules is dropped, as clients drop it\n"
     "(WARNING), and not called.\n"
+    "The tool list is linted (--lint) and its size given as catalog_bytes. With --baseline the\n"
+    "tools, resources and prompts are compared with a baseline --write-baseline recorded: each\n"
+    "change is a line of the long output with its JSON pointer, old and new value, and its kind\n"
+    "(breaking, description, annotations, schema, added) decides its state (--drift-state).\n"
     "With --command the server is started for every run as a subprocess in a process group of\n"
     "its own and spoken to over stdio, one JSON-RPC message a line: server/discover first; an\n"
     "error that is no modern one, or no answer within 2 s, means a legacy server, which gets\n"
@@ -219,6 +253,7 @@ static void mcp_close(void *state)
   free_names(&m->expect);
   free_names(&m->forbid);
   json_decref(m->call_args);
+  mcp_baseline_free(&m->baseline);
   free(m);
 }
 
@@ -437,6 +472,74 @@ static int read_headers(struct mcp_tools *m, const struct mw_args *args, struct 
   return 0;
 }
 
+static int parse_drift_states(struct mcp_tools *m, const struct mw_args *args,
+                              struct mw_result *err)
+{
+  static const char *const states[] = {"ok", "warning", "critical", "unknown", NULL};
+  static const enum mw_state values[] = {MW_OK, MW_WARNING, MW_CRITICAL, MW_UNKNOWN};
+  size_t i;
+
+  m->drift_state[DRIFT_BREAKING] = MW_CRITICAL;
+  m->drift_state[DRIFT_DESCRIPTION] = MW_WARNING;
+  m->drift_state[DRIFT_ANNOTATIONS] = MW_WARNING;
+  m->drift_state[DRIFT_SCHEMA] = MW_WARNING;
+  m->drift_state[DRIFT_ADDED] = MW_OK;
+  for (i = 0; i < mw_args_count(args, "drift-state"); i++) {
+    const char *item = mw_args_str_at(args, "drift-state", i);
+    const char *eq = strchr(item, '=');
+    size_t kind;
+    size_t s;
+
+    for (kind = 0; eq && kind < DRIFT_KINDS; kind++)
+      if (strlen(drift_kind_names[kind]) == (size_t)(eq - item) &&
+          strncmp(drift_kind_names[kind], item, (size_t)(eq - item)) == 0)
+        break;
+    for (s = 0; eq && kind < DRIFT_KINDS && states[s]; s++)
+      if (strcmp(states[s], eq + 1) == 0)
+        break;
+    if (!eq || kind >= DRIFT_KINDS || !states[s]) {
+      mw_result_summary(err,
+                        "--drift-state %.60s: expected KIND=STATE, KIND one of breaking, "
+                        "description, annotations, schema, added; STATE ok, warning, critical "
+                        "or unknown",
+                        item);
+      return -1;
+    }
+    m->drift_state[kind] = values[s];
+  }
+  return 0;
+}
+
+static int open_contract(struct mcp_tools *m, const struct mw_args *args, struct mw_result *err)
+{
+  const char *lint = mw_args_str(args, "lint");
+  char reason[300];
+
+  m->write_baseline = mw_args_str(args, "write-baseline");
+  m->baseline.path = mw_args_str(args, "baseline");
+  m->lint = strcmp(lint, "off") != 0;
+  m->lint_state = strcmp(lint, "critical") == 0 ? MW_CRITICAL : MW_WARNING;
+  m->has_catalog_warn = mw_args_range(args, "catalog-warning", &m->catalog_warn);
+  m->has_catalog_crit = mw_args_range(args, "catalog-critical", &m->catalog_crit);
+  if (m->write_baseline && m->baseline.path) {
+    mw_result_summary(err, "--baseline and --write-baseline exclude each other: a check that "
+                           "approved every change it saw would hide them");
+    return -1;
+  }
+  if (mw_args_given(args, "drift-state") && !m->baseline.path) {
+    mw_result_summary(err, "--drift-state needs --baseline FILE");
+    return -1;
+  }
+  if (parse_drift_states(m, args, err) != 0)
+    return -1;
+  /* A missing or broken baseline is found at once, not at the first run. */
+  if (m->baseline.path && mcp_baseline_refresh(&m->baseline, reason, sizeof(reason)) != 0) {
+    mw_result_summary(err, "%s", reason);
+    return -1;
+  }
+  return 0;
+}
+
 static int mcp_open(const struct mw_args *args, void **state, struct mw_result *err)
 {
   struct mcp_tools *m = calloc(1, sizeof(*m));
@@ -504,7 +607,7 @@ static int mcp_open(const struct mw_args *args, void **state, struct mw_result *
   }
   if (read_names(&m->expect, args, "expect-tools", err) != 0 ||
       (file && read_names_file(&m->expect, file, err) != 0) ||
-      read_names(&m->forbid, args, "forbid-tools", err) != 0 ||
+      read_names(&m->forbid, args, "forbid-tools", err) != 0 || open_contract(m, args, err) != 0 ||
       (m->url ? open_http(m, args, err) : open_stdio(m, args, err)) != 0)
     goto fail;
   *state = m;

@@ -1,15 +1,20 @@
 /* SPDX-License-Identifier: MIT */
-/* mcp_tools.h - shared between mcp_tools.c (options, open, close) and mcp_run.c (a run). */
+/* mcp_tools.h - shared between mcp_tools.c (options, open, close), mcp_run.c (a run) and
+ * mcp_catalog.c (the lists of a run and their contract: lint, drift, baseline). */
 #ifndef MCP_TOOLS_H
 #define MCP_TOOLS_H
 
 #include "mcp_client.h"
+#include "mcp_contract.h"
+#include "problems.h"
 
 #define MAX_NAMES 256
 #define NAME_MAX_LEN 128
 #define MAX_RESOLVE 16
 
-enum kind { K_PLAIN = 1, K_SECONDS };
+#define MAX_STEPS 16
+
+enum kind { K_PLAIN = 1, K_SECONDS, K_BYTES };
 
 struct name_list {
   char *names[MAX_NAMES];
@@ -46,9 +51,58 @@ struct mcp_tools {
   char *command_words;                /* --command split, the words point into it */
   char *argv[MCP_STDIO_ARGS_MAX + 1]; /* into command_words, then --arg values */
   char **envp;                        /* owned: the server's environment */
+  /* the contract: --baseline, --write-baseline, --drift-state, --lint, --catalog-* */
+  struct mcp_baseline baseline; /* path NULL: no --baseline */
+  const char *write_baseline;
+  enum mw_state drift_state[DRIFT_KINDS];
+  bool lint;
+  enum mw_state lint_state;
+  struct mw_range catalog_warn;
+  struct mw_range catalog_crit;
+  bool has_catalog_warn;
+  bool has_catalog_crit;
+};
+
+/* One line of the long output: a step of the run and how it went. */
+struct step {
+  enum mw_state state;
+  char text[200];
+};
+
+/* What a run found, for the verdict and the output. */
+struct outcome {
+  json_t *tools;   /* every tool object of every page a client keeps */
+  json_t *dropped; /* those it must drop (an x-mcp-header that breaks the rules) */
+  json_t *resources; /* resources/list, when read (a baseline covers it), else NULL */
+  json_t *prompts;   /* prompts/list, likewise */
+  size_t pages;
+  double init_s;     /* initialize; NAN when not run (a kept session, a modern server) */
+  double discover_s; /* server/discover; NAN when not run (kept, or a forced legacy revision) */
+  double list_s;
+  double catalog_bytes; /* the tool list serialised, as a client holds it */
+  struct drift *drift;  /* with --baseline */
+  struct lint *lint;    /* with --lint */
+  struct problems problems;
+  struct step steps[MAX_STEPS];
+  size_t n_steps;
+  size_t steps_dropped;
 };
 
 void mcp_tools_run(void *state, struct mw_result *res, mw_deadline deadline);
+void step_add(struct outcome *out, enum mw_state state, const char *fmt, ...) MW_PRINTF(3, 4);
+double mcp_since(int64_t start);
+
+/* mcp_catalog.c: every page of a list into `into` (cleared first). */
+enum mcp_status mcp_list_all(struct mcp_tools *m, struct outcome *out, enum mcp_list list,
+                             json_t *into, mw_deadline deadline, char *err, size_t errlen);
+/* resources/list and prompts/list, when a baseline needs them and the server offers them. */
+enum mcp_status mcp_catalog_lists(struct mcp_tools *m, struct outcome *out, mw_deadline deadline,
+                                  char *err, size_t errlen);
+/* Lint, catalogue size, drift from the baseline, the baseline written: into out->problems. */
+void mcp_catalog_judge(struct mcp_tools *m, struct outcome *out);
+/* Their lines in the long output and their perfdata. */
+void mcp_catalog_report(struct mcp_tools *m, struct outcome *out, struct mw_result *res);
+void mcp_outcome_free(struct outcome *out);
 bool mcp_header_valid(const char *header);
 
 #endif
