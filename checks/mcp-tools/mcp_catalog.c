@@ -11,6 +11,72 @@
 
 #include "mcp_tools.h"
 
+static int parse_drift_states(struct mcp_tools *m, const struct mw_args *args, char *err,
+                              size_t errlen)
+{
+  static const char *const states[] = {"ok", "warning", "critical", "unknown", NULL};
+  static const enum mw_state values[] = {MW_OK, MW_WARNING, MW_CRITICAL, MW_UNKNOWN};
+  size_t i;
+
+  m->drift_state[DRIFT_BREAKING] = MW_CRITICAL;
+  m->drift_state[DRIFT_DESCRIPTION] = MW_WARNING;
+  m->drift_state[DRIFT_ANNOTATIONS] = MW_WARNING;
+  m->drift_state[DRIFT_SCHEMA] = MW_WARNING;
+  m->drift_state[DRIFT_ADDED] = MW_OK;
+  for (i = 0; i < mw_args_count(args, "drift-state"); i++) {
+    const char *item = mw_args_str_at(args, "drift-state", i);
+    const char *eq = strchr(item, '=');
+    size_t kind;
+    size_t s;
+
+    for (kind = 0; eq && kind < DRIFT_KINDS; kind++)
+      if (strlen(drift_kind_names[kind]) == (size_t)(eq - item) &&
+          strncmp(drift_kind_names[kind], item, (size_t)(eq - item)) == 0)
+        break;
+    for (s = 0; eq && kind < DRIFT_KINDS && states[s]; s++)
+      if (strcmp(states[s], eq + 1) == 0)
+        break;
+    if (!eq || kind >= DRIFT_KINDS || !states[s]) {
+      snprintf(err, errlen,
+               "--drift-state %.60s: expected KIND=STATE, KIND one of breaking, "
+               "description, annotations, schema, added; STATE ok, warning, critical "
+               "or unknown",
+               item);
+      return -1;
+    }
+    m->drift_state[kind] = values[s];
+  }
+  return 0;
+}
+
+int mcp_catalog_open(struct mcp_tools *m, const struct mw_args *args, char *err, size_t errlen)
+{
+  const char *lint = mw_args_str(args, "lint");
+
+  m->write_baseline = mw_args_str(args, "write-baseline");
+  m->baseline.path = mw_args_str(args, "baseline");
+  m->lint = strcmp(lint, "off") != 0;
+  m->lint_state = strcmp(lint, "critical") == 0 ? MW_CRITICAL : MW_WARNING;
+  m->has_catalog_warn = mw_args_range(args, "catalog-warning", &m->catalog_warn);
+  m->has_catalog_crit = mw_args_range(args, "catalog-critical", &m->catalog_crit);
+  if (m->write_baseline && m->baseline.path) {
+    snprintf(err, errlen,
+             "--baseline and --write-baseline exclude each other: a check that "
+             "approved every change it saw would hide them");
+    return -1;
+  }
+  if (mw_args_given(args, "drift-state") && !m->baseline.path) {
+    snprintf(err, errlen, "--drift-state needs --baseline FILE");
+    return -1;
+  }
+  if (parse_drift_states(m, args, err, errlen) != 0)
+    return -1;
+  /* A missing or broken baseline is found at once, not at the first run. */
+  if (m->baseline.path && mcp_baseline_refresh(&m->baseline, err, errlen) != 0)
+    return -1;
+  return 0;
+}
+
 static const char *const list_methods[MCP_LISTS] = {"tools/list", "resources/list", "prompts/list"};
 
 enum mcp_status mcp_list_all(struct mcp_tools *m, struct outcome *out, enum mcp_list list,
@@ -232,15 +298,23 @@ void mcp_catalog_report(struct mcp_tools *m, struct outcome *out, struct mw_resu
   int kind;
 
   if (out->drift) {
-    for (i = 0; i < out->drift->n_lines; i++)
-      mw_result_summary(mw_result_child(res), "drift: %s", out->drift->lines[i]);
+    for (i = 0; i < out->drift->n_lines; i++) {
+      struct mw_result *line = mw_result_child(res);
+
+      mw_result_state(line, m->drift_state[out->drift->line_kind[i]]);
+      mw_result_summary(line, "drift: %s", out->drift->lines[i]);
+    }
     if (out->drift->lines_dropped)
       mw_result_summary(mw_result_child(res), "drift: %zu more changes not shown",
                         out->drift->lines_dropped);
   }
   if (out->lint) {
-    for (i = 0; i < out->lint->n_lines; i++)
-      mw_result_summary(mw_result_child(res), "lint: %s", out->lint->lines[i]);
+    for (i = 0; i < out->lint->n_lines; i++) {
+      struct mw_result *line = mw_result_child(res);
+
+      mw_result_state(line, m->lint_state);
+      mw_result_summary(line, "lint: %s", out->lint->lines[i]);
+    }
     if (out->lint->count > out->lint->n_lines)
       mw_result_summary(mw_result_child(res), "lint: %zu more problems not shown",
                         out->lint->count - out->lint->n_lines);

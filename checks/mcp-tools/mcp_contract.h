@@ -47,6 +47,7 @@ struct drift {
   size_t items[DRIFT_KINDS];                /* how many items changed in each kind */
   char last[DRIFT_KINDS][160];              /* the item named last (an item is named once) */
   char lines[DRIFT_LINES_MAX][DRIFT_LINE_MAX];
+  enum drift_kind line_kind[DRIFT_LINES_MAX];
   size_t n_lines;
   size_t lines_dropped;
 };

@@ -92,6 +92,7 @@ static void change(const struct where *at, enum drift_kind kind, const char *wha
     value_text(was, old_text, sizeof(old_text));
     value_text(now, new_text, sizeof(new_text));
   }
+  drift->line_kind[drift->n_lines] = kind;
   snprintf(drift->lines[drift->n_lines++], DRIFT_LINE_MAX, "%s %.120s: %s%s%s%s%s%s%s (%s)",
            mcp_list_item[at->list], at->key, at->pointer, at->pointer[0] ? ": " : "", what,
            was || now ? ": " : "", was || now ? old_text : "", was || now ? " -> " : "",

@@ -68,7 +68,7 @@ static void trace_steps(const struct mcp_client *client, struct outcome *out)
 }
 
 /* The tool called name in list, or NULL. */
-static json_t *find_tool(json_t *list, const char *name)
+json_t *mcp_find_tool(json_t *list, const char *name)
 {
   size_t i;
   json_t *tool;
@@ -83,24 +83,8 @@ static json_t *find_tool(json_t *list, const char *name)
   return NULL;
 }
 
-/* The first text item of a tool result's content, for the output. */
-static const char *first_text(json_t *result)
-{
-  size_t i;
-  json_t *item;
-
-  json_array_foreach(json_object_get(result, "content"), i, item)
-  {
-    const char *text = json_string_value(json_object_get(item, "text"));
-
-    if (text)
-      return text;
-  }
-  return "";
-}
-
 /* Whether x-mcp-header applies: a modern server over Streamable HTTP (2026-07-28). */
-static bool param_headers_apply(const struct mcp_tools *m)
+bool mcp_param_headers_apply(const struct mcp_tools *m)
 {
   return m->client.era == MCP_ERA_MODERN && m->client.in_use == MCP_STREAMABLE;
 }
@@ -112,7 +96,7 @@ static void drop_invalid_tools(struct mcp_tools *m, struct outcome *out)
   size_t i = 0;
   char why[160];
 
-  if (!param_headers_apply(m))
+  if (!mcp_param_headers_apply(m))
     return;
   while (i < json_array_size(out->tools)) {
     json_t *tool = json_array_get(out->tools, i);
@@ -155,53 +139,7 @@ static enum mcp_status extras(struct mcp_tools *m, struct outcome *out, mw_deadl
       step_add(out, MW_OK, "%s (--ping): answered in %.1f ms", probe, ms(mcp_since(start)));
     }
   }
-  if (m->call && param_headers_apply(m) && find_tool(out->dropped, m->call)) {
-    problems_add(&out->problems, MW_CRITICAL,
-                 "call %s: not called: a client must not call a tool it dropped", m->call);
-    step_add(out, MW_CRITICAL, "call %s: not called (dropped: its x-mcp-header breaks the rules)",
-             m->call);
-  } else if (m->call) {
-    json_t *params = json_pack("{s:s,s:O}", "name", m->call, "arguments", m->call_args);
-    json_t *tool = param_headers_apply(m) ? find_tool(out->tools, m->call) : NULL;
-    char lines[MCP_MAX_PARAM_HEADERS][MCP_PARAM_HEADER_MAX];
-
-    /* 2026-07-28: the arguments its schema marks with x-mcp-header go in headers too. */
-    m->client.n_param =
-        tool ? mcp_tool_param_headers(json_object_get(tool, "inputSchema"), m->call_args, lines)
-             : 0;
-    m->client.param_headers = lines;
-    start = mw_now_ns();
-    status = mcp_request(&m->client, "tools/call", params, &result, deadline, err, errlen);
-    m->client.param_headers = NULL;
-    m->client.n_param = 0;
-    if (status == MCP_RPC_ERROR) {
-      problems_add(&out->problems, MW_CRITICAL, "call %s: %s", m->call, err);
-      step_add(out, MW_CRITICAL, "call %s: %s", m->call, err);
-    } else if (status != MCP_OK) {
-      return status;
-    } else if (json_is_string(json_object_get(result, "resultType")) &&
-               strcmp(json_string_value(json_object_get(result, "resultType")), "complete") != 0) {
-      /* input_required: the server wants sampling, elicitation or roots first. A monitor
-       * has none to give; asking again would only repeat the question. */
-      problems_add(&out->problems, MW_CRITICAL,
-                   "call %s answered %.40s: it needs input a "
-                   "monitor does not give",
-                   m->call, json_string_value(json_object_get(result, "resultType")));
-      step_add(out, MW_CRITICAL, "call %s: %.40s in %.1f ms (%zu input requests)", m->call,
-               json_string_value(json_object_get(result, "resultType")), ms(mcp_since(start)),
-               json_object_size(json_object_get(result, "inputRequests")));
-    } else if (json_is_true(json_object_get(result, "isError"))) {
-      problems_add(&out->problems, MW_CRITICAL, "call %s answered isError: %.120s", m->call,
-                   first_text(result));
-      step_add(out, MW_CRITICAL, "call %s: isError in %.1f ms: %.120s", m->call, ms(mcp_since(start)),
-               first_text(result));
-    } else {
-      step_add(out, MW_OK, "call %s: answered in %.1f ms: %.120s", m->call, ms(mcp_since(start)),
-               first_text(result));
-    }
-    json_decref(result);
-  }
-  return MCP_OK;
+  return mcp_calls_run(m, out, deadline, err, errlen);
 }
 
 static void judge(struct mcp_tools *m, struct outcome *out)
@@ -212,13 +150,13 @@ static void judge(struct mcp_tools *m, struct outcome *out)
   size_t i;
 
   for (i = 0; i < m->expect.count; i++)
-    if (!find_tool(out->tools, m->expect.names[i])) {
+    if (!mcp_find_tool(out->tools, m->expect.names[i])) {
       snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing), "%s%s",
                missing[0] ? ", " : "", m->expect.names[i]);
       step_add(out, m->missing_state, "missing tool %.*s", NAME_MAX_LEN, m->expect.names[i]);
     }
   for (i = 0; i < m->forbid.count; i++)
-    if (find_tool(out->tools, m->forbid.names[i])) {
+    if (mcp_find_tool(out->tools, m->forbid.names[i])) {
       snprintf(present + strlen(present), sizeof(present) - strlen(present), "%s%s",
                present[0] ? ", " : "", m->forbid.names[i]);
       step_add(out, MW_CRITICAL, "forbidden tool %.*s offered", NAME_MAX_LEN, m->forbid.names[i]);
@@ -319,6 +257,7 @@ static void report(struct mcp_tools *m, struct outcome *out, double total, struc
   perf(res, "time_initialize", out->init_s, "s", NULL, NULL);
   perf(res, "time_tools_list", out->list_s, "s", NULL, NULL);
   perf(res, "tools", (double)json_array_size(out->tools), "", NULL, NULL);
+  mcp_calls_report(m, out, res);
   mcp_catalog_report(m, out, res);
 }
 
@@ -468,7 +407,7 @@ again:
     drop_invalid_tools(m, &out);
   }
   if (status == MCP_OK) {
-    what = m->call ? "tools/call" : "ping";
+    what = m->n_calls ? "tools/call" : "ping";
     status = extras(m, &out, deadline, err, sizeof(err));
   }
   if (status == MCP_GONE && !retried && isnan(out.init_s) && isnan(out.discover_s)) {

@@ -79,6 +79,23 @@ static const struct mw_option mcp_options[] = {
      "Call this (harmless) tool; an error or isError answer is CRITICAL.", NULL, NULL},
     {"call-args", 0, MW_OPT_STRING, 0, "JSON", "{}", "Arguments of --call, a JSON object.", NULL,
      NULL},
+    {"call-expect", 0, MW_OPT_STRING, MW_OPT_REPEAT, "PATH[=VALUE|;WARN;CRIT]", NULL,
+     "What --call's result must hold, at a JSON path of the result (structuredContent.count; "
+     "text.items[0].id reads the first text content as JSON): the path exists, equals VALUE, or "
+     "its number is within the ranges. Repeatable.",
+     NULL, NULL},
+    {"call-warning", 0, MW_OPT_STRING, 0, "RANGE", NULL,
+     "WARNING range for --call's time (seconds, or 500ms).", NULL, NULL},
+    {"call-critical", 0, MW_OPT_STRING, 0, "RANGE", NULL,
+     "CRITICAL range for --call's time.", NULL, NULL},
+    {"calls", 0, MW_OPT_STRING, MW_OPT_REPEAT, "JSON", NULL,
+     "One call of a flow, made in the order given after --call: {\"tool\": \"search\", \"args\": "
+     "{...}, \"args_from\": {\"id\": \"structuredContent.items[0].id\"}, \"expect\": "
+     "[\"structuredContent.count;1:\"], \"warning\": \"500ms\", \"critical\": \"2s\"}; "
+     "args_from takes values from the result of the call before (flow[N].PATH: of the Nth call "
+     "of the flow, from 0). In the configuration: calls = "
+     "( { tool = \"search\"; ... }, ... ).",
+     NULL, NULL},
     {"ping", 0, MW_OPT_BOOL, 0, NULL, NULL, "Also send MCP ping.", NULL, NULL},
     {"baseline", 0, MW_OPT_STRING, 0, "FILE", NULL,
      "Compare the tools (and the resources and prompts the server offers) with this baseline, "
@@ -252,7 +269,7 @@ static void mcp_close(void *state)
   mw_http_free(m->side);
   free_names(&m->expect);
   free_names(&m->forbid);
-  json_decref(m->call_args);
+  mcp_calls_close(m);
   mcp_baseline_free(&m->baseline);
   free(m);
 }
@@ -472,68 +489,13 @@ static int read_headers(struct mcp_tools *m, const struct mw_args *args, struct 
   return 0;
 }
 
-static int parse_drift_states(struct mcp_tools *m, const struct mw_args *args,
-                              struct mw_result *err)
+/* The calls and the contract: their reasons into err. */
+static int open_checked(struct mcp_tools *m, const struct mw_args *args, struct mw_result *err)
 {
-  static const char *const states[] = {"ok", "warning", "critical", "unknown", NULL};
-  static const enum mw_state values[] = {MW_OK, MW_WARNING, MW_CRITICAL, MW_UNKNOWN};
-  size_t i;
+  char reason[400];
 
-  m->drift_state[DRIFT_BREAKING] = MW_CRITICAL;
-  m->drift_state[DRIFT_DESCRIPTION] = MW_WARNING;
-  m->drift_state[DRIFT_ANNOTATIONS] = MW_WARNING;
-  m->drift_state[DRIFT_SCHEMA] = MW_WARNING;
-  m->drift_state[DRIFT_ADDED] = MW_OK;
-  for (i = 0; i < mw_args_count(args, "drift-state"); i++) {
-    const char *item = mw_args_str_at(args, "drift-state", i);
-    const char *eq = strchr(item, '=');
-    size_t kind;
-    size_t s;
-
-    for (kind = 0; eq && kind < DRIFT_KINDS; kind++)
-      if (strlen(drift_kind_names[kind]) == (size_t)(eq - item) &&
-          strncmp(drift_kind_names[kind], item, (size_t)(eq - item)) == 0)
-        break;
-    for (s = 0; eq && kind < DRIFT_KINDS && states[s]; s++)
-      if (strcmp(states[s], eq + 1) == 0)
-        break;
-    if (!eq || kind >= DRIFT_KINDS || !states[s]) {
-      mw_result_summary(err,
-                        "--drift-state %.60s: expected KIND=STATE, KIND one of breaking, "
-                        "description, annotations, schema, added; STATE ok, warning, critical "
-                        "or unknown",
-                        item);
-      return -1;
-    }
-    m->drift_state[kind] = values[s];
-  }
-  return 0;
-}
-
-static int open_contract(struct mcp_tools *m, const struct mw_args *args, struct mw_result *err)
-{
-  const char *lint = mw_args_str(args, "lint");
-  char reason[300];
-
-  m->write_baseline = mw_args_str(args, "write-baseline");
-  m->baseline.path = mw_args_str(args, "baseline");
-  m->lint = strcmp(lint, "off") != 0;
-  m->lint_state = strcmp(lint, "critical") == 0 ? MW_CRITICAL : MW_WARNING;
-  m->has_catalog_warn = mw_args_range(args, "catalog-warning", &m->catalog_warn);
-  m->has_catalog_crit = mw_args_range(args, "catalog-critical", &m->catalog_crit);
-  if (m->write_baseline && m->baseline.path) {
-    mw_result_summary(err, "--baseline and --write-baseline exclude each other: a check that "
-                           "approved every change it saw would hide them");
-    return -1;
-  }
-  if (mw_args_given(args, "drift-state") && !m->baseline.path) {
-    mw_result_summary(err, "--drift-state needs --baseline FILE");
-    return -1;
-  }
-  if (parse_drift_states(m, args, err) != 0)
-    return -1;
-  /* A missing or broken baseline is found at once, not at the first run. */
-  if (m->baseline.path && mcp_baseline_refresh(&m->baseline, reason, sizeof(reason)) != 0) {
+  if (mcp_calls_open(m, args, reason, sizeof(reason)) != 0 ||
+      mcp_catalog_open(m, args, reason, sizeof(reason)) != 0) {
     mw_result_summary(err, "%s", reason);
     return -1;
   }
@@ -544,7 +506,6 @@ static int mcp_open(const struct mw_args *args, void **state, struct mw_result *
 {
   struct mcp_tools *m = calloc(1, sizeof(*m));
   const char *file = mw_args_str(args, "expect-tools-file");
-  json_error_t error;
   char reason[256];
 
   if (!m) {
@@ -556,7 +517,6 @@ static int mcp_open(const struct mw_args *args, void **state, struct mw_result *
       strcmp(mw_args_str(args, "missing-state"), "warning") == 0 ? MW_WARNING : MW_CRITICAL;
   m->min_tools = mw_args_int(args, "min-tools");
   m->max_pages = mw_args_int(args, "max-pages");
-  m->call = mw_args_str(args, "call");
   m->ping = mw_args_bool(args, "ping");
   m->has_warn = mw_args_range(args, "warning", &m->warn);
   m->has_crit = mw_args_range(args, "critical", &m->crit);
@@ -595,19 +555,9 @@ static int mcp_open(const struct mw_args *args, void **state, struct mw_result *
   }
   if (read_headers(m, args, err) != 0)
     goto fail;
-  m->call_args = json_loads(mw_args_str(args, "call-args"), 0, &error);
-  if (!json_is_object(m->call_args)) {
-    mw_result_summary(err, "--call-args must be a JSON object%s%s", m->call_args ? "" : ": ",
-                      m->call_args ? "" : error.text);
-    goto fail;
-  }
-  if (mw_args_given(args, "call-args") && !m->call) {
-    mw_result_summary(err, "--call-args needs --call TOOL");
-    goto fail;
-  }
   if (read_names(&m->expect, args, "expect-tools", err) != 0 ||
       (file && read_names_file(&m->expect, file, err) != 0) ||
-      read_names(&m->forbid, args, "forbid-tools", err) != 0 || open_contract(m, args, err) != 0 ||
+      read_names(&m->forbid, args, "forbid-tools", err) != 0 || open_checked(m, args, err) != 0 ||
       (m->url ? open_http(m, args, err) : open_stdio(m, args, err)) != 0)
     goto fail;
   *state = m;

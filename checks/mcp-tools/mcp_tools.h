@@ -5,6 +5,7 @@
 #define MCP_TOOLS_H
 
 #include "mcp_client.h"
+#include "json_rule.h"
 #include "mcp_contract.h"
 #include "problems.h"
 
@@ -12,13 +13,33 @@
 #define NAME_MAX_LEN 128
 #define MAX_RESOLVE 16
 
-#define MAX_STEPS 16
+#define MAX_STEPS 24
+#define MCP_MAX_CALLS 16
+#define MCP_CALL_MAX_EXPECT 8
+#define MCP_CALL_MAX_FROM 8
 
 enum kind { K_PLAIN = 1, K_SECONDS, K_BYTES };
 
 struct name_list {
   char *names[MAX_NAMES];
   size_t count;
+};
+
+/* One tools/call of a run (mcp_calls.c). */
+struct mcp_call {
+  char *tool;   /* owned */
+  json_t *args; /* owned: an object */
+  json_t *spec; /* owned: the --calls object that from_name and from_path point into, or NULL */
+  struct json_rule expect[MCP_CALL_MAX_EXPECT];
+  size_t n_expect;
+  const char *from_name[MCP_CALL_MAX_FROM]; /* arguments taken from the last call's result */
+  const char *from_path[MCP_CALL_MAX_FROM];
+  size_t n_from;
+  struct mw_range warn;
+  struct mw_range crit;
+  bool has_warn;
+  bool has_crit;
+  char label[NAME_MAX_LEN + 32]; /* perfdata: time_call_TOOL */
 };
 
 struct mcp_tools {
@@ -33,8 +54,8 @@ struct mcp_tools {
   enum mw_state missing_state;
   long long min_tools;
   long long max_pages;
-  const char *call;
-  json_t *call_args;
+  struct mcp_call calls[MCP_MAX_CALLS];
+  size_t n_calls;
   bool ping;
   struct mw_range warn;
   struct mw_range crit;
@@ -80,6 +101,7 @@ struct outcome {
   double discover_s; /* server/discover; NAN when not run (kept, or a forced legacy revision) */
   double list_s;
   double catalog_bytes; /* the tool list serialised, as a client holds it */
+  double call_s[MCP_MAX_CALLS]; /* each call's time, NAN when not made */
   struct drift *drift;  /* with --baseline */
   struct lint *lint;    /* with --lint */
   struct problems problems;
@@ -92,7 +114,23 @@ void mcp_tools_run(void *state, struct mw_result *res, mw_deadline deadline);
 void step_add(struct outcome *out, enum mw_state state, const char *fmt, ...) MW_PRINTF(3, 4);
 double mcp_since(int64_t start);
 
-/* mcp_catalog.c: every page of a list into `into` (cleared first). */
+/* mcp_run.c: the tool called name in list, or NULL; whether x-mcp-header applies (a modern
+ * server over Streamable HTTP). */
+json_t *mcp_find_tool(json_t *list, const char *name);
+bool mcp_param_headers_apply(const struct mcp_tools *m);
+
+/* mcp_calls.c: --call, --calls and their options into m->calls (0, or -1 with err); the calls
+ * of a run; their perfdata. */
+int mcp_calls_open(struct mcp_tools *m, const struct mw_args *args, char *err, size_t errlen);
+void mcp_calls_close(struct mcp_tools *m);
+enum mcp_status mcp_calls_run(struct mcp_tools *m, struct outcome *out, mw_deadline deadline,
+                              char *err, size_t errlen);
+void mcp_calls_report(const struct mcp_tools *m, const struct outcome *out, struct mw_result *res);
+
+/* mcp_catalog.c: --baseline, --write-baseline, --drift-state, --lint, --catalog-* (0, or -1
+ * with err). */
+int mcp_catalog_open(struct mcp_tools *m, const struct mw_args *args, char *err, size_t errlen);
+/* Every page of a list into `into` (cleared first). */
 enum mcp_status mcp_list_all(struct mcp_tools *m, struct outcome *out, enum mcp_list list,
                              json_t *into, mw_deadline deadline, char *err, size_t errlen);
 /* resources/list and prompts/list, when a baseline needs them and the server offers them. */

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "json_path.h"
+#include "json_rule.h"
 #include "rest_health.h"
 
 bool rest_ranges_on_json(const struct mw_args *args)
@@ -21,54 +22,6 @@ bool rest_ranges_on_json(const struct mw_args *args)
   return mw_args_count(args, "json-path") == 1 && !mw_args_given(args, "json-equals") &&
          !mw_args_given(args, "state-map") && !strpbrk(path, "=;");
 }
-
-/* "PATH", "PATH=VALUE" or "PATH;WARN[;CRIT]" into rule. */
-static int parse_rule(const char *spec, struct json_rule *rule, const struct mw_unit *units,
-                      struct mw_result *err)
-{
-  const char *sep = strpbrk(spec, "=;");
-  size_t path_len = sep ? (size_t)(sep - spec) : strlen(spec);
-  char reason[256];
-
-  rule->path = strndup(spec, path_len);
-  if (!rule->path) {
-    mw_result_summary(err, "out of memory");
-    return -1;
-  }
-  if (json_path_validate(rule->path, reason, sizeof(reason)) != 0) {
-    mw_result_summary(err, "--json-path: %s", reason);
-    return -1;
-  }
-  if (sep && *sep == '=') {
-    rule->want = sep + 1;
-  } else if (sep) {
-    char text[128];
-    const char *warn = sep + 1;
-    const char *crit = strchr(warn, ';');
-    size_t warn_len = crit ? (size_t)(crit - warn) : strlen(warn);
-
-    if (warn_len >= sizeof(text) || (crit && strchr(crit + 1, ';'))) {
-      mw_result_summary(err, "--json-path %s: expected PATH;WARN;CRIT", spec);
-      return -1;
-    }
-    memcpy(text, warn, warn_len);
-    text[warn_len] = '\0';
-    if (text[0] && mw_range_parse(text, units, &rule->warn, reason, sizeof(reason)) != 0) {
-      mw_result_summary(err, "--json-path %s: %s", spec, reason);
-      return -1;
-    }
-    rule->has_warn = text[0] != '\0';
-    if (crit && crit[1] &&
-        mw_range_parse(crit + 1, units, &rule->crit, reason, sizeof(reason)) != 0) {
-      mw_result_summary(err, "--json-path %s: %s", spec, reason);
-      return -1;
-    }
-    rule->has_crit = crit && crit[1];
-  }
-  return 0;
-}
-
-static const struct mw_unit plain_units[] = {{"", 1, K_PLAIN}, {NULL, 0, 0}};
 
 /* --state-map HEALTHY=ok,DEGRADED=warning,*=critical */
 static int parse_state_map(struct rest *rest, const struct mw_args *args, struct mw_result *err)
@@ -142,9 +95,15 @@ int rest_body_open(struct rest *rest, const struct mw_args *args, struct mw_resu
     rest->n_json = 0;
     return -1;
   }
-  for (i = 0; i < rest->n_json; i++)
-    if (parse_rule(mw_args_str_at(args, "json-path", i), &rest->json[i], plain_units, err) != 0)
+  for (i = 0; i < rest->n_json; i++) {
+    char reason[300];
+
+    if (json_rule_parse(mw_args_str_at(args, "json-path", i), "--json-path", &rest->json[i], reason,
+                        sizeof(reason)) != 0) {
+      mw_result_summary(err, "%s", reason);
       return -1;
+    }
+  }
   if (mw_args_given(args, "json-equals")) {
     if (rest->n_json != 1 || rest->json[0].want || rest->json[0].has_warn ||
         rest->json[0].has_crit) {
@@ -175,7 +134,7 @@ void rest_body_close(struct rest *rest)
   size_t i;
 
   for (i = 0; i < REST_MAX_JSON; i++)
-    free(rest->json[i].path);
+    json_rule_free(&rest->json[i]);
   if (rest->has_regex)
     regfree(&rest->regex);
 }
@@ -202,42 +161,25 @@ static void check_rule(const struct rest *rest, const struct json_rule *rule, js
 {
   struct mw_result *res = mw_result_child(parent);
   char reason[256];
-  char text[128];
-  json_t *value = doc ? json_path_get(doc, rule->path, reason, sizeof(reason)) : NULL;
-  enum mw_state state = MW_OK;
+  json_t *value = NULL;
+  enum mw_state state;
   double number = NAN;
-  bool is_number = false;
 
   if (!doc) {
     snprintf(reason, sizeof(reason), "%s: the response is not JSON", rule->path);
     state = MW_CRITICAL;
-  } else if (!value) {
-    state = MW_CRITICAL;
   } else {
-    json_value_text(value, text, sizeof(text));
-    is_number = json_value_number(value, &number);
-    if (rule->mapped) {
+    state = json_rule_judge(rule, doc, &value, &number, reason, sizeof(reason));
+    if (value && rule->mapped) {
+      char text[128];
       bool listed;
 
+      json_value_text(value, text, sizeof(text));
       state = mapped_state(rest, text, &listed);
       snprintf(reason, sizeof(reason), "%s is %s%s", rule->path, text,
                listed ? "" : ", a value --state-map does not list");
-    } else if (rule->want && !json_value_equals(value, rule->want)) {
-      snprintf(reason, sizeof(reason), "%s is %s, expected %s", rule->path, text, rule->want);
-      state = MW_CRITICAL;
-    } else if (rule->has_warn || rule->has_crit) {
-      if (!is_number) {
-        snprintf(reason, sizeof(reason), "%s is %s, not a number", rule->path, text);
-        state = MW_CRITICAL;
-      } else {
-        state = mw_range_state(rule->has_warn ? &rule->warn : NULL,
-                               rule->has_crit ? &rule->crit : NULL, number);
-        snprintf(reason, sizeof(reason), "%s = %s", rule->path, text);
-      }
-    } else {
-      snprintf(reason, sizeof(reason), "%s = %s", rule->path, text);
     }
-    if (is_number) {
+    if (value && !isnan(number)) {
       struct mw_perf perf = {rule->path,
                              number,
                              "",

@@ -10,6 +10,7 @@
 
 #include "mw_check.h"
 #include "mw_http.h"
+#include "json_rule.h"
 #include "problems.h"
 
 #define REST_MAX_HEADERS 32
@@ -20,17 +21,6 @@
 
 enum kind { K_PLAIN = 1, K_SECONDS };
 enum health_doc { HEALTH_AUTO, HEALTH_ON, HEALTH_OFF };
-
-/* One --json-path: the path must exist; then optionally equal a value or fall in ranges. */
-struct json_rule {
-  char *path;       /* owned */
-  const char *want; /* points into the option's text, or --json-equals; NULL: no equality */
-  struct mw_range warn;
-  struct mw_range crit;
-  bool has_warn;
-  bool has_crit;
-  bool mapped; /* --state-map decides */
-};
 
 /* One VALUE=STATE of --state-map. */
 struct state_entry {

@@ -10,6 +10,9 @@
 
 /* A scalar setting as text: strings as they are, numbers formatted into out. 0, or -1 for a
  * group, list or array. */
+/* A group (and what it holds) as JSON text in out: 0, or -1 when it does not fit or nests
+ * deeper than 16. */
+int conf_group_json(const config_setting_t *group, char *out, size_t outlen);
 int conf_scalar_text(const config_setting_t *s, char *out, size_t outlen, const char **text);
 /* checks: { }, notifiers: { } or passive_results: { } (by the group's name) into cfg. */
 int conf_load_checks(const config_setting_t *checks, const char *file, struct mw_config *cfg,

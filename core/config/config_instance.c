@@ -330,6 +330,7 @@ static int load_instance(const config_setting_t *group, const char *file, const 
   int i;
   int j;
   char num[64];
+  char json[16384];
   const char *text;
 
   if (config_setting_type(group) != CONFIG_TYPE_GROUP) {
@@ -385,6 +386,17 @@ static int load_instance(const config_setting_t *group, const char *file, const 
     if (config_setting_is_aggregate(s) && config_setting_type(s) != CONFIG_TYPE_GROUP) {
       for (j = 0; j < config_setting_length(s); j++) {
         const config_setting_t *e = config_setting_get_elem(s, (unsigned)j);
+        if (config_setting_type(e) == CONFIG_TYPE_GROUP) {
+          /* calls = ( { tool = "search"; ... } ): each group one JSON value of the option. */
+          if (conf_group_json(e, json, sizeof(json)) != 0) {
+            snprintf(err, errlen, "%s:%d: a group in '%s' is nested too deep or longer than %zu "
+                     "bytes", file, config_setting_source_line(e), key, sizeof(json) - 1);
+            return -1;
+          }
+          if (add_setting(inst, key, json, line) != 0)
+            goto oom;
+          continue;
+        }
         if (conf_scalar_text(e, num, sizeof(num), &text) != 0) {
           snprintf(err, errlen, "%s:%d: '%s' may hold only plain values", file, line, key);
           return -1;

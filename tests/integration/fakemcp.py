@@ -37,6 +37,12 @@ sessions, and misbehaviour on purpose. The mode is the last part of the path: PO
   texterror    421 with the text body "Invalid Host header"
   oautherror   500 with an OAuth error body
   apikey       401 unless "X-API-Key: k3y"
+  catalog      JSON answers; tools, resources and prompts (and the capabilities) are read at
+               every request from the file PORTFILE.catalog ({"tools": [...], ...}), so a test
+               changes what the server offers between runs; lists are paged 50 items a page;
+               tools/call: open (a new handle), query {handle} (two items), fetch {handle, id}
+               (the item), slow (0.3 s), anything else isError; a handle is known only to
+               the server that gave it
   refuseversion initialize refuses any version but 2025-03-26 and 2024-11-05 with -32602,
                listing them in data.supported
 Every initialize is counted in the file PORTFILE.inits, one line each.
@@ -53,9 +59,15 @@ PORTFILE = sys.argv[1]
 SESSIONS = set()
 LOCK = threading.Lock()
 ANSWERED = threading.Event()
+HANDLES = set()  # catalog: the handles tools/call open gave
 PENDING = {}  # resume: Last-Event-ID -> the response the closed stream did not bring
 TOOLS = [{"name": n, "description": "tool " + n, "inputSchema": {"type": "object"}}
          for n in ["search", "fetch", "summarise", "translate", "index", "delete-all", "ping-db"]]
+
+
+def catalog():
+    with open(PORTFILE + ".catalog", encoding="utf-8") as f:
+        return json.load(f)
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -174,13 +186,25 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     "code": -32602, "message": "Unsupported protocol version",
                     "data": {"supported": ["2024-11-05", "2025-03-26"], "requested": version}}}).encode())
                 return
-            result = {"protocolVersion": version, "capabilities": {"tools": {}},
+            capabilities = {"tools": {}}
+            if mode == "catalog":
+                capabilities = {name: {} for name in catalog()}
+            result = {"protocolVersion": version, "capabilities": capabilities,
                       "serverInfo": {"name": "fakemcp", "version": "0.1"}}
+        elif mode == "catalog" and method in ("tools/list", "resources/list", "prompts/list"):
+            member = method.split("/")[0]
+            items = catalog().get(member)
+            start = int((msg.get("params") or {}).get("cursor") or 0)
+            result = None if items is None else {member: items[start:start + 50]}
+            if items is not None and start + 50 < len(items):
+                result["nextCursor"] = str(start + 50)
         elif method == "tools/list":
             result = self.tools_page(mode, (msg.get("params") or {}).get("cursor"))
             if mode == "forgetful":
                 with LOCK:
                     SESSIONS.discard(session)
+        elif method == "tools/call" and mode == "catalog":
+            result = self.flow_call(msg.get("params") or {})
         elif method == "tools/call":
             result = {"content": [{"type": "text", "text": "it broke"}], "isError": mode == "iserror"}
         elif method == "ping":
@@ -194,6 +218,30 @@ class Handler(http.server.BaseHTTPRequestHandler):
         else:
             reply = {"jsonrpc": "2.0", "id": rid + 1000 if mode == "wrongid" else rid, "result": result}
         self.answer(mode, method, reply, extra)
+
+    def flow_call(self, params):
+        name = params.get("name")
+        args = params.get("arguments") or {}
+
+        def done(structured, text=None):
+            return {"content": [{"type": "text", "text": text or json.dumps(structured)}],
+                    "structuredContent": structured}
+        with LOCK:
+            known = args.get("handle") in HANDLES
+        if name == "open":
+            handle = "h-" + str(uuid.uuid4())
+            with LOCK:
+                HANDLES.add(handle)
+            return done({"handle": handle})
+        if name == "query" and known:
+            return done({"count": 2, "items": [{"id": "a1"}, {"id": "b2"}]})
+        if name == "fetch" and known and args.get("id") in ("a1", "b2"):
+            return done({"id": args["id"], "body": "item " + args["id"]}, "item " + args["id"])
+        if name == "slow":
+            time.sleep(0.3)
+            return done({"ok": True})
+        return {"content": [{"type": "text", "text": "unknown handle or item: %s" % json.dumps(args)}],
+                "isError": True}
 
     def tools_page(self, mode, cursor):
         if mode == "paged":
@@ -214,7 +262,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         body = json.dumps(reply).encode()
         if mode in ("json", "paged", "endlesspages", "oldversion", "badversion", "auth",
                     "rpcerror", "iserror", "wrongid", "forgetful", "nodelete", "evil",
-                    "hangdelete", "redirect", "redirect301", "tokenlog", "apikey", "refuseversion"):
+                    "hangdelete", "redirect", "redirect301", "tokenlog", "apikey", "refuseversion",
+                    "catalog"):
             self.send(200, body, headers=extra)
             return
         self.sse_start(extra)

@@ -31,15 +31,15 @@ start_modern reject
 M=http://127.0.0.1:$MODERN_PORT/mcp
 expect_true "loopback_only $MODERN_PORT" "the test server listens on 127.0.0.1 only"
 mw mcp-tools -u "$M" -v
-expect_rc 0 "modern-only server: OK"
-expect_first "^MCP-TOOLS OK - modern-test 2\.4\.0, MCP 2026-07-28 \(modern\), 4 tools in [0-9]+ ms" "names the revision and the era"
+expect_rc 1 "modern-only server: WARNING, from the lint alone"
+expect_first "^MCP-TOOLS WARNING - modern-test 2\.4\.0, MCP 2026-07-28 \(modern\), 4 tools in [0-9]+ ms; lint: tool name \"grüße\" breaks the specification's rules" "names the revision and the era, and the tool name the specification does not allow"
 expect_out "time=[0-9.]+s;;;0 time_discover=[0-9.]+s;;;0 time_initialize=U;;;0 time_tools_list=[0-9.]+s;;;0 tools=4;;;0" "perfdata: time_discover, no initialize"
 expect_out "^\\\\_ \\[OK\\] server/discover: modern-test 2\.4\.0, MCP 2026-07-28 \(modern\) in [0-9.]+ ms" "long output: server/discover with its time"
-mw mcp-tools -u "$M" --call echo --call-args '{"text":"hi there"}' --ping -v
+mw mcp-tools -u "$M" --call echo --call-args '{"text":"hi there"}' --ping -v --lint off
 expect_rc 0 "tools/call with Mcp-Name, and --ping"
 expect_out "^\\\\_ \\[OK\\] server/discover \(--ping\): answered in" "--ping is server/discover on a modern server"
 expect_out "^\\\\_ \\[OK\\] call echo: answered in [0-9.]+ ms: hi there" "the call's answer"
-mw mcp-tools -u "$M" --call 'grüße' -v
+mw mcp-tools -u "$M" --call 'grüße' -v --lint off
 expect_rc 0 "a tool name that is not header-safe: Mcp-Name in Base64, which the SDK accepts"
 mw mcp-tools -u "$M" --call fails
 expect_rc 2 "isError from a modern server: CRITICAL"
@@ -52,7 +52,7 @@ expect_first "-32022" "with the server's refusal"
 expect_one_line "refused legacy: one line"
 mw mcp-tools -u "$M" --protocol 2026-07-28 --transport sse
 expect_rc 3 "--protocol 2026-07-28 over the legacy sse transport is refused"
-OUT=$("$TEST_BIN/repeat" 3 mcp-tools -u "$M")
+OUT=$("$TEST_BIN/repeat" 3 mcp-tools -u "$M" --lint off)
 expect_true "[ \"\$(grep -c ' OK - ' <<<\"\$OUT\")\" = 3 ] && [ \"\$(grep -c 'time_discover=U' <<<\"\$OUT\")\" = 2 ]" \
   "a kept instance: the era is found once, then one request a run ($(tr '\n' ' ' <<<"$OUT"))"
 
@@ -60,10 +60,10 @@ expect_true "[ \"\$(grep -c ' OK - ' <<<\"\$OUT\")\" = 3 ] && [ \"\$(grep -c 'ti
 kill "$MODERN_PID"
 start_modern stateless
 D=http://127.0.0.1:$MODERN_PORT/mcp
-mw mcp-tools -u "$D"
+mw mcp-tools -u "$D" --lint off
 expect_rc 0 "dual-era server: OK"
 expect_first "MCP 2026-07-28 \(modern\)" "auto speaks the modern revision to it"
-mw mcp-tools -u "$D" --protocol 2025-11-25 --call echo --call-args '{"text":"old"}'
+mw mcp-tools -u "$D" --protocol 2025-11-25 --call echo --call-args '{"text":"old"}' --lint off
 expect_rc 0 "--protocol 2025-11-25: the handshake, which a dual-era server serves"
 expect_first "MCP 2025-11-25 \(legacy\)" "and says so"
 

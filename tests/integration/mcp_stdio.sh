@@ -182,17 +182,17 @@ expect_out "call get-sum: answered in [0-9.]+ ms" "a call over stdio"
 OUT=$(REPEAT_AUDIT=1 "$TEST_BIN/repeat" 2 mcp-tools --command "node $MCPWATCH_MCP_SERVER stdio" -t 15 2>&1)
 expect_true "[ \$(grep -c ' OK - ' <<<\"\$OUT\") = 2 ] && audit_clean" "server-everything twice in one process: OK, nothing left ($(tr '\n' ' ' <<<"$OUT"))"
 SDKCMD="$MCPWATCH_NODE $SRCDIR/tests/integration/modernmcp.mjs stdio"
-mw mcp-tools --command "$SDKCMD" --env MCPWATCH_MCP_SDK --env LEGACY=reject --call add --call-args '{"a":1,"b":2}' -t 15 -v
+mw mcp-tools --command "$SDKCMD" --env MCPWATCH_MCP_SDK --env LEGACY=reject --call add --call-args '{"a":1,"b":2}' -t 15 -v --lint off
 expect_rc 0 "TypeScript SDK v2, modern-only, over stdio: OK"
 expect_first "MCP 2026-07-28 \(modern, stdio\)" "spoken modern"
 expect_out "call add: answered in [0-9.]+ ms: 3" "a call with _meta the SDK accepts"
 mw mcp-tools --command "$SDKCMD" --env MCPWATCH_MCP_SDK --env LEGACY=reject --protocol 2025-11-25 -t 15
 expect_rc 2 "the SDK's modern-only server refuses initialize: CRITICAL"
 expect_first "2026-07-28" "naming the version it speaks"
-mw mcp-tools --command "$SDKCMD" --env MCPWATCH_MCP_SDK --env LEGACY=serve -t 15
+mw mcp-tools --command "$SDKCMD" --env MCPWATCH_MCP_SDK --env LEGACY=serve -t 15 --lint off
 expect_rc 0 "TypeScript SDK v2, dual-era, over stdio: OK"
 expect_first "MCP 2026-07-28 \(modern, stdio\)" "auto speaks modern to it"
-mw mcp-tools --command "$SDKCMD" --env MCPWATCH_MCP_SDK --env LEGACY=serve --protocol 2025-11-25 -t 15
+mw mcp-tools --command "$SDKCMD" --env MCPWATCH_MCP_SDK --env LEGACY=serve --protocol 2025-11-25 -t 15 --lint off
 expect_rc 0 "and --protocol 2025-11-25 the handshake, which it serves"
 expect_first "MCP 2025-11-25 \(legacy, stdio\)" "and says so"
 

@@ -133,11 +133,14 @@ mw mcp-tools -u "$F/junk" -t 5
 expect_rc 2 "10 MB of SSE junk is CRITICAL"
 expect_first "larger than" "junk: says the limit"
 expect_one_line "junk: one line"
-mw mcp-tools -u "$F/evil" --forbid-tools "x | pwned=1;2;3"
+mw mcp-tools -u "$F/evil" --forbid-tools "x | pwned=1;2;3" --lint off
 expect_rc 2 "tool names with '|' and newlines: matched as they are"
 expect_true "[ \"\$(printf '%s\n' \"\$OUT\" | wc -l)\" = 8 ] && [ \"\$(printf '%s\n' \"\$OUT\" | tail -n +2 | grep -vc '^\\\\_ \\[')\" = 0 ]" "a server cannot add lines to the output"
 expect_true "[ \"\$(printf '%s\n' \"\$OUT\" | tr -cd '|' | wc -c)\" = 1 ]" "nor start perfdata: one '|' in all the output"
 expect_true "! grep -q pwned <<<\"\${FIRST#*|}\"" "the injected text stays out of the perfdata"
+mw mcp-tools -u "$F/evil"
+expect_out "lint: tool name \"x ! pwned=1;2;3\" breaks the specification's rules" "the lint names them too"
+expect_true "[ \"\$(printf '%s\n' \"\$OUT\" | tail -n +2 | grep -vc '^\\\\_ \\[')\" = 0 ] && [ \"\$(printf '%s\n' \"\$OUT\" | tr -cd '|' | wc -c)\" = 1 ]" "in lines of their own, no '|' added"
 mw mcp-tools -u "$F/nodelete"
 expect_rc 0 "DELETE answered 405 is fine"
 mw mcp-tools -u "$F/hangdelete" -t 1

@@ -366,6 +366,29 @@ static void test_passive_results(void **state)
   clean_conf_d(NULL);
 }
 
+/* calls = ( { ... }, ... ): each group one JSON value of the option, strings escaped. */
+static void test_group_values(void **state)
+{
+  struct mw_config cfg;
+  char err[512];
+  (void)state;
+
+  write_file("main.conf",
+             "checks: { m: { check = \"mcp-tools\"; calls = (\n"
+             "  { tool = \"search\"; args = \"{\\\"q\\\": 1}\"; expect = [ \"a;1:\", \"b=x\" ];"
+             " warning = 0.5; n = 3; flag = true; },\n"
+             "  { tool = \"fetch\"; args_from = { id = \"text.items[0].id\"; }; } ); }; };\n");
+  assert_int_equal(mwconf_load(path_of("main.conf"), &cfg, err, sizeof(err)), 0);
+  assert_int_equal(cfg.instances[0].nsettings, 2);
+  assert_string_equal(cfg.instances[0].settings[0].key, "calls");
+  assert_string_equal(cfg.instances[0].settings[0].value,
+                      "{\"tool\":\"search\",\"args\":\"{\\\"q\\\": 1}\",\"expect\":[\"a;1:\",\"b=x\"],"
+                      "\"warning\":0.5,\"n\":3,\"flag\":true}");
+  assert_string_equal(cfg.instances[0].settings[1].value,
+                      "{\"tool\":\"fetch\",\"args_from\":{\"id\":\"text.items[0].id\"}}");
+  mwconf_free(&cfg);
+}
+
 static void test_missing_and_unreadable(void **state)
 {
   struct mw_config cfg;
@@ -408,6 +431,7 @@ int main(void)
       cmocka_unit_test(test_forwarding_settings),    cmocka_unit_test(test_policy_settings),
       cmocka_unit_test(test_missing_and_unreadable), cmocka_unit_test(test_no_conf_d_is_fine),
       cmocka_unit_test(test_passive_results),        cmocka_unit_test(test_error_leaves_nothing),
+      cmocka_unit_test(test_group_values),
   };
   return cmocka_run_group_tests_name("config", tests, setup, teardown);
 }
