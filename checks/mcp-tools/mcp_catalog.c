@@ -14,8 +14,6 @@
 static int parse_drift_states(struct mcp_tools *m, const struct mw_args *args, char *err,
                               size_t errlen)
 {
-  static const char *const states[] = {"ok", "warning", "critical", "unknown", NULL};
-  static const enum mw_state values[] = {MW_OK, MW_WARNING, MW_CRITICAL, MW_UNKNOWN};
   size_t i;
 
   m->drift_state[DRIFT_BREAKING] = MW_CRITICAL;
@@ -27,16 +25,13 @@ static int parse_drift_states(struct mcp_tools *m, const struct mw_args *args, c
     const char *item = mw_args_str_at(args, "drift-state", i);
     const char *eq = strchr(item, '=');
     size_t kind;
-    size_t s;
+    enum mw_state state;
 
     for (kind = 0; eq && kind < DRIFT_KINDS; kind++)
       if (strlen(drift_kind_names[kind]) == (size_t)(eq - item) &&
           strncmp(drift_kind_names[kind], item, (size_t)(eq - item)) == 0)
         break;
-    for (s = 0; eq && kind < DRIFT_KINDS && states[s]; s++)
-      if (strcmp(states[s], eq + 1) == 0)
-        break;
-    if (!eq || kind >= DRIFT_KINDS || !states[s]) {
+    if (!eq || kind >= DRIFT_KINDS || mw_state_parse(eq + 1, &state) != 0) {
       snprintf(err, errlen,
                "--drift-state %.60s: expected KIND=STATE, KIND one of breaking, "
                "description, annotations, schema, added; STATE ok, warning, critical "
@@ -44,7 +39,7 @@ static int parse_drift_states(struct mcp_tools *m, const struct mw_args *args, c
                item);
       return -1;
     }
-    m->drift_state[kind] = values[s];
+    m->drift_state[kind] = state;
   }
   return 0;
 }

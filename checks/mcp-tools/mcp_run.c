@@ -416,7 +416,6 @@ again:
     m->client.initialised = false;
     out.n_steps = 0;
     memset(&out.problems, 0, sizeof(out.problems));
-    json_array_clear(out.dropped);
     mcp_outcome_free(&out);
     out.tools = json_array();
     out.dropped = json_array();
