@@ -192,12 +192,12 @@ static void take_capabilities(struct mcp_client *client, json_t *result)
 {
   json_t *capabilities = json_object_get(result, "capabilities");
 
-  client->offers_resources = !json_is_object(capabilities) ? -1
+  client->offers_resources = !json_is_object(capabilities)                ? -1
                              : json_object_get(capabilities, "resources") ? 1
-                                                                           : 0;
-  client->offers_prompts = !json_is_object(capabilities)                  ? -1
+                                                                          : 0;
+  client->offers_prompts = !json_is_object(capabilities)              ? -1
                            : json_object_get(capabilities, "prompts") ? 1
-                                                                       : 0;
+                                                                      : 0;
 }
 
 static enum mcp_status read_init_result(struct mcp_client *client, json_t *result, char *err,

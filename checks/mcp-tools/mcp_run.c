@@ -386,7 +386,8 @@ again:
     if (m->client.trace.era_remembered)
       step_add(&out, MW_OK, "no server/discover: the last run's server process spoke legacy");
     step_add(&out, MW_OK, "%s: %s %s, MCP %s (%s) in %.1f ms", what, m->client.server_name,
-             m->client.server_version, m->client.version, era_words(&m->client), ms(mcp_since(step)));
+             m->client.server_version, m->client.version, era_words(&m->client),
+             ms(mcp_since(step)));
   } else if (m->client.era == MCP_ERA_MODERN) {
     step_add(&out, MW_OK, "server/discover: MCP %s (modern) found in an earlier run; no session",
              m->client.version);

@@ -21,9 +21,8 @@ static const char *const lint_states[] = {"off", "warning", "critical", NULL};
 static const struct mw_unit time_units[] = {
     {"", 1, K_PLAIN}, {"ms", 0.001, K_SECONDS}, {"s", 1, K_SECONDS}, {NULL, 0, 0}};
 static const struct mw_unit size_units[] = {
-    {"", 1, K_BYTES},           {"B", 1, K_BYTES},           {"KB", 1e3, K_BYTES},
-    {"MB", 1e6, K_BYTES},       {"KiB", 1024, K_BYTES},      {"MiB", 1048576, K_BYTES},
-    {NULL, 0, 0}};
+    {"", 1, K_BYTES},       {"B", 1, K_BYTES},         {"KB", 1e3, K_BYTES}, {"MB", 1e6, K_BYTES},
+    {"KiB", 1024, K_BYTES}, {"MiB", 1048576, K_BYTES}, {NULL, 0, 0}};
 
 static const struct mw_option mcp_options[] = {
     {"url", 'u', MW_OPT_STRING, 0, "URL", NULL,
@@ -86,8 +85,8 @@ static const struct mw_option mcp_options[] = {
      NULL, NULL},
     {"call-warning", 0, MW_OPT_STRING, 0, "RANGE", NULL,
      "WARNING range for --call's time (seconds, or 500ms).", NULL, NULL},
-    {"call-critical", 0, MW_OPT_STRING, 0, "RANGE", NULL,
-     "CRITICAL range for --call's time.", NULL, NULL},
+    {"call-critical", 0, MW_OPT_STRING, 0, "RANGE", NULL, "CRITICAL range for --call's time.", NULL,
+     NULL},
     {"calls", 0, MW_OPT_STRING, MW_OPT_REPEAT, "JSON", NULL,
      "One call of a flow, made in the order given after --call: {\"tool\": \"search\", \"args\": "
      "{...}, \"args_from\": {\"id\": \"structuredContent.items[0].id\"}, \"expect\": "
@@ -118,8 +117,8 @@ static const struct mw_option mcp_options[] = {
      "critical or off.",
      NULL, lint_states},
     {"catalog-warning", 0, MW_OPT_RANGE, 0, "RANGE", NULL,
-     "WARNING range for the size of the serialised tool list (bytes, or 200KB, 1MiB).",
-     size_units, NULL},
+     "WARNING range for the size of the serialised tool list (bytes, or 200KB, 1MiB).", size_units,
+     NULL},
     {"catalog-critical", 0, MW_OPT_RANGE, 0, "RANGE", NULL,
      "CRITICAL range for the size of the serialised tool list.", size_units, NULL},
     {"max-pages", 0, MW_OPT_INT, 0, "N", "100",

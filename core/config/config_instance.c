@@ -389,8 +389,10 @@ static int load_instance(const config_setting_t *group, const char *file, const 
         if (config_setting_type(e) == CONFIG_TYPE_GROUP) {
           /* calls = ( { tool = "search"; ... } ): each group one JSON value of the option. */
           if (conf_group_json(e, json, sizeof(json)) != 0) {
-            snprintf(err, errlen, "%s:%d: a group in '%s' is nested too deep or longer than %zu "
-                     "bytes", file, config_setting_source_line(e), key, sizeof(json) - 1);
+            snprintf(err, errlen,
+                     "%s:%d: a group in '%s' is nested too deep or longer than %zu "
+                     "bytes",
+                     file, config_setting_source_line(e), key, sizeof(json) - 1);
             return -1;
           }
           if (add_setting(inst, key, json, line) != 0)

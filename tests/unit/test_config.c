@@ -381,9 +381,10 @@ static void test_group_values(void **state)
   assert_int_equal(mwconf_load(path_of("main.conf"), &cfg, err, sizeof(err)), 0);
   assert_int_equal(cfg.instances[0].nsettings, 2);
   assert_string_equal(cfg.instances[0].settings[0].key, "calls");
-  assert_string_equal(cfg.instances[0].settings[0].value,
-                      "{\"tool\":\"search\",\"args\":\"{\\\"q\\\": 1}\",\"expect\":[\"a;1:\",\"b=x\"],"
-                      "\"warning\":0.5,\"n\":3,\"flag\":true}");
+  assert_string_equal(
+      cfg.instances[0].settings[0].value,
+      "{\"tool\":\"search\",\"args\":\"{\\\"q\\\": 1}\",\"expect\":[\"a;1:\",\"b=x\"],"
+      "\"warning\":0.5,\"n\":3,\"flag\":true}");
   assert_string_equal(cfg.instances[0].settings[1].value,
                       "{\"tool\":\"fetch\",\"args_from\":{\"id\":\"text.items[0].id\"}}");
   mwconf_free(&cfg);
