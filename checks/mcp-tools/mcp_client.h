@@ -104,6 +104,8 @@ struct mcp_client {
   enum mcp_era era_hint;      /* stdio: what the last run's process spoke; probed again if wrong */
   mw_deadline probe_deadline; /* stdio: when an unanswered server/discover means "legacy" */
   json_t *error_data;         /* the "data" of the last JSON-RPC error answer, or NULL */
+  long auth_status;           /* 401 or 403 of the last MCP_AUTH, else 0 */
+  char challenge[1024];       /* its WWW-Authenticate, "" when none came */
   struct mcp_trace trace;
 };
 
@@ -164,7 +166,9 @@ enum mcp_status mcp_post(struct mcp_client *client, const char *url, const char 
  * JSON. */
 int mcp_take_message(struct mcp_client *client, const char *url, json_t **reply, json_int_t id,
                      const char *data, size_t len, mw_deadline deadline, char *err, size_t errlen);
-void mcp_describe_auth(const struct mw_http_response *resp, char *err, size_t errlen);
+/* A 401 or 403: its status and challenge kept in client, a summary into err. */
+void mcp_describe_auth(struct mcp_client *client, const struct mw_http_response *resp, char *err,
+                       size_t errlen);
 
 /* The legacy HTTP+SSE transport (mcp_legacy.c): open the GET stream and learn the endpoint;
  * POST text there and read the answer to id (0: none) on the stream; close the stream. */

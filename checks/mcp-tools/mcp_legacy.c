@@ -59,7 +59,7 @@ static enum mcp_status from_http(enum mw_http_status status, struct mcp_legacy *
   if (legacy->failed && legacy->err[0])
     snprintf(err, errlen, "%s", legacy->err);
   if (legacy->resp.status == 401 || legacy->resp.status == 403) {
-    mcp_describe_auth(&legacy->resp, err, errlen);
+    mcp_describe_auth(legacy->client, &legacy->resp, err, errlen);
     return MCP_AUTH;
   }
   return status == MW_HTTP_TIMED_OUT ? MCP_TIMED_OUT : MCP_FAILED;

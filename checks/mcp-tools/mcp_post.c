@@ -261,10 +261,13 @@ static void describe_status(long status, const char *body, size_t len, char *err
   json_decref(doc);
 }
 
-void mcp_describe_auth(const struct mw_http_response *resp, char *err, size_t errlen)
+void mcp_describe_auth(struct mcp_client *client, const struct mw_http_response *resp, char *err,
+                       size_t errlen)
 {
   const char *challenge = resp->captured[MCP_CAP_CHALLENGE];
 
+  client->auth_status = resp->status;
+  snprintf(client->challenge, sizeof(client->challenge), "%s", challenge ? challenge : "");
   snprintf(err, errlen, "HTTP %ld, %s%.200s", resp->status,
            challenge ? "the server asks for " : "no WWW-Authenticate challenge",
            challenge ? challenge : "");
@@ -450,7 +453,7 @@ enum mcp_status mcp_post(struct mcp_client *client, const char *url, const char 
     client->endpoint_foreign = foreign;
   }
   if (resp.status == 401 || resp.status == 403) {
-    mcp_describe_auth(&resp, err, errlen);
+    mcp_describe_auth(client, &resp, err, errlen);
     result = MCP_AUTH;
     goto cleanup;
   }

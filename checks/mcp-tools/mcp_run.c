@@ -257,6 +257,8 @@ static void report(struct mcp_tools *m, struct outcome *out, double total, struc
   perf(res, "time_initialize", out->init_s, "s", NULL, NULL);
   perf(res, "time_tools_list", out->list_s, "s", NULL, NULL);
   perf(res, "tools", (double)json_array_size(out->tools), "", NULL, NULL);
+  if (mcp_oauth_enabled(&m->oauth))
+    perf(res, "time_oauth", out->oauth_s, "s", NULL, NULL);
   mcp_calls_report(m, out, res);
   mcp_catalog_report(m, out, res);
 }
@@ -323,6 +325,38 @@ static int file_headers(const struct mcp_tools *m, char *buf, size_t buflen, con
   return n == (size_t)-1 ? -1 : (int)n;
 }
 
+/* The outcome of a run started again: what the first try found is dropped. */
+static void outcome_reset(struct outcome *out)
+{
+  out->n_steps = 0;
+  out->steps_dropped = 0;
+  memset(&out->problems, 0, sizeof(out->problems));
+  mcp_outcome_free(out);
+  out->tools = json_array();
+  out->dropped = json_array();
+  out->resources = out->prompts = NULL;
+  out->drift = NULL;
+  out->lint = NULL;
+}
+
+static void oauth_note(void *ctx, const char *text)
+{
+  step_add(ctx, MW_OK, "%s", text);
+}
+
+/* --oauth-discovery-only: the chain held; the server is not spoken to with a token. */
+static void report_discovery(struct mcp_tools *m, struct outcome *out, struct mw_result *res)
+{
+  mw_result_state(res, MW_OK);
+  mw_result_summary(res,
+                    "OAuth discovery holds: resource %s, authorization server %s, token endpoint "
+                    "%s (no token asked for: --oauth-discovery-only)",
+                    m->oauth.resource ? m->oauth.resource : m->url, m->oauth.issuer_found,
+                    m->oauth.token_endpoint);
+  steps_out(out, res);
+  perf(res, "time_oauth", out->oauth_s, "s", NULL, NULL);
+}
+
 void mcp_tools_run(void *state, struct mw_result *res, mw_deadline deadline)
 {
   struct mcp_tools *m = state;
@@ -334,12 +368,14 @@ void mcp_tools_run(void *state, struct mw_result *res, mw_deadline deadline)
                         .dropped = json_array(),
                         .init_s = NAN,
                         .discover_s = NAN,
-                        .list_s = NAN};
+                        .list_s = NAN,
+                        .oauth_s = NAN};
   int from_file;
   int64_t start = mw_now_ns();
   int64_t step;
   double total;
   bool retried = false;
+  bool oauth_tried = false;
   enum mcp_status status;
   const char *what = "initialize";
 
@@ -369,6 +405,11 @@ void mcp_tools_run(void *state, struct mw_result *res, mw_deadline deadline)
       goto cleanup;
     }
     m->client.auth_header = auth;
+  } else if (mcp_oauth_enabled(&m->oauth) && mcp_oauth_kept(&m->oauth, start)) {
+    m->client.auth_header = m->oauth.header;
+    step_add(&out, MW_OK, "OAuth: token kept from an earlier run (%.0f s old, replaced in %.0f s)",
+             (double)(start - m->oauth.obtained) / 1e9,
+             (double)(m->oauth.refresh_at - start) / 1e9);
   }
 again:
   if (!m->client.initialised) {
@@ -415,19 +456,15 @@ again:
     /* A kept session the server has forgotten (restarted, expired): once more from the start. */
     retried = true;
     m->client.initialised = false;
-    out.n_steps = 0;
-    memset(&out.problems, 0, sizeof(out.problems));
-    mcp_outcome_free(&out);
-    out.tools = json_array();
-    out.dropped = json_array();
-    out.resources = out.prompts = NULL;
-    out.drift = NULL;
-    out.lint = NULL;
+    outcome_reset(&out);
     goto again;
   }
   if (status != MCP_OK)
     goto failed;
   total = mcp_since(start);
+  if (m->oauth.discovery_only)
+    problems_add(&out.problems, MW_WARNING,
+                 "the server asked for no token: no OAuth chain to check (--oauth-discovery-only)");
   trace_steps(&m->client, &out);
   if (m->client.transport == MCP_STDIO) {
     m->client.era_hint = m->client.era;
@@ -437,6 +474,34 @@ again:
   report(m, &out, total, res);
   goto cleanup;
 failed:
+  if (status == MCP_AUTH && m->client.auth_status == 401 && mcp_oauth_enabled(&m->oauth) &&
+      !oauth_tried) {
+    /* No token, or one the server no longer takes: the chain from its challenge, then a new
+     * token and the run once more from the start. */
+    oauth_tried = true;
+    mcp_end_session(&m->client, deadline);
+    outcome_reset(&out);
+    step = mw_now_ns();
+    status = mcp_oauth_authorise(&m->oauth, m->http, m->url, m->client.challenge, deadline,
+                                 oauth_note, &out, err, sizeof(err)) == 0
+                 ? MCP_OK
+             : mw_now_ns() >= deadline ? MCP_TIMED_OUT
+                                       : MCP_FAILED;
+    out.oauth_s = mcp_since(step);
+    what = "OAuth";
+    if (status != MCP_OK)
+      goto failed;
+    if (m->oauth.discovery_only) {
+      report_discovery(m, &out, res);
+      goto cleanup;
+    }
+    m->client.auth_header = m->oauth.header;
+    goto again;
+  }
+  if (status == MCP_AUTH && mcp_oauth_enabled(&m->oauth) && m->oauth.header[0])
+    snprintf(err + strlen(err), sizeof(err) - strlen(err), " (token %s for scope %.80s)",
+             oauth_tried ? "just obtained" : "kept",
+             m->oauth.scope_used[0] ? m->oauth.scope_used : "(none)");
   /* The next run starts a new session (or process) rather than trust this one, and probes
    * again what a stdio server speaks. */
   mcp_end_session(&m->client, deadline);

@@ -52,6 +52,7 @@ static const struct mw_option mcp_options[] = {
      "File whose first line is a bearer token (read at every run).", NULL, NULL},
     {"token-env", 0, MW_OPT_STRING, 0, "NAME", NULL, "Environment variable holding a bearer token.",
      NULL, NULL},
+    MCP_OAUTH_OPTIONS,
     {"header", 0, MW_OPT_STRING, MW_OPT_REPEAT, "'NAME: VALUE'", NULL,
      "A request header (an API key: X-API-Key: ...); may be given several times. Shown in "
      "process lists: secrets belong in --header-file.",
@@ -246,6 +247,7 @@ static void mcp_close(void *state)
 
   if (!m)
     return;
+  mcp_oauth_forget(&m->oauth);
   if (m->http) {
     /* The session ends with the check, within a second of its own (the run's deadline is over):
      * a server that hangs on DELETE keeps a Nagios run at most -t + 1 s. */
@@ -316,6 +318,14 @@ static const char *const http_only[] = {
     "transport",     "token-file", "token-env",   "header",     "header-file",
     "max-redirects", "ca-cert",    "client-cert", "client-key", "insecure",
     "http-version",  "resolve",    NULL};
+
+static bool refuse_for_command(const struct mw_args *args, const char *name, struct mw_result *err)
+{
+  if (!mw_args_given(args, name))
+    return false;
+  mw_result_summary(err, "--%s is for servers at a --url, not for --command", name);
+  return true;
+}
 
 /* Sets entry ("NAME=value", copied) in m->envp, replacing one of the same name. */
 static int set_env(struct mcp_tools *m, size_t *n, const char *entry, size_t name_len)
@@ -412,10 +422,11 @@ static int open_stdio(struct mcp_tools *m, const struct mw_args *args, struct mw
   size_t i;
 
   for (i = 0; http_only[i]; i++)
-    if (mw_args_given(args, http_only[i])) {
-      mw_result_summary(err, "--%s is for servers at a --url, not for --command", http_only[i]);
+    if (refuse_for_command(args, http_only[i], err))
       return -1;
-    }
+  for (i = 0; mcp_oauth_option_names[i]; i++)
+    if (refuse_for_command(args, mcp_oauth_option_names[i], err))
+      return -1;
   if (max_size < 1 || max_size > 1024LL * 1024 * 1024) {
     mw_result_summary(err, "--max-size must be between 1 byte and 1 GiB");
     return -1;
@@ -494,7 +505,15 @@ static int open_checked(struct mcp_tools *m, const struct mw_args *args, struct 
   char reason[400];
 
   if (mcp_calls_open(m, args, reason, sizeof(reason)) != 0 ||
-      mcp_catalog_open(m, args, reason, sizeof(reason)) != 0) {
+      mcp_catalog_open(m, args, reason, sizeof(reason)) != 0 ||
+      mcp_oauth_open(&m->oauth, args, reason, sizeof(reason)) != 0) {
+    mw_result_summary(err, "%s", reason);
+    return -1;
+  }
+  if (mcp_oauth_enabled(&m->oauth) && (m->token_file || m->token_env)) {
+    snprintf(reason, sizeof(reason),
+             "--token-file and --token-env exclude --oauth-*: one way "
+             "to a token");
     mw_result_summary(err, "%s", reason);
     return -1;
   }

@@ -7,6 +7,7 @@
 #include "mcp_client.h"
 #include "json_rule.h"
 #include "mcp_contract.h"
+#include "mcp_oauth.h"
 #include "problems.h"
 
 #define MAX_NAMES 256
@@ -49,6 +50,7 @@ struct mcp_tools {
   const char *url;
   const char *token_file;
   const char *token_env;
+  struct mcp_oauth oauth; /* --oauth-*: the discovery chain and a kept token */
   struct name_list expect;
   struct name_list forbid;
   enum mw_state missing_state;
@@ -92,18 +94,19 @@ struct step {
 
 /* What a run found, for the verdict and the output. */
 struct outcome {
-  json_t *tools;   /* every tool object of every page a client keeps */
-  json_t *dropped; /* those it must drop (an x-mcp-header that breaks the rules) */
+  json_t *tools;     /* every tool object of every page a client keeps */
+  json_t *dropped;   /* those it must drop (an x-mcp-header that breaks the rules) */
   json_t *resources; /* resources/list, when read (a baseline covers it), else NULL */
   json_t *prompts;   /* prompts/list, likewise */
   size_t pages;
   double init_s;     /* initialize; NAN when not run (a kept session, a modern server) */
   double discover_s; /* server/discover; NAN when not run (kept, or a forced legacy revision) */
   double list_s;
-  double catalog_bytes; /* the tool list serialised, as a client holds it */
+  double oauth_s;               /* discovery and token request; NAN when not run (a kept token) */
+  double catalog_bytes;         /* the tool list serialised, as a client holds it */
   double call_s[MCP_MAX_CALLS]; /* each call's time, NAN when not made */
-  struct drift *drift;  /* with --baseline */
-  struct lint *lint;    /* with --lint */
+  struct drift *drift;          /* with --baseline */
+  struct lint *lint;            /* with --lint */
   struct problems problems;
   struct step steps[MAX_STEPS];
   size_t n_steps;

@@ -13,6 +13,7 @@ sessions, and misbehaviour on purpose. The mode is the last part of the path: PO
   oldversion   initialize answers protocolVersion 2024-11-05
   badversion   initialize answers protocolVersion 1999-01-01
   auth         401 with a WWW-Authenticate challenge unless "Authorization: Bearer s3cret"
+               (the challenge is PORTFILE.challenge's content when that file exists)
   rpcerror     tools/list answers JSON-RPC error -32601
   iserror      tools/call answers isError
   wrongid      answers carry another id
@@ -155,9 +156,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send(202)
             return
         if mode == "auth" and self.headers.get("Authorization") != "Bearer s3cret":
-            self.send(401, b'{"error":"invalid_token"}', headers=[(
-                "WWW-Authenticate", 'Bearer realm="mcp", error="invalid_token", '
-                'resource_metadata="http://127.0.0.1/.well-known/oauth-protected-resource"')])
+            challenge = ('Bearer realm="mcp", error="invalid_token", '
+                         'resource_metadata="http://127.0.0.1/.well-known/oauth-protected-resource"')
+            try:  # a test may name its own challenge (a hostile metadata server)
+                with open(PORTFILE + ".challenge", encoding="utf-8") as f:
+                    challenge = f.read().strip()
+            except FileNotFoundError:
+                pass
+            self.send(401, b'{"error":"invalid_token"}', headers=[("WWW-Authenticate", challenge)])
             return
         method = msg.get("method")
         rid = msg.get("id")
