@@ -143,8 +143,8 @@ static int build_url(char *out, const char *origin, const char *middle, const ch
  * path-aware well-known URL, then the root one. Its resource must be what is expected, its
  * authorization_servers must hold the issuer to use. */
 static int resource_metadata(struct mcp_oauth *oauth, struct mw_http *http, const char *url,
-                             const char *challenge, mw_deadline deadline, json_t **doc, char *err,
-                             size_t errlen)
+                             const char *challenge, mw_deadline deadline, json_t **doc,
+                             char *origin_only, char *err, size_t errlen)
 {
   char origin[MCP_URL_MAX];
   char path[MCP_URL_MAX];
@@ -175,6 +175,10 @@ static int resource_metadata(struct mcp_oauth *oauth, struct mw_http *http, cons
 
     if (mcp_oauth_get_json(http, tried[i], deadline, doc, &status, why, sizeof(why)) == 0) {
       snprintf(oauth->prm_url, sizeof(oauth->prm_url), "%s", tried[i]);
+      /* RFC 9728 §3.3: the root URL was built from the origin, which may be the resource */
+      origin_only[0] = '\0';
+      if (n == 2 && i == 1)
+        snprintf(origin_only, MCP_URL_MAX, "%s", origin);
       return 0;
     }
     snprintf(failures + strlen(failures), sizeof(failures) - strlen(failures), "%s%s",
@@ -188,10 +192,27 @@ static int resource_metadata(struct mcp_oauth *oauth, struct mw_http *http, cons
   return -1;
 }
 
-/* Checks the protected resource metadata and picks the authorization server. */
-static int check_resource(struct mcp_oauth *oauth, json_t *doc, const char *expected, char *err,
-                          size_t errlen)
+/* Whether resource is what the metadata may name: --oauth-resource when given, else the URL
+ * (RFC 9728 §3.3 for a challenge's or the path-aware URL), or the origin the root URL was built
+ * from ("http://host" and "http://host/" are the same URL). */
+static bool resource_matches(const struct mcp_oauth *oauth, const char *resource, const char *url,
+                             const char *origin_only)
 {
+  size_t len = strlen(origin_only);
+
+  if (oauth->resource)
+    return strcmp(resource, oauth->resource) == 0;
+  if (strcmp(resource, url) == 0)
+    return true;
+  return len > 0 && strncmp(resource, origin_only, len) == 0 &&
+         (resource[len] == '\0' || strcmp(resource + len, "/") == 0);
+}
+
+/* Checks the protected resource metadata and picks the authorization server. */
+static int check_resource(struct mcp_oauth *oauth, json_t *doc, const char *url,
+                          const char *origin_only, char *err, size_t errlen)
+{
+  const char *expected = oauth->resource ? oauth->resource : url;
   const char *resource = json_string_value(json_object_get(doc, "resource"));
   json_t *servers = json_object_get(doc, "authorization_servers");
   json_t *server;
@@ -202,11 +223,12 @@ static int check_resource(struct mcp_oauth *oauth, json_t *doc, const char *expe
     return -1;
   }
   /* RFC 9728 §3.3 and the MCP spec: the very URL, no trailing slash added or taken away. */
-  if (strcmp(resource, expected) != 0) {
+  if (!resource_matches(oauth, resource, url, origin_only)) {
     snprintf(err, errlen, "protected resource metadata: resource \"%.200s\" is not \"%.200s\"%s",
              resource, expected, oauth->resource ? " (--oauth-resource)" : " (the --url)");
     return -1;
   }
+  snprintf(oauth->resource_found, sizeof(oauth->resource_found), "%s", resource);
   if (!json_is_array(servers) || json_array_size(servers) == 0) {
     snprintf(err, errlen, "protected resource metadata at %.200s lists no authorization_servers",
              oauth->prm_url);
@@ -385,21 +407,22 @@ int mcp_oauth_authorise(struct mcp_oauth *oauth, struct mw_http *http, const cha
                         const char *challenge, mw_deadline deadline, mcp_oauth_note note, void *ctx,
                         char *err, size_t errlen)
 {
-  const char *expected = oauth->resource ? oauth->resource : url;
   char where[MCP_URL_MAX];
+  char origin_only[MCP_URL_MAX] = "";
   json_t *prm = NULL;
   int result = -1;
 
   mcp_oauth_forget(oauth);
   if (challenge && !challenge[0])
     challenge = NULL;
-  if (resource_metadata(oauth, http, url, challenge, deadline, &prm, err, errlen) != 0 ||
-      check_resource(oauth, prm, expected, err, errlen) != 0)
+  if (resource_metadata(oauth, http, url, challenge, deadline, &prm, origin_only, err, errlen) !=
+          0 ||
+      check_resource(oauth, prm, url, origin_only, err, errlen) != 0)
     goto cleanup;
   notef(note, ctx,
         "OAuth: protected resource metadata at %.80s: resource %.60s, authorization "
         "server %.60s",
-        oauth->prm_url, expected, oauth->issuer_found);
+        oauth->prm_url, oauth->resource_found, oauth->issuer_found);
   if (server_metadata(oauth, http, deadline, where, sizeof(where), err, errlen) != 0)
     goto cleanup;
   notef(note, ctx,
@@ -411,7 +434,7 @@ int mcp_oauth_authorise(struct mcp_oauth *oauth, struct mw_http *http, const cha
     goto cleanup;
   }
   pick_scope(oauth, challenge, prm);
-  if (mcp_oauth_request_token(oauth, http, expected, deadline, err, errlen) != 0)
+  if (mcp_oauth_request_token(oauth, http, oauth->resource_found, deadline, err, errlen) != 0)
     goto cleanup;
   notef(note, ctx, "OAuth: token from %.80s (client %.40s, %s, scope %.60s), valid %.0f s",
         oauth->token_endpoint, oauth->client_id,

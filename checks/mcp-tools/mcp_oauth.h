@@ -30,6 +30,7 @@ struct mcp_oauth {
   bool discovery_only;
   /* what the last discovery found */
   char prm_url[MCP_URL_MAX];
+  char resource_found[MCP_URL_MAX]; /* the metadata's resource: the token's RFC 8707 resource */
   char issuer_found[MCP_URL_MAX];
   char token_endpoint[MCP_URL_MAX];
   char scope_used[MCP_OAUTH_SCOPE_MAX];

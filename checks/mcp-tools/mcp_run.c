@@ -351,8 +351,7 @@ static void report_discovery(struct mcp_tools *m, struct outcome *out, struct mw
   mw_result_summary(res,
                     "OAuth discovery holds: resource %s, authorization server %s, token endpoint "
                     "%s (no token asked for: --oauth-discovery-only)",
-                    m->oauth.resource ? m->oauth.resource : m->url, m->oauth.issuer_found,
-                    m->oauth.token_endpoint);
+                    m->oauth.resource_found, m->oauth.issuer_found, m->oauth.token_endpoint);
   steps_out(out, res);
   perf(res, "time_oauth", out->oauth_s, "s", NULL, NULL);
 }

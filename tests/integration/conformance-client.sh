@@ -6,10 +6,28 @@
 # with the tool calls the scenario asks for (its MCP_CONFORMANCE_CONTEXT toolCalls, or the ones
 # its server offers when it gives none). Each run's output and exit status go to
 # $CONFORMANCE_LOG; the exit status is always 0: the suite judges what reached its server.
+# An auth/* scenario that hands out client credentials (client_id and client_secret in its
+# context) gets them as --oauth-client-id and a secret file; one that hands out none (its
+# authorization server expects a user's login) gets --oauth-discovery-only.
 url=${!#}
 log=${CONFORMANCE_LOG:-/dev/null}
+auth=()
+case "$MCP_CONFORMANCE_SCENARIO" in
+auth/*)
+  id=$(jq -r '.client_id // empty' <<<"${MCP_CONFORMANCE_CONTEXT:-{\}}" 2>/dev/null)
+  secret=$(jq -r '.client_secret // empty' <<<"${MCP_CONFORMANCE_CONTEXT:-{\}}" 2>/dev/null)
+  if [ -n "$id" ] && [ -n "$secret" ]; then
+    dir=$(mktemp -d)
+    trap 'rm -rf "$dir"' EXIT
+    (umask 077 && printf '%s\n' "$secret" >"$dir/secret")
+    auth=(--oauth-client-id "$id" --oauth-client-secret-file "$dir/secret")
+  else
+    auth=(--oauth-discovery-only)
+  fi
+  ;;
+esac
 run() {
-  "$MCPWATCH" mcp-tools -u "$url" -t 20 -v "$@" >>"$log" 2>&1
+  "$MCPWATCH" mcp-tools -u "$url" -t 20 -v "${auth[@]}" "$@" >>"$log" 2>&1
   echo "mcpwatch exit $? ($MCP_CONFORMANCE_SCENARIO)" >>"$log"
 }
 calls=$(jq -c '.toolCalls[]?' <<<"${MCP_CONFORMANCE_CONTEXT:-{\}}" 2>/dev/null)
