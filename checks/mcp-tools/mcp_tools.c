@@ -131,45 +131,6 @@ static const struct mw_option mcp_options[] = {
     MW_HTTP_OPTIONS,
     {NULL, 0, MW_OPT_STRING, 0, NULL, NULL, NULL, NULL, NULL}};
 
-static const char mcp_description[] =
-    "Connects as an MCP client. Modern servers (" MCP_MODERN_VERSION
-    ", stateless): server/discover,\n"
-    "then tools/list with the version, capabilities and client in every request's _meta and\n"
-    "the MCP-Protocol-Version, Mcp-Method and Mcp-Name headers; no session. Legacy servers\n"
-    "(2025-11-25 down to 2024-11-05): initialize, notifications/initialized, tools/list, and\n"
-    "the session ended (DELETE). With --protocol auto a server that answers server/discover as\n"
-    "a legacy one does (400 or 404 without a modern error, -32000, -32601) gets the handshake;\n"
-    "a version refused with -32022 (modern) or listed in an initialize error (legacy) is\n"
-    "retried once with the newest both speak. tools/list is read through every nextCursor\n"
-    "page, then optionally ping (server/discover on a modern server) and one tools/call; a\n"
-    "call answered input_required (the server wants sampling, elicitation or roots, which a\n"
-    "monitor does not give) is CRITICAL at once.\n"
-    "OK when every expected tool is there, no forbidden one is, at least --min-tools are offered\n"
-    "and the total time is within -w/-c. The output names the revision and era spoken; the long\n"
-    "output lists the tools found and gives each step with its time. A 401 or 403 is\n"
-    "CRITICAL with the server's WWW-Authenticate challenge; JSON-RPC errors are shown with code\n"
-    "and message. Answers may be JSON or SSE streams; each message is capped by --max-size.\n"
-    "Kept in the agent or collectd, a modern server costs one request per page a run (what it\n"
-    "speaks is found once, and again when it stops answering as it did); a legacy session is\n"
-    "reused between runs and initialised again once when the server has forgotten it. Tokens\n"
-    "come from --token-file or --token-env, other headers (API keys) from --header or\n"
-    "--header-file. Requests a legacy server makes (elicitation, sampling) are answered with\n"
-    "JSON-RPC error -32601 at once. Arguments a tool marks with x-mcp-header go in Mcp-Param-*\n"
-    "headers too; a tool whose x-mcp-header breaks the rules is dropped, as clients drop it\n"
-    "(WARNING), and not called.\n"
-    "The tool list is linted (--lint) and its size given as catalog_bytes. With --baseline the\n"
-    "tools, resources and prompts are compared with a baseline --write-baseline recorded: each\n"
-    "change is a line of the long output with its JSON pointer, old and new value, and its kind\n"
-    "(breaking, description, annotations, schema, added) decides its state (--drift-state).\n"
-    "With --command the server is started for every run as a subprocess in a process group of\n"
-    "its own and spoken to over stdio, one JSON-RPC message a line: server/discover first; an\n"
-    "error that is no modern one, or no answer within 2 s, means a legacy server, which gets\n"
-    "initialize (and no probe in the next runs while it stays legacy). At the end of the run its\n"
-    "input is closed; its group gets SIGTERM 0.2 s later (at once after -t) and SIGKILL 0.3 s\n"
-    "after that, and it is reaped. A server that exits, writes what is no JSON-RPC message to\n"
-    "stdout, or does not answer within -t is CRITICAL, with its exit status and the last lines\n"
-    "of its stderr in the long output.\n";
-
 static void free_names(struct name_list *list)
 {
   size_t i;
@@ -586,9 +547,9 @@ fail:
 }
 
 static const struct mw_check mcp_check = {
-    MW_CHECK_ABI,    "mcp-tools", "MCP server: protocol, session, the tools it offers, a tool call",
-    mcp_description, mcp_options, mcp_open,
-    mcp_tools_run,   mcp_close};
+    MW_CHECK_ABI,  "mcp-tools", "MCP server: protocol, session, the tools it offers, a tool call",
+    mcp_help_text, mcp_options, mcp_open,
+    mcp_tools_run, mcp_close};
 
 const struct mw_check *mw_check_entry(void)
 {

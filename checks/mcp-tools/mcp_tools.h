@@ -113,6 +113,7 @@ struct outcome {
   size_t steps_dropped;
 };
 
+extern const char mcp_help_text[]; /* mcp_help.c */
 void mcp_tools_run(void *state, struct mw_result *res, mw_deadline deadline);
 void step_add(struct outcome *out, enum mw_state state, const char *fmt, ...) MW_PRINTF(3, 4);
 double mcp_since(int64_t start);
