@@ -58,8 +58,8 @@ bool mcp_oauth_param(const char *challenge, const char *name, char *out, size_t 
 
 bool mcp_oauth_url_safe(const char *url)
 {
-  static const char *const loopback[] = {"localhost", "127.", "[::1]"};
   const char *host;
+  size_t len;
   size_t i;
 
   if (strncmp(url, "https://", 8) == 0)
@@ -67,17 +67,20 @@ bool mcp_oauth_url_safe(const char *url)
   if (strncmp(url, "http://", 7) != 0)
     return false;
   host = url + 7;
-  for (i = 0; i < sizeof(loopback) / sizeof(loopback[0]); i++) {
-    size_t len = strlen(loopback[i]);
-
-    if (strncasecmp(host, loopback[i], len) != 0)
-      continue;
-    if (loopback[i][len - 1] == '.')
-      return true;
-    if (strchr(":/?#", host[len]) || host[len] == '\0')
-      return true;
-  }
-  return false;
+  if (strchr(host, '@') && strchr(host, '@') < host + strcspn(host, "/?#"))
+    return false; /* user info: the host is after it, and such a URL is no endpoint */
+  if (strncmp(host, "[::1]", 5) == 0)
+    return strchr(":/?#", host[5]) != NULL;
+  len = strcspn(host, ":/?#");
+  if (len == 9 && strncasecmp(host, "localhost", 9) == 0)
+    return true;
+  /* 127.0.0.0/8 written as four decimal numbers */
+  if (len < 9 || strncmp(host, "127.", 4) != 0)
+    return false;
+  for (i = 4; i < len; i++)
+    if (!isdigit((unsigned char)host[i]) && host[i] != '.')
+      return false;
+  return true;
 }
 
 int mcp_oauth_get_json(struct mw_http *http, const char *url, mw_deadline deadline, json_t **doc,
