@@ -121,11 +121,12 @@ enum mcp_status mcp_list_all(struct mcp_tools *m, struct outcome *out, enum mcp_
   return status;
 }
 
-/* Whether this run reads list: a baseline is compared or written, and the server offers it
+/* Whether this run reads list: a baseline is compared or written or --expect-* names items of
+ * it, and the server offers it
  * (or names no capabilities, when a -32601 answer means it has none). */
-static bool wanted(const struct mcp_tools *m, int offered)
+static bool wanted(const struct mcp_tools *m, enum mcp_list list, int offered)
 {
-  return (m->baseline.path || m->write_baseline) && offered != 0;
+  return (m->baseline.path || m->write_baseline || mcp_resources_wanted(m, list)) && offered != 0;
 }
 
 static enum mcp_status one_list(struct mcp_tools *m, struct outcome *out, enum mcp_list list,
@@ -134,7 +135,7 @@ static enum mcp_status one_list(struct mcp_tools *m, struct outcome *out, enum m
 {
   enum mcp_status status;
 
-  if (!wanted(m, offered)) {
+  if (!wanted(m, list, offered)) {
     /* A list the baseline has and the server no longer offers: every item is gone. */
     if (m->baseline.path && mcp_baseline_has(&m->baseline, list))
       *into = json_array();

@@ -139,6 +139,9 @@ static enum mcp_status extras(struct mcp_tools *m, struct outcome *out, mw_deadl
       step_add(out, MW_OK, "%s (--ping): answered in %.1f ms", probe, ms(mcp_since(start)));
     }
   }
+  status = mcp_resources_read(m, out, deadline, err, errlen);
+  if (status != MCP_OK)
+    return status;
   return mcp_calls_run(m, out, deadline, err, errlen);
 }
 
@@ -167,6 +170,7 @@ static void judge(struct mcp_tools *m, struct outcome *out)
     problems_add(&out->problems, MW_CRITICAL, "forbidden: %s", present);
   if ((long long)count < m->min_tools)
     problems_add(&out->problems, MW_CRITICAL, "fewer than %lld tools", m->min_tools);
+  mcp_resources_judge(m, out);
 }
 
 static void perf(struct mw_result *res, const char *label, double value, const char *uom,
@@ -260,6 +264,7 @@ static void report(struct mcp_tools *m, struct outcome *out, double total, struc
   if (mcp_oauth_enabled(&m->oauth))
     perf(res, "time_oauth", out->oauth_s, "s", NULL, NULL);
   mcp_calls_report(m, out, res);
+  mcp_resources_report(m, out, res);
   mcp_catalog_report(m, out, res);
 }
 
@@ -368,7 +373,9 @@ void mcp_tools_run(void *state, struct mw_result *res, mw_deadline deadline)
                         .init_s = NAN,
                         .discover_s = NAN,
                         .list_s = NAN,
-                        .oauth_s = NAN};
+                        .oauth_s = NAN,
+                        .read_s = NAN,
+                        .read_bytes = NAN};
   int from_file;
   int64_t start = mw_now_ns();
   int64_t step;
@@ -448,7 +455,7 @@ again:
     drop_invalid_tools(m, &out);
   }
   if (status == MCP_OK) {
-    what = m->n_calls ? "tools/call" : "ping";
+    what = m->n_calls ? "tools/call" : m->read_uri ? "resources/read" : "ping";
     status = extras(m, &out, deadline, err, sizeof(err));
   }
   if (status == MCP_GONE && !retried && isnan(out.init_s) && isnan(out.discover_s)) {

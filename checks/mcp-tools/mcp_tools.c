@@ -75,6 +75,18 @@ static const struct mw_option mcp_options[] = {
      NULL},
     {"forbid-tools", 0, MW_OPT_LIST, 0, "NAMES", NULL,
      "Tools that must not be offered (CRITICAL when one is).", NULL, NULL},
+    {"expect-resources", 0, MW_OPT_LIST, 0, "URIS", NULL,
+     "Resources (by URI) resources/list must hold (comma separated, repeatable); missing ones "
+     "get --missing-state.",
+     NULL, NULL},
+    {"expect-prompts", 0, MW_OPT_LIST, 0, "NAMES", NULL,
+     "Prompts prompts/list must hold (comma separated, repeatable).", NULL, NULL},
+    {"read-resource", 0, MW_OPT_STRING, 0, "URI", NULL,
+     "Read this resource (resources/read); an error or no contents is CRITICAL.", NULL, NULL},
+    {"read-mime", 0, MW_OPT_STRING, 0, "TYPE", NULL,
+     "The MIME type --read-resource must have (parameters such as charset aside).", NULL, NULL},
+    {"read-min-size", 0, MW_OPT_INT, 0, "BYTES", "0",
+     "CRITICAL when --read-resource's contents (text, or decoded blobs) are smaller.", NULL, NULL},
     {"call", 0, MW_OPT_STRING, 0, "TOOL", NULL,
      "Call this (harmless) tool; an error or isError answer is CRITICAL.", NULL, NULL},
     {"call-args", 0, MW_OPT_STRING, 0, "JSON", "{}", "Arguments of --call, a JSON object.", NULL,
@@ -131,6 +143,8 @@ static const struct mw_option mcp_options[] = {
     MW_HTTP_OPTIONS,
     {NULL, 0, MW_OPT_STRING, 0, NULL, NULL, NULL, NULL, NULL}};
 
+#define EXPECT_MAX_LEN 512
+
 static void free_names(struct name_list *list)
 {
   size_t i;
@@ -144,12 +158,12 @@ static int add_name(struct name_list *list, const char *name, size_t len, struct
 {
   if (len == 0)
     return 0;
-  if (len > NAME_MAX_LEN) {
-    mw_result_summary(err, "tool name too long: %.40s...", name);
+  if (len > EXPECT_MAX_LEN) {
+    mw_result_summary(err, "name or URI too long (over %d bytes): %.40s...", EXPECT_MAX_LEN, name);
     return -1;
   }
   if (list->count >= MAX_NAMES) {
-    mw_result_summary(err, "at most %d tool names", MAX_NAMES);
+    mw_result_summary(err, "at most %d names or URIs an option", MAX_NAMES);
     return -1;
   }
   list->names[list->count] = strndup(name, len);
@@ -231,6 +245,8 @@ static void mcp_close(void *state)
   mw_http_free(m->side);
   free_names(&m->expect);
   free_names(&m->forbid);
+  free_names(&m->expect_resources);
+  free_names(&m->expect_prompts);
   mcp_calls_close(m);
   mcp_baseline_free(&m->baseline);
   free(m);
@@ -467,7 +483,8 @@ static int open_checked(struct mcp_tools *m, const struct mw_args *args, struct 
 
   if (mcp_calls_open(m, args, reason, sizeof(reason)) != 0 ||
       mcp_catalog_open(m, args, reason, sizeof(reason)) != 0 ||
-      mcp_oauth_open(&m->oauth, args, reason, sizeof(reason)) != 0) {
+      mcp_oauth_open(&m->oauth, args, reason, sizeof(reason)) != 0 ||
+      mcp_resources_open(m, args, reason, sizeof(reason)) != 0) {
     mw_result_summary(err, "%s", reason);
     return -1;
   }
@@ -536,7 +553,10 @@ static int mcp_open(const struct mw_args *args, void **state, struct mw_result *
     goto fail;
   if (read_names(&m->expect, args, "expect-tools", err) != 0 ||
       (file && read_names_file(&m->expect, file, err) != 0) ||
-      read_names(&m->forbid, args, "forbid-tools", err) != 0 || open_checked(m, args, err) != 0 ||
+      read_names(&m->forbid, args, "forbid-tools", err) != 0 ||
+      read_names(&m->expect_resources, args, "expect-resources", err) != 0 ||
+      read_names(&m->expect_prompts, args, "expect-prompts", err) != 0 ||
+      open_checked(m, args, err) != 0 ||
       (m->url ? open_http(m, args, err) : open_stdio(m, args, err)) != 0)
     goto fail;
   *state = m;

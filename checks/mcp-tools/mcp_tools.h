@@ -53,6 +53,11 @@ struct mcp_tools {
   struct mcp_oauth oauth; /* --oauth-*: the discovery chain and a kept token */
   struct name_list expect;
   struct name_list forbid;
+  struct name_list expect_resources; /* URIs resources/list must hold */
+  struct name_list expect_prompts;   /* names prompts/list must hold */
+  const char *read_uri;              /* --read-resource */
+  const char *read_mime;             /* --read-mime */
+  long long read_min;                /* --read-min-size, bytes */
   enum mw_state missing_state;
   long long min_tools;
   long long max_pages;
@@ -103,6 +108,8 @@ struct outcome {
   double discover_s; /* server/discover; NAN when not run (kept, or a forced legacy revision) */
   double list_s;
   double oauth_s;               /* discovery and token request; NAN when not run (a kept token) */
+  double read_s;                /* --read-resource's resources/read; NAN when not made */
+  double read_bytes;            /* the bytes of its contents; NAN when none came */
   double catalog_bytes;         /* the tool list serialised, as a client holds it */
   double call_s[MCP_MAX_CALLS]; /* each call's time, NAN when not made */
   struct drift *drift;          /* with --baseline */
@@ -146,5 +153,17 @@ void mcp_catalog_judge(struct mcp_tools *m, struct outcome *out);
 void mcp_catalog_report(struct mcp_tools *m, struct outcome *out, struct mw_result *res);
 void mcp_outcome_free(struct outcome *out);
 bool mcp_header_valid(const char *header);
+
+/* mcp_resources.c: --expect-resources, --expect-prompts, --read-resource and its judges. */
+int mcp_resources_open(struct mcp_tools *m, const struct mw_args *args, char *err, size_t errlen);
+/* Whether a list is read for the expectations (resources or prompts named). */
+bool mcp_resources_wanted(const struct mcp_tools *m, enum mcp_list list);
+/* The expected resources and prompts: missing ones into out->problems. */
+void mcp_resources_judge(const struct mcp_tools *m, struct outcome *out);
+/* resources/read of --read-resource: its MIME type and size judged into out->problems. */
+enum mcp_status mcp_resources_read(struct mcp_tools *m, struct outcome *out, mw_deadline deadline,
+                                   char *err, size_t errlen);
+void mcp_resources_report(const struct mcp_tools *m, const struct outcome *out,
+                          struct mw_result *res);
 
 #endif

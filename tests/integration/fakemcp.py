@@ -38,7 +38,8 @@ sessions, and misbehaviour on purpose. The mode is the last part of the path: PO
   texterror    421 with the text body "Invalid Host header"
   oautherror   500 with an OAuth error body
   apikey       401 unless "X-API-Key: k3y"
-  catalog      JSON answers; tools, resources and prompts (and the capabilities) are read at
+  catalog      JSON answers; tools, resources and prompts (and the capabilities), and what
+               resources/read answers for a URI ("reads": {URI: result or {"error": ...}}), are read at
                every request from the file PORTFILE.catalog ({"tools": [...], ...}), so a test
                changes what the server offers between runs; lists are paged 50 items a page;
                tools/call: open (a new handle), query {handle} (two items), fetch {handle, id}
@@ -209,6 +210,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if mode == "forgetful":
                 with LOCK:
                     SESSIONS.discard(session)
+        elif method == "resources/read" and mode == "catalog":
+            read = catalog().get("reads", {}).get((msg.get("params") or {}).get("uri"))
+            if read is None or "error" in read:
+                error = (read or {}).get("error") or {"code": -32002, "message": "Resource not found"}
+                self.answer(mode, method, {"jsonrpc": "2.0", "id": rid, "error": error}, extra)
+                return
+            result = read
         elif method == "tools/call" and mode == "catalog":
             result = self.flow_call(msg.get("params") or {})
         elif method == "tools/call":
