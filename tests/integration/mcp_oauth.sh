@@ -122,6 +122,34 @@ expect_true "[ \$(grep -c 'token kept' <<<\"\$OUT\") -ge 1 ]" "expiry: a token i
 expect_true "[ \$(grep -c '^refused' '$LOG') = 0 ]" "expiry: no expired token was presented"
 stop_stack
 
+# The agent keeps the token between runs and replaces it before it expires; neither the secret
+# nor a token reaches its log, state or spool.
+start_stack good TTL=2
+cat >"$TMP/agent.conf" <<EOF
+state_dir = "$TMP/state";
+spool_dir = "$TMP/spool";
+host = "node1";
+checks: {
+  mcp: { check = "mcp-tools"; url = "$U"; oauth-client-id = "mcpwatch";
+         oauth-client-secret-file = "$TMP/secrets/good"; interval = 0.4; timeout = 5; };
+};
+EOF
+"$MCPWATCH" agent --config "$TMP/agent.conf" --workers 1 2>"$TMP/agent.log" &
+AGENT=$!
+on_exit "kill -9 $AGENT 2>/dev/null"
+wait_for "[ \$(issued) -ge 3 ]" 30
+STATUS=$("$MCPWATCH" status --config "$TMP/agent.conf" 2>&1)
+kill "$AGENT"
+wait "$AGENT" 2>/dev/null
+SERVED=$(grep -c '^served tools/list' "$LOG")
+expect_true "[ \$(issued) -ge 3 ]" "agent: new tokens as the old ones near their end ($(issued) issued)"
+expect_true "[ $SERVED -ge \$((2 * \$(issued))) ]" "agent: each token serves several runs ($SERVED tools/list for $(issued) tokens)"
+expect_true "[ \$(grep -c '^refused' '$LOG') = 0 ]" "agent: no expired token presented"
+expect_true "grep -qE '^OK +mcp ' <<<\"\$STATUS\"" "agent: the instance is OK"
+expect_true "! grep -rqaF -- '$SECRET' '$TMP/state' '$TMP/spool' '$TMP/agent.log'" "agent: the secret is in no log, state or spool file"
+expect_true "! grep -rqa 'eyJ' '$TMP/state' '$TMP/spool' '$TMP/agent.log'" "agent: no token in them either"
+stop_stack
+
 # ---- broken chains ----------------------------------------------------------------------------
 start_stack prm404
 mw mcp-tools -u "$U" "${GOOD[@]}"

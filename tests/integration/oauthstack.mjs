@@ -15,7 +15,7 @@
 //   TTL                 the tokens' lifetime in seconds (default 300)
 //   REVOKE_FILE         tokens issued in a second before its last change are refused (401)
 // Every token issued is logged as "issued CLIENT SCOPE" on stdout, every token refused as
-// "refused REASON".
+// "refused REASON", every request let through as "served METHOD".
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -127,6 +127,7 @@ app.post('/mcp', express.json(), requireBearerAuth({
   resourceMetadataUrl: mode === 'nochallenge'
     ? undefined : getOAuthProtectedResourceMetadataUrl(new URL(mcpUrl)),
 }), async (req, res) => {
+  console.log(`served ${req.body?.method}`);
   const server = makeServer();
   const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined,
     enableJsonResponse: true });
