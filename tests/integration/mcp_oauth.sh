@@ -96,6 +96,19 @@ expect_first "OAuth: protected resource metadata: authorization_servers does not
 mw mcp-tools -u "$U" "${GOOD[@]}" --oauth-issuer "$AS"
 expect_rc 0 "--oauth-issuer listed: OK"
 
+# The plain build: no leak and no memory error through the chain, a kept token and a call
+# (sanitizer builds have LeakSanitizer on every run above instead).
+if [ "${SANITIZERS:-no}" != yes ] && command -v valgrind >/dev/null && [ -n "${LIBTOOL:-}" ]; then
+  VG="valgrind --quiet --suppressions=$SRCDIR/tests/integration/valgrind.supp --leak-check=full --show-leak-kinds=all --errors-for-leak-kinds=all --error-exitcode=42"
+  # shellcheck disable=SC2086
+  $LIBTOOL --mode=execute $VG "$TEST_BIN/repeat" 2 mcp-tools -u "$U" "${GOOD[@]}" --call whoami \
+    -t 30 >"$TMP/out" 2>"$TMP/vg.log"
+  RC=$?
+  OUT=$(cat "$TMP/out" "$TMP/vg.log")
+  expect_true "[ $RC != 42 ] && [ ! -s '$TMP/vg.log' ] && [ \$(grep -c ' OK - ' '$TMP/out') = 2 ]" \
+    "valgrind clean: the chain, a token, a kept token, a call (exit $RC)"
+fi
+
 # Kept in a process as the agent and collectd keep it: one token for three runs.
 before=$(issued)
 OUT=$(REPEAT_VERBOSE=1 "$TEST_BIN/repeat" 3 mcp-tools -u "$U" "${GOOD[@]}" 2>&1)
