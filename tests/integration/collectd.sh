@@ -4,7 +4,8 @@
 # plugin for disk (tmpfs the test fills) and redis (a real redis-server) instances, notifications
 # as the logfile plugin logs them and, with their meta data, as the exec plugin's
 # NotificationExec receives them, a redis stopped and started under a running daemon,
-# configuration errors that skip one instance only, and valgrind on a whole -T run.
+# configuration errors that skip one instance only, valgrind on a whole -T run, and an mcp-tools
+# instance with OAuth keeping its token between reads (oauthstack.mjs, tokens of 2 s).
 . "$(dirname "$0")/lib.sh"
 : "${SRCDIR:?}"
 
@@ -496,6 +497,37 @@ if [ "${SANITIZERS:-no}" = no ] && command -v valgrind >/dev/null; then
     expect_true "[ -f '$TMP/vg-fwd.log' ] && [ -z \"\$OUT\" ]" "valgrind: no leak or memory error from forwarding"
     expect_true "[ -f '$TMP/state/collectd-fs-warn.state' ]" "valgrind run: a notification went through the tracker"
   fi
+fi
+
+# ---- mcp-tools with OAuth: the token kept between reads -----------------------------------------
+if ! oauth_stack_available; then
+  if [ "${MCPWATCH_REQUIRE_ALL:-0}" = 1 ]; then
+    not_ok "collectd with OAuth: the OAuth stack is not installed (./quickstart test installs it)"
+  else
+    echo "# collectd with OAuth: skipped, the OAuth stack is not installed"
+  fi
+else
+  SECRET="s3cret-$RANDOM-$RANDOM"
+  mkdir -m 700 "$TMP/secrets"
+  (umask 077 && printf '%s\n' "$SECRET" >"$TMP/secrets/oauth")
+  start_stack good TTL=2
+  write_conf "$TMP/oauth.conf" 0.5 "
+  <Check \"mcp-oauth\">
+    Type \"mcp-tools\"
+    Url \"$U\"
+    OAuthClientId \"mcpwatch\"
+    OAuthClientSecretFile \"$TMP/secrets/oauth\"
+    Timeout 5
+  </Check>"
+  collectd_until "$TMP/oauth.conf" "[ \$(issued) -ge 3 ] && [ \"\$(rows mcp-oauth gauge-state)\" -ge 2 ]"
+  SERVED=$(grep -c '^served tools/list' "$LOG")
+  expect_true "[ \$(issued) -ge 3 ] && [ $SERVED -ge \$((2 * \$(issued))) ]" \
+    "collectd: the token kept between reads, replaced before it expires ($(issued) tokens, $SERVED tools/list)"
+  expect_true "[ \$(grep -c '^refused' '$LOG') = 0 ]" "collectd: no expired token presented"
+  expect_true "near \"\$(last_value mcp-oauth gauge-state)\" 0" "collectd: the instance's state OK ($(last_value mcp-oauth gauge-state))"
+  expect_true "! grep -rqaF -- '$SECRET' '$TMP/csv' '$TMP/collectd.log' '$TMP/collectd.out'" "collectd: the secret is in no value or log"
+  no_sanitizer_report "collectd with OAuth"
+  stop_stack
 fi
 
 finish

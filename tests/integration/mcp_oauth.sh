@@ -12,11 +12,7 @@
 
 need_check mcp-tools
 need_sdk_v2
-[ -d "${MCPWATCH_MCP_SDK_V1:-}" ] ||
-  skip_all "MCPWATCH_MCP_SDK_V1 does not name @modelcontextprotocol/sdk's dist/esm (./quickstart test installs it)"
-[ -f "$MCPWATCH_MCP_SDK_V1/../../../../oidc-provider/lib/index.js" ] ||
-  skip_all "oidc-provider is not installed next to the SDK (./quickstart test installs it)"
-STACK="$SRCDIR/tests/integration/oauthstack.mjs"
+need_oauth_stack
 SECRET="s3cret-$RANDOM-$RANDOM"
 mkdir -m 700 "$TMP/secrets"
 printf '%s\n' "$SECRET" >"$TMP/secrets/good"
@@ -24,25 +20,6 @@ printf 'not-the-secret\n' >"$TMP/secrets/wrong"
 chmod 600 "$TMP/secrets/good" "$TMP/secrets/wrong"
 GOOD=(--oauth-client-id mcpwatch --oauth-client-secret-file "$TMP/secrets/good")
 
-# start_stack MODE [NAME=VALUE...]: the stack in MODE; sets AS, U (the MCP URL), LOG, STACK_PID.
-start_stack() {
-  local mode=$1 as_port port
-  shift
-  as_port=$(free_port)
-  port=$(free_port)
-  while [ "$port" = "$as_port" ]; do port=$(free_port); done
-  LOG=$TMP/stack.$mode.$RANDOM.log
-  env -i PATH="$PATH" AS_PORT="$as_port" PORT="$port" MODE="$mode" SECRET="$SECRET" \
-    MCPWATCH_MCP_SDK_V1="$MCPWATCH_MCP_SDK_V1" "$@" "$MCPWATCH_NODE" "$STACK" >"$LOG" 2>&1 &
-  STACK_PID=$!
-  on_exit "kill $STACK_PID 2>/dev/null"
-  wait_for "grep -q '^ready' '$LOG' || ! kill -0 $STACK_PID" 60
-  grep -q '^ready' "$LOG" || skip_all "the OAuth stack did not start: $(tail -n 3 "$LOG")"
-  AS=http://127.0.0.1:$as_port
-  U=http://127.0.0.1:$port/mcp
-}
-stop_stack() { kill "$STACK_PID" 2>/dev/null; wait "$STACK_PID" 2>/dev/null; }
-issued() { grep -c '^issued ' "$LOG"; }
 no_secrets() {
   expect_no_out "$SECRET" "$1: the client secret is not in the output"
   expect_no_out "eyJ" "$1: no token (a JWT) in the output"
