@@ -40,7 +40,6 @@ struct mcp_oauth {
   int64_t obtained;   /* mw_now_ns() when it came */
   int64_t refresh_at; /* past this it is not used: a new one is asked for */
   long lifetime_s;    /* its expires_in (an hour when the server gave none) */
-  unsigned tokens;    /* obtained since the check was opened */
 };
 
 /* The options of mcp_oauth, for the check's option table. */

@@ -220,7 +220,6 @@ static int take_token(struct mcp_oauth *oauth, const struct mw_http_response *re
   /* replaced shortly before it expires: a tenth of its life before, at most a minute */
   oauth->refresh_at =
       now + lifetime - (lifetime / 10 < REFRESH_MARGIN_NS ? lifetime / 10 : REFRESH_MARGIN_NS);
-  oauth->tokens++;
   result = 0;
 cleanup:
   if (doc && token)
