@@ -312,6 +312,12 @@ int mwconf_load(const char *path, struct mw_config *cfg, char *err, size_t errle
     /* What was read before the error (found by fuzz_config): nothing is left for the caller. */
     mwconf_free(cfg);
     memset(cfg, 0, sizeof(*cfg));
+    /* Messages quote the file's strings, which may hold "\n" escapes (found by fuzz_config):
+     * the reason stays one line, and is never empty. */
+    if (errlen > 0 && err[0] == '\0')
+      snprintf(err, errlen, "%s: refused", path);
+    if (errlen > 0)
+      mw_one_line(err);
   }
   return result;
 }

@@ -198,6 +198,9 @@ static void test_errors(void **state)
   expect_error(
       "checks: { a: { check = \"disk\"; }; };\nservices: { a: { members = [\"a\"]; }; };\n", NULL,
       "{dir}/main.conf:2: service 'a' is defined twice, or is also a check's name");
+  expect_error("checks: { a: { check = \"disk\"; notify = [\"p\\nd\"]; }; };\n", NULL,
+               "{dir}/main.conf:1: check 'a' notifies 'p d', which no notifiers: { } entry "
+               "defines");
   expect_error("services: { s: { notify = []; }; };\n", NULL,
                "{dir}/main.conf:1: service 's' has no members = [\"INSTANCE\", ...];");
   expect_error("services: { s: { members = [\"a\"]; color = 1; }; };\n", NULL,
