@@ -300,4 +300,22 @@ void mw_ratelog_free(struct mw_ratelog *rl);
  * every deadline (a wall-clock step must not stretch or cut a wait). */
 void mw_cond_init_monotonic(pthread_cond_t *cond);
 
+/* ---- Prometheus text exposition (prom.c) ------------------------------------------------ */
+
+/* text as a metric or label name: [a-zA-Z_:][a-zA-Z0-9_:]*, anything else as '_'. */
+void mw_prom_name(char *out, size_t outlen, const char *text);
+/* A perfdata value in base units, as Prometheus's conventions ask: s, ms and us as seconds; B,
+ * KB, MB, GB and TB (powers of 1024, as the checks mean them) as bytes; % as a ratio (0 to 1);
+ * c as a total; a "days..." label without a unit (tls-expiry) as seconds. *unit is "seconds",
+ * "bytes", "ratio", "total" or "" (the value as it is). */
+void mw_perf_base(const char *label, const char *uom, double value, double *out,
+                  const char **unit);
+/* "# HELP NAME HELP" (help's backslashes and newlines escaped) and "# TYPE NAME TYPE". */
+int mw_prom_family(struct mw_buf *out, const char *name, const char *type, const char *help);
+/* "NAME{L1=\"V1\",...} VALUE": labels are nlabels name/value pairs, the values escaped
+ * (backslash, quote, newline); NaN and infinities as Prometheus writes them. 0, or -1 when out
+ * is full. */
+int mw_prom_sample(struct mw_buf *out, const char *name, const char *const *labels,
+                   size_t nlabels, double value);
+
 #endif /* MW_CORE_H */

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+/* prom.c - the Prometheus text exposition format (version 0.0.4) for the agent's /metrics:
+ * metric names made valid, label values escaped, values written as Prometheus parses them, and
+ * perfdata in base units (seconds, bytes, ratios) as Prometheus's naming conventions ask and as
+ * the collectd plugin converts them. */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mw_core.h"
+
+static bool name_char(char c, bool first)
+{
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' ||
+         (!first && c >= '0' && c <= '9');
+}
+
+void mw_prom_name(char *out, size_t outlen, const char *text)
+{
+  size_t used = 0;
+
+  if (outlen == 0)
+    return;
+  if (!name_char(*text, true) && outlen > 1)
+    out[used++] = '_';
+  for (; *text && used + 1 < outlen; text++)
+    out[used++] = name_char(*text, false) ? *text : '_';
+  out[used] = '\0';
+}
+
+void mw_perf_base(const char *label, const char *uom, double value, double *out, const char **unit)
+{
+  static const struct {
+    const char *uom;
+    double factor;
+    const char *unit;
+  } units[] = {{"s", 1, "seconds"},
+               {"ms", 1e-3, "seconds"},
+               {"us", 1e-6, "seconds"},
+               {"%", 0.01, "ratio"},
+               {"B", 1, "bytes"},
+               {"KB", 1024, "bytes"},
+               {"MB", 1048576, "bytes"},
+               {"GB", 1073741824.0, "bytes"},
+               {"TB", 1099511627776.0, "bytes"},
+               {"c", 1, "total"}};
+  size_t i;
+
+  *out = value;
+  *unit = "";
+  for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+    if (strcmp(uom, units[i].uom) == 0) {
+      *out = value * units[i].factor;
+      *unit = units[i].unit;
+      return;
+    }
+  /* tls-expiry's days left, as seconds */
+  if (uom[0] == '\0' && strncmp(label, "days", 4) == 0) {
+    *out = value * 86400.0;
+    *unit = "seconds";
+  }
+}
+
+/* text with \, " (in label values) and newlines escaped. */
+static int add_escaped(struct mw_buf *out, const char *text, bool quote)
+{
+  const char *run = text;
+
+  for (; *text; text++) {
+    const char *escape = *text == '\\'           ? "\\\\"
+                         : *text == '\n'         ? "\\n"
+                         : quote && *text == '"' ? "\\\""
+                                                 : NULL;
+
+    if (!escape)
+      continue;
+    if (mw_buf_add(out, run, (size_t)(text - run)) != 0 || mw_buf_adds(out, escape) != 0)
+      return -1;
+    run = text + 1;
+  }
+  return mw_buf_add(out, run, (size_t)(text - run));
+}
+
+int mw_prom_family(struct mw_buf *out, const char *name, const char *type, const char *help)
+{
+  if (mw_buf_addf(out, "# HELP %s ", name) != 0 || add_escaped(out, help, false) != 0)
+    return -1;
+  return mw_buf_addf(out, "\n# TYPE %s %s\n", name, type);
+}
+
+int mw_prom_sample(struct mw_buf *out, const char *name, const char *const *labels, size_t nlabels,
+                   double value)
+{
+  size_t i;
+
+  if (mw_buf_adds(out, name) != 0)
+    return -1;
+  for (i = 0; i + 1 < nlabels * 2; i += 2) {
+    if (mw_buf_addf(out, "%s%s=\"", i == 0 ? "{" : ",", labels[i]) != 0 ||
+        add_escaped(out, labels[i + 1], true) != 0 || mw_buf_adds(out, "\"") != 0)
+      return -1;
+  }
+  if (nlabels && mw_buf_adds(out, "}") != 0)
+    return -1;
+  if (isnan(value))
+    return mw_buf_adds(out, " NaN\n");
+  if (isinf(value))
+    return mw_buf_adds(out, value > 0 ? " +Inf\n" : " -Inf\n");
+  return mw_buf_addf(out, " %.17g\n", value);
+}

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: MIT */
+/* test_prom.c - the Prometheus text exposition writer: names made valid, label values and help
+ * texts escaped (a server's text ends up in labels), values as Prometheus parses them, and
+ * perfdata converted to base units. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "mw_core.h"
+
+static void test_names(void **state)
+{
+  char out[32];
+  char tiny[4];
+
+  (void)state;
+  mw_prom_name(out, sizeof(out), "time_tools_list");
+  assert_string_equal(out, "time_tools_list");
+  mw_prom_name(out, sizeof(out), "mcp-search/time.x");
+  assert_string_equal(out, "mcp_search_time_x");
+  mw_prom_name(out, sizeof(out), "9lives");
+  assert_string_equal(out, "_9lives");
+  mw_prom_name(out, sizeof(out), "grüße");
+  assert_string_equal(out, "gr____e");
+  mw_prom_name(out, sizeof(out), "");
+  assert_string_equal(out, "_");
+  mw_prom_name(tiny, sizeof(tiny), "abcdef");
+  assert_string_equal(tiny, "abc");
+}
+
+static void test_samples(void **state)
+{
+  struct mw_buf out;
+  const char *labels[] = {"instance", "a\"b\\c\nd", "check", "mcp-tools"};
+
+  (void)state;
+  mw_buf_init(&out, 4096);
+  assert_int_equal(mw_prom_family(&out, "mcpwatch_check_state", "gauge", "State\\0 to 3\nof it"),
+                   0);
+  assert_int_equal(mw_prom_sample(&out, "mcpwatch_check_state", labels, 2, 2), 0);
+  assert_int_equal(mw_prom_sample(&out, "up", NULL, 0, NAN), 0);
+  assert_int_equal(mw_prom_sample(&out, "up", NULL, 0, INFINITY), 0);
+  assert_int_equal(mw_prom_sample(&out, "up", NULL, 0, -INFINITY), 0);
+  assert_int_equal(mw_prom_sample(&out, "up", NULL, 0, 0.1), 0);
+  assert_string_equal(mw_buf_str(&out),
+                      "# HELP mcpwatch_check_state State\\\\0 to 3\\nof it\n"
+                      "# TYPE mcpwatch_check_state gauge\n"
+                      "mcpwatch_check_state{instance=\"a\\\"b\\\\c\\nd\",check=\"mcp-tools\"} 2\n"
+                      "up NaN\nup +Inf\nup -Inf\nup 0.10000000000000001\n");
+  mw_buf_free(&out);
+}
+
+static void test_full_buffer(void **state)
+{
+  struct mw_buf out;
+  const char *labels[] = {"instance", "a long value that does not fit"};
+
+  (void)state;
+  mw_buf_init(&out, 16);
+  assert_int_equal(mw_prom_sample(&out, "mcpwatch_check_state", labels, 1, 1), -1);
+  mw_buf_free(&out);
+}
+
+static void test_base_units(void **state)
+{
+  static const struct {
+    const char *label;
+    const char *uom;
+    double value;
+    double base;
+    const char *unit;
+  } cases[] = {{"time", "s", 0.25, 0.25, "seconds"},
+               {"time", "ms", 250, 0.25, "seconds"},
+               {"time", "us", 250, 0.00025, "seconds"},
+               {"/", "%", 42, 0.42, "ratio"},
+               {"/", "B", 10, 10, "bytes"},
+               {"/", "KB", 2, 2048, "bytes"},
+               {"/", "MB", 1, 1048576, "bytes"},
+               {"/", "GB", 1, 1073741824.0, "bytes"},
+               {"/", "TB", 1, 1099511627776.0, "bytes"},
+               {"connections", "c", 7, 7, "total"},
+               {"days_left", "", 2, 172800, "seconds"},
+               {"tools", "", 13, 13, ""},
+               {"x", "furlongs", 3, 3, ""}};
+  size_t i;
+
+  (void)state;
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    double base;
+    const char *unit;
+
+    mw_perf_base(cases[i].label, cases[i].uom, cases[i].value, &base, &unit);
+    assert_float_equal(base, cases[i].base, 1e-12 * fabs(cases[i].base) + 1e-15);
+    assert_string_equal(unit, cases[i].unit);
+  }
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_names),
+      cmocka_unit_test(test_samples),
+      cmocka_unit_test(test_full_buffer),
+      cmocka_unit_test(test_base_units),
+  };
+
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
