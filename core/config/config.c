@@ -79,6 +79,9 @@ static int load_file(const char *file, bool is_main, struct mw_config *cfg, char
     } else if (strcmp(name, "services") == 0) {
       if (conf_load_services(s, file, cfg, err, errlen) != 0)
         goto cleanup;
+    } else if (is_main && strcmp(name, "http") == 0) {
+      if (conf_load_http(s, file, cfg, err, errlen) != 0)
+        goto cleanup;
     } else if (strcmp(name, "downtimes") == 0) {
       if (conf_load_downtimes(s, file, cfg, err, errlen) != 0)
         goto cleanup;
@@ -131,8 +134,8 @@ static int load_file(const char *file, bool is_main, struct mw_config *cfg, char
     } else {
       snprintf(err, errlen, "%s:%d: unknown setting '%s' (expected %s)", file, line, name,
                is_main ? "checks, notifiers, services, downtimes, timeout, backoff_max, conf_dir, "
-                         "spool_dir, state_dir, host, spool_max, nagios_command_file or "
-                         "passive_results"
+                         "spool_dir, state_dir, host, spool_max, nagios_command_file, "
+                         "passive_results or http"
                        : "checks, notifiers, services or downtimes");
       goto cleanup;
     }
@@ -358,6 +361,7 @@ void mwconf_free(struct mw_config *cfg)
   free_instances(cfg->services, cfg->nservices);
   free_instances(cfg->results, cfg->nresults);
   conf_free_downtimes(cfg);
+  conf_free_http(cfg);
   free(cfg->spool_dir);
   free(cfg->state_dir);
   free(cfg->host);

@@ -28,6 +28,11 @@ int conf_load_name_list(const config_setting_t *s, const char *file, const char 
 int conf_load_downtimes(const config_setting_t *group, const char *file, struct mw_config *cfg,
                         char *err, size_t errlen);
 void conf_free_downtimes(struct mw_config *cfg);
+/* http: { listen = [...]; basic_file; token_file; tls_cert; tls_key; degraded; } into
+ * cfg->http (config_http.c). */
+int conf_load_http(const config_setting_t *group, const char *file, struct mw_config *cfg,
+                   char *err, size_t errlen);
+void conf_free_http(struct mw_config *cfg);
 /* depends_on names that resolve and make no cycle, flap thresholds in order (config_policy.c). */
 int conf_check_policy(const struct mw_config *cfg, char *err, size_t errlen);
 

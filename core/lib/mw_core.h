@@ -139,6 +139,17 @@ struct mw_downtime_window {
   int line;
 };
 
+/* http: { listen = [...]; ... }: the agent's own server (/health, /metrics, the status page). */
+struct mw_http_server_conf {
+  char **listen; /* "HOST:PORT" or "[V6]:PORT"; none: no server */
+  size_t nlisten;
+  char *basic_file; /* Basic credentials ("user:password" lines), or NULL */
+  char *token_file; /* a bearer token, or NULL; one of the two for an address not loopback */
+  char *tls_cert;   /* PEM certificate and key: HTTPS; both or neither */
+  char *tls_key;
+  int degraded_status; /* /health's status for a DEGRADED service: 200 (default) or 503 */
+};
+
 struct mw_config {
   struct mw_instance *instances;
   size_t ninstances;
@@ -162,6 +173,7 @@ struct mw_config {
   size_t nresults;
   struct mw_downtime_window *downtimes;
   size_t ndowntimes;
+  struct mw_http_server_conf http;
   bool owned; /* filled by mw_config_load: mw_config_free has work to do */
 };
 
@@ -308,14 +320,13 @@ void mw_prom_name(char *out, size_t outlen, const char *text);
  * KB, MB, GB and TB (powers of 1024, as the checks mean them) as bytes; % as a ratio (0 to 1);
  * c as a total; a "days..." label without a unit (tls-expiry) as seconds. *unit is "seconds",
  * "bytes", "ratio", "total" or "" (the value as it is). */
-void mw_perf_base(const char *label, const char *uom, double value, double *out,
-                  const char **unit);
+void mw_perf_base(const char *label, const char *uom, double value, double *out, const char **unit);
 /* "# HELP NAME HELP" (help's backslashes and newlines escaped) and "# TYPE NAME TYPE". */
 int mw_prom_family(struct mw_buf *out, const char *name, const char *type, const char *help);
 /* "NAME{L1=\"V1\",...} VALUE": labels are nlabels name/value pairs, the values escaped
  * (backslash, quote, newline); NaN and infinities as Prometheus writes them. 0, or -1 when out
  * is full. */
-int mw_prom_sample(struct mw_buf *out, const char *name, const char *const *labels,
-                   size_t nlabels, double value);
+int mw_prom_sample(struct mw_buf *out, const char *name, const char *const *labels, size_t nlabels,
+                   double value);
 
 #endif /* MW_CORE_H */

@@ -158,8 +158,8 @@ static void test_errors(void **state)
                "{dir}/main.conf:1: unknown setting 'tmeout' (expected checks, notifiers, services, "
                "downtimes, "
                "timeout, backoff_max, conf_dir, spool_dir, state_dir, host, spool_max, "
-               "nagios_command_file or "
-               "passive_results)");
+               "nagios_command_file, "
+               "passive_results or http)");
   expect_error("", "timeout = 5;\n",
                "{dir}/conf.d/x.conf:1: unknown setting 'timeout' (expected checks, notifiers, "
                "services or downtimes)");
@@ -369,6 +369,66 @@ static void test_passive_results(void **state)
   clean_conf_d(NULL);
 }
 
+/* http: { }: the agent's server; an address other than loopback only with credentials. */
+static void test_http_server(void **state)
+{
+  struct mw_config cfg;
+  char err[512];
+  (void)state;
+
+  write_file("main.conf", "http: { listen = [\"127.0.0.1:9464\", \"[::1]:9464\"]; };\n");
+  assert_int_equal(mwconf_load(path_of("main.conf"), &cfg, err, sizeof(err)), 0);
+  assert_int_equal(cfg.http.nlisten, 2);
+  assert_string_equal(cfg.http.listen[1], "[::1]:9464");
+  assert_int_equal(cfg.http.degraded_status, 200);
+  assert_null(cfg.http.basic_file);
+  mwconf_free(&cfg);
+  write_file("main.conf", "http: { listen = \"0.0.0.0:443\"; token_file = \"/etc/t\"; "
+                          "tls_cert = \"/c.pem\"; tls_key = \"/k.pem\"; degraded = 503; };\n");
+  assert_int_equal(mwconf_load(path_of("main.conf"), &cfg, err, sizeof(err)), 0);
+  assert_int_equal(cfg.http.nlisten, 1);
+  assert_string_equal(cfg.http.token_file, "/etc/t");
+  assert_int_equal(cfg.http.degraded_status, 503);
+  mwconf_free(&cfg);
+  write_file("main.conf", "checks: { a: { check = \"disk\"; }; };\n");
+  assert_int_equal(mwconf_load(path_of("main.conf"), &cfg, err, sizeof(err)), 0);
+  assert_int_equal(cfg.http.nlisten, 0); /* off unless given */
+  mwconf_free(&cfg);
+  expect_error("http: { listen = \"0.0.0.0:9464\"; };\n", NULL,
+               "{dir}/main.conf:1: http: an address other than loopback needs basic_file or "
+               "token_file");
+  expect_error("http: { listen = \"127.0.0.1.evil:9464\"; };\n", NULL,
+               "{dir}/main.conf:1: http: an address other than loopback needs basic_file or "
+               "token_file");
+  expect_error("http: { listen = \"localhost:0\"; };\n", NULL,
+               "{dir}/main.conf:1: http: listen \"localhost:0\" is not HOST:PORT ([V6]:PORT, port "
+               "1 to 65535)");
+  expect_error("http: { listen = \"::1:80\"; };\n", NULL,
+               "{dir}/main.conf:1: http: listen \"::1:80\" is not HOST:PORT ([V6]:PORT, port 1 to "
+               "65535)");
+  expect_error("http: { listen = \"127.0.0.1:80x\"; };\n", NULL,
+               "{dir}/main.conf:1: http: listen \"127.0.0.1:80x\" is not HOST:PORT ([V6]:PORT, "
+               "port 1 to 65535)");
+  expect_error("http: { };\n", NULL,
+               "{dir}/main.conf:1: http has no listen = [\"127.0.0.1:9464\"];");
+  expect_error("http: { listen = \"127.0.0.1:1\"; tls_cert = \"/c\"; };\n", NULL,
+               "{dir}/main.conf:1: http: tls_cert and tls_key go together");
+  expect_error("http: { listen = \"127.0.0.1:1\"; basic_file = \"/b\"; token_file = \"/t\"; };\n",
+               NULL, "{dir}/main.conf:1: http: basic_file and token_file: give one");
+  expect_error("http: { listen = \"127.0.0.1:1\"; degraded = 404; };\n", NULL,
+               "{dir}/main.conf:1: http: degraded must be 200 or 503 (the /health status of a "
+               "DEGRADED service)");
+  expect_error("http: { listen = \"127.0.0.1:1\"; port = 1; };\n", NULL,
+               "{dir}/main.conf:1: unknown key 'port' in http (listen, basic_file, token_file, "
+               "tls_cert, tls_key, degraded)");
+  expect_error(
+      "http = 5;\n", NULL,
+      "{dir}/main.conf:1: 'http' must be a group: http: { listen = [\"127.0.0.1:9464\"]; };");
+  expect_error("", "http: { listen = \"127.0.0.1:1\"; };\n",
+               "{dir}/conf.d/x.conf:1: unknown setting 'http' (expected checks, notifiers, "
+               "services or downtimes)");
+}
+
 /* calls = ( { ... }, ... ): each group one JSON value of the option, strings escaped. */
 static void test_group_values(void **state)
 {
@@ -435,7 +495,7 @@ int main(void)
       cmocka_unit_test(test_forwarding_settings),    cmocka_unit_test(test_policy_settings),
       cmocka_unit_test(test_missing_and_unreadable), cmocka_unit_test(test_no_conf_d_is_fine),
       cmocka_unit_test(test_passive_results),        cmocka_unit_test(test_error_leaves_nothing),
-      cmocka_unit_test(test_group_values),
+      cmocka_unit_test(test_group_values),           cmocka_unit_test(test_http_server),
   };
   return cmocka_run_group_tests_name("config", tests, setup, teardown);
 }
