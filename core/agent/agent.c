@@ -209,12 +209,64 @@ void agent_free(struct agent *a)
   free(a);
 }
 
+/* http: { listen }: the agent's server, attached to a. 0, or -1 with err (a build without
+ * libmicrohttpd refuses the setting rather than ignore it). */
+static int start_http(struct agent *a, struct agent_http **http, char *err, size_t errlen)
+{
+  if (a->cfg.http.nlisten == 0)
+    return 0;
+#ifdef HAVE_HTTPD
+  *http = agent_http_start(&a->cfg.http, err, errlen);
+  if (!*http)
+    return -1;
+  agent_http_attach(*http, a);
+  agent_log("http: serving /health on %s%s", a->cfg.http.listen[0],
+            a->cfg.http.nlisten > 1 ? " and more" : "");
+  return 0;
+#else
+  (void)http;
+  snprintf(err, errlen,
+           "http: this mcpwatch was built without libmicrohttpd (configure "
+           "--enable-httpd)");
+  return -1;
+#endif
+}
+
+static void agent_http_detach(struct agent_http *http)
+{
+#ifdef HAVE_HTTPD
+  agent_http_attach(http, NULL);
+#else
+  (void)http;
+#endif
+}
+
+static void agent_http_attach_to(struct agent_http *http, struct agent *a)
+{
+#ifdef HAVE_HTTPD
+  agent_http_attach(http, a);
+#else
+  (void)http;
+  (void)a;
+#endif
+}
+
+static void agent_http_stop_if(struct agent_http *http)
+{
+#ifdef HAVE_HTTPD
+  agent_http_stop(http);
+#else
+  (void)http;
+#endif
+}
+
 int agent_run(const char *config, size_t workers, const char *status_file, char *err, size_t errlen)
 {
   struct agent *a = NULL;
   sigset_t signals;
   char *status_path = NULL;
   mw_deadline stop_deadline;
+  struct agent_http *http = NULL;
   bool finished;
   int result = 1;
 
@@ -243,6 +295,11 @@ int agent_run(const char *config, size_t workers, const char *status_file, char 
     agent_stop_workers(a);
     goto cleanup;
   }
+  if (start_http(a, &http, err, errlen) != 0) {
+    agent_log("error: %s", err);
+    agent_stop_workers(a);
+    goto cleanup;
+  }
   for (;;) {
     struct timespec second = {1, 0};
     int sig = sigtimedwait(&signals, NULL, &second);
@@ -260,10 +317,14 @@ int agent_run(const char *config, size_t workers, const char *status_file, char 
       /* The old instances finish their runs; tracks and queued events are on disk, so the
        * new ones take over from there. Whatever the old notifiers are still sending is left
        * to them, on a thread of their own. */
+      agent_http_detach(http);
       agent_stop_workers(a);
       agent_reload_tracks(next);
       agent_retire(a);
       a = next;
+      /* The server started with the first configuration stays: a changed listen takes a
+       * restart. */
+      agent_http_attach_to(http, a);
       a->dirty = true;
       if (agent_start(a, workers, err, errlen) != 0) {
         agent_log("error: %s", err);
@@ -278,6 +339,8 @@ int agent_run(const char *config, size_t workers, const char *status_file, char 
     }
   }
   stop_deadline = mw_now_ns() + STOP_BUDGET_NS;
+  agent_http_stop_if(http);
+  http = NULL;
   agent_stop_workers(a);
   a->dirty = true;
   agent_write_status(a, status_path);
@@ -293,6 +356,7 @@ int agent_run(const char *config, size_t workers, const char *status_file, char 
   }
   agent_log("stopped");
 cleanup:
+  agent_http_stop_if(http);
   agent_free(a);
   agent_log_close();
   free(status_path);

@@ -124,6 +124,15 @@ struct agent {
   int64_t timer_until; /* when that worker wakes (CLOCK_MONOTONIC) */
 };
 
+/* agent_http.c (with libmicrohttpd): the server of http: { listen }; NULL when none is
+ * configured (err "") or it cannot start (err set). It reads the attached agent (NULL while
+ * none is: a reload) under its own lock. */
+struct agent_http;
+struct agent_http *agent_http_start(const struct mw_http_server_conf *conf, char *err,
+                                    size_t errlen);
+void agent_http_attach(struct agent_http *h, struct agent *a);
+void agent_http_stop(struct agent_http *h);
+
 /* agent_log.c: the agent's lines on stderr; errors and warnings repeated word for word held back
  * between agent_log_open and agent_log_close. The courier's and the hand-off's lines go through
  * it as mw_log_fn. */

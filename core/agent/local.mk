@@ -8,4 +8,9 @@ noinst_LTLIBRARIES += %reldir%/libmwagent.la
 	%reldir%/agent_stop.c %reldir%/forward.c %reldir%/passive.c %reldir%/submit.c \
 	%reldir%/agent.h %reldir%/agent_impl.h
 %canon_reldir%_libmwagent_la_CPPFLAGS = $(AGENT_CPPFLAGS)
+if BUILD_HTTPD
+%canon_reldir%_libmwagent_la_SOURCES += %reldir%/agent_http.c
+%canon_reldir%_libmwagent_la_CPPFLAGS += $(MHD_CFLAGS)
+%canon_reldir%_libmwagent_la_LIBADD = $(MHD_LIBS)
+endif
 EXTRA_DIST += %reldir%/README.md

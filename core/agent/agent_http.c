@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: MIT */
+/* agent_http.c - the agent's own HTTP server (libmicrohttpd), on when http: { listen } is set:
+ * GET /health and /health/SERVICE answer as a load balancer or a Kubernetes probe expects
+ * (application/health+json, 200 or 503). The server outlives a reload: it reads whichever agent
+ * is attached, under its own lock, and the agent's state under the agent's lock. One thread
+ * polls every connection; connections are capped and time out, so a slow client holds no
+ * worker and never delays a check. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent_impl.h"
+
+#define MAX_DAEMONS 8
+#define CONNECTION_LIMIT 64
+#define CONNECTION_TIMEOUT_S 10
+#define BODY_MAX (8u << 20)
+
+struct agent_http {
+  struct MHD_Daemon *daemons[MAX_DAEMONS];
+  size_t ndaemons;
+  pthread_mutex_t lock; /* guards agent */
+  struct agent *agent;
+  int degraded_status;
+};
+
+/* The health check format's status of an instance's or a service's state. */
+static const char *health_word(const char *state)
+{
+  if (strcmp(state, "OK") == 0 || strcmp(state, "HEALTHY") == 0)
+    return "pass";
+  if (strcmp(state, "WARNING") == 0 || strcmp(state, "DEGRADED") == 0 ||
+      strcmp(state, "PENDING") == 0)
+    return "warn";
+  return "fail";
+}
+
+static void check_entry(struct mw_buf *out, bool *first, const char *kind, const char *name,
+                        const char *state, const char *summary)
+{
+  mw_buf_adds(out, *first ? "" : ",");
+  *first = false;
+  mw_buf_addf(out, "\"%s:", kind);
+  /* the name inside the key, escaped as a JSON string without its quotes */
+  {
+    struct mw_buf key;
+
+    mw_buf_init(&key, 4096);
+    mw_json_string(&key, name);
+    mw_buf_add(out, mw_buf_str(&key) + 1, key.len > 2 ? key.len - 2 : 0);
+    mw_buf_free(&key);
+  }
+  mw_buf_addf(out,
+              "\":[{\"status\":\"%s\",\"observedValue\":\"%s\",\"output\":", health_word(state),
+              state);
+  mw_json_string(out, summary);
+  mw_buf_adds(out, "}]");
+}
+
+/* The health document of the whole agent, or of the service called only (NULL: all): "fail"
+ * with HTTP 503 when a service is UNHEALTHY (or, with no services, an instance is CRITICAL or
+ * UNKNOWN), "warn" with degraded_status when one is DEGRADED (or an instance WARNING), else
+ * "pass" with 200; 404 for an unknown service. */
+static unsigned render_health(struct agent_http *h, const char *only, struct mw_buf *out)
+{
+  struct agent *a = h->agent;
+  unsigned status = 200;
+  const char *word = "pass";
+  bool first = true;
+  bool found = only == NULL;
+  size_t i;
+
+  if (!a) {
+    mw_buf_adds(out, "{\"status\":\"fail\",\"output\":\"the agent is reloading\"}");
+    return 503;
+  }
+  mw_buf_adds(out, "{\"status\":\"@@@@\",\"serviceId\":\"mcpwatch\",\"checks\":{");
+  pthread_mutex_lock(&a->lock);
+  for (i = 0; i < a->nservices; i++) {
+    const struct agent_service *sv = &a->services[i];
+
+    if (only && strcmp(only, sv->svc->name) != 0)
+      continue;
+    found = true;
+    check_entry(out, &first, "service", sv->svc->name, sv->word, sv->summary);
+    if (strcmp(sv->word, "UNHEALTHY") == 0) {
+      status = 503;
+      word = "fail";
+    } else if (strcmp(sv->word, "DEGRADED") == 0 && strcmp(word, "fail") != 0) {
+      status = status == 503 ? 503 : (unsigned)h->degraded_status;
+      word = "warn";
+    }
+  }
+  for (i = 0; i < a->n && !only; i++) {
+    const struct agent_inst *ai = &a->insts[i];
+    const char *state = ai->last_run ? mw_state_name(ai->last_state) : "PENDING";
+
+    check_entry(out, &first, "instance", ai->inst->name, state, ai->summary);
+    if (a->nservices == 0 && ai->last_run &&
+        (ai->last_state == MW_CRITICAL || ai->last_state == MW_UNKNOWN)) {
+      status = 503;
+      word = "fail";
+    } else if (a->nservices == 0 && ai->last_run && ai->last_state == MW_WARNING &&
+               strcmp(word, "fail") != 0) {
+      word = "warn";
+    }
+  }
+  pthread_mutex_unlock(&a->lock);
+  mw_buf_adds(out, "}}");
+  if (!found)
+    return 404;
+  /* the overall status, now that it is known: the placeholder has the same length */
+  if (!out->failed) {
+    char *at = strstr(out->data, "@@@@");
+
+    memcpy(at, word, 4);
+  }
+  return status;
+}
+
+static enum MHD_Result answer(struct MHD_Connection *connection, unsigned status, const char *type,
+                              const char *body, size_t len)
+{
+  struct MHD_Response *response =
+      MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+  enum MHD_Result result;
+
+  if (!response)
+    return MHD_NO;
+  MHD_add_response_header(response, "Content-Type", type);
+  MHD_add_response_header(response, "Cache-Control", "no-store");
+  MHD_add_response_header(response, "X-Content-Type-Options", "nosniff");
+  result = MHD_queue_response(connection, status, response);
+  MHD_destroy_response(response);
+  return result;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **req_cls)
+{
+  struct agent_http *h = cls;
+  struct mw_buf body;
+  unsigned status;
+  enum MHD_Result result;
+
+  (void)version;
+  (void)upload_data;
+  /* The first call is for the headers alone: answer on the second, as libmicrohttpd asks. */
+  if (*req_cls == NULL) {
+    *req_cls = h;
+    return MHD_YES;
+  }
+  if (*upload_data_size != 0) {
+    *upload_data_size = 0; /* a body is not read: nothing here takes one */
+    return MHD_YES;
+  }
+  if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+    static const char text[] = "only GET and HEAD\n";
+
+    return answer(connection, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", text, sizeof(text) - 1);
+  }
+  if (strcmp(url, "/health") != 0 && strncmp(url, "/health/", 8) != 0) {
+    static const char text[] = "not found\n";
+
+    return answer(connection, MHD_HTTP_NOT_FOUND, "text/plain", text, sizeof(text) - 1);
+  }
+  mw_buf_init(&body, BODY_MAX);
+  pthread_mutex_lock(&h->lock);
+  status = render_health(h, url[7] == '/' ? url + 8 : NULL, &body);
+  pthread_mutex_unlock(&h->lock);
+  if (body.failed)
+    status = 500;
+  result = answer(connection, status, "application/health+json", mw_buf_str(&body), body.len);
+  mw_buf_free(&body);
+  return result;
+}
+
+/* One listen address into a socket address: 0, or -1 when it is no numeric address. */
+static int listen_address(const char *text, struct sockaddr_storage *addr)
+{
+  char host[64];
+  const char *colon = strrchr(text, ':');
+  size_t len = colon ? (size_t)(colon - text) : 0;
+  long port = colon ? strtol(colon + 1, NULL, 10) : 0;
+  struct sockaddr_in *v4 = (struct sockaddr_in *)addr;
+  struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)addr;
+
+  memset(addr, 0, sizeof(*addr));
+  if (!colon || len == 0 || len >= sizeof(host))
+    return -1;
+  if (text[0] == '[') {
+    memcpy(host, text + 1, len - 2);
+    host[len - 2] = '\0';
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons((uint16_t)port);
+    return inet_pton(AF_INET6, host, &v6->sin6_addr) == 1 ? 0 : -1;
+  }
+  memcpy(host, text, len);
+  host[len] = '\0';
+  if (strcmp(host, "localhost") == 0)
+    snprintf(host, sizeof(host), "127.0.0.1");
+  v4->sin_family = AF_INET;
+  v4->sin_port = htons((uint16_t)port);
+  return inet_pton(AF_INET, host, &v4->sin_addr) == 1 ? 0 : -1;
+}
+
+struct agent_http *agent_http_start(const struct mw_http_server_conf *conf, char *err,
+                                    size_t errlen)
+{
+  struct agent_http *h;
+  size_t i;
+
+  err[0] = '\0';
+  if (conf->nlisten == 0)
+    return NULL;
+  if (conf->basic_file || conf->token_file || conf->tls_cert) {
+    snprintf(err, errlen, "http: credentials and TLS are not served yet: listen on loopback");
+    return NULL;
+  }
+  if (conf->nlisten > MAX_DAEMONS) {
+    snprintf(err, errlen, "http: at most %d listen addresses", MAX_DAEMONS);
+    return NULL;
+  }
+  h = calloc(1, sizeof(*h));
+  if (!h) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  pthread_mutex_init(&h->lock, NULL);
+  h->degraded_status = conf->degraded_status ? conf->degraded_status : 200;
+  for (i = 0; i < conf->nlisten; i++) {
+    struct sockaddr_storage addr;
+
+    if (listen_address(conf->listen[i], &addr) != 0) {
+      snprintf(err, errlen, "http: listen %s: not a numeric address and port", conf->listen[i]);
+      goto fail;
+    }
+    h->daemons[h->ndaemons] = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+            (addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+        0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)CONNECTION_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+        MHD_OPTION_END);
+    if (!h->daemons[h->ndaemons]) {
+      snprintf(err, errlen, "http: cannot listen on %s (in use, or not this machine's)",
+               conf->listen[i]);
+      goto fail;
+    }
+    h->ndaemons++;
+  }
+  return h;
+fail:
+  agent_http_stop(h);
+  return NULL;
+}
+
+void agent_http_attach(struct agent_http *h, struct agent *a)
+{
+  if (!h)
+    return;
+  pthread_mutex_lock(&h->lock);
+  h->agent = a;
+  pthread_mutex_unlock(&h->lock);
+}
+
+void agent_http_stop(struct agent_http *h)
+{
+  size_t i;
+
+  if (!h)
+    return;
+  for (i = 0; i < h->ndaemons; i++)
+    MHD_stop_daemon(h->daemons[i]);
+  pthread_mutex_destroy(&h->lock);
+  free(h);
+}

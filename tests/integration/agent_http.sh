@@ -1,0 +1,94 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# agent_http.sh - the agent's own server (http: { listen }): /health and /health/SERVICE as a load
+# balancer asks them, 200, 503 and the DEGRADED status configured, following a real HTTP
+# endpoint (fakereceiver.py's health route) as it fails and recovers; 404, 405; a non-loopback
+# address refused without credentials; a slow client that holds no check back.
+. "$(dirname "$0")/lib.sh"
+
+need_check rest-health
+command -v curl >/dev/null || skip_all "curl is not installed"
+command -v jq >/dev/null || skip_all "jq is not installed"
+command -v python3 >/dev/null || skip_all "python3 is not installed (it runs the fake receiver)"
+
+start_receiver
+echo 200 >"$R/health"
+HPORT=$(free_port)
+write_config() {
+  cat >"$TMP/agent.conf" <<EOF
+state_dir = "$TMP/state";
+spool_dir = "$TMP/spool";
+http: { listen = ["127.0.0.1:$HPORT"]; $1 };
+checks: {
+  api: { check = "rest-health"; url = "http://127.0.0.1:$RECEIVER_PORT/health"; interval = 0.3; timeout = 2; };
+  disk: { check = "disk"; path = ["/"]; interval = 0.3; warning = "101%"; critical = "101%"; };
+};
+services: { stack: { members = ["api", "disk"]; }; front: { members = ["api"]; }; };
+EOF
+}
+write_config ""
+"$MCPWATCH" agent --config "$TMP/agent.conf" --workers 2 2>"$TMP/agent.log" &
+AGENT=$!
+on_exit "kill -9 $AGENT 2>/dev/null"
+get() { CODE=$(curl -s -o "$TMP/body" -w '%{http_code}' --max-time 5 "http://127.0.0.1:$HPORT$1"); BODY=$(cat "$TMP/body"); }
+
+wait_for "get /health; [ \"\$CODE\" = 200 ] && jq -e '.checks[\"instance:api\"][0].status == \"pass\"' <<<\"\$BODY\" >/dev/null" 15
+expect_true "[ '$CODE' = 200 ]" "/health: 200 while every service is HEALTHY"
+expect_true "loopback_only $HPORT" "the server listens on 127.0.0.1 only"
+expect_true "jq -e '.status == \"pass\" and .checks[\"service:stack\"][0].observedValue == \"HEALTHY\" and (.checks | length) == 4' <<<'$BODY' >/dev/null" \
+  "/health: application/health+json, services and instances"
+expect_true "curl -s -D - -o /dev/null http://127.0.0.1:$HPORT/health | grep -qi '^content-type: application/health+json'" "/health: its content type"
+
+echo 503 >"$R/health"
+wait_for "get /health; [ \"\$CODE\" = 503 ]" 15
+expect_true "[ '$CODE' = 503 ] && jq -e '.status == \"fail\" and .checks[\"service:front\"][0].observedValue == \"UNHEALTHY\"' <<<'$BODY' >/dev/null" \
+  "/health: 503 when a service is UNHEALTHY"
+get /health/stack
+expect_true "[ '$CODE' = 200 ] && jq -e '.status == \"warn\" and (.checks | keys) == [\"service:stack\"]' <<<'$BODY' >/dev/null" \
+  "/health/stack: DEGRADED is 200 by default, its status warn"
+get /health/front
+expect_true "[ '$CODE' = 503 ]" "/health/front: 503"
+get /health/nope
+expect_true "[ '$CODE' = 404 ]" "/health/nope: 404"
+CODE=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$HPORT/health")
+expect_true "[ '$CODE' = 405 ]" "POST: 405"
+get /../../etc/passwd
+expect_true "[ '$CODE' = 404 ] && ! grep -q root: <<<'$BODY'" "a path outside: 404, nothing read"
+
+# Ten clients that send a byte a second hold no worker: the checks keep their schedule.
+SLOW=()
+for _ in $(seq 10); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$HPORT"; for c in G E T ' ' /; do printf '%s' "$c" >&3; sleep 1; done) 2>/dev/null &
+  SLOW+=($!)
+done
+wait_for "[ -n \"\$(last_run '$TMP/state/agent.status' api)\" ]" 5
+start=$(last_run "$TMP/state/agent.status" api)
+sleep 3
+end=$(last_run "$TMP/state/agent.status" api)
+kill "${SLOW[@]}" 2>/dev/null
+expect_true "[ -n '$start' ] && [ -n '$end' ] && [ \$(($end - $start)) -ge 2 ]" \
+  "ten slow clients: the api check still runs (last run $start, then $end, 3 s later)"
+
+# DEGRADED answered 503 when configured; a reload keeps the server.
+write_config "degraded = 503;"
+kill -HUP "$AGENT"
+wait_for "get /health/stack; [ \"\$CODE\" = 200 ] || [ \"\$CODE\" = 503 ]" 10
+echo 200 >"$R/health"
+wait_for "get /health; [ \"\$CODE\" = 200 ]" 15
+expect_true "[ '$CODE' = 200 ]" "after a reload the server answers, and /health is 200 again when api recovers"
+kill "$AGENT"
+wait "$AGENT"
+expect_true "[ $? = 0 ]" "the agent stops cleanly with the server on"
+
+# An address other than loopback without credentials is refused at load.
+cat >"$TMP/open.conf" <<EOF
+state_dir = "$TMP/state2";
+http: { listen = ["0.0.0.0:$HPORT"]; };
+checks: { disk: { check = "disk"; path = ["/"]; }; };
+EOF
+OUT=$("$MCPWATCH" agent --config "$TMP/open.conf" 2>&1)
+RC=$?
+expect_true "[ $RC != 0 ] && grep -q 'an address other than loopback needs basic_file or token_file' <<<\"\$OUT\"" \
+  "0.0.0.0 without credentials: refused, and said ($OUT)"
+
+finish
