@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* agent_http.c - the agent's own HTTP server (libmicrohttpd), on when http: { listen } is set:
  * GET /health and /health/SERVICE answer as a load balancer or a Kubernetes probe expects
- * (application/health+json, 200 or 503). The server outlives a reload: it reads whichever agent
- * is attached, under its own lock, and the agent's state under the agent's lock. One thread
- * polls every connection; connections are capped and time out, so a slow client holds no
- * worker and never delays a check. */
+ * (application/health+json, 200 or 503), GET /metrics as Prometheus scrapes (agent_metrics.c). The
+ * server outlives a reload: it reads whichever agent is attached, under its own lock, and the
+ * agent's state under the agent's lock. One thread polls every connection; connections are capped
+ * and time out, so a slow client holds no worker and never delays a check. */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -141,6 +141,31 @@ static enum MHD_Result answer(struct MHD_Connection *connection, unsigned status
   return result;
 }
 
+/* GET /metrics: the Prometheus text format (0.0.4). */
+static enum MHD_Result metrics(struct agent_http *h, struct MHD_Connection *connection)
+{
+  struct mw_buf body;
+  unsigned status = 200;
+  enum MHD_Result result;
+
+  mw_buf_init(&body, BODY_MAX);
+  pthread_mutex_lock(&h->lock);
+  if (!h->agent) {
+    mw_buf_adds(&body, "# the agent is reloading\n");
+    status = 503;
+  } else {
+    pthread_mutex_lock(&h->agent->lock);
+    if (agent_render_metrics(h->agent, &body) != 0)
+      status = 500;
+    pthread_mutex_unlock(&h->agent->lock);
+  }
+  pthread_mutex_unlock(&h->lock);
+  result = answer(connection, status, "text/plain; version=0.0.4; charset=utf-8", mw_buf_str(&body),
+                  body.len);
+  mw_buf_free(&body);
+  return result;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **req_cls)
@@ -166,6 +191,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 
     return answer(connection, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain", text, sizeof(text) - 1);
   }
+  if (strcmp(url, "/metrics") == 0)
+    return metrics(h, connection);
   if (strcmp(url, "/health") != 0 && strncmp(url, "/health/", 8) != 0) {
     static const char text[] = "not found\n";
 

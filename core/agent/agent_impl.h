@@ -62,6 +62,15 @@ enum mw_track_action forward_result(struct forwarder *fw, const struct mw_instan
 int forwarder_free(struct forwarder *fw, double wait);
 
 #define SUMMARY_MAX 200
+#define AGENT_PERF_MAX 32 /* perfdata values of an instance's last result kept for /metrics */
+#define AGENT_PERF_LABEL_MAX 64
+
+/* One perfdata value of the last result, in base units (mw_perf_base). */
+struct agent_perf {
+  char label[AGENT_PERF_LABEL_MAX];
+  const char *unit; /* "seconds", "bytes", "ratio", "total" or "" (static strings) */
+  double value;
+};
 
 struct agent_inst {
   const struct mw_instance *inst;
@@ -87,6 +96,10 @@ struct agent_inst {
   unsigned factor;      /* interval multiplier while open: grows only with probes that time out */
   unsigned backoff_max; /* the largest factor */
   bool running;
+  struct agent_perf perf[AGENT_PERF_MAX]; /* the last result's, for /metrics */
+  size_t nperf;
+  unsigned long long runs;     /* since the agent started */
+  unsigned long long problems; /* runs that were not OK */
 };
 
 /* A group of instances: HEALTHY when every member's hard state is OK, UNHEALTHY when none is,
@@ -132,6 +145,9 @@ struct agent_http *agent_http_start(const struct mw_http_server_conf *conf, char
                                     size_t errlen);
 void agent_http_attach(struct agent_http *h, struct agent *a);
 void agent_http_stop(struct agent_http *h);
+/* agent_metrics.c: the agent's state as Prometheus text (0.0.4) into out, under a->lock. 0, or
+ * -1 when out is full. */
+int agent_render_metrics(const struct agent *a, struct mw_buf *out);
 
 /* agent_log.c: the agent's lines on stderr; errors and warnings repeated word for word held back
  * between agent_log_open and agent_log_close. The courier's and the hand-off's lines go through

@@ -76,6 +76,34 @@ int64_t agent_slack(double interval_s)
   return quarter < SCHEDULE_SLACK_NS ? quarter : SCHEDULE_SLACK_NS;
 }
 
+/* A node's perfdata in base units, after what ai keeps already (AGENT_PERF_MAX at most). */
+static void keep_node_perf(struct agent_inst *ai, const struct mw_result *node)
+{
+  struct mw_perf perf;
+  size_t i;
+
+  for (i = 0; ai->nperf < AGENT_PERF_MAX && mw_result_perf_at(node, i, &perf) == 0; i++) {
+    struct agent_perf *kept = &ai->perf[ai->nperf++];
+
+    snprintf(kept->label, sizeof(kept->label), "%s", perf.label);
+    mw_perf_base(perf.label, perf.uom, perf.value, &kept->value, &kept->unit);
+  }
+}
+
+/* The perfdata of a result (its own, then its sub-results') for /metrics. Under the agent's
+ * lock. */
+static void keep_perf(struct agent_inst *ai, const struct mw_result *res)
+{
+  const struct mw_result *child;
+
+  ai->nperf = 0;
+  if (!res)
+    return;
+  keep_node_perf(ai, res);
+  for (child = mw_result_first(res); child; child = mw_result_next(child))
+    keep_node_perf(ai, child);
+}
+
 static void run_one(struct agent *a, struct agent_inst *ai)
 {
   struct mw_result *res = mw_result_new();
@@ -105,6 +133,9 @@ static void run_one(struct agent *a, struct agent_inst *ai)
   ai->hard = ai->track.hard;
   snprintf(ai->summary, sizeof(ai->summary), "%s",
            res ? mw_result_get_summary(res) : "out of memory");
+  keep_perf(ai, res);
+  ai->runs++;
+  ai->problems += state != MW_OK;
   memcpy(ai->note, ai->track.note, sizeof(ai->note));
   ai->flap = ai->inst->flap_high > 0.0 ? ai->track.flap_percent : -1.0;
   update_breaker(ai, state, mw_now_ns() - start);

@@ -39,6 +39,22 @@ expect_true "jq -e '.status == \"pass\" and .checks[\"service:stack\"][0].observ
   "/health: application/health+json, services and instances"
 expect_true "curl -s -D - -o /dev/null http://127.0.0.1:$HPORT/health | grep -qi '^content-type: application/health+json'" "/health: its content type"
 
+get /metrics
+cp "$TMP/body" "$TMP/metrics"
+M=$TMP/metrics
+expect_true "[ '$CODE' = 200 ] && curl -s -D - -o /dev/null http://127.0.0.1:$HPORT/metrics | grep -qi '^content-type: text/plain; version=0.0.4'" \
+  "/metrics: 200, the Prometheus text format"
+expect_true "grep -qx 'mcpwatch_check_state{instance=\"api\",check=\"rest-health\"} 0' '$M' && grep -qx 'mcpwatch_service_state{service=\"stack\"} 0' '$M'" \
+  "/metrics: instance and service states"
+expect_true "grep -qE '^mcpwatch_perfdata_seconds[{]instance=\"api\",check=\"rest-health\",label=\"time\"[}] [0-9.e-]+$' '$M' && grep -qE '^mcpwatch_perfdata_ratio[{]instance=\"disk\",check=\"disk\",label=\"/ inodes\"[}] 0[.][0-9]+' '$M'" \
+  "/metrics: perfdata in base units (seconds, a ratio for %)"
+expect_true "grep -qE '^mcpwatch_check_runs_total[{]instance=\"api\",check=\"rest-health\"[}] [1-9]' '$M'" "/metrics: run counters"
+if command -v promtool >/dev/null; then
+  expect_true "promtool check metrics <'$M' >'$TMP/promtool.out' 2>&1" "promtool check metrics: no problem"
+elif [ "${MCPWATCH_REQUIRE_ALL:-0}" = 1 ]; then
+  not_ok "promtool is not installed (Debian: prometheus)"
+fi
+
 echo 503 >"$R/health"
 wait_for "get /health; [ \"\$CODE\" = 503 ]" 15
 expect_true "[ '$CODE' = 503 ] && jq -e '.status == \"fail\" and .checks[\"service:front\"][0].observedValue == \"UNHEALTHY\"' <<<'$BODY' >/dev/null" \

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/* agent_metrics.c - the agent's state as Prometheus metrics (text format 0.0.4, prom.c): each
+ * instance's state, duration, last run and run counters, each service's state, and every
+ * perfdata value of each instance's last result in base units, one family per unit. Rendered
+ * under the agent's lock from what the workers published; nothing is computed per scrape
+ * beyond formatting. */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "agent_impl.h"
+
+struct family {
+  const char *name;
+  const char *type;
+  const char *help;
+};
+
+static const struct family perf_families[] = {
+    {"mcpwatch_perfdata_seconds", "gauge", "A perfdata value of the last run, in seconds."},
+    {"mcpwatch_perfdata_bytes", "gauge", "A perfdata value of the last run, in bytes."},
+    {"mcpwatch_perfdata_ratio", "gauge", "A perfdata percentage of the last run, as a ratio."},
+    {"mcpwatch_perfdata_total", "counter", "A perfdata counter of the last run."},
+    {"mcpwatch_perfdata", "gauge", "A perfdata value of the last run, without a unit."},
+};
+static const char *const perf_units[] = {"seconds", "bytes", "ratio", "total", ""};
+
+static void instance_sample(struct mw_buf *out, const char *name, const struct agent_inst *ai,
+                            double value)
+{
+  const char *labels[] = {"instance", ai->inst->name, "check", ai->inst->check};
+
+  mw_prom_sample(out, name, labels, 2, value);
+}
+
+/* Whether the label came earlier in ai's perfdata of the same unit (a series is written once). */
+static bool seen_before(const struct agent_inst *ai, size_t index)
+{
+  size_t i;
+
+  for (i = 0; i < index; i++)
+    if (strcmp(ai->perf[i].unit, ai->perf[index].unit) == 0 &&
+        strcmp(ai->perf[i].label, ai->perf[index].label) == 0)
+      return true;
+  return false;
+}
+
+static void perf_family(struct mw_buf *out, const struct agent *a, size_t family)
+{
+  bool any = false;
+  size_t i;
+  size_t j;
+
+  for (i = 0; i < a->n; i++) {
+    const struct agent_inst *ai = &a->insts[i];
+
+    for (j = 0; j < ai->nperf; j++) {
+      const char *labels[] = {"instance",      ai->inst->name, "check",
+                              ai->inst->check, "label",        ai->perf[j].label};
+
+      if (strcmp(ai->perf[j].unit, perf_units[family]) != 0 || seen_before(ai, j))
+        continue;
+      if (!any)
+        mw_prom_family(out, perf_families[family].name, perf_families[family].type,
+                       perf_families[family].help);
+      any = true;
+      mw_prom_sample(out, perf_families[family].name, labels, 3, ai->perf[j].value);
+    }
+  }
+}
+
+int agent_render_metrics(const struct agent *a, struct mw_buf *out)
+{
+  static const struct family inst_families[] = {
+      {"mcpwatch_check_state", "gauge",
+       "The state of the instance's last run: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN."},
+      {"mcpwatch_check_duration_seconds", "gauge", "How long the instance's last run took."},
+      {"mcpwatch_check_last_run_timestamp_seconds", "gauge", "When the instance last ran."},
+      {"mcpwatch_check_runs_total", "counter", "Runs of the instance since the agent started."},
+      {"mcpwatch_check_problems_total", "counter",
+       "Runs of the instance that were not OK since the agent started."},
+  };
+  const char *version[] = {"version", PACKAGE_VERSION};
+  size_t f;
+  size_t i;
+
+  mw_prom_family(out, "mcpwatch_build_info", "gauge", "mcpwatch's version, as a label.");
+  mw_prom_sample(out, "mcpwatch_build_info", version, 1, 1);
+  for (f = 0; f < sizeof(inst_families) / sizeof(inst_families[0]); f++) {
+    mw_prom_family(out, inst_families[f].name, inst_families[f].type, inst_families[f].help);
+    for (i = 0; i < a->n; i++) {
+      const struct agent_inst *ai = &a->insts[i];
+      double value = f == 0   ? (ai->last_run ? (double)ai->last_state : NAN)
+                     : f == 1 ? (ai->last_run ? (double)ai->last_ms / 1000.0 : NAN)
+                     : f == 2 ? (double)ai->last_run
+                     : f == 3 ? (double)ai->runs
+                              : (double)ai->problems;
+
+      instance_sample(out, inst_families[f].name, ai, value);
+    }
+  }
+  if (a->nservices > 0) {
+    mw_prom_family(out, "mcpwatch_service_state", "gauge",
+                   "The state of the service: 0 HEALTHY, 1 DEGRADED, 2 UNHEALTHY.");
+    for (i = 0; i < a->nservices; i++) {
+      const char *labels[] = {"service", a->services[i].svc->name};
+      const char *word = a->services[i].word;
+      double value = strcmp(word, "HEALTHY") == 0     ? 0
+                     : strcmp(word, "DEGRADED") == 0  ? 1
+                     : strcmp(word, "UNHEALTHY") == 0 ? 2
+                                                      : NAN;
+
+      mw_prom_sample(out, "mcpwatch_service_state", labels, 1, value);
+    }
+  }
+  for (f = 0; f < sizeof(perf_families) / sizeof(perf_families[0]); f++)
+    perf_family(out, a, f);
+  return out->failed ? -1 : 0;
+}
