@@ -3,7 +3,8 @@
 # agent_http.sh - the agent's own server (http: { listen }): /health and /health/SERVICE as a load
 # balancer asks them, 200, 503 and the DEGRADED status configured, following a real HTTP
 # endpoint (fakereceiver.py's health route) as it fails and recovers; 404, 405; a non-loopback
-# address refused without credentials; a slow client that holds no check back.
+# address refused without credentials; slow clients that hold no check back; /metrics, checked
+# by promtool and scraped by a real Prometheus (Debian prometheus) whose query API has the series.
 . "$(dirname "$0")/lib.sh"
 
 need_check rest-health
@@ -53,6 +54,36 @@ if command -v promtool >/dev/null; then
   expect_true "promtool check metrics <'$M' >'$TMP/promtool.out' 2>&1" "promtool check metrics: no problem"
 elif [ "${MCPWATCH_REQUIRE_ALL:-0}" = 1 ]; then
   not_ok "promtool is not installed (Debian: prometheus)"
+fi
+
+# A real Prometheus scrapes the agent every second; its query API has the series and values.
+if command -v prometheus >/dev/null; then
+  PPORT=$(free_port)
+  mkdir -p "$TMP/prom"
+  cat >"$TMP/prom/prometheus.yml" <<EOF
+global: { scrape_interval: 1s, evaluation_interval: 1s }
+scrape_configs:
+  - job_name: mcpwatch
+    honor_labels: true
+    static_configs: [ { targets: ["127.0.0.1:$HPORT"] } ]
+EOF
+  prometheus --config.file="$TMP/prom/prometheus.yml" --storage.tsdb.path="$TMP/prom/data" \
+    --web.listen-address="127.0.0.1:$PPORT" >"$TMP/prom/log" 2>&1 &
+  PROM=$!
+  on_exit "kill $PROM 2>/dev/null"
+  query() { curl -s --max-time 5 "http://127.0.0.1:$PPORT/api/v1/query" --data-urlencode "query=$1"; }
+  wait_for "curl -sf -o /dev/null http://127.0.0.1:$PPORT/-/ready || ! kill -0 $PROM" 90
+  wait_for "query 'count(mcpwatch_check_state)' | jq -e '.data.result[0].value[1] == \"2\"' >/dev/null 2>&1" 60
+  Q=$(query 'mcpwatch_check_state{instance="api",check="rest-health"}')
+  expect_true "jq -e '.data.result[0].value[1] == \"0\" and .data.result[0].metric.job == \"mcpwatch\"' <<<'$Q' >/dev/null" \
+    "Prometheus scraped the agent: mcpwatch_check_state of api is 0"
+  Q=$(query 'mcpwatch_perfdata_seconds{instance="api",label="time"} < 5')
+  expect_true "jq -e '.data.result | length == 1' <<<'$Q' >/dev/null" "Prometheus: api's response time in seconds"
+  Q=$(query 'count(mcpwatch_check_state)')
+  expect_true "jq -e '.data.result[0].value[1] == \"2\"' <<<'$Q' >/dev/null" "Prometheus: both instances"
+  kill "$PROM"
+elif [ "${MCPWATCH_REQUIRE_ALL:-0}" = 1 ]; then
+  not_ok "prometheus is not installed (Debian: prometheus)"
 fi
 
 echo 503 >"$R/health"
