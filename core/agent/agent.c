@@ -209,7 +209,8 @@ void agent_free(struct agent *a)
   free(a);
 }
 
-/* http: { listen }: the agent's server, attached to a. 0, or -1 with err (a build without
+/* http: { listen }: the agent's server, started before the workers so that a refusal is the only
+ * line, and attached to a once they run. 0, or -1 with err (a build without
  * libmicrohttpd refuses the setting rather than ignore it). */
 static int start_http(struct agent *a, struct agent_http **http, char *err, size_t errlen)
 {
@@ -219,9 +220,11 @@ static int start_http(struct agent *a, struct agent_http **http, char *err, size
   *http = agent_http_start(&a->cfg.http, err, errlen);
   if (!*http)
     return -1;
-  agent_http_attach(*http, a);
-  agent_log("http: serving /health on %s%s", a->cfg.http.listen[0],
-            a->cfg.http.nlisten > 1 ? " and more" : "");
+  agent_log("http: serving /health and /metrics on %s%s%s%s", a->cfg.http.listen[0],
+            a->cfg.http.nlisten > 1 ? " and more" : "", a->cfg.http.tls_cert ? ", over TLS" : "",
+            a->cfg.http.token_file   ? ", bearer token required"
+            : a->cfg.http.basic_file ? ", Basic credentials required"
+                                     : "");
   return 0;
 #else
   (void)http;
@@ -290,16 +293,16 @@ int agent_run(const char *config, size_t workers, const char *status_file, char 
     goto cleanup;
   }
   status_path = agent_status_path(status_file, &a->cfg);
+  if (start_http(a, &http, err, errlen) != 0) {
+    agent_log("error: %s", err);
+    goto cleanup;
+  }
   if (!status_path || agent_start(a, workers, err, errlen) != 0) {
     agent_log("error: %s", status_path ? err : "out of memory");
     agent_stop_workers(a);
     goto cleanup;
   }
-  if (start_http(a, &http, err, errlen) != 0) {
-    agent_log("error: %s", err);
-    agent_stop_workers(a);
-    goto cleanup;
-  }
+  agent_http_attach_to(http, a);
   for (;;) {
     struct timespec second = {1, 0};
     int sig = sigtimedwait(&signals, NULL, &second);

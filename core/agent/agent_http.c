@@ -8,9 +8,11 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,7 @@
 #define CONNECTION_LIMIT 64
 #define CONNECTION_TIMEOUT_S 10
 #define BODY_MAX (8u << 20)
+#define PEM_MAX (1u << 20)
 
 struct agent_http {
   struct MHD_Daemon *daemons[MAX_DAEMONS];
@@ -28,6 +31,11 @@ struct agent_http {
   pthread_mutex_t lock; /* guards agent */
   struct agent *agent;
   int degraded_status;
+  struct http_auth *auth; /* NULL: every request is answered */
+  char *tls_cert;         /* PEM texts, kept while the daemons run */
+  char *tls_key;
+  bool started;            /* libmicrohttpd's messages: kept in why until then, logged after */
+  char why[256];
 };
 
 /* The health check format's status of an instance's or a service's state. */
@@ -141,6 +149,24 @@ static enum MHD_Result answer(struct MHD_Connection *connection, unsigned status
   return result;
 }
 
+/* 401 with the challenge of the credentials configured. */
+static enum MHD_Result refuse(struct agent_http *h, struct MHD_Connection *connection)
+{
+  static const char text[] = "credentials required\n";
+  struct MHD_Response *response = MHD_create_response_from_buffer(
+      sizeof(text) - 1, (void *)text, MHD_RESPMEM_PERSISTENT);
+  enum MHD_Result result;
+
+  if (!response)
+    return MHD_NO;
+  MHD_add_response_header(response, "Content-Type", "text/plain");
+  MHD_add_response_header(response, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                          http_auth_challenge(h->auth));
+  result = MHD_queue_response(connection, MHD_HTTP_UNAUTHORIZED, response);
+  MHD_destroy_response(response);
+  return result;
+}
+
 /* GET /metrics: the Prometheus text format (0.0.4). */
 static enum MHD_Result metrics(struct agent_http *h, struct MHD_Connection *connection)
 {
@@ -186,6 +212,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
     *upload_data_size = 0; /* a body is not read: nothing here takes one */
     return MHD_YES;
   }
+  if (!http_auth_allows(h->auth, MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
+                                                              MHD_HTTP_HEADER_AUTHORIZATION)))
+    return refuse(h, connection);
   if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
     static const char text[] = "only GET and HEAD\n";
 
@@ -207,6 +236,59 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
   result = answer(connection, status, "application/health+json", mw_buf_str(&body), body.len);
   mw_buf_free(&body);
   return result;
+}
+
+/* libmicrohttpd's own messages: the last one before the start explains a refusal (a key that does
+ * not match the certificate); later ones (a client's failed handshake) go to the log, where
+ * repeats are held back. */
+static void mhd_message(void *cls, const char *fmt, va_list ap)
+{
+  struct agent_http *h = cls;
+  char line[256];
+
+  vsnprintf(line, sizeof(line), fmt, ap);
+  line[strcspn(line, "\r\n")] = '\0';
+  if (!line[0])
+    return;
+  if (h->started)
+    agent_log("warning: http: %s", line);
+  else if (!h->why[0])
+    snprintf(h->why, sizeof(h->why), "%s", line);
+}
+
+static char *read_pem(const char *path, const char *what, char *err, size_t errlen)
+{
+  FILE *fp = fopen(path, "re");
+  char *text = malloc(PEM_MAX + 1);
+  size_t len = 0;
+
+  if (fp && text) {
+    len = fread(text, 1, PEM_MAX + 1, fp);
+    text[len > PEM_MAX ? PEM_MAX : len] = '\0';
+  }
+  if (!fp || !text || ferror(fp) || len > PEM_MAX || !strstr(text, "-----BEGIN ")) {
+    snprintf(err, errlen, "http: %s %s: %s", what, path,
+             !fp ? strerror(errno) : !text ? "out of memory" : "not a PEM file of 1 MiB at most");
+    free(text);
+    text = NULL;
+  }
+  if (fp)
+    fclose(fp);
+  return text;
+}
+
+static int load_tls(struct agent_http *h, const struct mw_http_server_conf *conf, char *err,
+                    size_t errlen)
+{
+  if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+    snprintf(err, errlen, "http: tls_cert: this libmicrohttpd was built without TLS");
+    return -1;
+  }
+  h->tls_cert = read_pem(conf->tls_cert, "tls_cert", err, errlen);
+  if (!h->tls_cert)
+    return -1;
+  h->tls_key = read_pem(conf->tls_key, "tls_key", err, errlen);
+  return h->tls_key ? 0 : -1;
 }
 
 /* One listen address into a socket address: 0, or -1 when it is no numeric address. */
@@ -247,10 +329,6 @@ struct agent_http *agent_http_start(const struct mw_http_server_conf *conf, char
   err[0] = '\0';
   if (conf->nlisten == 0)
     return NULL;
-  if (conf->basic_file || conf->token_file || conf->tls_cert) {
-    snprintf(err, errlen, "http: credentials and TLS are not served yet: listen on loopback");
-    return NULL;
-  }
   if (conf->nlisten > MAX_DAEMONS) {
     snprintf(err, errlen, "http: at most %d listen addresses", MAX_DAEMONS);
     return NULL;
@@ -262,6 +340,10 @@ struct agent_http *agent_http_start(const struct mw_http_server_conf *conf, char
   }
   pthread_mutex_init(&h->lock, NULL);
   h->degraded_status = conf->degraded_status ? conf->degraded_status : 200;
+  if ((conf->basic_file || conf->token_file) && !(h->auth = http_auth_load(conf, err, errlen)))
+    goto fail;
+  if (conf->tls_cert && load_tls(h, conf, err, errlen) != 0)
+    goto fail;
   for (i = 0; i < conf->nlisten; i++) {
     struct sockaddr_storage addr;
 
@@ -269,20 +351,27 @@ struct agent_http *agent_http_start(const struct mw_http_server_conf *conf, char
       snprintf(err, errlen, "http: listen %s: not a numeric address and port", conf->listen[i]);
       goto fail;
     }
+    /* Without TLS the key and certificate options are ended early by the MHD_OPTION_END. */
     h->daemons[h->ndaemons] = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
-            (addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-        0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
+            (addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) | (h->tls_cert ? MHD_USE_TLS : 0),
+        0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_message, h,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)CONNECTION_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
-        MHD_OPTION_END);
+        h->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, h->tls_cert,
+        MHD_OPTION_HTTPS_MEM_KEY, h->tls_key, MHD_OPTION_END);
     if (!h->daemons[h->ndaemons]) {
-      snprintf(err, errlen, "http: cannot listen on %s (in use, or not this machine's)",
-               conf->listen[i]);
+      if (h->why[0])
+        snprintf(err, errlen, "http: cannot listen on %s: %s", conf->listen[i], h->why);
+      else
+        snprintf(err, errlen, "http: cannot listen on %s (in use, or not this machine's)",
+                 conf->listen[i]);
       goto fail;
     }
     h->ndaemons++;
   }
+  h->started = true;
   return h;
 fail:
   agent_http_stop(h);
@@ -306,6 +395,12 @@ void agent_http_stop(struct agent_http *h)
     return;
   for (i = 0; i < h->ndaemons; i++)
     MHD_stop_daemon(h->daemons[i]);
+  http_auth_free(h->auth);
+  free(h->tls_cert);
+  if (h->tls_key) {
+    explicit_bzero(h->tls_key, strlen(h->tls_key));
+    free(h->tls_key);
+  }
   pthread_mutex_destroy(&h->lock);
   free(h);
 }

@@ -145,6 +145,14 @@ struct agent_http *agent_http_start(const struct mw_http_server_conf *conf, char
                                     size_t errlen);
 void agent_http_attach(struct agent_http *h, struct agent *a);
 void agent_http_stop(struct agent_http *h);
+/* agent_http_auth.c: the credentials of token_file or basic_file, read once; NULL with the
+ * reason in err. http_auth_allows(NULL, ...) allows every request (loopback without
+ * credentials). */
+struct http_auth;
+struct http_auth *http_auth_load(const struct mw_http_server_conf *conf, char *err, size_t errlen);
+bool http_auth_allows(struct http_auth *auth, const char *authorization);
+const char *http_auth_challenge(const struct http_auth *auth);
+void http_auth_free(struct http_auth *auth);
 /* agent_metrics.c: the agent's state as Prometheus text (0.0.4) into out, under a->lock. 0, or
  * -1 when out is full. */
 int agent_render_metrics(const struct agent *a, struct mw_buf *out);

@@ -9,7 +9,8 @@ noinst_LTLIBRARIES += %reldir%/libmwagent.la
 	%reldir%/agent.h %reldir%/agent_impl.h
 %canon_reldir%_libmwagent_la_CPPFLAGS = $(AGENT_CPPFLAGS)
 if BUILD_HTTPD
-%canon_reldir%_libmwagent_la_SOURCES += %reldir%/agent_http.c %reldir%/agent_metrics.c
+%canon_reldir%_libmwagent_la_SOURCES += %reldir%/agent_http.c %reldir%/agent_http_auth.c \
+	%reldir%/agent_metrics.c
 %canon_reldir%_libmwagent_la_CPPFLAGS += $(MHD_CFLAGS)
 %canon_reldir%_libmwagent_la_LIBADD = $(MHD_LIBS)
 endif
