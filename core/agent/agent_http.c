@@ -34,7 +34,7 @@ struct agent_http {
   struct http_auth *auth; /* NULL: every request is answered */
   char *tls_cert;         /* PEM texts, kept while the daemons run */
   char *tls_key;
-  bool started;            /* libmicrohttpd's messages: kept in why until then, logged after */
+  bool started; /* libmicrohttpd's messages: kept in why until then, logged after */
   char why[256];
 };
 
@@ -153,15 +153,14 @@ static enum MHD_Result answer(struct MHD_Connection *connection, unsigned status
 static enum MHD_Result refuse(struct agent_http *h, struct MHD_Connection *connection)
 {
   static const char text[] = "credentials required\n";
-  struct MHD_Response *response = MHD_create_response_from_buffer(
-      sizeof(text) - 1, (void *)text, MHD_RESPMEM_PERSISTENT);
+  struct MHD_Response *response =
+      MHD_create_response_from_buffer(sizeof(text) - 1, (void *)text, MHD_RESPMEM_PERSISTENT);
   enum MHD_Result result;
 
   if (!response)
     return MHD_NO;
   MHD_add_response_header(response, "Content-Type", "text/plain");
-  MHD_add_response_header(response, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-                          http_auth_challenge(h->auth));
+  MHD_add_response_header(response, MHD_HTTP_HEADER_WWW_AUTHENTICATE, http_auth_challenge(h->auth));
   result = MHD_queue_response(connection, MHD_HTTP_UNAUTHORIZED, response);
   MHD_destroy_response(response);
   return result;
@@ -213,7 +212,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
     return MHD_YES;
   }
   if (!http_auth_allows(h->auth, MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
-                                                              MHD_HTTP_HEADER_AUTHORIZATION)))
+                                                             MHD_HTTP_HEADER_AUTHORIZATION)))
     return refuse(h, connection);
   if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
     static const char text[] = "only GET and HEAD\n";
@@ -268,7 +267,9 @@ static char *read_pem(const char *path, const char *what, char *err, size_t errl
   }
   if (!fp || !text || ferror(fp) || len > PEM_MAX || !strstr(text, "-----BEGIN ")) {
     snprintf(err, errlen, "http: %s %s: %s", what, path,
-             !fp ? strerror(errno) : !text ? "out of memory" : "not a PEM file of 1 MiB at most");
+             !fp     ? strerror(errno)
+             : !text ? "out of memory"
+                     : "not a PEM file of 1 MiB at most");
     free(text);
     text = NULL;
   }
@@ -357,8 +358,8 @@ struct agent_http *agent_http_start(const struct mw_http_server_conf *conf, char
             (addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0) | (h->tls_cert ? MHD_USE_TLS : 0),
         0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_message, h,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned)CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)CONNECTION_TIMEOUT_S, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+        (unsigned)CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
         h->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, h->tls_cert,
         MHD_OPTION_HTTPS_MEM_KEY, h->tls_key, MHD_OPTION_END);
     if (!h->daemons[h->ndaemons]) {

@@ -30,7 +30,7 @@ struct http_auth {
   char *token; /* bearer; NULL with Basic */
   struct basic_user *users;
   size_t nusers;
-  pthread_mutex_t lock; /* guards remembered: each listen address has its own thread */
+  pthread_mutex_t lock;         /* guards remembered: each listen address has its own thread */
   char *remembered[REMEMBERED]; /* Authorization values that passed, newest at next_slot - 1 */
   size_t next_slot;
 };
