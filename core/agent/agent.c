@@ -212,12 +212,13 @@ void agent_free(struct agent *a)
 /* http: { listen }: the agent's server, started before the workers so that a refusal is the only
  * line, and attached to a once they run. 0, or -1 with err (a build without
  * libmicrohttpd refuses the setting rather than ignore it). */
-static int start_http(struct agent *a, struct agent_http **http, char *err, size_t errlen)
+static int start_http(struct agent *a, const char *status_path, struct agent_http **http, char *err,
+                      size_t errlen)
 {
   if (a->cfg.http.nlisten == 0)
     return 0;
 #ifdef HAVE_HTTPD
-  *http = agent_http_start(&a->cfg.http, err, errlen);
+  *http = agent_http_start(&a->cfg.http, status_path, err, errlen);
   if (!*http)
     return -1;
   agent_log("http: serving /health and /metrics on %s%s%s%s", a->cfg.http.listen[0],
@@ -228,6 +229,7 @@ static int start_http(struct agent *a, struct agent_http **http, char *err, size
   return 0;
 #else
   (void)http;
+  (void)status_path;
   snprintf(err, errlen,
            "http: this mcpwatch was built without libmicrohttpd (configure "
            "--enable-httpd)");
@@ -293,12 +295,16 @@ int agent_run(const char *config, size_t workers, const char *status_file, char 
     goto cleanup;
   }
   status_path = agent_status_path(status_file, &a->cfg);
-  if (start_http(a, &http, err, errlen) != 0) {
+  if (!status_path) {
+    agent_log("error: out of memory");
+    goto cleanup;
+  }
+  if (start_http(a, status_path, &http, err, errlen) != 0) {
     agent_log("error: %s", err);
     goto cleanup;
   }
-  if (!status_path || agent_start(a, workers, err, errlen) != 0) {
-    agent_log("error: %s", status_path ? err : "out of memory");
+  if (agent_start(a, workers, err, errlen) != 0) {
+    agent_log("error: %s", err);
     agent_stop_workers(a);
     goto cleanup;
   }

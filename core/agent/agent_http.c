@@ -16,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "agent.h"
 #include "agent_impl.h"
 
 #define MAX_DAEMONS 8
@@ -34,7 +36,8 @@ struct agent_http {
   struct http_auth *auth; /* NULL: every request is answered */
   char *tls_cert;         /* PEM texts, kept while the daemons run */
   char *tls_key;
-  bool started; /* libmicrohttpd's messages: kept in why until then, logged after */
+  char *status_path; /* the agent's status file: /api/v1/status and the page read it */
+  bool started;      /* libmicrohttpd's messages: kept in why until then, logged after */
   char why[256];
 };
 
@@ -191,6 +194,38 @@ static enum MHD_Result metrics(struct agent_http *h, struct MHD_Connection *conn
   return result;
 }
 
+/* GET /api/v1/status: what `mcpwatch status --format json` prints, from the same file. */
+static enum MHD_Result api_status(struct agent_http *h, struct MHD_Connection *connection)
+{
+  struct status_view st;
+  struct mw_buf body;
+  char err[MW_ERR_MAX];
+  unsigned status = 200;
+  FILE *fp = fopen(h->status_path, "re");
+  enum MHD_Result result;
+
+  memset(&st, 0, sizeof(st));
+  st.now = (long long)time(NULL);
+  mw_buf_init(&body, BODY_MAX);
+  if (!fp || status_view_read(fp, &st, err, sizeof(err)) != 0) {
+    /* Before the first status is written (the agent just started): the error as JSON. */
+    mw_buf_adds(&body, "{\"state\":\"UNKNOWN\",\"exit_code\":3,\"error\":");
+    mw_json_string(&body, fp ? err : strerror(errno));
+    mw_buf_adds(&body, "}\n");
+    status = 503;
+  } else {
+    status_view_json(&st, status_view_worst(&st), &body);
+  }
+  if (fp)
+    fclose(fp);
+  status_view_free(&st);
+  if (body.failed)
+    status = 500;
+  result = answer(connection, status, "application/json", mw_buf_str(&body), body.len);
+  mw_buf_free(&body);
+  return result;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **req_cls)
@@ -221,6 +256,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
   }
   if (strcmp(url, "/metrics") == 0)
     return metrics(h, connection);
+  if (strcmp(url, "/api/v1/status") == 0)
+    return api_status(h, connection);
   if (strcmp(url, "/health") != 0 && strncmp(url, "/health/", 8) != 0) {
     static const char text[] = "not found\n";
 
@@ -321,8 +358,8 @@ static int listen_address(const char *text, struct sockaddr_storage *addr)
   return inet_pton(AF_INET, host, &v4->sin_addr) == 1 ? 0 : -1;
 }
 
-struct agent_http *agent_http_start(const struct mw_http_server_conf *conf, char *err,
-                                    size_t errlen)
+struct agent_http *agent_http_start(const struct mw_http_server_conf *conf, const char *status_path,
+                                    char *err, size_t errlen)
 {
   struct agent_http *h;
   size_t i;
@@ -340,6 +377,11 @@ struct agent_http *agent_http_start(const struct mw_http_server_conf *conf, char
     return NULL;
   }
   pthread_mutex_init(&h->lock, NULL);
+  h->status_path = strdup(status_path);
+  if (!h->status_path) {
+    snprintf(err, errlen, "out of memory");
+    goto fail;
+  }
   h->degraded_status = conf->degraded_status ? conf->degraded_status : 200;
   if ((conf->basic_file || conf->token_file) && !(h->auth = http_auth_load(conf, err, errlen)))
     goto fail;
@@ -397,6 +439,7 @@ void agent_http_stop(struct agent_http *h)
   for (i = 0; i < h->ndaemons; i++)
     MHD_stop_daemon(h->daemons[i]);
   http_auth_free(h->auth);
+  free(h->status_path);
   free(h->tls_cert);
   if (h->tls_key) {
     explicit_bzero(h->tls_key, strlen(h->tls_key));

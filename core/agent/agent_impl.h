@@ -141,8 +141,8 @@ struct agent {
  * configured (err "") or it cannot start (err set). It reads the attached agent (NULL while
  * none is: a reload) under its own lock. */
 struct agent_http;
-struct agent_http *agent_http_start(const struct mw_http_server_conf *conf, char *err,
-                                    size_t errlen);
+struct agent_http *agent_http_start(const struct mw_http_server_conf *conf, const char *status_path,
+                                    char *err, size_t errlen);
 void agent_http_attach(struct agent_http *h, struct agent *a);
 void agent_http_stop(struct agent_http *h);
 /* agent_http_auth.c: the credentials of token_file or basic_file, read once; NULL with the

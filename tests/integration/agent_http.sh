@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # agent_http.sh - the agent's own server (http: { listen }): /health and /health/SERVICE as a load
 # balancer asks them, 200, 503 and the DEGRADED status configured, following a real HTTP
-# endpoint (fakereceiver.py's health route) as it fails and recovers; 404, 405; a non-loopback
+# endpoint (fakereceiver.py's health route) as it fails and recovers; /api/v1/status as
+# `mcpwatch status --format json`; 404, 405; a non-loopback
 # address refused without credentials; slow clients that hold no check back; /metrics, checked
 # by promtool and scraped by a real Prometheus (Debian prometheus) whose query API has the series.
 . "$(dirname "$0")/lib.sh"
@@ -55,6 +56,17 @@ if command -v promtool >/dev/null; then
 elif [ "${MCPWATCH_REQUIRE_ALL:-0}" = 1 ]; then
   not_ok "promtool is not installed (Debian: prometheus)"
 fi
+
+# /api/v1/status: the JSON of `mcpwatch status --format json`, from the same status file.
+get /api/v1/status
+cp "$TMP/body" "$TMP/api.json"
+"$MCPWATCH" status --config "$TMP/agent.conf" --format json >"$TMP/cli.json"
+shape='[paths(scalars) | map(if type == "number" then 0 else . end) | join(".")] | unique'
+expect_true "[ '$CODE' = 200 ] && jq -e '.agent.running and (.instances | map(.name)) == [\"api\",\"disk\"] and (.services | map(.name)) == [\"stack\",\"front\"]' '$TMP/api.json' >/dev/null" \
+  "/api/v1/status: 200, the agent running, its instances and services"
+expect_true "[ \"\$(jq -c \"\$shape\" '$TMP/api.json')\" = \"\$(jq -c \"\$shape\" '$TMP/cli.json')\" ] && [ \"\$(jq -c '[.instances[].state, .services[].state]' '$TMP/api.json')\" = \"\$(jq -c '[.instances[].state, .services[].state]' '$TMP/cli.json')\" ]" \
+  "/api/v1/status: the same fields and states as mcpwatch status --format json"
+expect_true "curl -s -D - -o /dev/null http://127.0.0.1:$HPORT/api/v1/status | grep -qi '^content-type: application/json'" "/api/v1/status: application/json"
 
 # A real Prometheus scrapes the agent every second; its query API has the series and values.
 if command -v prometheus >/dev/null; then
