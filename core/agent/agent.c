@@ -18,6 +18,9 @@
 #include <unistd.h>
 
 #include "agent_impl.h"
+#ifdef HAVE_HISTORY
+#include "history.h"
+#endif
 
 #define DEFAULT_INTERVAL 60.0
 #define BACKOFF_MAX_DEFAULT 4 /* a hung server is probed at most every 4 intervals */
@@ -237,6 +240,67 @@ static int start_http(struct agent *a, const char *status_path, struct agent_htt
 #endif
 }
 
+void agent_record(struct agent *a, const char *series, bool service, enum mw_state state,
+                  int64_t took_ms, const char *output)
+{
+#ifdef HAVE_HISTORY
+  struct timespec now;
+
+  clock_gettime(CLOCK_REALTIME, &now);
+  history_record(a->history, series, service, (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000,
+                 state, took_ms, output);
+#else
+  (void)a;
+  (void)series;
+  (void)service;
+  (void)state;
+  (void)took_ms;
+  (void)output;
+#endif
+}
+
+/* The history of the process, STATE_DIR/history.db, unless the configuration turns it off; NULL
+ * without one. A build without SQLite refuses a history group rather than ignore it. */
+static int start_history(struct agent *a, struct history **history, char *err, size_t errlen)
+{
+  *history = NULL;
+  if (a->cfg.history.disabled)
+    return 0;
+#ifdef HAVE_HISTORY
+  {
+    struct mw_buf path;
+
+    mw_buf_init(&path, 4096);
+    mw_buf_addf(&path, "%s/%s", forwarder_state_dir(a->forwarder), HISTORY_FILE);
+    if (path.failed) {
+      mw_buf_free(&path);
+      snprintf(err, errlen, "history: path too long");
+      return -1;
+    }
+    *history = history_open(mw_buf_str(&path), &a->cfg.history, agent_log, err, errlen);
+    mw_buf_free(&path);
+    return *history ? 0 : -1;
+  }
+#else
+  if (a->cfg.history.set) {
+    snprintf(err, errlen,
+             "history: this mcpwatch was built without SQLite (configure --enable-history); "
+             "say history = false;");
+    return -1;
+  }
+  return 0;
+#endif
+}
+
+static void history_close_if(struct history *history)
+{
+#ifdef HAVE_HISTORY
+  history_close(history);
+#else
+  (void)history;
+#endif
+}
+
 static void agent_http_detach(struct agent_http *http)
 {
 #ifdef HAVE_HTTPD
@@ -272,6 +336,7 @@ int agent_run(const char *config, size_t workers, const char *status_file, char 
   char *status_path = NULL;
   mw_deadline stop_deadline;
   struct agent_http *http = NULL;
+  struct history *history = NULL;
   bool finished;
   int result = 1;
 
@@ -299,10 +364,12 @@ int agent_run(const char *config, size_t workers, const char *status_file, char 
     agent_log("error: out of memory");
     goto cleanup;
   }
-  if (start_http(a, status_path, &http, err, errlen) != 0) {
+  if (start_http(a, status_path, &http, err, errlen) != 0 ||
+      start_history(a, &history, err, errlen) != 0) {
     agent_log("error: %s", err);
     goto cleanup;
   }
+  a->history = history;
   if (agent_start(a, workers, err, errlen) != 0) {
     agent_log("error: %s", err);
     agent_stop_workers(a);
@@ -326,6 +393,7 @@ int agent_run(const char *config, size_t workers, const char *status_file, char 
       /* The old instances finish their runs; tracks and queued events are on disk, so the
        * new ones take over from there. Whatever the old notifiers are still sending is left
        * to them, on a thread of their own. */
+      next->history = history;
       agent_http_detach(http);
       agent_stop_workers(a);
       agent_reload_tracks(next);
@@ -353,6 +421,8 @@ int agent_run(const char *config, size_t workers, const char *status_file, char 
   agent_stop_workers(a);
   a->dirty = true;
   agent_write_status(a, status_path);
+  history_close_if(history);
+  history = NULL;
   finished = agent_finish(a, stop_deadline);
   if (!agent_reap(stop_deadline) || !finished) {
     /* Everything queued is on disk: a send still waiting on its receiver is abandoned, as a
@@ -366,6 +436,7 @@ int agent_run(const char *config, size_t workers, const char *status_file, char 
   agent_log("stopped");
 cleanup:
   agent_http_stop_if(http);
+  history_close_if(history);
   agent_free(a);
   agent_log_close();
   free(status_path);

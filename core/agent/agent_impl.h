@@ -115,8 +115,11 @@ struct agent_service {
   double flap;
 };
 
+struct history;
+
 struct agent {
   struct mw_config cfg;
+  struct history *history; /* the process's (it outlives a reload); NULL: none kept */
   struct agent_service *services;
   size_t nservices;
   pthread_mutex_t service_lock; /* one service evaluation at a time */
@@ -136,6 +139,10 @@ struct agent {
   bool timer_waiter;   /* a worker sleeps until the next due run; the others until it hands over */
   int64_t timer_until; /* when that worker wakes (CLOCK_MONOTONIC) */
 };
+
+/* One result of an instance or a service into the history (nothing without one). */
+void agent_record(struct agent *a, const char *series, bool service, enum mw_state state,
+                  int64_t took_ms, const char *output);
 
 /* agent_http.c (with libmicrohttpd): the server of http: { listen }; NULL when none is
  * configured (err "") or it cannot start (err set). It reads the attached agent (NULL while

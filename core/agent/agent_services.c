@@ -98,6 +98,8 @@ static void evaluate_service(struct agent *a, struct agent_service *sv)
   }
   pthread_mutex_unlock(&a->lock);
   word = service_judge(sv->nmembers, bad, mw_buf_str(&failing), res);
+  agent_record(a, sv->svc->name, true, res ? mw_result_get_state(res) : MW_UNKNOWN, 0,
+               res ? mw_result_get_summary(res) : "out of memory");
   action = forward_result(a->forwarder, sv->svc, res, &sv->track, (int64_t)time(NULL), &queued);
   agent_publish(a, a->n + (size_t)(sv - a->services), sv->svc, res, before);
   if (action != MW_TRACK_NONE)

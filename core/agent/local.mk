@@ -8,10 +8,17 @@ noinst_LTLIBRARIES += %reldir%/libmwagent.la
 	%reldir%/agent_stop.c %reldir%/forward.c %reldir%/passive.c %reldir%/submit.c \
 	%reldir%/agent.h %reldir%/agent_impl.h
 %canon_reldir%_libmwagent_la_CPPFLAGS = $(AGENT_CPPFLAGS)
+%canon_reldir%_libmwagent_la_LIBADD =
 if BUILD_HTTPD
 %canon_reldir%_libmwagent_la_SOURCES += %reldir%/agent_http.c %reldir%/agent_http_auth.c \
 	%reldir%/agent_metrics.c
 %canon_reldir%_libmwagent_la_CPPFLAGS += $(MHD_CFLAGS)
-%canon_reldir%_libmwagent_la_LIBADD = $(MHD_LIBS)
+%canon_reldir%_libmwagent_la_LIBADD += $(MHD_LIBS)
+endif
+if BUILD_HISTORY
+%canon_reldir%_libmwagent_la_SOURCES += %reldir%/history.c %reldir%/history_hist.c \
+	%reldir%/history_query.c %reldir%/history.h
+%canon_reldir%_libmwagent_la_CPPFLAGS += $(SQLITE_CFLAGS)
+%canon_reldir%_libmwagent_la_LIBADD += $(SQLITE_LIBS)
 endif
 EXTRA_DIST += %reldir%/README.md

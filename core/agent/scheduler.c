@@ -134,6 +134,7 @@ static void run_one(struct agent *a, struct agent_inst *ai)
   snprintf(ai->summary, sizeof(ai->summary), "%s",
            res ? mw_result_get_summary(res) : "out of memory");
   keep_perf(ai, res);
+  agent_record(a, ai->inst->name, false, state, ai->last_ms, ai->summary);
   ai->runs++;
   ai->problems += state != MW_OK;
   memcpy(ai->note, ai->track.note, sizeof(ai->note));

@@ -20,5 +20,6 @@ int cmd_flush(int argc, char **argv);
 int cmd_agent(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_downtime(int argc, char **argv);
+int cmd_history(int argc, char **argv);
 
 #endif

@@ -22,6 +22,7 @@ static void print_usage(FILE *fp)
           "       mcpwatch status                what the agent last saw of each instance\n"
           "       mcpwatch downtime add|list|remove\n"
           "                                      hold the problems of instances for a while\n"
+          "       mcpwatch history NAME          runs and changes the agent kept (--since 7d)\n"
           "       mcpwatch list                  list the installed checks\n"
           "       mcpwatch help [CHECK]          this text, or a check's options\n"
           "       mcpwatch --version\n"
@@ -216,6 +217,8 @@ int main(int argc, char **argv)
     return cmd_status(argc - 1, argv + 1);
   if (strcmp(command, "downtime") == 0)
     return cmd_downtime(argc - 1, argv + 1);
+  if (strcmp(command, "history") == 0)
+    return cmd_history(argc - 1, argv + 1);
   if (command[0] == '-')
     return cli_fail("MCPWATCH", "unknown option '%.80s' (see 'mcpwatch --help')", command);
   return cmd_check(command, argc - 1, argv + 1);

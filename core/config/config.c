@@ -79,6 +79,9 @@ static int load_file(const char *file, bool is_main, struct mw_config *cfg, char
     } else if (strcmp(name, "services") == 0) {
       if (conf_load_services(s, file, cfg, err, errlen) != 0)
         goto cleanup;
+    } else if (is_main && strcmp(name, "history") == 0) {
+      if (conf_load_history(s, file, cfg, err, errlen) != 0)
+        goto cleanup;
     } else if (is_main && strcmp(name, "http") == 0) {
       if (conf_load_http(s, file, cfg, err, errlen) != 0)
         goto cleanup;
@@ -135,7 +138,7 @@ static int load_file(const char *file, bool is_main, struct mw_config *cfg, char
       snprintf(err, errlen, "%s:%d: unknown setting '%s' (expected %s)", file, line, name,
                is_main ? "checks, notifiers, services, downtimes, timeout, backoff_max, conf_dir, "
                          "spool_dir, state_dir, host, spool_max, nagios_command_file, "
-                         "passive_results or http"
+                         "passive_results, http or history"
                        : "checks, notifiers, services or downtimes");
       goto cleanup;
     }

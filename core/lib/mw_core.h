@@ -150,6 +150,14 @@ struct mw_http_server_conf {
   int degraded_status; /* /health's status for a DEGRADED service: 200 (default) or 503 */
 };
 
+/* history: { ... } of the main file: the agent's SQLite history of runs and changes. */
+struct mw_history_conf {
+  bool set;           /* the file says something about it */
+  bool disabled;      /* history = false, or enabled = false */
+  double retention_s; /* 0: 90 days */
+  long max_size_mb;   /* 0: 1024 */
+};
+
 struct mw_config {
   struct mw_instance *instances;
   size_t ninstances;
@@ -174,6 +182,7 @@ struct mw_config {
   struct mw_downtime_window *downtimes;
   size_t ndowntimes;
   struct mw_http_server_conf http;
+  struct mw_history_conf history;
   bool owned; /* filled by mw_config_load: mw_config_free has work to do */
 };
 

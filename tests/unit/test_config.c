@@ -159,7 +159,7 @@ static void test_errors(void **state)
                "downtimes, "
                "timeout, backoff_max, conf_dir, spool_dir, state_dir, host, spool_max, "
                "nagios_command_file, "
-               "passive_results or http)");
+               "passive_results, http or history)");
   expect_error("", "timeout = 5;\n",
                "{dir}/conf.d/x.conf:1: unknown setting 'timeout' (expected checks, notifiers, "
                "services or downtimes)");
@@ -453,6 +453,44 @@ static void test_group_values(void **state)
   mwconf_free(&cfg);
 }
 
+static void test_history_settings(void **state)
+{
+  struct mw_config cfg;
+  char err[512];
+  (void)state;
+
+  write_file("main.conf", "checks: { a: { check = \"disk\"; }; };\n");
+  assert_int_equal(mwconf_load(path_of("main.conf"), &cfg, err, sizeof(err)), 0);
+  assert_false(cfg.history.set);
+  assert_false(cfg.history.disabled);
+  mwconf_free(&cfg);
+  write_file("main.conf", "history = false;\n");
+  assert_int_equal(mwconf_load(path_of("main.conf"), &cfg, err, sizeof(err)), 0);
+  assert_true(cfg.history.set && cfg.history.disabled);
+  mwconf_free(&cfg);
+  write_file("main.conf", "history: { retention = \"30d\"; max_size_mb = 64; };\n");
+  assert_int_equal(mwconf_load(path_of("main.conf"), &cfg, err, sizeof(err)), 0);
+  assert_true(cfg.history.set && !cfg.history.disabled);
+  assert_true(cfg.history.retention_s == 30.0 * 86400);
+  assert_int_equal(cfg.history.max_size_mb, 64);
+  mwconf_free(&cfg);
+  expect_error("history: { retention = \"1h\"; };\n", NULL,
+               "{dir}/main.conf:1: history: retention must be a duration from \"1d\" to \"366d\" "
+               "such as \"90d\"");
+  expect_error("history: { max_size_mb = 1; };\n", NULL,
+               "{dir}/main.conf:1: history: max_size_mb must be a number of MiB from 16 to "
+               "1048576");
+  expect_error("history: { keep = 1; };\n", NULL,
+               "{dir}/main.conf:1: unknown key 'keep' in history (enabled, retention, "
+               "max_size_mb)");
+  expect_error("history = 5;\n", NULL,
+               "{dir}/main.conf:1: 'history' must be true, false or a group: history: { "
+               "retention = \"90d\"; max_size_mb = 1024; };");
+  expect_error("", "history = false;\n",
+               "{dir}/conf.d/x.conf:1: unknown setting 'history' (expected checks, notifiers, "
+               "services or downtimes)");
+}
+
 static void test_missing_and_unreadable(void **state)
 {
   struct mw_config cfg;
@@ -491,11 +529,17 @@ static void test_no_conf_d_is_fine(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_main_and_conf_d),        cmocka_unit_test(test_errors),
-      cmocka_unit_test(test_forwarding_settings),    cmocka_unit_test(test_policy_settings),
-      cmocka_unit_test(test_missing_and_unreadable), cmocka_unit_test(test_no_conf_d_is_fine),
-      cmocka_unit_test(test_passive_results),        cmocka_unit_test(test_error_leaves_nothing),
-      cmocka_unit_test(test_group_values),           cmocka_unit_test(test_http_server),
+      cmocka_unit_test(test_main_and_conf_d),
+      cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_forwarding_settings),
+      cmocka_unit_test(test_policy_settings),
+      cmocka_unit_test_teardown(test_history_settings, clean_conf_d),
+      cmocka_unit_test(test_missing_and_unreadable),
+      cmocka_unit_test(test_no_conf_d_is_fine),
+      cmocka_unit_test(test_passive_results),
+      cmocka_unit_test(test_error_leaves_nothing),
+      cmocka_unit_test(test_group_values),
+      cmocka_unit_test(test_http_server),
   };
   return cmocka_run_group_tests_name("config", tests, setup, teardown);
 }
