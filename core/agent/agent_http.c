@@ -226,6 +226,33 @@ static enum MHD_Result api_status(struct agent_http *h, struct MHD_Connection *c
   return result;
 }
 
+/* GET /: the status page (agent_page.c), under the server's lock so that the agent it reads
+ * (service members) is not retired meanwhile. */
+static enum MHD_Result page(struct agent_http *h, struct MHD_Connection *connection)
+{
+  struct mw_buf body;
+  char history[4200] = "";
+  unsigned status = 200;
+  enum MHD_Result result;
+  int rendered;
+
+  mw_buf_init(&body, BODY_MAX);
+  pthread_mutex_lock(&h->lock);
+  if (h->agent && h->agent->history)
+    snprintf(history, sizeof(history), "%s/history.db", forwarder_state_dir(h->agent->forwarder));
+  rendered = agent_render_page(h->agent, h->status_path, history[0] ? history : NULL, &body);
+  pthread_mutex_unlock(&h->lock);
+  if (rendered != 0) {
+    mw_buf_reset(&body);
+    mw_buf_adds(&body, "<!doctype html><title>mcpwatch</title><p>No status yet: the agent has "
+                       "just started, or cannot write its status file.</p>\n");
+    status = 503;
+  }
+  result = answer(connection, status, "text/html; charset=utf-8", mw_buf_str(&body), body.len);
+  mw_buf_free(&body);
+  return result;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **req_cls)
@@ -258,6 +285,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
     return metrics(h, connection);
   if (strcmp(url, "/api/v1/status") == 0)
     return api_status(h, connection);
+  if (strcmp(url, "/") == 0)
+    return page(h, connection);
   if (strcmp(url, "/health") != 0 && strncmp(url, "/health/", 8) != 0) {
     static const char text[] = "not found\n";
 

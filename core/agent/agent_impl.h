@@ -152,6 +152,10 @@ struct agent_http *agent_http_start(const struct mw_http_server_conf *conf, cons
                                     char *err, size_t errlen);
 void agent_http_attach(struct agent_http *h, struct agent *a);
 void agent_http_stop(struct agent_http *h);
+/* agent_page.c: the status page from the status file, the history (history_path NULL: none) and
+ * the services' members of a (may be NULL); 0, or -1 when there is no status to show. */
+int agent_render_page(struct agent *a, const char *status_path, const char *history_path,
+                      struct mw_buf *out);
 /* agent_http_auth.c: the credentials of token_file or basic_file, read once; NULL with the
  * reason in err. http_auth_allows(NULL, ...) allows every request (loopback without
  * credentials). */

@@ -342,7 +342,8 @@ struct history *history_open(const char *path, const struct mw_history_conf *con
   pthread_mutex_init(&h->lock, NULL);
   pthread_cond_init(&h->cond, NULL);
   if (sqlite3_open_v2(path, &h->db,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
+                          SQLITE_OPEN_NOFOLLOW,
                       NULL) != SQLITE_OK) {
     snprintf(err, errlen, "history: cannot open %s: %s", path,
              h->db ? sqlite3_errmsg(h->db) : "out of memory");

@@ -11,8 +11,8 @@ noinst_LTLIBRARIES += %reldir%/libmwagent.la
 %canon_reldir%_libmwagent_la_LIBADD =
 if BUILD_HTTPD
 %canon_reldir%_libmwagent_la_SOURCES += %reldir%/agent_http.c %reldir%/agent_http_auth.c \
-	%reldir%/agent_metrics.c
-%canon_reldir%_libmwagent_la_CPPFLAGS += $(MHD_CFLAGS)
+	%reldir%/agent_metrics.c %reldir%/agent_page.c
+%canon_reldir%_libmwagent_la_CPPFLAGS += $(MHD_CFLAGS) $(SQLITE_CFLAGS)
 %canon_reldir%_libmwagent_la_LIBADD += $(MHD_LIBS)
 endif
 if BUILD_HISTORY
