@@ -44,6 +44,7 @@ static void agent_close(struct agent *a)
   free(a->services);
   a->services = NULL;
   a->nservices = 0;
+  agent_free_slos(a);
   mw_courier_stop(a->courier);
   a->courier = NULL;
   forwarder_free(a->forwarder, 0);
@@ -337,6 +338,7 @@ int agent_run(const char *config, size_t workers, const char *status_file, char 
   mw_deadline stop_deadline;
   struct agent_http *http = NULL;
   struct history *history = NULL;
+  char history_path[4200] = "";
   bool finished;
   int result = 1;
 
@@ -364,12 +366,17 @@ int agent_run(const char *config, size_t workers, const char *status_file, char 
     agent_log("error: out of memory");
     goto cleanup;
   }
-  if (start_http(a, status_path, &http, err, errlen) != 0 ||
-      start_history(a, &history, err, errlen) != 0) {
+  if (start_history(a, &history, err, errlen) != 0) {
     agent_log("error: %s", err);
     goto cleanup;
   }
   a->history = history;
+  snprintf(history_path, sizeof(history_path), "%s/history.db", forwarder_state_dir(a->forwarder));
+  if (agent_load_slos(a, err, errlen) != 0 ||
+      start_http(a, status_path, &http, err, errlen) != 0) {
+    agent_log("error: %s", err);
+    goto cleanup;
+  }
   if (agent_start(a, workers, err, errlen) != 0) {
     agent_log("error: %s", err);
     agent_stop_workers(a);
@@ -379,6 +386,7 @@ int agent_run(const char *config, size_t workers, const char *status_file, char 
   for (;;) {
     struct timespec second = {1, 0};
     int sig = sigtimedwait(&signals, NULL, &second);
+    agent_slo_tick(a, history_path);
     agent_write_status(a, status_path);
     agent_reap(0);
     if (sig == SIGHUP) {
@@ -394,6 +402,11 @@ int agent_run(const char *config, size_t workers, const char *status_file, char 
        * new ones take over from there. Whatever the old notifiers are still sending is left
        * to them, on a thread of their own. */
       next->history = history;
+      if (agent_load_slos(next, err, errlen) != 0) {
+        agent_log("error: reload failed: %s; the running configuration stays", err);
+        agent_free(next);
+        continue;
+      }
       agent_http_detach(http);
       agent_stop_workers(a);
       agent_reload_tracks(next);

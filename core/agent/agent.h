@@ -21,9 +21,11 @@ char *agent_status_path(const char *status_file, const struct mw_config *cfg);
  * instance row has STATUS_FIELDS fields (name, check, state, last run, next run, duration ms,
  * interval, backoff factor, summary, note, flap percent), a service 5 (name, word, summary,
  * note, flap percent), a passive receiver 7 (destination, sent, refused, replaced, waiting,
- * retrying, last refusal). */
+ * retrying, last refusal), an objective 11 (owner, availability or latency, state, target, the
+ * share reached, budget left, burn rates over 5 min, 30 min, 1 h and 6 h, summary; the figures
+ * empty before the first runs). */
 #define STATUS_FIELDS 11
-enum { STATUS_INSTANCE, STATUS_SERVICE, STATUS_PASSIVE };
+enum { STATUS_INSTANCE, STATUS_SERVICE, STATUS_PASSIVE, STATUS_SLO };
 struct status_row {
   char *text;
   char *field[STATUS_FIELDS];

@@ -115,7 +115,28 @@ struct agent_service {
   double flap;
 };
 
+struct agent;
+
+/* An instance's or a service's objectives (agent_slo.c); figures under agent.lock. */
+struct agent_slo {
+  const struct mw_instance *owner;
+  bool service;
+  struct mw_instance alert; /* the owner's policy, named OWNER.slo, check "slo" */
+  char *name;
+  struct mw_track track;
+  bool computed;
+  enum mw_state state;
+  char summary[SUMMARY_MAX];
+  struct mw_slo_objective obj[2]; /* availability, latency */
+};
+int agent_load_slos(struct agent *a, char *err, size_t errlen);
+void agent_free_slos(struct agent *a);
+/* From the main thread every second: judges the objectives when slo_interval has passed. */
+void agent_slo_tick(struct agent *a, const char *history_path);
+const char *agent_slo_objective(int objective);
+
 struct history;
+struct sqlite3;
 
 struct agent {
   struct mw_config cfg;
@@ -138,6 +159,11 @@ struct agent {
   bool dirty;
   bool timer_waiter;   /* a worker sleeps until the next due run; the others until it hands over */
   int64_t timer_until; /* when that worker wakes (CLOCK_MONOTONIC) */
+  struct agent_slo *slos;
+  size_t nslos;
+  double slo_every_s;
+  int64_t slo_next_s;     /* Unix seconds */
+  struct sqlite3 *slo_db; /* read-only, main thread only */
 };
 
 /* One result of an instance or a service into the history (nothing without one). */

@@ -70,6 +70,67 @@ static void perf_family(struct mw_buf *out, const struct agent *a, size_t family
   }
 }
 
+/* Each objective's figures, once judged (agent_slo.c). */
+static void slo_families(struct mw_buf *out, const struct agent *a)
+{
+  static const char *const windows[MW_SLO_BURNS] = {"5m", "30m", "1h", "6h"};
+  static const struct family families[] = {
+      {"mcpwatch_slo_objective_ratio", "gauge", "The share of good runs the objective asks for."},
+      {"mcpwatch_slo_availability_ratio", "gauge",
+       "The share of runs OK or WARNING over the objective's window."},
+      {"mcpwatch_slo_latency_ratio", "gauge",
+       "The share of runs within the latency objective's time over its window."},
+      {"mcpwatch_slo_error_budget_remaining_ratio", "gauge",
+       "The error budget left over the window: 1 untouched, 0 spent, below 0 overspent."},
+      {"mcpwatch_slo_burn_rate", "gauge",
+       "How fast the error budget burns over a recent window (1: spent exactly at the window's "
+       "end)."},
+      {"mcpwatch_slo_state", "gauge",
+       "The objective alert's state: 0 OK, 1 WARNING (slow burn or budget spent), 2 CRITICAL "
+       "(fast burn)."},
+  };
+  size_t f;
+  size_t i;
+  int k;
+  int w;
+
+  if (a->nslos == 0)
+    return;
+  for (f = 0; f < sizeof(families) / sizeof(families[0]); f++) {
+    mw_prom_family(out, families[f].name, families[f].type, families[f].help);
+    for (i = 0; i < a->nslos; i++) {
+      const struct agent_slo *slo = &a->slos[i];
+
+      if (f == 5) {
+        const char *labels[] = {"name", slo->owner->name};
+
+        mw_prom_sample(out, families[f].name, labels, 1, slo->computed ? (double)slo->state : NAN);
+        continue;
+      }
+      for (k = 0; k < 2; k++) {
+        const struct mw_slo_objective *o = &slo->obj[k];
+        const char *labels[] = {
+            "name", slo->owner->name, "objective", agent_slo_objective(k), "window", NULL};
+        bool figures = slo->computed && o->runs > 0;
+
+        if (!o->set || ((f == 1 || f == 2) && (size_t)k != f - 1))
+          continue;
+        if (f == 0)
+          mw_prom_sample(out, families[f].name, labels, 2, o->target);
+        else if (f == 1 || f == 2)
+          mw_prom_sample(out, families[f].name, labels, 1, figures ? o->sli : NAN);
+        else if (f == 3)
+          mw_prom_sample(out, families[f].name, labels, 2, figures ? o->budget_left : NAN);
+        else
+          for (w = 0; w < MW_SLO_BURNS; w++) {
+            labels[5] = windows[w];
+            mw_prom_sample(out, families[f].name, labels, 3, figures ? o->burn[w] : NAN);
+          }
+      }
+    }
+  }
+}
+
 int agent_render_metrics(const struct agent *a, struct mw_buf *out)
 {
   static const struct family inst_families[] = {
@@ -116,5 +177,6 @@ int agent_render_metrics(const struct agent *a, struct mw_buf *out)
   }
   for (f = 0; f < sizeof(perf_families) / sizeof(perf_families[0]); f++)
     perf_family(out, a, f);
+  slo_families(out, a);
   return out->failed ? -1 : 0;
 }

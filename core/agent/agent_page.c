@@ -318,6 +318,51 @@ static void instances(struct mw_buf *out, const struct status_view *st, struct p
   mw_buf_adds(out, "</tbody></table>");
 }
 
+/* A ratio of the status file as a percentage ("" stays a dash). */
+static void ratio_cell(struct mw_buf *out, const char *text)
+{
+  char *end;
+  double v = strtod(text, &end);
+
+  if (!*text || *end)
+    mw_buf_adds(out, "<td>&ndash;</td>");
+  else
+    mw_buf_addf(out, "<td>%.3g%%</td>", 100.0 * v);
+}
+
+static void objectives(struct mw_buf *out, const struct status_view *st)
+{
+  bool any = false;
+  size_t i;
+
+  for (i = 0; i < st->n; i++) {
+    const struct status_row *r = &st->rows[i];
+
+    if (r->kind != STATUS_SLO)
+      continue;
+    if (!any)
+      mw_buf_adds(out, "<h2>Objectives</h2><table class=\"slo\"><thead><tr><th>State</th>"
+                       "<th>Name</th><th>Objective</th><th>Reached</th><th>Budget left</th>"
+                       "<th>Burn 1 h</th><th>Burn 6 h</th></tr></thead><tbody>");
+    any = true;
+    mw_buf_addf(out, "<tr><td><span class=\"badge %s\">%s</span></td><td>",
+                state_class(r->field[2]), state_class(r->field[2]));
+    html(out, r->field[0]);
+    mw_buf_adds(out, "</td><td>");
+    html(out, r->field[1]);
+    mw_buf_addf(out, " %.6g%%</td>", 100.0 * strtod(r->field[3], NULL));
+    ratio_cell(out, r->field[4]);
+    ratio_cell(out, r->field[5]);
+    mw_buf_adds(out, "<td>");
+    html(out, *r->field[8] ? r->field[8] : "-");
+    mw_buf_adds(out, "</td><td>");
+    html(out, *r->field[9] ? r->field[9] : "-");
+    mw_buf_adds(out, "</td></tr>");
+  }
+  if (any)
+    mw_buf_adds(out, "</tbody></table>");
+}
+
 int agent_render_page(struct agent *a, const char *status_path, const char *history_path,
                       struct mw_buf *out)
 {
@@ -339,7 +384,7 @@ int agent_render_page(struct agent *a, const char *status_path, const char *hist
   if (!rows)
     goto cleanup;
   for (i = 0; i < st.n; i++) {
-    if (st.rows[i].kind == STATUS_PASSIVE)
+    if (st.rows[i].kind == STATUS_PASSIVE || st.rows[i].kind == STATUS_SLO)
       continue;
     rows[n].name = st.rows[i].field[0];
     rows[n].avail[0] = rows[n].avail[1] = rows[n].avail[2] = NAN;
@@ -367,6 +412,7 @@ int agent_render_page(struct agent *a, const char *status_path, const char *hist
       st.running ? "" : " (not running)", st.now > st.updated ? st.now - st.updated : 0,
       st.stale ? " (stale)" : "");
   services(out, &st, a);
+  objectives(out, &st);
   instances(out, &st, rows, n);
   mw_buf_adds(out, "<p><small>Uptime: the share of runs OK or WARNING. Notes in brackets: "
                    "downtimes, problems held for a parent, flapping. JSON: "

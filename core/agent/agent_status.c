@@ -78,6 +78,26 @@ void agent_write_status(struct agent *a, const char *path)
     flap_field(&text, a->services[i].flap);
     mw_buf_add(&text, "\n", 1);
   }
+  for (i = 0; i < a->nslos; i++) {
+    const struct agent_slo *slo = &a->slos[i];
+    int k;
+
+    for (k = 0; k < 2; k++) {
+      const struct mw_slo_objective *o = &slo->obj[k];
+
+      if (!o->set)
+        continue;
+      mw_buf_addf(&text, "slo\t%s\t%s\t%s\t%.6g", slo->owner->name, agent_slo_objective(k),
+                  slo->computed ? mw_state_name(slo->state) : "PENDING", o->target);
+      if (slo->computed && o->runs > 0)
+        mw_buf_addf(&text, "\t%.6f\t%.6f\t%.4g\t%.4g\t%.4g\t%.4g", o->sli, o->budget_left,
+                    o->burn[0], o->burn[1], o->burn[2], o->burn[3]);
+      else
+        mw_buf_adds(&text, "\t\t\t\t\t\t");
+      status_field(&text, slo->summary);
+      mw_buf_add(&text, "\n", 1);
+    }
+  }
   pthread_mutex_unlock(&a->lock);
   submitter_report(a->submitter, &text);
   snprintf(tmp, sizeof(tmp), "%s.tmp", path);

@@ -251,7 +251,16 @@ static const char *downtime_of(struct forwarder *fw, const struct mw_instance *i
   } else {
     __atomic_store_n(&fw->downtimes_unreadable, 0, __ATOMIC_RELAXED);
   }
-  in = mw_downtime_find(fw->cfg, &adhoc, inst->name, now, why, whylen);
+  {
+    /* OWNER.slo (agent_slo.c) is in its owner's downtimes: names never hold a dot. */
+    char owner[512];
+    const char *dot = strchr(inst->name, '.');
+    size_t len = dot ? (size_t)(dot - inst->name) : strlen(inst->name);
+
+    snprintf(owner, sizeof(owner), "%.*s", (int)(len < sizeof(owner) ? len : sizeof(owner) - 1),
+             inst->name);
+    in = mw_downtime_find(fw->cfg, &adhoc, owner, now, why, whylen);
+  }
   mw_downtime_list_free(&adhoc);
   return in ? why : NULL;
 }

@@ -71,4 +71,14 @@ double history_availability(const struct history_summary *s);
 /* The q quantile of the response time in ms (from the histogram, never above the maximum). */
 double history_quantile(const struct history_summary *s, double q);
 
+/* Each objective of slo over its window and the burn windows, as of now_ms (obj[0]
+ * availability, obj[1] latency; set false where slo has none). */
+int history_slo_measure(sqlite3 *db, const char *series, const struct mw_slo *slo, int64_t now_ms,
+                        struct mw_slo_objective obj[2]);
+/* The multiwindow burn-rate judgement (SRE workbook, scaled to the window): CRITICAL for a fast
+ * burn (over 1 h and 5 min), WARNING for a slow one (6 h and 30 min) or a spent budget; a
+ * one-line summary of both objectives into summary. */
+enum mw_state history_slo_judge(const struct mw_slo *slo, const struct mw_slo_objective obj[2],
+                                char *summary, size_t len);
+
 #endif

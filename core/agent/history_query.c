@@ -88,3 +88,102 @@ double history_quantile(const struct history_summary *s, double q)
   /* Interpolation inside a bucket can pass the slowest run seen: it never does. */
   return !isnan(v) && v > s->max_ms ? s->max_ms : v;
 }
+
+/* ---- objectives ------------------------------------------------------------------------------ */
+
+static const double burn_windows_s[MW_SLO_BURNS] = {300, 1800, 3600, 21600};
+static const char *const objective_names[2] = {"availability", "latency"};
+
+/* The runs of s that met objective k (those that took at most ms, for latency). */
+static double good_runs(const struct history_summary *s, int k, double ms)
+{
+  if (k == 0)
+    return (double)(s->by_state[0] + s->by_state[1]);
+  return hist_at_most(&s->hist, ms);
+}
+
+static double bad_share(const struct history_summary *s, int k, double ms)
+{
+  return s->runs ? 1.0 - good_runs(s, k, ms) / (double)s->runs : 0.0;
+}
+
+int history_slo_measure(sqlite3 *db, const char *series, const struct mw_slo *slo, int64_t now_ms,
+                        struct mw_slo_objective obj[2])
+{
+  struct history_summary window;
+  struct history_summary burns[MW_SLO_BURNS];
+  int k;
+  int w;
+
+  if (history_summarize(db, series, now_ms - (int64_t)(slo->window_s * 1000), now_ms + 1,
+                        &window) != 0)
+    return -1;
+  for (w = 0; w < MW_SLO_BURNS; w++)
+    if (history_summarize(db, series, now_ms - (int64_t)(burn_windows_s[w] * 1000), now_ms + 1,
+                          &burns[w]) != 0)
+      return -1;
+  obj[0].set = slo->availability > 0;
+  obj[0].target = slo->availability;
+  obj[1].set = slo->latency_q > 0;
+  obj[1].target = slo->latency_q;
+  for (k = 0; k < 2; k++) {
+    struct mw_slo_objective *o = &obj[k];
+    double budget = 1.0 - o->target;
+
+    if (!o->set)
+      continue;
+    o->runs = window.runs;
+    o->sli = window.runs ? good_runs(&window, k, slo->latency_ms) / (double)window.runs : NAN;
+    o->budget_left = 1.0 - bad_share(&window, k, slo->latency_ms) / budget;
+    for (w = 0; w < MW_SLO_BURNS; w++)
+      o->burn[w] = bad_share(&burns[w], k, slo->latency_ms) / budget;
+  }
+  return 0;
+}
+
+enum mw_state history_slo_judge(const struct mw_slo *slo, const struct mw_slo_objective obj[2],
+                                char *summary, size_t len)
+{
+  /* 2% of the window's budget in an hour, 5% in six hours (14.4 and 6 for 30 days). */
+  double fast = 0.02 * slo->window_s / 3600.0;
+  double slow = 0.05 * slo->window_s / 21600.0;
+  enum mw_state worst = MW_OK;
+  size_t used = 0;
+  int k;
+
+  summary[0] = '\0';
+  for (k = 0; k < 2; k++) {
+    const struct mw_slo_objective *o = &obj[k];
+    enum mw_state state = MW_OK;
+    const char *why = "";
+    int n;
+
+    if (!o->set)
+      continue;
+    if (o->burn[2] > fast && o->burn[0] > fast) {
+      state = MW_CRITICAL;
+      why = ", fast burn";
+    } else if (o->burn[3] > slow && o->burn[1] > slow) {
+      state = MW_WARNING;
+      why = ", slow burn";
+    } else if (o->runs > 0 && o->budget_left <= 0) {
+      state = MW_WARNING;
+      why = ", budget spent";
+    }
+    worst = mw_state_worst(worst, state);
+    if (used >= len)
+      continue;
+    if (o->runs == 0)
+      n = snprintf(summary + used, len - used, "%s%s: no runs in the window yet", used ? "; " : "",
+                   objective_names[k]);
+    else
+      n = snprintf(summary + used, len - used,
+                   "%s%s %.3f%% over %gd (objective %.4g%%), budget %s %.0f%%, burn %.1f (1h) "
+                   "%.1f (6h)%s",
+                   used ? "; " : "", objective_names[k], 100.0 * o->sli, slo->window_s / 86400,
+                   100.0 * o->target, o->budget_left >= 0 ? "left" : "overspent",
+                   100.0 * fabs(o->budget_left), o->burn[2], o->burn[3], why);
+    used += n > 0 ? (size_t)n : 0;
+  }
+  return worst;
+}

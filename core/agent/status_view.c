@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,11 @@ static int split_row(char *line, struct status_row *row)
     p += 8;
     count = 5;
     required = 3;
+  } else if (strncmp(line, "slo\t", 4) == 0) {
+    row->kind = STATUS_SLO;
+    p += 4;
+    count = 11;
+    required = 11;
   } else if (strncmp(line, "passive\t", 8) == 0) {
     row->kind = STATUS_PASSIVE;
     p += 8;
@@ -117,6 +123,8 @@ enum mw_state status_view_worst(const struct status_view *st)
       worst = mw_state_worst(worst, status_word_state(r->field[2]));
     else if (r->kind == STATUS_SERVICE)
       worst = mw_state_worst(worst, status_word_state(r->field[1]));
+    else if (r->kind == STATUS_SLO)
+      worst = mw_state_worst(worst, status_word_state(r->field[2]));
   }
   return worst;
 }
@@ -163,8 +171,45 @@ static void json_instance(struct mw_buf *out, const struct status_row *r,
   mw_buf_adds(out, "}");
 }
 
+/* A figure of the status file, or null when it is empty. */
+static void json_figure(struct mw_buf *out, const char *name, const char *text)
+{
+  char *end;
+  double v = strtod(text, &end);
+
+  mw_buf_addf(out, ",\"%s\":", name);
+  if (*text && !*end && !isnan(v) && !isinf(v))
+    mw_buf_addf(out, "%.6g", v);
+  else
+    mw_buf_adds(out, "null");
+}
+
+static void json_slo(struct mw_buf *out, const struct status_row *r)
+{
+  static const char *const figures[] = {"target",   "sli",     "budget_left", "burn_5m",
+                                        "burn_30m", "burn_1h", "burn_6h"};
+  int k;
+
+  mw_buf_adds(out, "{\"name\":");
+  mw_json_string(out, r->field[0]);
+  mw_buf_adds(out, ",\"objective\":");
+  mw_json_string(out, r->field[1]);
+  mw_buf_adds(out, ",\"state\":");
+  mw_json_string(out, r->field[2]);
+  mw_buf_addf(out, ",\"exit_code\":%d", (int)status_word_state(r->field[2]));
+  for (k = 0; k < 7; k++)
+    json_figure(out, figures[k], r->field[3 + k]);
+  mw_buf_adds(out, ",\"summary\":");
+  mw_json_string(out, r->field[10]);
+  mw_buf_adds(out, "}");
+}
+
 static void json_other(struct mw_buf *out, const struct status_row *r)
 {
+  if (r->kind == STATUS_SLO) {
+    json_slo(out, r);
+    return;
+  }
   if (r->kind == STATUS_SERVICE) {
     mw_buf_adds(out, "{\"name\":");
     mw_json_string(out, r->field[0]);
@@ -191,7 +236,7 @@ static void json_other(struct mw_buf *out, const struct status_row *r)
 /* The JSON of `mcpwatch status --format json` into out (out->failed when it did not fit). */
 void status_view_json(const struct status_view *st, enum mw_state worst, struct mw_buf *out)
 {
-  static const char *const lists[] = {"instances", "services", "passive"};
+  static const char *const lists[] = {"instances", "services", "passive", "slos"};
   size_t i;
   int kind;
 
@@ -201,7 +246,7 @@ void status_view_json(const struct status_view *st, enum mw_state worst, struct 
               mw_state_name(worst), (int)worst, st->pid, st->running ? "true" : "false",
               st->updated, st->now > st->updated ? st->now - st->updated : 0,
               st->stale ? "true" : "false", st->stale_after);
-  for (kind = STATUS_INSTANCE; kind <= STATUS_PASSIVE; kind++) {
+  for (kind = STATUS_INSTANCE; kind <= STATUS_SLO; kind++) {
     bool first = true;
 
     mw_buf_addf(out, ",\"%s\":[", lists[kind]);

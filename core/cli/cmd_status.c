@@ -104,6 +104,11 @@ static void print_table(const struct status_view *st)
              r->field[3], *r->field[3] ? "] " : "", r->field[2]);
       continue;
     }
+    if (r->kind == STATUS_SLO) {
+      printf("%-*s  %-*s  %-*s  %6s  %6s  %8s  %s\n", w_state, r->field[2], w_name, r->field[0],
+             w_check, "(slo)", "-", "-", "-", *r->field[10] ? r->field[10] : r->field[1]);
+      continue;
+    }
     if (r->kind == STATUS_PASSIVE) {
       printf("passive results to %s: %s sent, %s refused, %s replaced unsent, %s waiting\n",
              r->field[0], r->field[1], r->field[2], r->field[3], r->field[4]);

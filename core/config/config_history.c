@@ -57,6 +57,18 @@ int conf_load_history(const config_setting_t *s, const char *file, struct mw_con
         return -1;
       }
       history->max_size_mb = config_setting_get_int(e);
+    } else if (strcmp(name, "slo_interval") == 0) {
+      char num[64];
+      const char *text;
+
+      if (conf_scalar_text(e, num, sizeof(num), &text) != 0 ||
+          mw_duration_parse(text, &history->slo_interval_s) != 0 || history->slo_interval_s < 1 ||
+          history->slo_interval_s > 600) {
+        snprintf(err, errlen,
+                 "%s:%d: history: slo_interval must be a duration from \"1s\" to \"10m\"", file,
+                 at);
+        return -1;
+      }
     } else if (strcmp(name, "enabled") == 0) {
       if (config_setting_type(e) != CONFIG_TYPE_BOOL) {
         snprintf(err, errlen, "%s:%d: history: enabled must be true or false", file, at);
@@ -64,7 +76,8 @@ int conf_load_history(const config_setting_t *s, const char *file, struct mw_con
       }
       history->disabled = !config_setting_get_bool(e);
     } else {
-      snprintf(err, errlen, "%s:%d: unknown key '%s' in history (enabled, retention, max_size_mb)",
+      snprintf(err, errlen,
+               "%s:%d: unknown key '%s' in history (enabled, retention, max_size_mb, slo_interval)",
                file, at, name);
       return -1;
     }

@@ -33,6 +33,9 @@ void conf_free_downtimes(struct mw_config *cfg);
 int conf_load_http(const config_setting_t *group, const char *file, struct mw_config *cfg,
                    char *err, size_t errlen);
 void conf_free_http(struct mw_config *cfg);
+/* slo = { availability; latency; window; } into inst->slo (config_slo.c). */
+int conf_load_slo(const config_setting_t *s, const char *file, struct mw_instance *inst,
+                  char *err, size_t errlen);
 /* history = BOOL or history: { enabled; retention; max_size_mb; } into cfg->history
  * (config_history.c). */
 int conf_load_history(const config_setting_t *s, const char *file, struct mw_config *cfg,

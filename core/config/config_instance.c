@@ -164,6 +164,8 @@ static int load_policy_key(const config_setting_t *s, const char *key, const cha
   const char *text;
   int rc;
 
+  if (strcmp(key, "slo") == 0)
+    return conf_load_slo(s, file, inst, err, errlen) == 0 ? 1 : -1;
   if (strcmp(key, "depends_on") == 0 || strcmp(key, "depends-on") == 0) {
     rc = conf_load_name_list(s, file, "depends_on", "instance or service", &inst->depends_on,
                              &inst->ndepends_on, err, errlen);
@@ -538,7 +540,7 @@ int conf_load_services(const config_setting_t *group, const char *file, struct m
       else {
         snprintf(err, errlen,
                  "%s:%d: unknown key '%s' in service '%s' (members, notify, depends_on, "
-                 "flap_detection, flap_low, flap_high, flap_window)",
+                 "flap_detection, flap_low, flap_high, flap_window, slo)",
                  file, config_setting_source_line(s), key, inst->name);
         return -1;
       }
@@ -546,6 +548,13 @@ int conf_load_services(const config_setting_t *group, const char *file, struct m
         goto oom;
       if (rc != 0)
         return -1;
+    }
+    if (inst->slo.latency_q > 0) {
+      snprintf(err, errlen,
+               "%s:%d: service '%s': slo latency: a service has no response time of its own "
+               "(set it on its members)",
+               file, inst->line, inst->name);
+      return -1;
     }
     if (inst->nmembers == 0) {
       snprintf(err, errlen, "%s:%d: service '%s' has no members = [\"INSTANCE\", ...];", file,

@@ -85,6 +85,26 @@ struct mw_setting {
   int line;
 };
 
+/* slo = { availability; latency; window; } of an instance or a service (availability and
+ * latency_q 0: that objective is not set). */
+struct mw_slo {
+  double availability; /* the share of runs OK or WARNING to reach, e.g. 0.999 */
+  double latency_q;    /* the share of runs to take at most latency_ms, e.g. 0.95 */
+  double latency_ms;
+  double window_s; /* 30 days unless given */
+};
+
+/* An objective's figures over its window (computed from the agent's history). */
+#define MW_SLO_BURNS 4 /* burn rates over 5 min, 30 min, 1 h, 6 h */
+struct mw_slo_objective {
+  bool set;
+  double target;      /* the share of good runs to reach */
+  double sli;         /* the share reached over the window; NaN without runs */
+  double budget_left; /* 1 untouched, 0 spent, below 0 overspent */
+  double burn[MW_SLO_BURNS];
+  uint64_t runs;
+};
+
 struct mw_instance {
   char *name;
   char *check;
@@ -117,6 +137,7 @@ struct mw_instance {
    * reminders (seconds; < 0: each instance's renotify_interval; 0: none). */
   unsigned routes;
   double reminder;
+  struct mw_slo slo; /* checks and services */
 };
 
 /* Nagios's flap detection: the last 21 recorded states (hard states and recoveries), the
@@ -152,10 +173,11 @@ struct mw_http_server_conf {
 
 /* history: { ... } of the main file: the agent's SQLite history of runs and changes. */
 struct mw_history_conf {
-  bool set;           /* the file says something about it */
-  bool disabled;      /* history = false, or enabled = false */
-  double retention_s; /* 0: 90 days */
-  long max_size_mb;   /* 0: 1024 */
+  bool set;              /* the file says something about it */
+  bool disabled;         /* history = false, or enabled = false */
+  double retention_s;    /* 0: 90 days */
+  long max_size_mb;      /* 0: 1024 */
+  double slo_interval_s; /* how often objectives are judged; 0: 30 s */
 };
 
 struct mw_config {

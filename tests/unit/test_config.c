@@ -205,7 +205,7 @@ static void test_errors(void **state)
                "{dir}/main.conf:1: service 's' has no members = [\"INSTANCE\", ...];");
   expect_error("services: { s: { members = [\"a\"]; color = 1; }; };\n", NULL,
                "{dir}/main.conf:1: unknown key 'color' in service 's' (members, notify, "
-               "depends_on, flap_detection, flap_low, flap_high, flap_window)");
+               "depends_on, flap_detection, flap_low, flap_high, flap_window, slo)");
 }
 
 static void test_policy_settings(void **state)
@@ -482,13 +482,57 @@ static void test_history_settings(void **state)
                "1048576");
   expect_error("history: { keep = 1; };\n", NULL,
                "{dir}/main.conf:1: unknown key 'keep' in history (enabled, retention, "
-               "max_size_mb)");
+               "max_size_mb, slo_interval)");
   expect_error("history = 5;\n", NULL,
                "{dir}/main.conf:1: 'history' must be true, false or a group: history: { "
                "retention = \"90d\"; max_size_mb = 1024; };");
   expect_error("", "history = false;\n",
                "{dir}/conf.d/x.conf:1: unknown setting 'history' (expected checks, notifiers, "
                "services or downtimes)");
+}
+
+static void test_slo_settings(void **state)
+{
+  struct mw_config cfg;
+  char err[512];
+  (void)state;
+
+  write_file("main.conf",
+             "checks: { a: { check = \"disk\"; slo = { availability = \"99.9%\"; latency = "
+             "\"p95 < 500ms\"; }; };\n b: { check = \"disk\"; slo = { latency = \"p99.9<=2s\"; "
+             "window = \"7d\"; }; }; };\n"
+             "services: { s: { members = [\"a\"]; slo = { availability = 99.5; }; }; };\n");
+  assert_int_equal(mwconf_load(path_of("main.conf"), &cfg, err, sizeof(err)), 0);
+  assert_float_equal(cfg.instances[0].slo.availability, 0.999, 1e-12);
+  assert_float_equal(cfg.instances[0].slo.latency_q, 0.95, 1e-12);
+  assert_float_equal(cfg.instances[0].slo.latency_ms, 500, 1e-9);
+  assert_float_equal(cfg.instances[0].slo.window_s, 30 * 86400.0, 1e-9);
+  assert_float_equal(cfg.instances[1].slo.availability, 0, 0);
+  assert_float_equal(cfg.instances[1].slo.latency_q, 0.999, 1e-12);
+  assert_float_equal(cfg.instances[1].slo.latency_ms, 2000, 1e-9);
+  assert_float_equal(cfg.instances[1].slo.window_s, 7 * 86400.0, 1e-9);
+  assert_float_equal(cfg.services[0].slo.availability, 0.995, 1e-12);
+  mwconf_free(&cfg);
+  expect_error("checks: { a: { check = \"disk\"; slo = { availability = \"100%\"; }; }; };\n", NULL,
+               "{dir}/main.conf:1: slo: availability must be a percentage above 0 and under 100 "
+               "such as \"99.9%\"");
+  expect_error("checks: { a: { check = \"disk\"; slo = { latency = \"95 < 1s\"; }; }; };\n", NULL,
+               "{dir}/main.conf:1: slo: latency must read \"pNN < DURATION\" such as \"p95 < "
+               "500ms\" (p50 to p99.99)");
+  expect_error("checks: { a: { check = \"disk\"; slo = { window = \"10m\"; availability = 99; }; "
+               "}; };\n",
+               NULL,
+               "{dir}/main.conf:1: slo: window must be a duration from \"1h\" to \"366d\" such "
+               "as \"30d\"");
+  expect_error("checks: { a: { check = \"disk\"; slo = { }; }; };\n", NULL,
+               "{dir}/main.conf:1: slo: give availability, latency or both");
+  expect_error("checks: { a: { check = \"disk\"; slo = { target = 1; }; }; };\n", NULL,
+               "{dir}/main.conf:1: unknown key 'target' in slo (availability, latency, window)");
+  expect_error("checks: { a: { check = \"disk\"; }; };\nservices: { s: { members = [\"a\"]; "
+               "slo = { latency = \"p95 < 1s\"; }; }; };\n",
+               NULL,
+               "{dir}/main.conf:2: service 's': slo latency: a service has no response time of "
+               "its own (set it on its members)");
 }
 
 static void test_missing_and_unreadable(void **state)
@@ -534,6 +578,7 @@ int main(void)
       cmocka_unit_test(test_forwarding_settings),
       cmocka_unit_test(test_policy_settings),
       cmocka_unit_test_teardown(test_history_settings, clean_conf_d),
+      cmocka_unit_test_teardown(test_slo_settings, clean_conf_d),
       cmocka_unit_test(test_missing_and_unreadable),
       cmocka_unit_test(test_no_conf_d_is_fine),
       cmocka_unit_test(test_passive_results),

@@ -207,13 +207,85 @@ static void test_size_bound(void **state)
   close_db(db);
 }
 
+/* The fixture of the SLO figures, computed by hand:
+ * - 100 hours, 7 to 107 hours ago, of 100 runs each, all OK in 100 ms: 10,000 runs;
+ * - the last 6 hours, one run a minute at 30 s past it (360 runs), OK in 100 ms except the last
+ *   five (the last 5 minutes), CRITICAL in 600 ms.
+ * Over 30 days: 10,360 runs, 5 bad. availability 99.9%: SLI 10355/10360, budget left
+ * 1 - (5/10360)/0.001 = 0.517375; burn 5 min (5 runs, 5 bad) 1/0.001 = 1000, 30 min 5/30/0.001,
+ * 1 h 5/60/0.001 = 83.3, 6 h 5/360/0.001 = 13.9: the 1 h and 5 min burns pass 14.4: CRITICAL.
+ * latency p95 < 500ms: the same 5 runs are slow; budget left 1 - (5/10360)/0.05, burn 1 h
+ * 5/60/0.05 = 1.67 (under 14.4), 6 h 5/360/0.05 = 0.28 (under 6): OK. */
+static void test_slo_fixture(void **state)
+{
+  sqlite3 *db = fresh_db();
+  struct mw_slo slo = {
+      .availability = 0.999, .latency_q = 0.95, .latency_ms = 500, .window_s = 30 * 86400.0};
+  struct mw_slo_objective obj[2];
+  long long now_s = 1790000000LL;
+  char summary[300];
+  char sql[600];
+  (void)state;
+
+  exec(db, "INSERT INTO series(name) VALUES('api')");
+  snprintf(sql, sizeof(sql),
+           "WITH RECURSIVE h(j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM h WHERE j < 99)"
+           " INSERT INTO agg SELECT 1, 3600, (%lld - (7 + j) * 3600) / 3600 * 3600, 100, 100, 0, 0,"
+           " 0, 10000, 100, X'0664' FROM h",
+           now_s);
+  exec(db, sql);
+  snprintf(sql, sizeof(sql),
+           "WITH RECURSIVE m(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM m WHERE i < 359)"
+           " INSERT INTO runs SELECT 1, (%lld - i * 60 - 30) * 1000, CASE WHEN i < 5 THEN 2 ELSE 0"
+           " END, CASE WHEN i < 5 THEN 600 ELSE 100 END FROM m",
+           now_s);
+  exec(db, sql);
+  memset(obj, 0, sizeof(obj));
+  assert_int_equal(history_slo_measure(db, "api", &slo, now_s * 1000, obj), 0);
+  assert_true(obj[0].set && obj[1].set);
+  assert_int_equal(obj[0].runs, 10360);
+  assert_float_equal(obj[0].sli, 10355.0 / 10360, 1e-12);
+  assert_float_equal(obj[0].budget_left, 1 - (5.0 / 10360) / 0.001, 1e-9);
+  assert_float_equal(obj[0].burn[0], 1000.0, 1e-6);
+  assert_float_equal(obj[0].burn[1], 5.0 / 30 / 0.001, 1e-6);
+  assert_float_equal(obj[0].burn[2], 5.0 / 60 / 0.001, 1e-6);
+  assert_float_equal(obj[0].burn[3], 5.0 / 360 / 0.001, 1e-6);
+  assert_float_equal(obj[1].sli, 10355.0 / 10360, 1e-12);
+  assert_float_equal(obj[1].budget_left, 1 - (5.0 / 10360) / 0.05, 1e-9);
+  assert_float_equal(obj[1].burn[2], 5.0 / 60 / 0.05, 1e-6);
+  assert_float_equal(obj[1].burn[3], 5.0 / 360 / 0.05, 1e-6);
+  assert_int_equal(history_slo_judge(&slo, obj, summary, sizeof(summary)), MW_CRITICAL);
+  assert_non_null(strstr(summary, "availability 99.952% over 30d (objective 99.9%), budget left "
+                                  "52%, burn 83.3 (1h) 13.9 (6h), fast burn"));
+  assert_non_null(strstr(summary, "; latency 99.952% over 30d (objective 95%)"));
+  /* Ten minutes later with no run since: the 5 min window is empty (no fast burn), but 30 min and
+   * 6 h still hold the bad runs: a slow burn, WARNING. */
+  assert_int_equal(history_slo_measure(db, "api", &slo, (now_s + 600) * 1000, obj), 0);
+  assert_float_equal(obj[0].burn[0], 0.0, 0);
+  assert_float_equal(obj[0].burn[1], 5.0 / 20 / 0.001, 1e-6);
+  assert_int_equal(history_slo_judge(&slo, obj, summary, sizeof(summary)), MW_WARNING);
+  assert_non_null(strstr(summary, "slow burn"));
+  /* Forty minutes later: the hour still burns fast, the 5 and 30 min windows not at all: OK. */
+  assert_int_equal(history_slo_measure(db, "api", &slo, (now_s + 2400) * 1000, obj), 0);
+  assert_float_equal(obj[0].burn[2], 5.0 / 20 / 0.001, 1e-6);
+  assert_int_equal(history_slo_judge(&slo, obj, summary, sizeof(summary)), MW_OK);
+  /* A window of a day with a target it cannot meet: the budget is spent, WARNING. */
+  slo.window_s = 86400;
+  slo.availability = 0.99999;
+  slo.latency_q = 0;
+  assert_int_equal(history_slo_measure(db, "api", &slo, (now_s + 7200) * 1000, obj), 0);
+  assert_true(obj[0].budget_left < 0);
+  assert_int_equal(history_slo_judge(&slo, obj, summary, sizeof(summary)), MW_WARNING);
+  assert_non_null(strstr(summary, "budget spent"));
+  close_db(db);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_buckets_and_encoding),
-      cmocka_unit_test(test_quantiles),
-      cmocka_unit_test(test_downsampling),
-      cmocka_unit_test(test_size_bound),
+      cmocka_unit_test(test_buckets_and_encoding), cmocka_unit_test(test_quantiles),
+      cmocka_unit_test(test_downsampling),         cmocka_unit_test(test_size_bound),
+      cmocka_unit_test(test_slo_fixture),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);
