@@ -372,8 +372,7 @@ int agent_run(const char *config, size_t workers, const char *status_file, char 
   }
   a->history = history;
   snprintf(history_path, sizeof(history_path), "%s/history.db", forwarder_state_dir(a->forwarder));
-  if (agent_load_slos(a, err, errlen) != 0 ||
-      start_http(a, status_path, &http, err, errlen) != 0) {
+  if (agent_load_slos(a, err, errlen) != 0 || start_http(a, status_path, &http, err, errlen) != 0) {
     agent_log("error: %s", err);
     goto cleanup;
   }
@@ -383,6 +382,10 @@ int agent_run(const char *config, size_t workers, const char *status_file, char 
     goto cleanup;
   }
   agent_http_attach_to(http, a);
+  /* A status at once (every instance PENDING): `mcpwatch status` and /api/v1/status answer
+   * from the first moment /health does. */
+  a->dirty = true;
+  agent_write_status(a, status_path);
   for (;;) {
     struct timespec second = {1, 0};
     int sig = sigtimedwait(&signals, NULL, &second);
@@ -412,14 +415,14 @@ int agent_run(const char *config, size_t workers, const char *status_file, char 
       agent_reload_tracks(next);
       agent_retire(a);
       a = next;
-      /* The server started with the first configuration stays: a changed listen takes a
-       * restart. */
-      agent_http_attach_to(http, a);
       a->dirty = true;
       if (agent_start(a, workers, err, errlen) != 0) {
         agent_log("error: %s", err);
         break;
       }
+      /* The server started with the first configuration stays (a changed listen takes a
+       * restart); it reads the new agent once that runs. */
+      agent_http_attach_to(http, a);
       continue;
     }
     if (sig == SIGTERM || sig == SIGINT) {

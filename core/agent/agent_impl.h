@@ -25,6 +25,9 @@ void submitter_send(struct submitter *s, size_t slot, const struct mw_event *ev)
 /* One line per receiver for the status file: passive, name, sent, refused, replaced, waiting,
  * why it is being retried (or ""), the last refusal (or ""), tab-separated. */
 void submitter_report(struct submitter *s, struct mw_buf *out);
+/* The receivers' number; with k below it, receiver k's name and its sent, refused, replaced and
+ * waiting results. */
+size_t submitter_count(struct submitter *s, size_t k, const char **name, unsigned long counts[4]);
 /* Takes no more results; what is queued is still sent for up to wait seconds. */
 void submitter_stop(struct submitter *s, double wait);
 /* Stops taking results, sends what is queued until deadline (CLOCK_MONOTONIC ns) and waits for
@@ -51,6 +54,9 @@ const char *forwarder_state_dir(const struct forwarder *fw);
 const char *forwarder_host(const struct forwarder *fw);
 /* The opened destinations, for a courier; the forwarder keeps owning them. */
 size_t forwarder_destinations(struct forwarder *fw, struct mw_destination ***out);
+/* What the last forwarder_destinations gave the courier, in its order (for /metrics: it
+ * allocates nothing, so it is safe while the courier runs). */
+size_t forwarder_opened(const struct forwarder *fw, struct mw_destination *const **out);
 /* Applies res to track (saving its file when it changed) and spools the events the policy calls
  * for; *queued (if not NULL) is how many were, which a held problem released without a change of
  * state makes non-zero too. Safe from several threads for different instances once every

@@ -10,6 +10,9 @@
 #include <string.h>
 
 #include "agent_impl.h"
+#ifdef HAVE_HISTORY
+#include "history.h"
+#endif
 
 struct family {
   const char *name;
@@ -131,6 +134,78 @@ static void slo_families(struct mw_buf *out, const struct agent *a)
   }
 }
 
+/* The notifiers' queues and deliveries, the passive receivers' results, the history's writes. */
+static void pipeline_families(struct mw_buf *out, const struct agent *a)
+{
+  static const struct family notifier_families[] = {
+      {"mcpwatch_notifier_queue_events", "gauge", "Events waiting in the notifier's spool."},
+      {"mcpwatch_notifier_delivered_total", "counter",
+       "Events the notifier's receiver accepted since the agent started."},
+      {"mcpwatch_notifier_rejected_total", "counter",
+       "Events the receiver refused for good (moved to dead/) since the agent started."},
+      {"mcpwatch_notifier_retries_total", "counter",
+       "Delivery rounds that left events to retry since the agent started."},
+  };
+  static const struct family passive_families[] = {
+      {"mcpwatch_passive_sent_total", "counter", "Results the passive receiver accepted."},
+      {"mcpwatch_passive_refused_total", "counter", "Results the passive receiver refused."},
+      {"mcpwatch_passive_replaced_total", "counter",
+       "Results replaced by a newer one before they could be sent."},
+      {"mcpwatch_passive_queue_results", "gauge", "Results waiting for the passive receiver."},
+  };
+  struct mw_destination *const *dests;
+  size_t ndests = forwarder_opened(a->forwarder, &dests);
+  const char *first = NULL;
+  unsigned long ignored[4];
+  size_t nreceivers = submitter_count(a->submitter, 0, &first, ignored);
+  size_t f;
+  size_t i;
+
+  for (f = 0; ndests > 0 && f < 4; f++) {
+    mw_prom_family(out, notifier_families[f].name, notifier_families[f].type,
+                   notifier_families[f].help);
+    for (i = 0; i < ndests; i++) {
+      struct mw_courier_counts counts;
+      const char *labels[] = {"notifier", dests[i]->name};
+      double value;
+
+      mw_courier_counts(a->courier, i, &counts);
+      value = f == 0   ? (double)mw_spool_pending(dests[i])
+              : f == 1 ? (double)counts.delivered
+              : f == 2 ? (double)counts.rejected
+                       : (double)counts.attempts_failed;
+      mw_prom_sample(out, notifier_families[f].name, labels, 1, value < 0 ? NAN : value);
+    }
+  }
+  for (f = 0; nreceivers > 0 && f < 4; f++) {
+    mw_prom_family(out, passive_families[f].name, passive_families[f].type,
+                   passive_families[f].help);
+    for (i = 0; i < nreceivers; i++) {
+      const char *name = "";
+      unsigned long counts[4] = {0};
+      const char *labels[] = {"receiver", NULL};
+
+      submitter_count(a->submitter, i, &name, counts);
+      labels[1] = name;
+      mw_prom_sample(out, passive_families[f].name, labels, 1, (double)counts[f]);
+    }
+  }
+#ifdef HAVE_HISTORY
+  if (a->history) {
+    unsigned long long written;
+    unsigned long long dropped;
+
+    history_counts(a->history, &written, &dropped);
+    mw_prom_family(out, "mcpwatch_history_written_total", "counter",
+                   "Results written to the history since the agent started.");
+    mw_prom_sample(out, "mcpwatch_history_written_total", NULL, 0, (double)written);
+    mw_prom_family(out, "mcpwatch_history_dropped_total", "counter",
+                   "Results the history could not keep (a full queue or a failed write).");
+    mw_prom_sample(out, "mcpwatch_history_dropped_total", NULL, 0, (double)dropped);
+  }
+#endif
+}
+
 int agent_render_metrics(const struct agent *a, struct mw_buf *out)
 {
   static const struct family inst_families[] = {
@@ -178,5 +253,6 @@ int agent_render_metrics(const struct agent *a, struct mw_buf *out)
   for (f = 0; f < sizeof(perf_families) / sizeof(perf_families[0]); f++)
     perf_family(out, a, f);
   slo_families(out, a);
+  pipeline_families(out, a);
   return out->failed ? -1 : 0;
 }

@@ -16,6 +16,7 @@ struct forwarder {
   const struct mw_config *cfg;
   struct mw_destination **dests; /* parallel to cfg->notifiers */
   struct mw_destination **open;  /* the opened ones, for a courier */
+  size_t nopen;
   const char *spool;
   const char *state_dir;
   const char *origin;
@@ -136,7 +137,14 @@ size_t forwarder_destinations(struct forwarder *fw, struct mw_destination ***out
       fw->open[n++] = fw->dests[k];
   }
   *out = fw->open;
+  fw->nopen = fw->open ? n : 0;
   return n;
+}
+
+size_t forwarder_opened(const struct forwarder *fw, struct mw_destination *const **out)
+{
+  *out = fw->open;
+  return fw->nopen;
 }
 
 /* Whether inst sends to notifier, and what of it (*routes: its notify entry's states, else

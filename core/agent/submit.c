@@ -260,6 +260,24 @@ void submitter_report(struct submitter *s, struct mw_buf *out)
   pthread_mutex_unlock(&s->lock);
 }
 
+size_t submitter_count(struct submitter *s, size_t k, const char **name, unsigned long counts[4])
+{
+  if (!s)
+    return 0;
+  pthread_mutex_lock(&s->lock);
+  if (k < s->nreceivers) {
+    const struct receiver *r = &s->receivers[k];
+
+    *name = r->dest->name;
+    counts[0] = r->sent;
+    counts[1] = r->refused;
+    counts[2] = r->replaced;
+    counts[3] = (unsigned long)r->count;
+  }
+  pthread_mutex_unlock(&s->lock);
+  return s->nreceivers;
+}
+
 void submitter_stop(struct submitter *s, double wait)
 {
   if (!s)

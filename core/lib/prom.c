@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mw_core.h"
@@ -108,5 +109,14 @@ int mw_prom_sample(struct mw_buf *out, const char *name, const char *const *labe
     return mw_buf_adds(out, " NaN\n");
   if (isinf(value))
     return mw_buf_adds(out, value > 0 ? " +Inf\n" : " -Inf\n");
-  return mw_buf_addf(out, " %.17g\n", value);
+  {
+    /* The shortest of 15 or 17 digits that reads back as the same double: 0.999, not
+     * 0.99900000000000011. */
+    char text[40];
+
+    snprintf(text, sizeof(text), "%.15g", value);
+    if (strtod(text, NULL) != value)
+      snprintf(text, sizeof(text), "%.17g", value);
+    return mw_buf_addf(out, " %s\n", text);
+  }
 }

@@ -27,7 +27,18 @@ struct mw_courier {
   bool finished;     /* the thread has returned */
   mw_deadline final; /* when stopping: one last round, waiting out backoffs, until then */
   pthread_t thread;
+  struct mw_courier_counts *counts; /* per destination, under lock */
 };
+
+static void count(struct mw_courier *c, size_t i, const struct mw_deliver_report *report)
+{
+  pthread_mutex_lock(&c->lock);
+  c->counts[i].delivered += report->delivered;
+  c->counts[i].rejected += report->rejected;
+  c->counts[i].attempts_failed += report->pending > 0 && !report->busy;
+  c->counts[i].pending = (long)report->pending;
+  pthread_mutex_unlock(&c->lock);
+}
 
 static void *courier_main(void *arg)
 {
@@ -43,6 +54,7 @@ static void *courier_main(void *arg)
     for (i = 0; i < c->ndests; i++) {
       struct mw_deliver_report report;
       mw_spool_deliver(c->dests[i], mw_now_ns() + ROUND_NS, 0, c->log, c->log_ctx, &report);
+      count(c, i, &report);
       if (report.pending) {
         int64_t at = report.next_attempt_ms ? report.next_attempt_ms : clock_realtime_ms() + 1000;
         if (at < next_ms)
@@ -66,6 +78,7 @@ static void *courier_main(void *arg)
     for (i = 0; i < c->ndests && !mw_deadline_passed(final); i++) {
       struct mw_deliver_report report;
       mw_spool_deliver(c->dests[i], final, MW_DELIVER_WAIT, c->log, c->log_ctx, &report);
+      count(c, i, &report);
     }
     pthread_mutex_lock(&c->lock);
   }
@@ -84,6 +97,12 @@ struct mw_courier *mw_courier_start(struct mw_destination **dests, size_t ndests
     snprintf(err, errlen, "out of memory");
     return NULL;
   }
+  c->counts = calloc(ndests ? ndests : 1, sizeof(*c->counts));
+  if (!c->counts) {
+    snprintf(err, errlen, "out of memory");
+    free(c);
+    return NULL;
+  }
   c->dests = dests;
   c->ndests = ndests;
   c->log = log;
@@ -94,6 +113,7 @@ struct mw_courier *mw_courier_start(struct mw_destination **dests, size_t ndests
     snprintf(err, errlen, "cannot start the delivery thread");
     pthread_cond_destroy(&c->cond);
     pthread_mutex_destroy(&c->lock);
+    free(c->counts);
     free(c);
     return NULL;
   }
@@ -115,6 +135,7 @@ static void courier_free(struct mw_courier *c)
   pthread_join(c->thread, NULL);
   pthread_cond_destroy(&c->cond);
   pthread_mutex_destroy(&c->lock);
+  free(c->counts);
   free(c);
 }
 
@@ -163,4 +184,15 @@ bool mw_courier_finish(struct mw_courier *c, mw_deadline deadline)
   else
     pthread_detach(c->thread); /* the process is about to exit; the event stays queued */
   return finished;
+}
+
+void mw_courier_counts(struct mw_courier *c, size_t i, struct mw_courier_counts *out)
+{
+  memset(out, 0, sizeof(*out));
+  out->pending = -1;
+  if (!c || i >= c->ndests)
+    return;
+  pthread_mutex_lock(&c->lock);
+  *out = c->counts[i];
+  pthread_mutex_unlock(&c->lock);
 }

@@ -105,6 +105,14 @@ struct mw_courier;
 struct mw_courier *mw_courier_start(struct mw_destination **dests, size_t ndests, mw_log_fn log,
                                     void *log_ctx, char *err, size_t errlen);
 void mw_courier_wake(struct mw_courier *courier);
+/* What the courier did for its i-th destination since it started (for /metrics). */
+struct mw_courier_counts {
+  unsigned long long delivered;
+  unsigned long long rejected;        /* moved to dead/ */
+  unsigned long long attempts_failed; /* rounds that left events to retry */
+  long pending;                       /* after its last round (0 before one) */
+};
+void mw_courier_counts(struct mw_courier *courier, size_t i, struct mw_courier_counts *out);
 void mw_courier_stop(struct mw_courier *courier);
 /* Stops the courier after one last round that waits out backoffs until deadline, and waits for
  * it until then: true when it has ended (and is freed); false when an attempt was still waiting
