@@ -47,7 +47,8 @@ static const char *const style =
     "td.out{max-width:28rem;overflow-wrap:anywhere}small{color:#57606a}"
     "svg.chart{width:100%;max-width:240px;height:36px}"
     "@media(max-width:700px){table,tbody,tr,td{display:block}thead,th{display:none}"
-    "tr{margin-bottom:.6rem;border:1px solid #d0d7de}td{border:0}}";
+    "tr{margin-bottom:.6rem;border:1px solid #d0d7de}td{border:0}"
+    "td[data-label]::before{content:attr(data-label) \": \";color:#57606a}}";
 
 static void html(struct mw_buf *out, const char *text)
 {
@@ -167,12 +168,13 @@ static void read_history(const char *path, struct page_row *rows, size_t n, long
 }
 #endif
 
-static void percent(struct mw_buf *out, double ratio)
+static void percent(struct mw_buf *out, const char *label, double ratio)
 {
   if (isnan(ratio))
-    mw_buf_adds(out, "<td>&ndash;</td>");
+    mw_buf_addf(out, "<td data-label=\"%s\">&ndash;</td>", label);
   else
-    mw_buf_addf(out, "<td>%.*f%%</td>", ratio >= 0.9995 && ratio < 1 ? 3 : 2, 100.0 * ratio);
+    mw_buf_addf(out, "<td data-label=\"%s\">%.*f%%</td>", label,
+                ratio >= 0.9995 && ratio < 1 ? 3 : 2, 100.0 * ratio);
 }
 
 /* The last day's mean response time per half hour as a line over bands that mark the half hours
@@ -194,11 +196,12 @@ static void chart(struct mw_buf *out, const struct page_row *row)
   }
   if (top <= 0)
     top = 1;
-  mw_buf_addf(out,
-              "<td><svg class=\"chart\" viewBox=\"0 0 %d %d\" role=\"img\" "
-              "preserveAspectRatio=\"none\"><title>mean response time per half hour, last 24 h "
-              "(top %.0f ms)</title><rect width=\"%d\" height=\"%d\" fill=\"#f6f8fa\"/>",
-              CHART_W, CHART_H, top, CHART_W, CHART_H);
+  mw_buf_addf(
+      out,
+      "<td data-label=\"response time\"><svg class=\"chart\" viewBox=\"0 0 %d %d\" role=\"img\" "
+      "preserveAspectRatio=\"none\"><title>mean response time per half hour, last 24 h "
+      "(top %.0f ms)</title><rect width=\"%d\" height=\"%d\" fill=\"#f6f8fa\"/>",
+      CHART_W, CHART_H, top, CHART_W, CHART_H);
   for (p = 0; p < POINTS; p++)
     if (row->worst[p] >= 2)
       mw_buf_addf(out, "<rect class=\"bad\" x=\"%d\" width=\"%d\" height=\"%d\" fill=\"#ffcecb\"/>",
@@ -208,7 +211,14 @@ static void chart(struct mw_buf *out, const struct page_row *row)
     if (!isnan(row->mean_ms[p]))
       mw_buf_addf(out, "%d,%.1f ", p * CHART_W / POINTS + CHART_W / POINTS / 2,
                   CHART_H - 2 - (CHART_H - 4) * row->mean_ms[p] / top);
-  mw_buf_adds(out, "\"/></svg></td>");
+  mw_buf_adds(out, "\"/>");
+  /* A dot per half hour too: a line needs two, and a new instance has one. */
+  for (p = 0; p < POINTS; p++)
+    if (!isnan(row->mean_ms[p]))
+      mw_buf_addf(out, "<circle cx=\"%d\" cy=\"%.1f\" r=\"1.8\" fill=\"#0969da\"/>",
+                  p * CHART_W / POINTS + CHART_W / POINTS / 2,
+                  CHART_H - 2 - (CHART_H - 4) * row->mean_ms[p] / top);
+  mw_buf_adds(out, "</svg></td>");
 }
 
 static void since_cell(struct mw_buf *out, long long since_ms)
@@ -218,12 +228,12 @@ static void since_cell(struct mw_buf *out, long long since_ms)
   struct tm tm;
 
   if (since_ms <= 0) {
-    mw_buf_adds(out, "<td>&ndash;</td>");
+    mw_buf_adds(out, "<td data-label=\"since\">&ndash;</td>");
     return;
   }
   gmtime_r(&secs, &tm);
   strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", &tm);
-  mw_buf_addf(out, "<td>%s</td>", when);
+  mw_buf_addf(out, "<td data-label=\"since\">%s</td>", when);
 }
 
 /* "members: a, b" of the service called name in a. */
@@ -299,9 +309,9 @@ static void instances(struct mw_buf *out, const struct status_view *st, struct p
     html(out, r->field[1]);
     mw_buf_adds(out, "</small></td>");
     since_cell(out, row ? row->since_ms : 0);
-    percent(out, row ? row->avail[0] : NAN);
-    percent(out, row ? row->avail[1] : NAN);
-    percent(out, row ? row->avail[2] : NAN);
+    percent(out, "up 24 h", row ? row->avail[0] : NAN);
+    percent(out, "up 7 d", row ? row->avail[1] : NAN);
+    percent(out, "up 30 d", row ? row->avail[2] : NAN);
     if (row)
       chart(out, row);
     else

@@ -35,7 +35,7 @@ expect_true "[ '$CODE' = 200 ] && curl -s -D - -o /dev/null http://127.0.0.1:$HP
   "GET /: 200, text/html"
 expect_true "grep -q '<h3>front <span class=\"badge HEALTHY\">HEALTHY</span></h3>' '$P' && grep -q 'members: api, disk' '$P'" \
   "the page: the service front, HEALTHY, with its members"
-expect_true "grep -q '<span class=\"badge OK\">OK</span></td><td>api<br><small>rest-health</small>' '$P' && grep -q '<td>100.00%</td>' '$P'" \
+expect_true "grep -q '<span class=\"badge OK\">OK</span></td><td>api<br><small>rest-health</small>' '$P' && grep -q '<td data-label=\"up 24 h\">100.00%</td>' '$P'" \
   "the page: api OK with its uptime"
 expect_true "grep -q '<polyline' '$P' && grep -q 'viewBox=\"0 0 240 36\"' '$P'" "the page: a response-time chart in inline SVG"
 expect_true "! grep -qiE '<script|src=|href=\"https?:|@import|url\\(' '$P'" "the page: no script, no external asset"
@@ -54,12 +54,13 @@ CHROME=$(command -v chromium || command -v chromium-browser || true)
 if [ -n "$CHROME" ]; then
   SHOT=$(pwd)/integration/agent_page.png
   rm -f "$SHOT"
-  BROWSER=(timeout 60 "$CHROME" --headless --no-sandbox --disable-gpu --disable-dev-shm-usage
-    --blink-settings=scriptEnabled=false --user-data-dir="$TMP/chrome" --no-first-run)
-  "${BROWSER[@]}" --dump-dom "http://127.0.0.1:$HPORT/" >"$TMP/dom.html" 2>"$TMP/chrome.log"
+  # --disable-javascript, not blink-settings' scriptEnabled=false, which leaves --dump-dom empty.
+  BROWSER=(timeout 60 "$CHROME" --headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage
+    --disable-javascript --no-first-run)
+  "${BROWSER[@]}" --user-data-dir="$TMP/chrome1" --dump-dom "http://127.0.0.1:$HPORT/" >"$TMP/dom.html" 2>"$TMP/chrome.log"
   expect_true "grep -q 'front' '$TMP/dom.html' && grep -q 'DEGRADED' '$TMP/dom.html' && grep -q 'CRITICAL' '$TMP/dom.html' && grep -q '<polyline' '$TMP/dom.html'" \
     "Chromium (no JavaScript): the DOM has the service, the states and the chart"
-  "${BROWSER[@]}" --window-size=412,1400 --screenshot="$SHOT" "http://127.0.0.1:$HPORT/" >>"$TMP/chrome.log" 2>&1
+  "${BROWSER[@]}" --user-data-dir="$TMP/chrome2" --window-size=412,1400 --screenshot="$SHOT" "http://127.0.0.1:$HPORT/" >>"$TMP/chrome.log" 2>&1
   expect_true "[ -s '$SHOT' ] && [ \"\$(head -c 8 '$SHOT' | od -An -tx1 | tr -d ' ')\" = 89504e470d0a1a0a ] && [ \$(stat -c %s '$SHOT') -gt 10000 ]" \
     "Chromium: a phone-width screenshot of the page ($SHOT, $(stat -c %s "$SHOT" 2>/dev/null) bytes)"
 elif [ "${MCPWATCH_REQUIRE_ALL:-0}" = 1 ]; then
