@@ -169,12 +169,21 @@ static enum MHD_Result refuse(struct agent_http *h, struct MHD_Connection *conne
   return result;
 }
 
-/* GET /metrics: the Prometheus text format (0.0.4). */
+/* Whether the client asks for OpenMetrics (Prometheus does, before the text format). */
+static bool wants_openmetrics(struct MHD_Connection *connection)
+{
+  const char *accept = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Accept");
+
+  return accept && strstr(accept, "application/openmetrics-text") != NULL;
+}
+
+/* GET /metrics: the Prometheus text format (0.0.4), or OpenMetrics 1.0 when asked. */
 static enum MHD_Result metrics(struct agent_http *h, struct MHD_Connection *connection)
 {
   struct mw_buf body;
   unsigned status = 200;
   enum MHD_Result result;
+  bool open_metrics = wants_openmetrics(connection);
 
   mw_buf_init(&body, BODY_MAX);
   pthread_mutex_lock(&h->lock);
@@ -188,6 +197,20 @@ static enum MHD_Result metrics(struct agent_http *h, struct MHD_Connection *conn
     pthread_mutex_unlock(&h->agent->lock);
   }
   pthread_mutex_unlock(&h->lock);
+  if (open_metrics && status == 200) {
+    struct mw_buf converted;
+
+    mw_buf_init(&converted, BODY_MAX);
+    if (mw_prom_openmetrics(mw_buf_str(&body), &converted) == 0) {
+      result =
+          answer(connection, status, "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                 mw_buf_str(&converted), converted.len);
+      mw_buf_free(&converted);
+      mw_buf_free(&body);
+      return result;
+    }
+    mw_buf_free(&converted);
+  }
   result = answer(connection, status, "text/plain; version=0.0.4; charset=utf-8", mw_buf_str(&body),
                   body.len);
   mw_buf_free(&body);

@@ -359,5 +359,8 @@ int mw_prom_family(struct mw_buf *out, const char *name, const char *type, const
  * is full. */
 int mw_prom_sample(struct mw_buf *out, const char *name, const char *const *labels, size_t nlabels,
                    double value);
+/* The Prometheus text in text as OpenMetrics 1.0 into out: counter families named without
+ * _total, comments other than HELP and TYPE left out, # EOF at the end. */
+int mw_prom_openmetrics(const char *text, struct mw_buf *out);
 
 #endif /* MW_CORE_H */

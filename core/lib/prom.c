@@ -120,3 +120,38 @@ int mw_prom_sample(struct mw_buf *out, const char *name, const char *const *labe
     return mw_buf_addf(out, " %s\n", text);
   }
 }
+
+int mw_prom_openmetrics(const char *text, struct mw_buf *out)
+{
+  const char *line = text;
+
+  while (*line) {
+    const char *end = strchr(line, '\n');
+    size_t len = end ? (size_t)(end - line) : strlen(line);
+    const char *next = end ? end + 1 : line + len;
+
+    if (strncmp(line, "# HELP ", 7) == 0 && strncmp(next, "# TYPE ", 7) == 0) {
+      /* A counter's family is named without _total in OpenMetrics; its samples keep it. */
+      const char *name = line + 7;
+      size_t name_len = strcspn(name, " ");
+      const char *type_end = strchr(next, '\n');
+      size_t type_len = type_end ? (size_t)(type_end - next) : strlen(next);
+      bool counter = type_len > 8 && strncmp(next + type_len - 8, " counter", 8) == 0;
+
+      if (counter && name_len > 6 && strncmp(name + name_len - 6, "_total", 6) == 0) {
+        mw_buf_addf(out, "# HELP %.*s%.*s\n", (int)(name_len - 6), name, (int)(len - 7 - name_len),
+                    name + name_len);
+        mw_buf_addf(out, "# TYPE %.*s counter\n", (int)(name_len - 6), name);
+        line = type_end ? type_end + 1 : next + type_len;
+        continue;
+      }
+    }
+    /* Comments other than HELP and TYPE have no place in OpenMetrics. */
+    if (line[0] != '#' || strncmp(line, "# HELP ", 7) == 0 || strncmp(line, "# TYPE ", 7) == 0) {
+      mw_buf_add(out, line, len);
+      mw_buf_adds(out, "\n");
+    }
+    line = next;
+  }
+  return mw_buf_adds(out, "# EOF\n");
+}

@@ -57,6 +57,11 @@ elif [ "${MCPWATCH_REQUIRE_ALL:-0}" = 1 ]; then
   not_ok "promtool is not installed (Debian: prometheus)"
 fi
 
+# OpenMetrics when asked by Accept, as Prometheus asks.
+OM=$(curl -s --max-time 5 -H 'Accept: application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5' -D "$TMP/om.headers" "http://127.0.0.1:$HPORT/metrics")
+expect_true "grep -qi '^content-type: application/openmetrics-text; version=1.0.0' '$TMP/om.headers' && [ \"\$(tail -n 1 <<<\"\$OM\")\" = '# EOF' ] && grep -qx '# TYPE mcpwatch_check_runs counter' <<<\"\$OM\" && grep -qE '^mcpwatch_check_runs_total[{]instance=\"api\"' <<<\"\$OM\"" \
+  "/metrics with Accept: application/openmetrics-text: OpenMetrics 1.0 (counter families without _total, # EOF)"
+
 # /api/v1/status: the JSON of `mcpwatch status --format json`, from the same status file.
 get /api/v1/status
 cp "$TMP/body" "$TMP/api.json"

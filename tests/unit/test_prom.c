@@ -51,7 +51,7 @@ static void test_samples(void **state)
                       "# HELP mcpwatch_check_state State\\\\0 to 3\\nof it\n"
                       "# TYPE mcpwatch_check_state gauge\n"
                       "mcpwatch_check_state{instance=\"a\\\"b\\\\c\\nd\",check=\"mcp-tools\"} 2\n"
-                      "up NaN\nup +Inf\nup -Inf\nup 0.10000000000000001\n");
+                      "up NaN\nup +Inf\nup -Inf\nup 0.1\n");
   mw_buf_free(&out);
 }
 
@@ -100,13 +100,28 @@ static void test_base_units(void **state)
   }
 }
 
+static void test_openmetrics(void **state)
+{
+  struct mw_buf out;
+  const char *text =
+      "# HELP a_runs_total Runs.\n# TYPE a_runs_total counter\na_runs_total{x=\"1\"} 3\n"
+      "# a comment\n# HELP b_state State.\n# TYPE b_state gauge\nb_state NaN\n";
+  (void)state;
+
+  mw_buf_init(&out, 4096);
+  assert_int_equal(mw_prom_openmetrics(text, &out), 0);
+  assert_string_equal(mw_buf_str(&out),
+                      "# HELP a_runs Runs.\n# TYPE a_runs counter\na_runs_total{x=\"1\"} 3\n"
+                      "# HELP b_state State.\n# TYPE b_state gauge\nb_state NaN\n# EOF\n");
+  mw_buf_free(&out);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_names),
-      cmocka_unit_test(test_samples),
-      cmocka_unit_test(test_full_buffer),
-      cmocka_unit_test(test_base_units),
+      cmocka_unit_test(test_names),       cmocka_unit_test(test_samples),
+      cmocka_unit_test(test_full_buffer), cmocka_unit_test(test_base_units),
+      cmocka_unit_test(test_openmetrics),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);
