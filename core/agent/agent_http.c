@@ -292,10 +292,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
     *req_cls = h;
     return MHD_YES;
   }
-  if (*upload_data_size != 0) {
-    *upload_data_size = 0; /* a body is not read: nothing here takes one */
-    return MHD_YES;
-  }
+  /* Nothing here takes a body: the answer goes out on the second call, before any body is read
+   * (libmicrohttpd then closes the connection), so a client announcing a gigabyte costs
+   * nothing. */
+  *upload_data_size = 0;
   if (!http_auth_allows(h->auth, MHD_lookup_connection_value(connection, MHD_HEADER_KIND,
                                                              MHD_HTTP_HEADER_AUTHORIZATION)))
     return refuse(h, connection);
