@@ -350,6 +350,10 @@ struct history *history_open(const char *path, const struct mw_history_conf *con
     goto fail;
   }
   sqlite3_busy_timeout(h->db, 5000);
+  /* A file someone else put there is data, never code: no triggers or views calling our
+   * functions, no writes to the schema behind SQLite's back. */
+  sqlite3_db_config(h->db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+  sqlite3_db_config(h->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
   if (hist_register(h->db) != 0 || history_schema(h->db, err, errlen) != 0) {
     if (!err[0])
       snprintf(err, errlen, "history: %s", sqlite3_errmsg(h->db));

@@ -30,6 +30,8 @@ sqlite3 *history_reader_open(const char *path, char *err, size_t errlen)
     return NULL;
   }
   sqlite3_busy_timeout(db, 5000);
+  sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+  sqlite3_db_config(db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
   return db;
 }
 
