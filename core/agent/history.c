@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "history.h"
@@ -341,6 +342,15 @@ struct history *history_open(const char *path, const struct mw_history_conf *con
   h->log = log;
   pthread_mutex_init(&h->lock, NULL);
   pthread_cond_init(&h->cond, NULL);
+  {
+    struct stat sb;
+
+    if (lstat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+      snprintf(err, errlen, "history: %s is %s, not a file: refused", path,
+               S_ISLNK(sb.st_mode) ? "a symbolic link" : "something else");
+      goto fail;
+    }
+  }
   if (sqlite3_open_v2(path, &h->db,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
                           SQLITE_OPEN_NOFOLLOW,

@@ -103,6 +103,15 @@ OUT=$("$MCPWATCH" history --database "$TMP/none.db" api 2>&1)
 RC=$?
 expect_true "[ $RC = 3 ] && grep -q 'no history in' <<<\"\$OUT\" && [ ! -e '$TMP/none.db' ]" "history of a missing database: one line, nothing created"
 
+# A symbolic link planted as history.db: refused, nothing written through it.
+mkdir -p "$TMP/state3"
+ln -s "$TMP/victim.db" "$TMP/state3/history.db"
+sed -e "s#state_dir = \"$TMP/state\";#state_dir = \"$TMP/state3\";#" -e '/^http:/d' "$TMP/agent.conf" >"$TMP/link.conf"
+OUT=$(timeout 10 "$MCPWATCH" agent --config "$TMP/link.conf" 2>&1)
+RC=$?
+expect_true "[ $RC = 1 ] && grep -q 'history.db is a symbolic link, not a file: refused' <<<\"\$OUT\" && [ ! -e '$TMP/victim.db' ]" \
+  "history.db planted as a symbolic link: refused in one line, nothing written through it"
+
 # history = false: nothing written.
 sed -e "s#state_dir = \"$TMP/state\";#state_dir = \"$TMP/state2\"; history = false;#" -e '/^http:/d' "$TMP/agent.conf" >"$TMP/off.conf"
 "$MCPWATCH" agent --config "$TMP/off.conf" 2>"$TMP/off.log" &
