@@ -5,7 +5,9 @@
 # /health route of fakereceiver.py, which also plays PagerDuty). Each server stopped and started
 # under the agent: the state changes reach the receiver once each; the service made of the MCP
 # check and the health check goes DEGRADED when only the REST path fails and UNHEALTHY when both
-# do; the PostgreSQL connection and the MCP session are kept between runs.
+# do; the PostgreSQL connection and the MCP session are kept between runs. The agent's own
+# /health (http: { listen }) follows: 200 while mcp is HEALTHY or DEGRADED, 503 when it is
+# UNHEALTHY, and /health/db while PostgreSQL is down.
 . "$(dirname "$0")/lib.sh"
 
 need_check postgres
@@ -29,10 +31,13 @@ echo 0123456789abcdef0123456789abcdef >"$TMP/pd.key"
 received() { jq -c "select(.code == 202) | .body | fromjson | ${1:-.}" "$R/requests.jsonl" 2>/dev/null; }
 events_for() { received "select(.dedup_key == \"mcpwatch/node1/$1\") | .event_action" | tr -d '"' | tr '\n' ' '; }
 
+HPORT=$(free_port)
+health() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$HPORT/health$1"; }
 cat >"$TMP/agent.conf" <<EOF
 state_dir = "$TMP/state";
 spool_dir = "$TMP/spool";
 host = "node1";
+http: { listen = ["127.0.0.1:$HPORT"]; };
 notifiers: {
   pd: { type = "pagerduty"; url = "http://127.0.0.1:$RECEIVER_PORT/v2/enqueue"; routing_key_file = "$TMP/pd.key"; timeout = 2; };
 };
@@ -54,6 +59,7 @@ wait_for all_ok 20
 expect_true all_ok "postgres, mcp-tools and rest-health instances OK"
 status
 expect_out "^HEALTHY +mcp +\(service\) +- +- +- +HEALTHY: all 2 members OK" "service mcp HEALTHY"
+expect_true "[ \"\$(health)\" = 200 ] && [ \"\$(health /mcp)\" = 200 ]" "/health and /health/mcp: 200 against the real servers"
 
 # Check state is kept between runs: one PostgreSQL backend and one MCP session, run after run.
 FIRST_PID=$(sql "select pid from pg_stat_activity where application_name = 'mcpwatch'")
@@ -71,6 +77,7 @@ wait_for "events_for mcp | grep -q trigger" 10
 GOT=$(received 'select(.dedup_key == "mcpwatch/node1/mcp") | [.payload.severity, .payload.summary]')
 expect_true "[ '$GOT' = '[\"warning\",\"node1/mcp WARNING: SERVICE WARNING - DEGRADED: 1 of 2 failing (health CRITICAL)\"]' ]" \
   "only the REST path failing: service mcp DEGRADED ($GOT)"
+expect_true "[ \"\$(health /mcp)\" = 200 ]" "/health/mcp while DEGRADED: 200 (the default of degraded)"
 # And the MCP server stopped as well: UNHEALTHY.
 kill "$EVERYTHING_PID"
 wait "$EVERYTHING_PID" 2>/dev/null
@@ -78,6 +85,7 @@ wait_for "events_for tools | grep -q trigger" 10
 expect_true "[ \"\$(events_for tools)\" = 'trigger ' ]" "server-everything stopped: mcp-tools triggers once"
 wait_for "status; grep -qE '^UNHEALTHY +mcp' <<<\"\$OUT\"" 10
 expect_out "^UNHEALTHY +mcp +\(service\) +- +- +- +UNHEALTHY: 2 of 2 failing" "both members failing: service mcp UNHEALTHY"
+expect_true "[ \"\$(health)\" = 503 ] && [ \"\$(health /mcp)\" = 503 ]" "/health and /health/mcp while UNHEALTHY: 503"
 GOT=$(received 'select(.dedup_key == "mcpwatch/node1/mcp") | .payload.severity' | tr -d '"' | tr '\n' ' ')
 expect_true "[ '$GOT' = 'warning critical ' ]" "the service's events: warning, then critical ($GOT)"
 # The MCP server back (on the same port, a new process: the agent opens a new session), then
@@ -92,6 +100,8 @@ expect_true "[ '$GOT' = 'warning critical warning ' ]" "the MCP server back, the
 echo 200 >"$R/health"
 wait_for "events_for mcp | grep -q resolve" 10
 expect_true "[ \"\$(events_for mcp)\" = 'trigger trigger trigger resolve ' ]" "both back: service mcp HEALTHY, resolved"
+wait_for "[ \"\$(health)\" = 200 ]" 10
+expect_true "[ \"\$(health)\" = 200 ]" "/health: 200 again"
 
 # PostgreSQL stopped and started: its connection is reopened.
 stop_pg main
@@ -99,6 +109,8 @@ wait_for "events_for db | grep -q trigger" 10
 wait_for "[ \"\$(instance_state db)\" = CRITICAL ]" 5
 expect_true "[ \"\$(instance_state db)\" = CRITICAL ]" "PostgreSQL stopped: db CRITICAL"
 expect_true "[ \"\$(events_for db)\" = 'trigger ' ]" "and one trigger"
+expect_true "curl -s --max-time 5 http://127.0.0.1:$HPORT/health | jq -e '.checks[\"instance:db\"][0].status == \"fail\"' >/dev/null" \
+  "/health names db failing while PostgreSQL is down"
 start_pg main "$PGPORT"
 wait_for "events_for db | grep -q resolve" 15
 expect_true "[ \"\$(events_for db)\" = 'trigger resolve ' ]" "PostgreSQL back: db resolves"
