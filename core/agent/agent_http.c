@@ -36,8 +36,9 @@ struct agent_http {
   struct http_auth *auth; /* NULL: every request is answered */
   char *tls_cert;         /* PEM texts, kept while the daemons run */
   char *tls_key;
-  char *status_path; /* the agent's status file: /api/v1/status and the page read it */
-  bool started;      /* libmicrohttpd's messages: kept in why until then, logged after */
+  char *status_path;        /* the agent's status file: /api/v1/status and the page read it */
+  pthread_mutex_t why_lock; /* guards started and why */
+  bool started;             /* libmicrohttpd's messages: kept in why until then, logged after */
   char why[256];
 };
 
@@ -338,10 +339,13 @@ static void mhd_message(void *cls, const char *fmt, va_list ap)
   line[strcspn(line, "\r\n")] = '\0';
   if (!line[0])
     return;
+  /* A daemon already running may log while the next one starts: why has its own lock. */
+  pthread_mutex_lock(&h->why_lock);
   if (h->started)
     agent_log("warning: http: %s", line);
   else if (!h->why[0])
     snprintf(h->why, sizeof(h->why), "%s", line);
+  pthread_mutex_unlock(&h->why_lock);
 }
 
 static char *read_pem(const char *path, const char *what, char *err, size_t errlen)
@@ -429,6 +433,7 @@ struct agent_http *agent_http_start(const struct mw_http_server_conf *conf, cons
     return NULL;
   }
   pthread_mutex_init(&h->lock, NULL);
+  pthread_mutex_init(&h->why_lock, NULL);
   h->status_path = strdup(status_path);
   if (!h->status_path) {
     snprintf(err, errlen, "out of memory");
@@ -441,6 +446,7 @@ struct agent_http *agent_http_start(const struct mw_http_server_conf *conf, cons
     goto fail;
   for (i = 0; i < conf->nlisten; i++) {
     struct sockaddr_storage addr;
+    char why[256];
 
     if (listen_address(conf->listen[i], &addr) != 0) {
       snprintf(err, errlen, "http: listen %s: not a numeric address and port", conf->listen[i]);
@@ -457,8 +463,11 @@ struct agent_http *agent_http_start(const struct mw_http_server_conf *conf, cons
         h->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, h->tls_cert,
         MHD_OPTION_HTTPS_MEM_KEY, h->tls_key, MHD_OPTION_END);
     if (!h->daemons[h->ndaemons]) {
-      if (h->why[0])
-        snprintf(err, errlen, "http: cannot listen on %s: %s", conf->listen[i], h->why);
+      pthread_mutex_lock(&h->why_lock);
+      snprintf(why, sizeof(why), "%s", h->why);
+      pthread_mutex_unlock(&h->why_lock);
+      if (why[0])
+        snprintf(err, errlen, "http: cannot listen on %s: %s", conf->listen[i], why);
       else
         snprintf(err, errlen, "http: cannot listen on %s (in use, or not this machine's)",
                  conf->listen[i]);
@@ -466,7 +475,9 @@ struct agent_http *agent_http_start(const struct mw_http_server_conf *conf, cons
     }
     h->ndaemons++;
   }
+  pthread_mutex_lock(&h->why_lock);
   h->started = true;
+  pthread_mutex_unlock(&h->why_lock);
   return h;
 fail:
   agent_http_stop(h);
@@ -498,5 +509,6 @@ void agent_http_stop(struct agent_http *h)
     free(h->tls_key);
   }
   pthread_mutex_destroy(&h->lock);
+  pthread_mutex_destroy(&h->why_lock);
   free(h);
 }
