@@ -384,7 +384,9 @@ int agent_run(const char *config, size_t workers, const char *status_file, char 
   agent_http_attach_to(http, a);
   /* A status at once (every instance PENDING): `mcpwatch status` and /api/v1/status answer
    * from the first moment /health does. */
-  a->dirty = true;
+  pthread_mutex_lock(&a->lock);
+  a->dirty = true; /* the workers run already */
+  pthread_mutex_unlock(&a->lock);
   agent_write_status(a, status_path);
   for (;;) {
     struct timespec second = {1, 0};
