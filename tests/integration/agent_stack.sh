@@ -32,7 +32,7 @@ received() { jq -c "select(.code == 202) | .body | fromjson | ${1:-.}" "$R/reque
 events_for() { received "select(.dedup_key == \"mcpwatch/node1/$1\") | .event_action" | tr -d '"' | tr '\n' ' '; }
 
 HPORT=$(free_port)
-health() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$HPORT/health$1"; }
+health() { curl -s -o /dev/null -w "%{http_code}" --max-time 5 "http://127.0.0.1:$HPORT/health${1:-}"; }
 cat >"$TMP/agent.conf" <<EOF
 state_dir = "$TMP/state";
 spool_dir = "$TMP/spool";
