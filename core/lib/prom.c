@@ -109,6 +109,8 @@ int mw_prom_sample(struct mw_buf *out, const char *name, const char *const *labe
     return mw_buf_adds(out, " NaN\n");
   if (isinf(value))
     return mw_buf_adds(out, value > 0 ? " +Inf\n" : " -Inf\n");
+  if (value == (double)(long long)value && fabs(value) < 1e15)
+    return mw_buf_addf(out, " %lld\n", (long long)value); /* most samples: states, counters */
   {
     /* The shortest of 15 or 17 digits that reads back as the same double: 0.999, not
      * 0.99900000000000011. */
