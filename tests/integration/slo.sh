@@ -35,7 +35,9 @@ on_exit "kill -9 $AGENT 2>/dev/null"
 status() { "$MCPWATCH" status --config "$TMP/agent.conf" --format json 2>/dev/null; }
 slo_state() { status | jq -r ".slos[] | select(.name == \"$1\" and .objective == \"$2\") | .state" 2>/dev/null; }
 
-wait_for "[ \"\$(slo_state api availability)\" = OK ] && [ \"\$(slo_state front availability)\" = OK ]" 20
+# Judged once with runs in the window (the first judgement may come before the first run is
+# written, with no figures yet).
+wait_for "[ \"\$(slo_state api availability)\" = OK ] && [ \"\$(slo_state front availability)\" = OK ] && status | jq -e '.slos[0].sli == 1 and .slos[2].sli != null' >/dev/null" 20
 S=$(status)
 expect_true "jq -e '[.slos[] | [.name, .objective, .state]] == [[\"api\",\"availability\",\"OK\"],[\"api\",\"latency\",\"OK\"],[\"front\",\"availability\",\"OK\"]]' <<<'$S' >/dev/null" \
   "status: three objectives, OK while the endpoint answers"
