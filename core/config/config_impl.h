@@ -34,12 +34,12 @@ int conf_load_http(const config_setting_t *group, const char *file, struct mw_co
                    char *err, size_t errlen);
 void conf_free_http(struct mw_config *cfg);
 /* slo = { availability; latency; window; } into inst->slo (config_slo.c). */
-int conf_load_slo(const config_setting_t *s, const char *file, struct mw_instance *inst,
-                  char *err, size_t errlen);
+int conf_load_slo(const config_setting_t *s, const char *file, struct mw_instance *inst, char *err,
+                  size_t errlen);
 /* history = BOOL or history: { enabled; retention; max_size_mb; } into cfg->history
  * (config_history.c). */
-int conf_load_history(const config_setting_t *s, const char *file, struct mw_config *cfg,
-                      char *err, size_t errlen);
+int conf_load_history(const config_setting_t *s, const char *file, struct mw_config *cfg, char *err,
+                      size_t errlen);
 /* depends_on names that resolve and make no cycle, flap thresholds in order (config_policy.c). */
 int conf_check_policy(const struct mw_config *cfg, char *err, size_t errlen);
 
