@@ -23,7 +23,7 @@ spool_dir = "$TMP/spool";
 http: { listen = ["127.0.0.1:$HPORT"]; $1 };
 checks: {
   api: { check = "rest-health"; url = "http://127.0.0.1:$RECEIVER_PORT/health"; interval = 0.3; timeout = 2; };
-  disk: { check = "disk"; path = ["/"]; interval = 0.3; warning = "101%"; critical = "101%"; };
+  disk: { check = "disk"; path = ["/"]; interval = 0.3; warning = "101%"; critical = "101%"; inode_warning = "101%"; inode_critical = "101%"; };
 };
 services: { stack: { members = ["api", "disk"]; }; front: { members = ["api"]; }; };
 EOF
@@ -34,7 +34,7 @@ AGENT=$!
 on_exit "kill -9 $AGENT 2>/dev/null"
 get() { CODE=$(curl -s -o "$TMP/body" -w '%{http_code}' --max-time 5 "http://127.0.0.1:$HPORT$1"); BODY=$(cat "$TMP/body"); }
 
-wait_for "get /health; [ \"\$CODE\" = 200 ] && jq -e '.checks[\"instance:api\"][0].status == \"pass\"' <<<\"\$BODY\" >/dev/null" 15
+wait_for "get /health; [ \"\$CODE\" = 200 ] && jq -e '.checks[\"service:stack\"][0].observedValue == \"HEALTHY\"' <<<\"\$BODY\" >/dev/null" 15
 expect_true "[ '$CODE' = 200 ]" "/health: 200 while every service is HEALTHY"
 expect_true "loopback_only $HPORT" "the server listens on 127.0.0.1 only"
 expect_true "jq -e '.status == \"pass\" and .checks[\"service:stack\"][0].observedValue == \"HEALTHY\" and (.checks | length) == 4' <<<'$BODY' >/dev/null" \

@@ -27,7 +27,7 @@ start_agent() {
 state_dir = "$TMP/state";
 spool_dir = "$TMP/spool";
 http: { listen = ["127.0.0.1:$HPORT"]; $1 };
-checks: { disk: { check = "disk"; path = ["/"]; interval = 0.5; warning = "101%"; critical = "101%"; }; };
+checks: { disk: { check = "disk"; path = ["/"]; interval = 0.5; warning = "101%"; critical = "101%"; inode_warning = "101%"; inode_critical = "101%"; }; };
 services: { stack: { members = ["disk"]; }; };
 EOF
   "$MCPWATCH" agent --config "$TMP/agent.conf" 2>"$TMP/agent.log" &
@@ -39,7 +39,8 @@ code() { curl -s -o "$TMP/body" -w '%{http_code}' --max-time 5 "$@"; }
 # ---- bearer token --------------------------------------------------------------------------
 start_agent "token_file = \"$TMP/token\";"
 URL=http://127.0.0.1:$HPORT
-wait_for "[ \"\$(code -H 'Authorization: Bearer $TOKEN' $URL/health)\" = 200 ]" 15
+# 200 comes before the first run (a PENDING member is not a failure): wait for disk's own state
+wait_for "[ \"\$(code -H 'Authorization: Bearer $TOKEN' $URL/health)\" = 200 ] && jq -e '.checks[\"instance:disk\"][0].observedValue == \"OK\"' '$TMP/body' >/dev/null" 15
 expect_true "[ \"\$(code -H 'Authorization: Bearer $TOKEN' $URL/health)\" = 200 ] && jq -e '.status == \"pass\"' '$TMP/body' >/dev/null" \
   "token_file: the right bearer token gets /health"
 expect_true "[ \"\$(code $URL/health)\" = 401 ] && curl -s -D - -o /dev/null $URL/metrics | grep -qi '^www-authenticate: Bearer realm=\"mcpwatch\"'" \

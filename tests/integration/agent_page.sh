@@ -20,7 +20,7 @@ spool_dir = "$TMP/spool";
 http: { listen = ["127.0.0.1:$HPORT"]; };
 checks: {
   api: { check = "rest-health"; url = "http://127.0.0.1:$RECEIVER_PORT/health"; interval = 0.2; timeout = 2; };
-  disk: { check = "disk"; path = ["/"]; interval = 0.3; };
+  disk: { check = "disk"; path = ["/"]; interval = 0.3; warning = "101%"; critical = "101%"; inode_warning = "101%"; inode_critical = "101%"; };
 };
 services: { front: { members = ["api", "disk"]; }; };
 EOF
@@ -29,7 +29,7 @@ AGENT=$!
 on_exit "kill -9 $AGENT 2>/dev/null"
 page() { CODE=$(curl -s -o "$TMP/page.html" -w '%{http_code}' --max-time 5 "http://127.0.0.1:$HPORT/"); }
 
-wait_for "page; [ \"\$CODE\" = 200 ] && grep -q '<svg class=\"chart\"' '$TMP/page.html'" 20
+wait_for "page; [ \"\$CODE\" = 200 ] && grep -q '<svg class=\"chart\"' '$TMP/page.html' && grep -q '<h3>front <span class=\"badge HEALTHY\">' '$TMP/page.html'" 20
 P=$TMP/page.html
 expect_true "[ '$CODE' = 200 ] && curl -s -D - -o /dev/null http://127.0.0.1:$HPORT/ | grep -qi '^content-type: text/html; charset=utf-8'" \
   "GET /: 200, text/html"

@@ -24,7 +24,7 @@ spool_dir = "$TMP/spool";
 http: { listen = ["127.0.0.1:$HPORT"]; };
 checks: {
   api: { check = "rest-health"; url = "http://127.0.0.1:$RECEIVER_PORT/health"; interval = 0.1; timeout = 2; };
-  disk: { check = "disk"; path = ["/"]; interval = 0.2; };
+  disk: { check = "disk"; path = ["/"]; interval = 0.2; warning = "101%"; critical = "101%"; inode_warning = "101%"; inode_critical = "101%"; };
 };
 services: { front: { members = ["api", "disk"]; }; };
 EOF
