@@ -25,16 +25,25 @@ static int parse_with(struct mw_args *args, const struct mw_option **opts, size_
   char *shortopts;
   size_t i;
   size_t s = 0;
+  const struct mw_option *rest = NULL;
   int result = -1;
   int c;
   char what[100];
 
   longopts = calloc(nopts + 1, sizeof(*longopts));
-  shortopts = calloc(2 * nopts + 2, 1);
+  shortopts = calloc(2 * nopts + 3, 1);
   if (!longopts || !shortopts) {
     snprintf(err, errlen, "out of memory");
     goto cleanup;
   }
+  for (i = 0; i < nopts; i++) {
+    if (opts[i]->flags & MW_OPT_REST)
+      rest = opts[i];
+  }
+  /* '+': with a rest option, stop at the first word that is no option, so the command's own
+   * options are never read as ours */
+  if (rest)
+    shortopts[s++] = '+';
   shortopts[s++] = ':';
   for (i = 0; i < nopts; i++) {
     bool takes_value = opts[i]->type != MW_OPT_BOOL;
@@ -75,6 +84,10 @@ static int parse_with(struct mw_args *args, const struct mw_option **opts, size_
       goto cleanup;
     }
     if (mw_args_set(args, opt->name, opt->type == MW_OPT_BOOL ? "1" : optarg, err, errlen) != 0)
+      goto cleanup;
+  }
+  for (; rest && optind < argc; optind++) {
+    if (mw_args_set(args, rest->name, argv[optind], err, errlen) != 0)
       goto cleanup;
   }
   result = optind;

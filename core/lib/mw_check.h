@@ -56,6 +56,10 @@ enum mw_opt_type {
 };
 
 #define MW_OPT_REPEAT 0x1u /* may be given more than once; every value is kept */
+/* With MW_OPT_REPEAT, on one option of a check at most: on the command line, the words after
+ * the options (after "--", or from the first word that is no option) are its values, one each:
+ * `mcpwatch exec -- /usr/lib/nagios/plugins/check_tcp -H host`. */
+#define MW_OPT_REST 0x2u
 
 /* A unit suffix accepted inside ranges. factor converts to the option's base unit; all numbers of
  * one range must share a kind (no "80%:10GiB"). A table ends with a NULL suffix. */
@@ -139,6 +143,9 @@ struct mw_result *mw_result_child(struct mw_result *parent);
 void mw_result_state(struct mw_result *res, enum mw_state state);
 void mw_result_summary(struct mw_result *res, const char *fmt, ...) MW_PRINTF(2, 3);
 void mw_result_perf(struct mw_result *res, const struct mw_perf *perf);
+/* A child that is a line of text only (a plugin's long output): shown as it is, with no state
+ * of its own; it leaves the parent's state as it is. */
+void mw_result_note(struct mw_result *parent, const char *fmt, ...) MW_PRINTF(2, 3);
 enum mw_state mw_result_get_state(const struct mw_result *res);
 const char *mw_result_get_summary(const struct mw_result *res); /* never NULL */
 

@@ -100,8 +100,11 @@ static void render_children(struct mw_buf *out, const struct mw_result *res, int
     mw_buf_add(out, "\n", 1);
     for (i = 0; i < depth; i++)
       mw_buf_add(out, "  ", 2);
-    mw_buf_addf(out, "\\_ [%s] %s", mw_state_name(mw_result_get_state(child)),
-                mw_result_get_summary(child));
+    if (child->note)
+      mw_buf_adds(out, mw_result_get_summary(child));
+    else
+      mw_buf_addf(out, "\\_ [%s] %s", mw_state_name(mw_result_get_state(child)),
+                  mw_result_get_summary(child));
     render_children(out, child, depth + 1);
   }
 }
@@ -157,8 +160,8 @@ static void render_json_node(struct mw_buf *out, const struct mw_result *res)
   const struct mw_result *child;
   size_t i;
 
-  mw_buf_addf(out, "{\"state\":\"%s\",\"exit_code\":%d,\"summary\":", mw_state_name(state),
-              (int)state);
+  mw_buf_addf(out, "{\"state\":\"%s\",\"exit_code\":%d,%s\"summary\":", mw_state_name(state),
+              (int)state, res->note ? "\"note\":true," : "");
   mw_json_string(out, mw_result_get_summary(res));
   mw_buf_adds(out, ",\"perfdata\":[");
   for (i = 0; i < res->nperf; i++) {

@@ -115,6 +115,21 @@ void mw_result_summary(struct mw_result *res, const char *fmt, ...)
   res->summary = buf.data;
 }
 
+void mw_result_note(struct mw_result *parent, const char *fmt, ...)
+{
+  struct mw_result *child = mw_result_child(parent);
+  char line[MW_SUMMARY_MAX];
+  va_list ap;
+
+  if (!child)
+    return;
+  child->note = true;
+  va_start(ap, fmt);
+  vsnprintf(line, sizeof(line), fmt, ap);
+  va_end(ap);
+  mw_result_summary(child, "%s", line);
+}
+
 /* A label may hold anything but '=' (it ends the label) and control characters; quotes are
  * escaped when rendering. */
 static char *copy_label(const char *label)

@@ -32,6 +32,7 @@ struct mw_result {
   size_t capperf;
   enum mw_state state;
   bool failed; /* on the root: an allocation failed somewhere in the tree */
+  bool note;   /* a line of text only (mw_result_note): no state of its own shown */
 };
 
 #endif
