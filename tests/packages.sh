@@ -54,7 +54,7 @@ RC=$?
 OUT=$(tail -n 20 "$TMP/install.log")
 expect_rc 0 "apt installs the four packages"
 OUT=$(/usr/bin/mcpwatch list 2>&1)
-for check in disk exec host postgres redis rest-health vault mcp-tools tls-expiry; do
+for check in disk exec host postgres redis rest-health prometheus vault mcp-tools tls-expiry; do
   expect_out "^$check " "installed: mcpwatch list shows $check"
 done
 mw disk -p /
