@@ -12,8 +12,8 @@
 #include "redis_check.h"
 #include "redis_info.h"
 
-const char *const mode_names[] = {"ping",        "memory",      "clients", "hitrate",
-                                  "replication", "persistence", "info",    NULL};
+const char *const mode_names[] = {"ping",        "memory", "clients", "hitrate", "replication",
+                                  "persistence", "info",   "ops",     "slowlog", NULL};
 
 static const struct mode_rule rules[M_N] = {
     [M_PING] = {K_SECONDS, 1u << K_SECONDS, NULL, NULL, "seconds (1s, 500ms)"},
@@ -27,6 +27,9 @@ static const struct mode_rule rules[M_N] = {
     [M_PERSISTENCE] = {K_SECONDS, 1u << K_SECONDS, NULL, NULL,
                        "seconds since the last save with changes pending (1h)"},
     [M_INFO] = {K_PLAIN, 1u << K_PLAIN, NULL, NULL, "plain numbers"},
+    [M_OPS] = {K_PLAIN, 1u << K_PLAIN, NULL, NULL, "commands per second (50000)"},
+    [M_SLOWLOG] = {K_PLAIN, 1u << K_PLAIN | 1u << K_SECONDS, NULL, NULL,
+                   "new entries (10) or the slowest entry's time (100ms)"},
 };
 
 static const struct mw_unit units[] = {{"", 1, K_PLAIN},
@@ -57,8 +60,9 @@ static const struct mw_option redis_options[] = {
      NULL},
     {"database", 'n', MW_OPT_INT, 0, "N", "0", "Database number to SELECT.", NULL, NULL},
     {"mode", 'm', MW_OPT_STRING, MW_OPT_REPEAT, "MODE", "ping",
-     "What to check: ping, memory, clients, hitrate, replication, persistence or info.", NULL,
-     mode_names},
+     "What to check: ping, memory, clients, hitrate, replication, persistence, info, ops or "
+     "slowlog.",
+     NULL, mode_names},
     {"field", 'f', MW_OPT_STRING, 0, "FIELD", NULL, "The INFO field --mode info reports.", NULL,
      NULL},
     {"warning", 'w', MW_OPT_RANGE, 0, "RANGE", NULL,
@@ -70,7 +74,11 @@ static const struct mw_option redis_options[] = {
     {"min-replicas", 0, MW_OPT_INT, 0, "N", "0",
      "replication: a master with fewer connected replicas is CRITICAL.", NULL, NULL},
     {"min-requests", 0, MW_OPT_INT, 0, "N", "100",
-     "hitrate: with fewer lookups since the server started the rate is not judged.", NULL, NULL},
+     "hitrate: with fewer lookups (since the last run, or since start) the rate is not judged.",
+     NULL, NULL},
+    {"slowlog-window", 0, MW_OPT_DURATION, 0, "DURATION", "5m",
+     "slowlog: a first run (and every run from a shell) reads the entries of this last span.", NULL,
+     NULL},
     {NULL, 0, MW_OPT_STRING, 0, NULL, NULL, NULL, NULL, NULL}};
 
 static const char redis_description[] =
@@ -81,8 +89,9 @@ static const char redis_description[] =
     "               memory); fragmentation ratio and evicted keys as perfdata.\n"
     "  clients      connected clients against maxclients (default -w 80% -c 90%; a plain\n"
     "               number is a count), blocked clients, rejected connections.\n"
-    "  hitrate      keyspace hits / (hits + misses) since start (default -w 80: -c 50:, alert\n"
-    "               below); not judged below --min-requests lookups.\n"
+    "  hitrate      keyspace hits / (hits + misses) since the instance's last run inside the\n"
+    "               agent and collectd, since start from a shell (default -w 80: -c 50:,\n"
+    "               alert below); not judged below --min-requests lookups.\n"
     "  replication  on a master: connected replicas (--min-replicas) and each replica's lag\n"
     "               in seconds and offset bytes; on a replica: the master link (down is\n"
     "               CRITICAL) and seconds since the master was last heard (default -w 30s\n"
@@ -90,6 +99,12 @@ static const char redis_description[] =
     "  persistence  a failed last RDB save or AOF write is CRITICAL; -w/-c judge the seconds\n"
     "               since the last save while changes are pending.\n"
     "  info         the number in --field, judged by -w/-c.\n"
+    "  ops          commands per second since the last run (inside the agent and collectd; from\n"
+    "               a shell the server's own instantaneous_ops_per_sec), judged by -w/-c;\n"
+    "               evictions per second as perfdata.\n"
+    "  slowlog      SLOWLOG GET 128: the entries since the last run (a first run: those of\n"
+    "               the last --slowlog-window), the slowest with its command's name only,\n"
+    "               never its arguments; -w/-c on the count (10) or the slowest time (100ms).\n"
     "With several modes -w and -c cannot be given: each mode uses its default. Units in\n"
     "ranges: %, B, KB, MB, GB, KiB, MiB, GiB, ms, s, min, h. A server that cannot be reached or\n"
     "refuses the password is CRITICAL; answers larger than 1 MiB are refused.\n";
@@ -115,6 +130,46 @@ void snap_text(const struct snapshot *s, const char *field, char *out, size_t ou
     snprintf(out, outlen, "?");
   else
     snprintf(out, outlen, "%.*s", (int)(v.len < outlen ? v.len : outlen - 1), v.text);
+}
+
+bool snap_interval(const struct snapshot *s, double *seconds)
+{
+  double uptime, commands, hits, misses;
+
+  if (!s->prev->have || !snap_num(s, "uptime_in_seconds", &uptime) ||
+      !snap_num(s, "total_commands_processed", &commands) || !snap_num(s, "keyspace_hits", &hits) ||
+      !snap_num(s, "keyspace_misses", &misses))
+    return false;
+  *seconds = s->now_s - s->prev->at_s;
+  /* a restart or CONFIG RESETSTAT sets the counters back: no interval to speak of */
+  return *seconds >= 0.2 && uptime >= s->prev->uptime_s && commands >= s->prev->commands &&
+         hits >= s->prev->hits && misses >= s->prev->misses;
+}
+
+/* What the next run measures from. */
+static void keep_counters(struct redis *r, const struct snapshot *s)
+{
+  struct counters c = {true, s->now_s, 0, 0, 0, 0, 0};
+  double evicted = 0;
+  size_t i;
+
+  if (snap_num(s, "uptime_in_seconds", &c.uptime_s) &&
+      snap_num(s, "total_commands_processed", &c.commands) &&
+      snap_num(s, "keyspace_hits", &c.hits) && snap_num(s, "keyspace_misses", &c.misses)) {
+    snap_num(s, "evicted_keys", &evicted);
+    c.evicted = evicted;
+    r->last = c;
+  }
+  if (s->slowlog && s->slowlog->type == REDIS_REPLY_ARRAY) {
+    r->slowlog_seen = true;
+    for (i = 0; i < s->slowlog->elements; i++) {
+      const redisReply *e = s->slowlog->element[i];
+
+      if (e->type == REDIS_REPLY_ARRAY && e->elements > 0 &&
+          e->element[0]->type == REDIS_REPLY_INTEGER && e->element[0]->integer > r->slowlog_last_id)
+        r->slowlog_last_id = e->element[0]->integer;
+    }
+  }
 }
 
 static void run_modes(struct redis *r, struct mw_result *root, const struct snapshot *s)
@@ -149,9 +204,11 @@ static void redis_run(void *state, struct mw_result *res, mw_deadline deadline)
   struct redis *r = state;
   const char *ping[] = {"PING"};
   const char *info[] = {"INFO"};
+  const char *slowlog[] = {"SLOWLOG", "GET", "128"};
   redisReply *pong = NULL;
   redisReply *reply = NULL;
-  struct snapshot snap = {NULL, 0, 0};
+  redisReply *slow = NULL;
+  struct snapshot snap = {NULL, 0, 0, 0, &r->last, NULL};
   enum redis_status status;
   char err[512];
   int64_t started;
@@ -181,7 +238,15 @@ static void redis_run(void *state, struct mw_result *res, mw_deadline deadline)
   }
   snap.info = reply->str;
   snap.len = reply->len;
+  snap.now_s = (double)mw_now_ns() / 1e9;
+  if (modes_has(&r->modes, M_SLOWLOG)) {
+    status = redis_conn_command(&r->conn, 3, slowlog, &slow, deadline, err, sizeof(err));
+    if (status != REDIS_DONE)
+      goto failed;
+    snap.slowlog = slow;
+  }
   run_modes(r, res, &snap);
+  keep_counters(r, &snap);
   goto cleanup;
 
 failed:
@@ -191,6 +256,8 @@ cleanup:
     freeReplyObject(pong);
   if (reply)
     freeReplyObject(reply);
+  if (slow)
+    freeReplyObject(slow);
 }
 
 static int redis_open(const struct mw_args *args, void **state, struct mw_result *err)
@@ -212,6 +279,8 @@ static int redis_open(const struct mw_args *args, void **state, struct mw_result
   r->min_replicas = mw_args_int(args, "min-replicas");
   r->min_requests = mw_args_int(args, "min-requests");
   r->timeout_state = mw_args_state(args, "timeout-state");
+  r->slowlog_window_s = mw_args_duration(args, "slowlog-window");
+  r->slowlog_last_id = -1;
   if (modes_parse(args, "mode", mode_names, &r->modes, err) != 0 ||
       modes_set_ranges(args, &r->modes, mode_names, rules, units, K_PLAIN, r->ranges, err) != 0)
     goto fail;

@@ -118,25 +118,65 @@ static void mode_clients(const struct redis *r, struct mw_result *res, const str
 static void mode_hitrate(const struct redis *r, struct mw_result *res, const struct snapshot *s)
 {
   static const double factor[MODE_KINDS] = {[K_PERCENT] = 1};
-  double hits, misses, total, rate;
+  double hits, misses, total, rate, seconds;
+  double since_hits, since_misses;
+  char over[64] = "since start";
 
   if (!snap_num(s, "keyspace_hits", &hits) || !snap_num(s, "keyspace_misses", &misses)) {
     missing(res, "keyspace_hits");
     return;
   }
+  since_hits = hits;
+  since_misses = misses;
+  /* inside the agent and collectd: the lookups since the previous run */
+  if (snap_interval(s, &seconds)) {
+    hits -= s->prev->hits;
+    misses -= s->prev->misses;
+    snprintf(over, sizeof(over), "over the last %.1f s", seconds);
+  }
   total = hits + misses;
   rate = total > 0 ? hits / total * 100 : NAN;
   if (total < (double)r->min_requests) {
-    mw_result_summary(res, "%.0f lookups since start, fewer than --min-requests %lld: not judged",
-                      total, r->min_requests);
+    mw_result_summary(res, "%.0f lookups %s, fewer than --min-requests %lld: not judged", total,
+                      over, r->min_requests);
   } else {
     mw_result_state(res, modes_judge(&r->ranges[M_HITRATE], K_PERCENT, rate));
-    mw_result_summary(res, "hit rate %.1f%% (%.0f hits, %.0f misses)", rate, hits, misses);
+    mw_result_summary(res, "hit rate %.1f%% %s (%.0f hits, %.0f misses)", rate, over, hits, misses);
   }
   modes_perf(res, &r->ranges[M_HITRATE], factor, "hitrate", rate, "%", 0, 100);
-  modes_perf(res, &r->ranges[M_HITRATE], (double[MODE_KINDS]){0}, "keyspace_hits", hits, "c", 0,
-             NAN);
-  modes_perf(res, &r->ranges[M_HITRATE], (double[MODE_KINDS]){0}, "keyspace_misses", misses, "c", 0,
+  modes_perf(res, &r->ranges[M_HITRATE], (double[MODE_KINDS]){0}, "keyspace_hits", since_hits, "c",
+             0, NAN);
+  modes_perf(res, &r->ranges[M_HITRATE], (double[MODE_KINDS]){0}, "keyspace_misses", since_misses,
+             "c", 0, NAN);
+}
+
+static void mode_ops(const struct redis *r, struct mw_result *res, const struct snapshot *s)
+{
+  static const double factor[MODE_KINDS] = {[K_PLAIN] = 1};
+  double commands, evicted = NAN, ops = NAN, evictions = NAN, seconds;
+
+  if (!snap_num(s, "total_commands_processed", &commands)) {
+    missing(res, "total_commands_processed");
+    return;
+  }
+  snap_num(s, "evicted_keys", &evicted);
+  if (snap_interval(s, &seconds)) {
+    ops = (commands - s->prev->commands) / seconds;
+    evictions = (evicted - s->prev->evicted) / seconds;
+    mw_result_summary(res, "%.1f commands/s, %.2f evictions/s over the last %.1f s", ops, evictions,
+                      seconds);
+  } else if (snap_num(s, "instantaneous_ops_per_sec", &ops)) {
+    mw_result_summary(res,
+                      "%.0f commands/s as the server sampled it (a first run: "
+                      "instantaneous_ops_per_sec)",
+                      ops);
+  } else {
+    missing(res, "instantaneous_ops_per_sec");
+    return;
+  }
+  mw_result_state(res, modes_judge(&r->ranges[M_OPS], K_PLAIN, ops));
+  modes_perf(res, &r->ranges[M_OPS], factor, "ops_per_sec", ops, "", 0, NAN);
+  modes_perf(res, &r->ranges[M_OPS], (double[MODE_KINDS]){0}, "evictions_per_sec", evictions, "", 0,
              NAN);
 }
 
@@ -288,5 +328,6 @@ static void mode_info(const struct redis *r, struct mw_result *res, const struct
   modes_perf(res, &r->ranges[M_INFO], plain, r->field, value, "", NAN, NAN);
 }
 
-mode_func *const mode_funcs[M_N] = {mode_ping,        mode_memory,      mode_clients, mode_hitrate,
-                                    mode_replication, mode_persistence, mode_info};
+mode_func *const mode_funcs[M_N] = {mode_ping,    mode_memory,      mode_clients,
+                                    mode_hitrate, mode_replication, mode_persistence,
+                                    mode_info,    mode_ops,         mode_slowlog};

@@ -74,6 +74,33 @@ mw "${R[@]}" -m hitrate
 expect_rc 0 "hitrate: 1500 hits to 300 misses (83%), OK"
 expect_first "hitrate=83.3[0-9]*%;80:;50:;0;100" "hitrate: perfdata with alert-below ranges"
 
+# ---- over the interval, as in the agent and collectd (one kept state, runs apart) -----------
+# since start the rate is 1500 / 1800 (83%); the 300 misses between the runs make the interval 0%
+OUT=$(REPEAT_BETWEEN="for i in \$(seq 300); do echo GET missing:\$i; done | redis-cli -p $PORT >/dev/null; sleep 0.3" \
+  "$TEST_BIN/repeat" 2 "${R[@]}" -m hitrate --min-requests 10 2>&1)
+expect_true "grep -q 'OK - hit rate 83.3% since start' <<<\"\$(sed -n 1p <<<\"\$OUT\")\" && grep -qE 'CRITICAL - hit rate 0.0% over the last [0-9.]+ s \\(0 hits, 300 misses\\)' <<<\"\$(sed -n 2p <<<\"\$OUT\")\"" \
+  "hitrate: a first run judges since start, the next the lookups since the first"
+OUT=$(REPEAT_BETWEEN="for i in \$(seq 1000); do echo PING; done | redis-cli -p $PORT >/dev/null; sleep 0.3" \
+  "$TEST_BIN/repeat" 2 "${R[@]}" -m ops -c 1000000 2>&1)
+expect_true "grep -q 'as the server sampled it' <<<\"\$(sed -n 1p <<<\"\$OUT\")\" && grep -qE 'OK - [0-9.]+ commands/s, 0.00 evictions/s over the last [0-9.]+ s' <<<\"\$(sed -n 2p <<<\"\$OUT\")\" && awk -v v=\"\$(sed -n '2s/.*ops_per_sec=\\([0-9.]*\\).*/\\1/p' <<<\"\$OUT\")\" 'BEGIN { exit !(v > 100) }'" \
+  "ops: the 1000 commands between two runs as commands per second over the interval ($(sed -n 2p <<<"$OUT" | cut -c1-80))"
+
+# ---- slowlog: entries since the last run, the command's name and never its arguments --------
+rcli config set slowlog-log-slower-than 0 >/dev/null
+rcli set slowlog-secret-key hunter2-value >/dev/null
+mw "${R[@]}" -m slowlog -w 100000
+expect_true "[ $RC = 0 ] && grep -qE 'OK - (at least )?[0-9]+ slow log entries in the window, the slowest [A-Z]+ in [0-9.]+ ms' <<<\"\$FIRST\"" "slowlog: a first run reads the window ($FIRST)"
+expect_true "! grep -q 'hunter2\\|slowlog-secret' <<<\"\$OUT\"" "slowlog: no argument of any command in the output"
+OUT=$(REPEAT_BETWEEN="redis-cli -p $PORT set another hunter2 >/dev/null" "$TEST_BIN/repeat" 2 "${R[@]}" -m slowlog -c 1 2>&1)
+expect_true "grep -qE 'CRITICAL - [0-9]+ slow log entr(y|ies) since the last run' <<<\"\$(sed -n 2p <<<\"\$OUT\")\" && ! grep -q hunter2 <<<\"\$OUT\"" \
+  "slowlog: the next run counts the entries since the first, judged by -c 1"
+mw "${R[@]}" -m slowlog -c 1ms
+expect_true "[ $RC = 0 ] || [ $RC = 2 ]" "slowlog: a time range judges the slowest entry"
+rcli config set slowlog-log-slower-than 10000 >/dev/null
+rcli slowlog reset >/dev/null
+mw "${R[@]}" -m slowlog -c 1
+expect_true "[ $RC = 0 ] && grep -q 'no slow log entries in the window' <<<\"\$FIRST\"" "slowlog: an empty log is OK"
+
 # ---- info FIELD ------------------------------------------------------------------------------
 mw "${R[@]}" -m info -f connected_clients -w 50
 expect_rc 0 "info: a numeric field within its range"
