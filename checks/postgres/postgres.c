@@ -13,8 +13,9 @@
 
 #include "postgres_check.h"
 
-static const char *const mode_names[] = {"connection",   "backends",   "replication", "locks",
-                                         "long-queries", "wraparound", "query",       NULL};
+static const char *const mode_names[] = {"connection", "backends",     "replication",
+                                         "locks",      "long-queries", "wraparound",
+                                         "query",      "pgbouncer",    NULL};
 static const char *const sslmodes[] = {"disable",   "allow",       "prefer", "require",
                                        "verify-ca", "verify-full", NULL};
 static const char *const roles[] = {"any", "primary", "replica", NULL};
@@ -31,6 +32,9 @@ static const struct mode_rule rules[M_N] = {
     [M_WRAPAROUND] = {K_PERCENT, 1u << K_PERCENT, "60%", "65%",
                       "percent of the 2^31 transaction IDs (60%)"},
     [M_QUERY] = {K_PLAIN, 1u << K_PLAIN, NULL, NULL, NULL},
+    [M_PGBOUNCER] = {K_SECONDS, 1u << K_SECONDS | 1u << K_PLAIN | 1u << K_PERCENT, "1s", "5s",
+                     "the longest wait (1s), clients waiting (5) or servers in use of the pool "
+                     "(90%)"},
 };
 
 static const struct mw_unit units[] = {{"", 1, K_PLAIN},
@@ -70,8 +74,8 @@ static const struct mw_option postgres_options[] = {
     {"service", 0, MW_OPT_STRING, 0, "NAME", NULL,
      "Connection service from pg_service.conf; options given here override it.", NULL, NULL},
     {"mode", 'm', MW_OPT_STRING, MW_OPT_REPEAT, "MODE", "connection",
-     "What to check: connection, backends, replication, locks, long-queries, wraparound or "
-     "query.",
+     "What to check: connection, backends, replication, locks, long-queries, wraparound, "
+     "query or pgbouncer.",
      NULL, mode_names},
     {"warning", 'w', MW_OPT_RANGE, 0, "RANGE", NULL,
      "WARNING range for the one mode given; the mode's default otherwise (see below).", units,
@@ -110,6 +114,13 @@ static const char postgres_description[] =
     "  wraparound    age of the oldest datfrozenxid in percent of 2^31 (default 60%, 65%).\n"
     "  query         -q SQL: the first column of the first row, judged by -W/-C. No row is\n"
     "                WARNING; NULL, text or an error is CRITICAL (as check_pgsql).\n"
+    "  pgbouncer     PgBouncer's admin console (-p its port, -d pgbouncer by default, a user of\n"
+    "                its admin_users or stats_users): SHOW POOLS and SHOW DATABASES; each pool's\n"
+    "                clients waiting, longest wait and server connections in use against its\n"
+    "                pool_size, in the long output and as perfdata (default -w 1s -c 5s on the\n"
+    "                longest wait; a plain number judges clients waiting, a percent the servers\n"
+    "                in use). Alone; no startup options and the simple protocol, as the console\n"
+    "                requires.\n"
     "With several modes -w and -c cannot be given. The check is read-only: it sends only\n"
     "SELECTs of its own; a -q statement is sent through the extended protocol, so it is exactly\n"
     "one statement. A connection that fails or a wrong password is CRITICAL.\n";
@@ -240,6 +251,16 @@ static int postgres_open(const struct mw_args *args, void **state, struct mw_res
   if (modes_parse(args, "mode", mode_names, &p->modes, err) != 0 ||
       modes_set_ranges(args, &p->modes, mode_names, rules, units, K_PLAIN, p->ranges, err) != 0)
     goto fail;
+  if (modes_has(&p->modes, M_PGBOUNCER)) {
+    if (p->modes.count > 1 || strcmp(p->role, "any") != 0) {
+      mw_result_summary(err, "--mode pgbouncer speaks to PgBouncer's console: no other mode, no "
+                             "--role");
+      goto fail;
+    }
+    p->target.console = true;
+    if (!p->target.dbname)
+      p->target.dbname = "pgbouncer";
+  }
   if (modes_has(&p->modes, M_QUERY) != (p->query != NULL)) {
     mw_result_summary(err,
                       p->query ? "-q is only used by --mode query" : "--mode query needs -q SQL");

@@ -17,6 +17,7 @@ enum mode {
   M_LONG_QUERIES,
   M_WRAPAROUND,
   M_QUERY,
+  M_PGBOUNCER,
   M_N
 };
 
@@ -51,6 +52,7 @@ double pg_number(const PGresult *r, int row, int col);
 double pg_age(double seconds);
 
 typedef void mode_func(struct postgres *p, struct mw_result *res, struct run *run);
+void mode_pgbouncer(struct postgres *p, struct mw_result *res, struct run *run);
 extern mode_func *const mode_funcs[M_N];
 
 #endif

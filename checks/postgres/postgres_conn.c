@@ -253,7 +253,9 @@ enum pg_status pg_conn_open(struct pg_conn *pg, const struct pg_target *target,
    * bound when a cancel request cannot be sent (the process exits, the network is gone). */
   left_ms = mw_deadline_left_ms(deadline);
   snprintf(options, sizeof(options), "-c statement_timeout=%d", left_ms > 0 ? left_ms : 1);
-  add_param(keys, values, &n, "options", options);
+  /* PgBouncer refuses a startup packet with options unless told to ignore them */
+  if (!target->console)
+    add_param(keys, values, &n, "options", options);
   if (target->password_file) {
     if (mw_read_secret_file(target->password_file, password, sizeof(password), err, errlen) != 0)
       return PG_BAD_INPUT;
@@ -262,6 +264,7 @@ enum pg_status pg_conn_open(struct pg_conn *pg, const struct pg_target *target,
   keys[n] = NULL;
   values[n] = NULL;
   pg->conn = PQconnectStartParams(keys, values, 0);
+  pg->simple = target->console;
   if (target->password_file)
     explicit_bzero(password, sizeof(password));
   if (pg->conn)
@@ -331,7 +334,8 @@ enum pg_status pg_conn_query(struct pg_conn *pg, const char *sql, bool first_row
   bool server_error = false;
 
   *result = NULL;
-  if (!PQsendQueryParams(pg->conn, sql, 0, NULL, NULL, NULL, NULL, 0)) {
+  if (!(pg->simple ? PQsendQuery(pg->conn, sql)
+                   : PQsendQueryParams(pg->conn, sql, 0, NULL, NULL, NULL, NULL, 0))) {
     fail_message(pg, "", err, errlen);
     pg_conn_close(pg);
     return PG_FAILED;

@@ -19,10 +19,12 @@ struct pg_target {
   const char *password_file; /* first line is the password; NULL: PGPASSWORD or ~/.pgpass */
   const char *sslmode;
   const char *service;
+  bool console; /* PgBouncer's admin console: no startup options, the simple query protocol */
 };
 
 struct pg_conn {
   PGconn *conn; /* NULL when not connected */
+  bool simple;  /* the simple query protocol (PgBouncer's console speaks no other) */
   char where[160];
 };
 
@@ -39,7 +41,8 @@ void pg_conn_close(struct pg_conn *pg);
  * already open. */
 enum pg_status pg_conn_open(struct pg_conn *pg, const struct pg_target *target,
                             mw_deadline deadline, double *connect_s, char *err, size_t errlen);
-/* One statement through the extended protocol (so never two statements in one string). With
+/* One statement through the extended protocol (so never two statements in one string; the
+ * simple protocol on a console connection, where the statements are the check's own). With
  * first_row_only, rows after the first are read and dropped as they come, so a query returning
  * millions of rows costs no memory. On PG_DONE the caller PQclear()s *result (tuples only; an
  * error from the server is PG_FAILED with its message). */

@@ -359,4 +359,4 @@ static void mode_query(struct postgres *p, struct mw_result *res, struct run *ru
 
 mode_func *const mode_funcs[M_N] = {mode_connection, mode_backends,     mode_replication,
                                     mode_locks,      mode_long_queries, mode_wraparound,
-                                    mode_query};
+                                    mode_query,      mode_pgbouncer};
