@@ -19,7 +19,7 @@ const char *const mcp_list_item[MCP_LISTS] = {"tool", "resource", "prompt"};
 
 /* What a client depends on. Left out: _meta, icons, a resource's size and annotations (they
  * change with the content, not with the contract). */
-static const char *const contract_members[MCP_LISTS][7] = {
+const char *const mcp_contract_members[MCP_LISTS][7] = {
     {"name", "title", "description", "inputSchema", "outputSchema", "annotations", NULL},
     {"uri", "name", "title", "description", "mimeType", NULL},
     {"name", "title", "description", "arguments", NULL}};
@@ -31,11 +31,11 @@ json_t *mcp_contract_of(enum mcp_list list, json_t *item)
 
   if (!contract)
     return NULL;
-  for (i = 0; contract_members[list][i]; i++) {
-    json_t *value = json_object_get(item, contract_members[list][i]);
+  for (i = 0; mcp_contract_members[list][i]; i++) {
+    json_t *value = json_object_get(item, mcp_contract_members[list][i]);
 
     if (value)
-      json_object_set(contract, contract_members[list][i], value);
+      json_object_set(contract, mcp_contract_members[list][i], value);
   }
   return contract;
 }
@@ -258,6 +258,46 @@ static char *read_bounded(int fd, size_t size, char *err, size_t errlen)
   return text;
 }
 
+/* The entries of a baseline jansson parsed (a file mcpwatch did not write as such). */
+static int index_document(struct mcp_baseline *baseline, json_t *doc)
+{
+  int list;
+
+  for (list = 0; list < MCP_LISTS; list++) {
+    json_t *object = json_object_get(doc, mcp_list_member[list]);
+    struct mcp_baseline_list *entries = &baseline->lists[list];
+    const char *key;
+    json_t *entry;
+
+    if (!object)
+      continue;
+    entries->present = true;
+    entries->entries = calloc(json_object_size(object) + 1, sizeof(*entries->entries));
+    if (!entries->entries)
+      return -1;
+    json_object_foreach(object, key, entry)
+    {
+      struct mcp_baseline_entry *item = &entries->entries[entries->n];
+
+      item->key = strdup(key);
+      if (!item->key)
+        return -1;
+      item->contract = json_incref(json_object_get(entry, "contract"));
+      entries->n++;
+    }
+    mcp_baseline_list_sort(entries);
+  }
+  return 0;
+}
+
+static void baseline_drop(struct mcp_baseline *baseline)
+{
+  mcp_baseline_lists_free(baseline);
+  free(baseline->text);
+  baseline->text = NULL;
+  baseline->loaded = false;
+}
+
 int mcp_baseline_refresh(struct mcp_baseline *baseline, char *err, size_t errlen)
 {
   struct stat st;
@@ -268,12 +308,11 @@ int mcp_baseline_refresh(struct mcp_baseline *baseline, char *err, size_t errlen
   int fd = -1;
   int result = -1;
 
-  if (baseline->doc && stat(baseline->path, &st) == 0 && st.st_dev == baseline->dev &&
+  if (baseline->loaded && stat(baseline->path, &st) == 0 && st.st_dev == baseline->dev &&
       st.st_ino == baseline->ino && st.st_size == baseline->size &&
       st.st_mtim.tv_sec == baseline->mtime.tv_sec && st.st_mtim.tv_nsec == baseline->mtime.tv_nsec)
     return 0;
-  json_decref(baseline->doc);
-  baseline->doc = NULL;
+  baseline_drop(baseline);
   fd = open(baseline->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0 || fstat(fd, &st) != 0) {
     snprintf(why, sizeof(why), "%s", strerror(errno));
@@ -290,15 +329,23 @@ int mcp_baseline_refresh(struct mcp_baseline *baseline, char *err, size_t errlen
   text = read_bounded(fd, (size_t)st.st_size, why, sizeof(why));
   if (!text)
     goto failed;
-  doc = json_loadb(text, (size_t)st.st_size, JSON_REJECT_DUPLICATES, &error);
-  if (!doc) {
-    snprintf(why, sizeof(why), "not JSON: line %d: %.120s", error.line, error.text);
-    goto failed;
+  if (mcp_baseline_index_text(baseline, text, (size_t)st.st_size) == 0) {
+    baseline->text = text;
+    text = NULL;
+  } else {
+    doc = json_loadb(text, (size_t)st.st_size, JSON_REJECT_DUPLICATES, &error);
+    if (!doc) {
+      snprintf(why, sizeof(why), "not JSON: line %d: %.120s", error.line, error.text);
+      goto failed;
+    }
+    if (!baseline_valid(doc, why, sizeof(why)))
+      goto failed;
+    if (index_document(baseline, doc) != 0) {
+      snprintf(why, sizeof(why), "out of memory");
+      goto failed;
+    }
   }
-  if (!baseline_valid(doc, why, sizeof(why)))
-    goto failed;
-  baseline->doc = doc;
-  doc = NULL;
+  baseline->loaded = true;
   baseline->dev = st.st_dev;
   baseline->ino = st.st_ino;
   baseline->size = st.st_size;
@@ -306,6 +353,7 @@ int mcp_baseline_refresh(struct mcp_baseline *baseline, char *err, size_t errlen
   result = 0;
   goto cleanup;
 failed:
+  baseline_drop(baseline);
   snprintf(err, errlen, "--baseline %.200s: %s", baseline->path, why);
 cleanup:
   if (fd >= 0)
@@ -317,11 +365,10 @@ cleanup:
 
 void mcp_baseline_free(struct mcp_baseline *baseline)
 {
-  json_decref(baseline->doc);
-  baseline->doc = NULL;
+  baseline_drop(baseline);
 }
 
 bool mcp_baseline_has(const struct mcp_baseline *baseline, enum mcp_list list)
 {
-  return json_object_get(baseline->doc, mcp_list_member[list]) != NULL;
+  return baseline->lists[list].present;
 }

@@ -216,7 +216,7 @@ static void drift_judge(struct mcp_tools *m, struct outcome *out)
     problems_add(&out->problems, MW_UNKNOWN, "drift: out of memory");
     return;
   }
-  mcp_drift_compare(m->baseline.doc, &catalog, drift);
+  mcp_drift_compare(&m->baseline, &catalog, drift);
   for (kind = 0; kind < DRIFT_KINDS; kind++) {
     enum mw_state state = m->drift_state[kind];
     const char *names = drift->names[kind];

@@ -61,15 +61,35 @@ struct lint {
   size_t n_lines;
 };
 
+/* One item of a baseline: its key, and its contract, parsed, or (in a file as mcpwatch writes
+ * it) the span of the file's text that holds it, parsed only when the item has changed. */
+struct mcp_baseline_entry {
+  char *key;
+  const char *span; /* into mcp_baseline.text; NULL when contract was parsed with the file */
+  size_t span_len;
+  json_t *contract; /* owned; NULL until needed when span is set */
+};
+
+struct mcp_baseline_list {
+  bool present;                       /* the file has this list (perhaps empty) */
+  struct mcp_baseline_entry *entries; /* in strcmp order of key, each key once */
+  size_t n;
+};
+
 /* The baseline a check compares with, read again when its file changes. */
 struct mcp_baseline {
   const char *path;
-  json_t *doc;
+  bool loaded;
+  char *text; /* the file, kept while entries have spans into it */
+  struct mcp_baseline_list lists[MCP_LISTS];
   dev_t dev;
   ino_t ino;
   off_t size;
   struct timespec mtime;
 };
+
+/* The members of an item that make its contract, per list, NULL-terminated. */
+extern const char *const mcp_contract_members[MCP_LISTS][7];
 
 void mcp_sha256_hex(const char *data, size_t len, char out[MCP_SHA256_HEX]);
 
@@ -87,9 +107,24 @@ int mcp_baseline_refresh(struct mcp_baseline *baseline, char *err, size_t errlen
 void mcp_baseline_free(struct mcp_baseline *baseline);
 /* Whether the baseline records list (a server that offered no prompts has none). */
 bool mcp_baseline_has(const struct mcp_baseline *baseline, enum mcp_list list);
+/* The entry of key in list, or NULL. */
+struct mcp_baseline_entry *mcp_baseline_find(const struct mcp_baseline *baseline,
+                                             enum mcp_list list, const char *key);
+/* The entry's contract, parsed from its span the first time it is asked for; NULL when the
+ * span is not JSON after all (out of memory). */
+json_t *mcp_baseline_entry_contract(struct mcp_baseline_entry *entry);
+
+/* mcp_baseline_scan.c: indexes text (which the baseline keeps) when it is a baseline as
+ * mcpwatch writes it: 0, or -1 (nothing kept) for jansson to read it and say what is wrong. */
+int mcp_baseline_index_text(struct mcp_baseline *baseline, const char *text, size_t len);
+/* Whether item's contract is the JSON text span: 1 yes, 0 no, -1 not sure (parse the span). */
+int mcp_contract_same_text(enum mcp_list list, json_t *item, const char *span, size_t len);
+void mcp_baseline_list_sort(struct mcp_baseline_list *list);
+void mcp_baseline_lists_free(struct mcp_baseline *baseline);
 
 /* The changes from the baseline to the catalog, for the lists read in this run. */
-void mcp_drift_compare(json_t *baseline, const struct mcp_catalog *catalog, struct drift *drift);
+void mcp_drift_compare(struct mcp_baseline *baseline, const struct mcp_catalog *catalog,
+                       struct drift *drift);
 
 /* Lints a tool list (names, input and output schemas) as clients would refuse it. */
 void mcp_lint_tools(json_t *tools, struct lint *lint);

@@ -396,56 +396,71 @@ static void item_diff(const struct where *at, json_t *was, json_t *now)
   }
 }
 
-static void list_diff(struct drift *drift, enum mcp_list list, json_t *entries, json_t *items)
+static void list_diff(struct drift *drift, enum mcp_list list, struct mcp_baseline *baseline,
+                      json_t *items)
 {
-  json_t *seen = json_object();
+  const struct mcp_baseline_list *entries = &baseline->lists[list];
+  /* which entries were offered (an item offered twice is compared once), and the names of
+   * added items seen */
+  bool *offered = calloc(entries->n + 1, sizeof(*offered));
+  json_t *added = json_object();
   json_t *item;
-  const char *key;
   size_t i;
 
+  if (!offered || !added) {
+    struct where at = {drift, list, "(all)", ""};
+
+    change(&at, DRIFT_BREAKING, "not compared: out of memory", NULL, NULL);
+    goto cleanup;
+  }
   json_array_foreach(items, i, item)
   {
     struct where at = {drift, list, mcp_item_key(list, item), ""};
-    json_t *entry;
+    struct mcp_baseline_entry *entry;
+    json_t *was;
     json_t *contract;
 
-    if (!at.key || json_object_get(seen, at.key))
+    if (!at.key)
       continue; /* the lint names items without a name and names offered twice */
-    json_object_set(seen, at.key, item);
-    entry = json_object_get(entries, at.key);
+    entry = mcp_baseline_find(baseline, list, at.key);
     if (!entry) {
-      change(&at, DRIFT_ADDED, "added since the baseline", NULL, NULL);
+      if (!json_object_get(added, at.key)) {
+        json_object_set_new(added, at.key, json_true());
+        change(&at, DRIFT_ADDED, "added since the baseline", NULL, NULL);
+      }
       continue;
     }
+    if (offered[entry - entries->entries])
+      continue;
+    offered[entry - entries->entries] = true;
+    /* Most items have not changed: their text says so without a parse. */
+    if (!entry->contract && mcp_contract_same_text(list, item, entry->span, entry->span_len) == 1)
+      continue;
+    was = mcp_baseline_entry_contract(entry);
     contract = mcp_contract_of(list, item);
-    if (contract && !same(json_object_get(entry, "contract"), contract))
-      item_diff(&at, json_object_get(entry, "contract"), contract);
+    if (contract && was && !same(was, contract))
+      item_diff(&at, was, contract);
     json_decref(contract);
   }
-  json_object_foreach(entries, key, item)
-  {
-    struct where at = {drift, list, key, ""};
+  for (i = 0; i < entries->n; i++) {
+    struct where at = {drift, list, entries->entries[i].key, ""};
 
-    if (!json_object_get(seen, key))
+    if (!offered[i])
       change(&at, DRIFT_BREAKING, "removed since the baseline", NULL, NULL);
   }
-  json_decref(seen);
+cleanup:
+  free(offered);
+  json_decref(added);
 }
 
-void mcp_drift_compare(json_t *baseline, const struct mcp_catalog *catalog, struct drift *drift)
+void mcp_drift_compare(struct mcp_baseline *baseline, const struct mcp_catalog *catalog,
+                       struct drift *drift)
 {
   int list;
 
   memset(drift, 0, sizeof(*drift));
   for (list = 0; list < MCP_LISTS; list++) {
-    json_t *entries = json_object_get(baseline, mcp_list_member[list]);
-    json_t *empty = NULL;
-
-    if (!catalog->lists[list])
-      continue;
-    if (!entries)
-      entries = empty = json_object();
-    list_diff(drift, (enum mcp_list)list, entries, catalog->lists[list]);
-    json_decref(empty);
+    if (catalog->lists[list])
+      list_diff(drift, (enum mcp_list)list, baseline, catalog->lists[list]);
   }
 }

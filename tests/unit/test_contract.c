@@ -107,21 +107,67 @@ static bool has_line(const struct drift *drift, const char *text)
   return false;
 }
 
-static void compare_with(const char *before, const char *after, struct drift *drift)
+/* Rewrites the baseline file with a member "~note" first: keys out of order, as a file edited
+ * by hand may be, which jansson reads instead of the scanner. */
+static void unsort_file(void)
+{
+  json_t *doc = json_load_file(baseline_path, 0, NULL);
+  json_t *unsorted = json_object();
+  const char *key;
+  json_t *value;
+
+  assert_non_null(doc);
+  json_object_set_new(unsorted, "~note", json_string("edited by hand"));
+  json_object_foreach(doc, key, value)
+  {
+    json_object_set(unsorted, key, value);
+  }
+  assert_int_equal(json_dump_file(unsorted, baseline_path, JSON_INDENT(1)), 0);
+  json_decref(unsorted);
+  json_decref(doc);
+}
+
+/* The drift from before to after, the baseline read by the scanner (canonical) or by jansson. */
+static void compare_with_file(const char *before, const char *after, bool canonical,
+                              struct drift *drift)
 {
   struct mcp_catalog catalog = {{json_loads(before, 0, NULL), NULL, NULL}};
-  struct mcp_baseline baseline = {baseline_path, NULL, 0, 0, 0, {0, 0}};
+  struct mcp_baseline baseline = {.path = baseline_path};
   char err[300];
+  size_t i;
 
   assert_non_null(catalog.lists[0]);
   assert_int_equal(mcp_baseline_write(baseline_path, &catalog, "srv", "1.0", err, sizeof(err)), 0);
   json_decref(catalog.lists[0]);
+  if (!canonical)
+    unsort_file();
   assert_int_equal(mcp_baseline_refresh(&baseline, err, sizeof(err)), 0);
+  for (i = 0; i < baseline.lists[MCP_LIST_TOOLS].n; i++) {
+    /* spans into the kept text, or parsed contracts: never both, never neither */
+    assert_true((baseline.lists[MCP_LIST_TOOLS].entries[i].span != NULL) == canonical);
+    assert_true((baseline.lists[MCP_LIST_TOOLS].entries[i].contract != NULL) == !canonical);
+  }
   catalog.lists[0] = json_loads(after, 0, NULL);
   assert_non_null(catalog.lists[0]);
-  mcp_drift_compare(baseline.doc, &catalog, drift);
+  mcp_drift_compare(&baseline, &catalog, drift);
   json_decref(catalog.lists[0]);
   mcp_baseline_free(&baseline);
+}
+
+/* Both readers find the same drift, line for line. */
+static void compare_with(const char *before, const char *after, struct drift *drift)
+{
+  struct drift *parsed = malloc(sizeof(*parsed));
+  size_t i;
+
+  assert_non_null(parsed);
+  compare_with_file(before, after, false, parsed);
+  compare_with_file(before, after, true, drift);
+  assert_int_equal(parsed->n_lines, drift->n_lines);
+  for (i = 0; i < drift->n_lines; i++)
+    assert_string_equal(parsed->lines[i], drift->lines[i]);
+  assert_memory_equal(parsed->count, drift->count, sizeof(drift->count));
+  free(parsed);
 }
 
 static void test_drift_kinds(void **state)
@@ -186,7 +232,7 @@ static void test_prompts_and_resources(void **state)
       "[{\"uri\":\"file:///a\",\"name\":\"a\",\"mimeType\":\"application/json\",\"size\":2}]";
   struct mcp_catalog catalog = {
       {json_array(), json_loads(resources_before, 0, NULL), json_loads(prompts_before, 0, NULL)}};
-  struct mcp_baseline baseline = {baseline_path, NULL, 0, 0, 0, {0, 0}};
+  struct mcp_baseline baseline = {.path = baseline_path};
   struct drift drift;
   char err[300];
   int list;
@@ -199,7 +245,7 @@ static void test_prompts_and_resources(void **state)
     json_decref(catalog.lists[list]);
   catalog.lists[MCP_LIST_RESOURCES] = json_loads(resources_after, 0, NULL);
   catalog.lists[MCP_LIST_PROMPTS] = json_loads(prompts_after, 0, NULL);
-  mcp_drift_compare(baseline.doc, &catalog, &drift);
+  mcp_drift_compare(&baseline, &catalog, &drift);
   assert_true(has_line(&drift, "prompt review: /arguments/style: now required (breaking)"));
   assert_true(has_line(&drift, "prompt review: /arguments/lang: argument removed"));
   assert_true(has_line(&drift, "prompt review: /arguments/tone: new required argument"));
@@ -222,31 +268,133 @@ static void write_file(const char *text)
   fclose(file);
 }
 
+/* The scanner's comparison of an item with a contract's text, as json_equal would judge the
+ * tree jansson parses from it, or "not sure" where decoding is jansson's job. */
+static void test_same_text(void **state)
+{
+  static const struct {
+    const char *item;
+    const char *span;
+    int same;
+  } cases[] = {
+      {"{\"name\":\"a\",\"_meta\":{}}", "{\"name\":\"a\"}", 1},
+      {"{\"name\":\"a\"}", "{\"name\":\"a\",\"title\":\"t\"}", 0},
+      {"{\"name\":\"a\",\"title\":\"t\"}", "{\"name\":\"a\"}", 0},
+      {"{\"name\":\"a\",\"_meta\":{}}", "{\"_meta\":{},\"name\":\"a\"}", 0},
+      {"{\"name\":\"ab\"}", "{\"name\":\"a\\u0062\"}", -1},
+      {"{\"name\":\"ab\"}", "{\"name\":\"abc\"}", 0},
+      {"{\"inputSchema\":{\"maximum\":1}}", "{\"inputSchema\":{\"maximum\":1.0}}", 0},
+      {"{\"inputSchema\":{\"maximum\":1.0}}", "{\"inputSchema\":{\"maximum\":1.0}}", 1},
+      {"{\"inputSchema\":{\"maximum\":1.5e3}}", "{\"inputSchema\":{\"maximum\":1500.0}}", 1},
+      {"{\"inputSchema\":{\"maximum\":-7}}", "{ \"inputSchema\" : { \"maximum\" : -7 } }", 1},
+      {"{\"inputSchema\":{\"maximum\":2}}", "{\"inputSchema\":{\"maximum\":1}}", 0},
+      {"{\"inputSchema\":{\"required\":[\"a\"]}}", "{\"inputSchema\":{\"required\":[\"a\",\"b\"]}}",
+       0},
+      {"{\"inputSchema\":{\"required\":[\"a\",\"b\",\"c\"]}}",
+       "{\"inputSchema\":{\"required\":[\"a\",\"b\"]}}", 0},
+      {"{\"inputSchema\":{\"required\":[\"a\",\"b\"]}}",
+       "{\"inputSchema\":{\"required\":[\"a\",\"b\"]}}", 1},
+      {"{\"inputSchema\":{\"required\":[]}}", "{\"inputSchema\":{\"required\":[]}}", 1},
+      {"{\"inputSchema\":{\"a\":true,\"b\":false,\"c\":null}}",
+       "{\"inputSchema\":{\"a\":true,\"b\":false,\"c\":null}}", 1},
+      {"{\"inputSchema\":{\"a\":true}}", "{\"inputSchema\":{\"a\":false}}", 0},
+      {"{\"inputSchema\":{\"a\":null}}", "{\"inputSchema\":{\"a\":\"null\"}}", 0},
+      {"{\"inputSchema\":{\"a\":{}}}", "{\"inputSchema\":{\"a\":[]}}", 0},
+      {"{\"name\":\"a\"}", "{\"name\":\"a\"", -1},
+      {"{\"name\":\"gr\u00fc\u00dfe\"}",
+       "{\"name\":\"gr\xc3\xbc\xc3\x9f"
+       "e\"}",
+       1},
+  };
+  size_t i;
+
+  (void)state;
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    json_t *item = json_loads(cases[i].item, 0, NULL);
+
+    assert_non_null(item);
+    if (mcp_contract_same_text(MCP_LIST_TOOLS, item, cases[i].span, strlen(cases[i].span)) !=
+        cases[i].same)
+      fail_msg("case %zu: %s against %s: expected %d", i, cases[i].item, cases[i].span,
+               cases[i].same);
+    json_decref(item);
+  }
+}
+
+/* Files the scanner leaves to jansson: read as jansson reads them, refused with its reason. */
+static void test_scanner_fallback(void **state)
+{
+  struct mcp_baseline baseline = {.path = baseline_path};
+  char err[300];
+
+  (void)state;
+  /* an escaped key: read, by jansson */
+  write_file("{\"format\":\"" MCP_BASELINE_FORMAT "\",\"tools\":{\"a\\u0062\":{\"contract\":"
+             "{\"name\":\"ab\"}}}}");
+  assert_int_equal(mcp_baseline_refresh(&baseline, err, sizeof(err)), 0);
+  assert_null(baseline.text);
+  assert_non_null(mcp_baseline_find(&baseline, MCP_LIST_TOOLS, "ab"));
+  /* the canonical form of the same: read by the scanner */
+  write_file("{\n \"format\": \"" MCP_BASELINE_FORMAT "\",\n \"tools\": {\"ab\": {\"contract\": "
+             "{\"name\": \"ab\"}, \"sha256\": \"x\"}}\n}\n");
+  assert_int_equal(mcp_baseline_refresh(&baseline, err, sizeof(err)), 0);
+  assert_non_null(baseline.text);
+  assert_non_null(mcp_baseline_find(&baseline, MCP_LIST_TOOLS, "ab")->span);
+  /* broken UTF-8, a huge integer, a NUL escape, a lone surrogate, a duplicate entry, text after
+   * the document: each refused, with jansson's words */
+  write_file("{\"format\":\"" MCP_BASELINE_FORMAT "\",\"tools\":{\"a\":{\"contract\":"
+             "{\"name\":\"\xc3\x28\"}}}}");
+  assert_int_equal(mcp_baseline_refresh(&baseline, err, sizeof(err)), -1);
+  assert_non_null(strstr(err, "not JSON"));
+  assert_false(baseline.loaded);
+  write_file("{\"format\":\"" MCP_BASELINE_FORMAT "\",\"tools\":{\"a\":{\"contract\":"
+             "{\"n\":123456789012345678901234567890}}}}");
+  assert_int_equal(mcp_baseline_refresh(&baseline, err, sizeof(err)), -1);
+  assert_non_null(strstr(err, "not JSON"));
+  write_file("{\"format\":\"" MCP_BASELINE_FORMAT "\",\"tools\":{\"a\":{\"contract\":"
+             "{\"n\":\"\\u0000\"}}}}");
+  assert_int_equal(mcp_baseline_refresh(&baseline, err, sizeof(err)), -1);
+  write_file("{\"format\":\"" MCP_BASELINE_FORMAT "\",\"tools\":{\"a\":{\"contract\":"
+             "{\"n\":\"\\ud800\"}}}}");
+  assert_int_equal(mcp_baseline_refresh(&baseline, err, sizeof(err)), -1);
+  write_file("{\"format\":\"" MCP_BASELINE_FORMAT "\",\"tools\":{\"a\":{\"contract\":{}},"
+             "\"a\":{\"contract\":{}}}}");
+  assert_int_equal(mcp_baseline_refresh(&baseline, err, sizeof(err)), -1);
+  assert_non_null(strstr(err, "duplicate"));
+  write_file("{\"format\":\"" MCP_BASELINE_FORMAT "\",\"tools\":{}} {}");
+  assert_int_equal(mcp_baseline_refresh(&baseline, err, sizeof(err)), -1);
+  assert_non_null(strstr(err, "not JSON"));
+  mcp_baseline_free(&baseline);
+}
+
 static void test_baseline_files(void **state)
 {
-  struct mcp_baseline baseline = {baseline_path, NULL, 0, 0, 0, {0, 0}};
+  struct mcp_baseline baseline = {.path = baseline_path};
   struct mcp_catalog catalog = {{json_loads(tools_before, 0, NULL), NULL, NULL}};
   char err[300];
   struct stat st;
-  json_t *doc;
+  const char *text;
 
   (void)state;
   assert_int_equal(mcp_baseline_write(baseline_path, &catalog, "srv", "1.0", err, sizeof(err)), 0);
   assert_int_equal(stat(baseline_path, &st), 0);
   assert_int_equal(st.st_mode & 0777, 0644);
   assert_int_equal(mcp_baseline_refresh(&baseline, err, sizeof(err)), 0);
-  doc = baseline.doc;
+  text = baseline.text;
+  assert_non_null(text);
   /* the same file: not read again */
   assert_int_equal(mcp_baseline_refresh(&baseline, err, sizeof(err)), 0);
-  assert_ptr_equal(baseline.doc, doc);
-  assert_int_equal(
-      strlen(json_string_value(json_object_get(
-          json_object_get(json_object_get(baseline.doc, "tools"), "search"), "sha256"))),
-      64);
+  assert_ptr_equal(baseline.text, text);
+  assert_int_equal(baseline.lists[MCP_LIST_TOOLS].n, 4);
+  assert_string_equal(baseline.lists[MCP_LIST_TOOLS].entries[0].key, "fetch");
+  assert_non_null(mcp_baseline_find(&baseline, MCP_LIST_TOOLS, "same"));
+  assert_null(mcp_baseline_find(&baseline, MCP_LIST_TOOLS, "samf"));
+  assert_false(mcp_baseline_has(&baseline, MCP_LIST_PROMPTS));
   write_file("{\"format\":\"something-else\"}");
   assert_int_equal(mcp_baseline_refresh(&baseline, err, sizeof(err)), -1);
   assert_non_null(strstr(err, "not a baseline of this mcpwatch"));
-  assert_null(baseline.doc);
+  assert_false(baseline.loaded);
+  assert_null(baseline.text);
   write_file("{\"format\":\"" MCP_BASELINE_FORMAT "\",\"tools\":{\"x\":{}}}");
   assert_int_equal(mcp_baseline_refresh(&baseline, err, sizeof(err)), -1);
   assert_non_null(strstr(err, "tool x has no contract object"));
@@ -362,6 +510,8 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_no_drift, make_path, remove_path),
       cmocka_unit_test_setup_teardown(test_prompts_and_resources, make_path, remove_path),
       cmocka_unit_test_setup_teardown(test_baseline_files, make_path, remove_path),
+      cmocka_unit_test(test_same_text),
+      cmocka_unit_test_setup_teardown(test_scanner_fallback, make_path, remove_path),
       cmocka_unit_test(test_lint),
       cmocka_unit_test(test_lint_deep),
   };
