@@ -50,8 +50,10 @@ S=$(status)
 expect_true "jq -e '.slos[0].state == \"CRITICAL\" and .slos[0].burn_1h > 14.4 and .slos[0].burn_5m > 14.4 and (.slos[0].summary | test(\"fast burn\"))' <<<'$S' >/dev/null" \
   "the endpoint fails: api's availability burns fast (1 h and 5 min over 14.4): CRITICAL"
 expect_true "jq -e '.state == \"CRITICAL\" and .exit_code == 2' <<<'$S' >/dev/null" "status exits 2 with it"
-wait_for "grep -q '\"service\": *\"api.slo\"' '$R/requests.jsonl' 2>/dev/null || grep -q 'api.slo' '$R/requests.jsonl' 2>/dev/null" 20
-HOOK=$(grep '/hook/slo' "$R/requests.jsonl" | jq -r '.body' | jq -c '.alerts[0] | select(.labels.service == "api.slo")' 2>/dev/null | head -n 1)
+# The state may pass through WARNING (slow burn) before CRITICAL: wait for the critical alert.
+slo_hook() { grep '/hook/slo' "$R/requests.jsonl" 2>/dev/null | jq -r '.body' | jq -c '.alerts[0] | select(.labels.service == "api.slo" and .labels.severity == "critical")' 2>/dev/null | head -n 1; }
+wait_for "[ -n \"\$(slo_hook)\" ]" 20
+HOOK=$(slo_hook)
 expect_true "[ -n '$HOOK' ] && jq -e '.labels.severity == \"critical\" and .labels.check == \"slo\" and (.annotations.summary | test(\"availability .* fast burn\"))' <<<'$HOOK' >/dev/null" \
   "the webhook received api.slo critical with its summary ($(jq -r .annotations.summary <<<"$HOOK" 2>/dev/null | cut -c1-120))"
 M=$(curl -s --max-time 5 "http://127.0.0.1:$HPORT/metrics")
