@@ -11,14 +11,24 @@ near() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { d = a - b; if (d < 0) d = -d
 perf() { sed -n "s/.*[ |]$1=\([0-9.e+-]*\).*/\1/p" <<<"$OUT" | head -n 1; }
 
 # ---- the real /proc --------------------------------------------------------------------------
-mw host -m memory
-expect_true "[ $RC -le 2 ] && grep -qE '^HOST [A-Z]+ - [0-9.]+% of memory used' <<<\"\$FIRST\"" "memory of this machine: judged ($FIRST)"
+# The machine's memory moves while other jobs run (CI runs suites side by side), so the check's
+# figure is bracketed by readings of /proc/meminfo and free taken just before and just after it;
+# a run whose figure falls outside is measured again, up to five times.
+meminfo_avail() { echo $(($(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo) * 1024)); }
+free_avail() { free -b | awk '/^Mem:/ { print $7 }'; }
+between() { awk -v v="$1" -v a="$2" -v b="$3" -v m="$4" 'BEGIN { lo = a < b ? a : b; hi = a < b ? b : a; exit !(v >= lo - m && v <= hi + m) }'; }
 MEM_TOTAL=$(($(awk '/^MemTotal:/ { print $2 }' /proc/meminfo) * 1024))
-MEM_AVAIL=$(($(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo) * 1024))
-FREE_AVAIL=$(free -b | awk '/^Mem:/ { print $7 }')
-expect_true "near '$(perf available)' '$MEM_AVAIL' 67108864 && near '$(perf available)' '$FREE_AVAIL' 67108864" \
-  "memory: available within 64 MiB of /proc/meminfo's MemAvailable and of free's available ($(perf available) vs $MEM_AVAIL vs $FREE_AVAIL)"
-expect_true "near '$(perf used)' '$((MEM_TOTAL - MEM_AVAIL))' 67108864" "memory: used is MemTotal - MemAvailable"
+for try in 1 2 3 4 5; do
+  BEFORE=$(meminfo_avail) FREE_BEFORE=$(free_avail)
+  mw host -m memory
+  AFTER=$(meminfo_avail) FREE_AFTER=$(free_avail)
+  between "$(perf available)" "$BEFORE" "$AFTER" 16777216 &&
+    between "$(perf available)" "$FREE_BEFORE" "$FREE_AFTER" 16777216 && break
+done
+expect_true "[ $RC -le 2 ] && grep -qE '^HOST [A-Z]+ - [0-9.]+% of memory used' <<<\"\$FIRST\"" "memory of this machine: judged ($FIRST)"
+expect_true "between '$(perf available)' '$BEFORE' '$AFTER' 16777216 && between '$(perf available)' '$FREE_BEFORE' '$FREE_AFTER' 16777216" \
+  "memory: available between /proc/meminfo's MemAvailable and free's available read just before and after, within 16 MiB (try $try: $(perf available) vs $BEFORE..$AFTER vs $FREE_BEFORE..$FREE_AFTER)"
+expect_true "[ '$(perf used)' -eq $((MEM_TOTAL - $(perf available))) ]" "memory: used is MemTotal - MemAvailable"
 expect_out "used=[0-9]+B;[0-9]+;[0-9]+;0;$MEM_TOTAL " "memory: perfdata used with the 85%/95% ranges in bytes and MemTotal as max"
 
 mw host -m load
