@@ -1,11 +1,16 @@
 # SPDX-License-Identifier: MIT
-# checks/redis: Redis (hiredis over mcpwatch's deadline-bound sockets).
+# checks/redis: Redis (hiredis over mcpwatch's deadline-bound sockets; TLS with OpenSSL).
 if BUILD_REDIS
 checks_LTLIBRARIES += redis.la
 redis_la_SOURCES = %reldir%/redis.c %reldir%/redis_check.h %reldir%/redis_conn.c \
 	%reldir%/redis_conn.h %reldir%/redis_info.c %reldir%/redis_info.h %reldir%/redis_modes.c %reldir%/redis_slowlog.c \
-	$(COMMON_MODES)
+	%reldir%/redis_tls.h $(COMMON_MODES)
 redis_la_CPPFLAGS = $(AM_CPPFLAGS) $(HIREDIS_CFLAGS)
 redis_la_LDFLAGS = $(CHECK_LDFLAGS)
 redis_la_LIBADD = $(CHECK_LIBADD) $(HIREDIS_LIBS)
+if BUILD_TLS
+redis_la_SOURCES += %reldir%/redis_tls.c
+redis_la_CPPFLAGS += -DREDIS_TLS=1 $(OPENSSL_CFLAGS)
+redis_la_LIBADD += $(OPENSSL_LIBS)
+endif
 endif

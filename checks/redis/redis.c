@@ -11,6 +11,9 @@
 
 #include "redis_check.h"
 #include "redis_info.h"
+#if REDIS_TLS
+#include "redis_tls.h"
+#endif
 
 const char *const mode_names[] = {"ping",        "memory", "clients", "hitrate", "replication",
                                   "persistence", "info",   "ops",     "slowlog", NULL};
@@ -59,6 +62,23 @@ static const struct mw_option redis_options[] = {
      "File whose first line is the password; without it REDISCLI_AUTH from the environment.", NULL,
      NULL},
     {"database", 'n', MW_OPT_INT, 0, "N", "0", "Database number to SELECT.", NULL, NULL},
+    {"tls", 0, MW_OPT_BOOL, 0, NULL, NULL,
+     "Speak TLS (the server's tls-port), verifying its certificate against the system's CA "
+     "store or --ca-cert and its name against --host or --sni.",
+     NULL, NULL},
+    {"ca-cert", 0, MW_OPT_STRING, 0, "FILE", NULL,
+     "tls: PEM file of the CA certificates to trust instead of the system's.", NULL, NULL},
+    {"client-cert", 0, MW_OPT_STRING, 0, "FILE", NULL,
+     "tls: PEM certificate (chain) to present, for servers with tls-auth-clients yes; needs "
+     "--client-key.",
+     NULL, NULL},
+    {"client-key", 0, MW_OPT_STRING, 0, "FILE", NULL, "tls: PEM private key of --client-cert.",
+     NULL, NULL},
+    {"sni", 0, MW_OPT_STRING, 0, "NAME", NULL,
+     "tls: the server name to send and verify, when --host is an address or another name.", NULL,
+     NULL},
+    {"insecure", 0, MW_OPT_BOOL, 0, NULL, NULL,
+     "tls: do not verify the server's certificate (the output says so).", NULL, NULL},
     {"mode", 'm', MW_OPT_STRING, MW_OPT_REPEAT, "MODE", "ping",
      "What to check: ping, memory, clients, hitrate, replication, persistence, info, ops or "
      "slowlog.",
@@ -107,7 +127,9 @@ static const char redis_description[] =
     "               never its arguments; -w/-c on the count (10) or the slowest time (100ms).\n"
     "With several modes -w and -c cannot be given: each mode uses its default. Units in\n"
     "ranges: %, B, KB, MB, GB, KiB, MiB, GiB, ms, s, min, h. A server that cannot be reached or\n"
-    "refuses the password is CRITICAL; answers larger than 1 MiB are refused.\n";
+    "refuses the password is CRITICAL; answers larger than 1 MiB are refused.\n"
+    "With --tls the long output names the protocol, cipher and what was verified; a certificate\n"
+    "that is not trusted or does not name the host is CRITICAL with OpenSSL's reason.\n";
 
 bool snap_num(const struct snapshot *s, const char *field, double *out)
 {
@@ -247,6 +269,12 @@ static void redis_run(void *state, struct mw_result *res, mw_deadline deadline)
   }
   run_modes(r, res, &snap);
   keep_counters(r, &snap);
+  if (r->conn.tls) {
+    char tls[300];
+
+    redis_conn_describe(&r->conn, tls, sizeof(tls));
+    mw_result_note(res, "TLS: %s", tls);
+  }
   goto cleanup;
 
 failed:
@@ -258,6 +286,61 @@ cleanup:
     freeReplyObject(reply);
   if (slow)
     freeReplyObject(slow);
+}
+
+/* The TLS options are checked together and the certificates loaded here, so that a file that
+ * cannot be used is refused once, in one line, rather than failing every run. */
+static int tls_options(const struct mw_args *args, struct redis *r, struct mw_result *err)
+{
+  static const char *const needs_tls[] = {"ca-cert", "client-cert", "client-key", "sni"};
+  bool tls = mw_args_bool(args, "tls");
+  size_t i;
+
+  for (i = 0; i < sizeof(needs_tls) / sizeof(needs_tls[0]); i++) {
+    if (!tls && mw_args_str(args, needs_tls[i])) {
+      mw_result_summary(err, "--%s needs --tls", needs_tls[i]);
+      return -1;
+    }
+  }
+  if (!tls && mw_args_bool(args, "insecure")) {
+    mw_result_summary(err, "--insecure needs --tls");
+    return -1;
+  }
+  if (!tls)
+    return 0;
+#if REDIS_TLS
+  {
+    struct redis_tls_config config = {
+        mw_args_str(args, "ca-cert"), mw_args_str(args, "client-cert"),
+        mw_args_str(args, "client-key"), mw_args_str(args, "sni"), mw_args_bool(args, "insecure")};
+    char reason[512];
+
+    if (r->target.socket) {
+      mw_result_summary(err, "--tls needs --host and --port: Redis speaks TLS on TCP only");
+      return -1;
+    }
+    if (!config.client_cert != !config.client_key) {
+      mw_result_summary(err, config.client_cert ? "--client-cert needs --client-key"
+                                                : "--client-key needs --client-cert");
+      return -1;
+    }
+    if (config.insecure && config.ca_cert) {
+      mw_result_summary(err, "--insecure and --ca-cert contradict each other: give one");
+      return -1;
+    }
+    r->target.tls = redis_tls_context_new(&config, reason, sizeof(reason));
+    if (!r->target.tls) {
+      mw_result_summary(err, "%s", reason);
+      return -1;
+    }
+    return 0;
+  }
+#else
+  (void)r;
+  mw_result_summary(err, "--tls: this redis check was built without OpenSSL (configure "
+                         "--enable-tls)");
+  return -1;
+#endif
 }
 
 static int redis_open(const struct mw_args *args, void **state, struct mw_result *err)
@@ -292,6 +375,8 @@ static int redis_open(const struct mw_args *args, void **state, struct mw_result
     mw_result_summary(err, "--database must be a database number, 0 or more");
     goto fail;
   }
+  if (tls_options(args, r, err) != 0)
+    goto fail;
   if (modes_has(&r->modes, M_INFO) != (r->field != NULL)) {
     mw_result_summary(err, r->field ? "--field is only used by --mode info"
                                     : "--mode info needs --field NAME");
@@ -300,6 +385,9 @@ static int redis_open(const struct mw_args *args, void **state, struct mw_result
   *state = r;
   return 0;
 fail:
+#if REDIS_TLS
+  redis_tls_context_free(r->target.tls);
+#endif
   free(r);
   return -1;
 }
@@ -309,6 +397,9 @@ static void redis_close(void *state)
   struct redis *r = state;
 
   redis_conn_close(&r->conn);
+#if REDIS_TLS
+  redis_tls_context_free(r->target.tls);
+#endif
   free(r);
 }
 

@@ -13,16 +13,24 @@
 #include <unistd.h>
 
 #include "redis_conn.h"
+#if REDIS_TLS
+#include "redis_tls.h"
+#endif
 
 void redis_conn_init(struct redis_conn *conn)
 {
   conn->fd = -1;
+  conn->tls = NULL;
   conn->reader = NULL;
   conn->where[0] = '\0';
 }
 
 void redis_conn_close(struct redis_conn *conn)
 {
+#if REDIS_TLS
+  redis_tls_free(conn->tls);
+#endif
+  conn->tls = NULL;
   if (conn->fd >= 0)
     close(conn->fd);
   if (conn->reader)
@@ -31,16 +39,54 @@ void redis_conn_close(struct redis_conn *conn)
   conn->reader = NULL;
 }
 
+void redis_conn_describe(const struct redis_conn *conn, char *out, size_t outlen)
+{
+  out[0] = '\0';
+#if REDIS_TLS
+  if (conn->tls)
+    redis_tls_describe(conn->tls, out, outlen);
+#else
+  (void)conn;
+  (void)outlen;
+#endif
+}
+
+static int conn_send(struct redis_conn *conn, const void *data, size_t len, mw_deadline deadline)
+{
+#if REDIS_TLS
+  if (conn->tls)
+    return redis_tls_send(conn->tls, data, len, deadline);
+#endif
+  return mw_send_all(conn->fd, data, len, deadline);
+}
+
+static ssize_t conn_recv(struct redis_conn *conn, void *buf, size_t len, mw_deadline deadline)
+{
+#if REDIS_TLS
+  if (conn->tls)
+    return redis_tls_recv(conn->tls, buf, len, deadline);
+#endif
+  return mw_recv_some(conn->fd, buf, len, deadline);
+}
+
 static enum redis_status fail(struct redis_conn *conn, int error, const char *what, char *err,
                               size_t errlen)
 {
-  redis_conn_close(conn);
   if (error == ETIMEDOUT) {
     snprintf(err, errlen, "%s: timed out %s", conn->where, what);
+    redis_conn_close(conn);
     return REDIS_TIMED_OUT;
   }
+#if REDIS_TLS
+  if (error == EPROTO && conn->tls) {
+    snprintf(err, errlen, "%s: %s: TLS: %s", conn->where, what, redis_tls_reason(conn->tls));
+    redis_conn_close(conn);
+    return REDIS_FAILED;
+  }
+#endif
   snprintf(err, errlen, "%s: %s: %s", conn->where, what,
            error ? strerror(error) : "connection closed by the server");
+  redis_conn_close(conn);
   return REDIS_FAILED;
 }
 
@@ -66,7 +112,7 @@ static enum redis_status read_reply(struct redis_conn *conn, const char *name, r
       *reply = parsed;
       return REDIS_DONE;
     }
-    got = mw_recv_some(conn->fd, chunk, sizeof(chunk), deadline);
+    got = conn_recv(conn, chunk, sizeof(chunk), deadline);
     if (got <= 0)
       return fail(conn, got == 0 ? 0 : errno, what, err, errlen);
     received += (size_t)got;
@@ -105,7 +151,7 @@ enum redis_status redis_conn_command(struct redis_conn *conn, int argc, const ch
     snprintf(err, errlen, "out of memory");
     return REDIS_FAILED;
   }
-  sent = mw_send_all(conn->fd, cmd, (size_t)len, deadline);
+  sent = conn_send(conn, cmd, (size_t)len, deadline);
   redisFreeCommand(cmd);
   if (sent != 0) {
     char what[64];
@@ -159,6 +205,19 @@ enum redis_status redis_conn_open(struct redis_conn *conn, const struct redis_ta
                         errlen);
   if (conn->fd < 0)
     return mw_deadline_passed(deadline) ? REDIS_TIMED_OUT : REDIS_FAILED;
+#if REDIS_TLS
+  if (target->tls) {
+    char reason[400];
+    int rc = redis_tls_start(target->tls, conn->fd, target->host, deadline, &conn->tls, reason,
+                             sizeof(reason));
+
+    if (rc != 0) {
+      snprintf(err, errlen, "%s: %s", conn->where, reason);
+      status = rc == ETIMEDOUT ? REDIS_TIMED_OUT : REDIS_FAILED;
+      goto out;
+    }
+  }
+#endif
   conn->reader = redisReaderCreate();
   if (!conn->reader) {
     snprintf(err, errlen, "out of memory");
