@@ -3,7 +3,7 @@
 if BUILD_REDIS
 checks_LTLIBRARIES += redis.la
 redis_la_SOURCES = %reldir%/redis.c %reldir%/redis_check.h %reldir%/redis_conn.c \
-	%reldir%/redis_conn.h %reldir%/redis_info.c %reldir%/redis_info.h %reldir%/redis_modes.c %reldir%/redis_slowlog.c \
+	%reldir%/redis_conn.h %reldir%/redis_info.c %reldir%/redis_info.h %reldir%/redis_modes.c %reldir%/redis_slowlog.c %reldir%/redis_sentinel.c %reldir%/redis_cluster.c \
 	%reldir%/redis_tls.h $(COMMON_MODES)
 redis_la_CPPFLAGS = $(AM_CPPFLAGS) $(HIREDIS_CFLAGS)
 redis_la_LDFLAGS = $(CHECK_LDFLAGS)

@@ -15,8 +15,9 @@
 #include "redis_tls.h"
 #endif
 
-const char *const mode_names[] = {"ping",        "memory", "clients", "hitrate", "replication",
-                                  "persistence", "info",   "ops",     "slowlog", NULL};
+const char *const mode_names[] = {"ping",        "memory",      "clients", "hitrate",
+                                  "replication", "persistence", "info",    "ops",
+                                  "slowlog",     "sentinel",    "cluster", NULL};
 
 static const struct mode_rule rules[M_N] = {
     [M_PING] = {K_SECONDS, 1u << K_SECONDS, NULL, NULL, "seconds (1s, 500ms)"},
@@ -33,6 +34,9 @@ static const struct mode_rule rules[M_N] = {
     [M_OPS] = {K_PLAIN, 1u << K_PLAIN, NULL, NULL, "commands per second (50000)"},
     [M_SLOWLOG] = {K_PLAIN, 1u << K_PLAIN | 1u << K_SECONDS, NULL, NULL,
                    "new entries (10) or the slowest entry's time (100ms)"},
+    [M_SENTINEL] = {K_SECONDS, 1u << K_SECONDS, NULL, NULL,
+                    "seconds for the master's connect, AUTH and ROLE (500ms)"},
+    [M_CLUSTER] = {K_PLAIN, 1u << K_PLAIN, NULL, NULL, "a number of failing nodes (1)"},
 };
 
 static const struct mw_unit units[] = {{"", 1, K_PLAIN},
@@ -80,8 +84,8 @@ static const struct mw_option redis_options[] = {
     {"insecure", 0, MW_OPT_BOOL, 0, NULL, NULL,
      "tls: do not verify the server's certificate (the output says so).", NULL, NULL},
     {"mode", 'm', MW_OPT_STRING, MW_OPT_REPEAT, "MODE", "ping",
-     "What to check: ping, memory, clients, hitrate, replication, persistence, info, ops or "
-     "slowlog.",
+     "What to check: ping, memory, clients, hitrate, replication, persistence, info, ops, "
+     "slowlog, sentinel or cluster.",
      NULL, mode_names},
     {"field", 'f', MW_OPT_STRING, 0, "FIELD", NULL, "The INFO field --mode info reports.", NULL,
      NULL},
@@ -92,9 +96,18 @@ static const struct mw_option redis_options[] = {
      "CRITICAL range for the one mode given; the mode's default otherwise (see below).", units,
      NULL},
     {"min-replicas", 0, MW_OPT_INT, 0, "N", "0",
-     "replication: a master with fewer connected replicas is CRITICAL.", NULL, NULL},
+     "replication: a master with fewer connected replicas is CRITICAL; sentinel: fewer healthy "
+     "replicas.",
+     NULL, NULL},
     {"min-requests", 0, MW_OPT_INT, 0, "N", "100",
      "hitrate: with fewer lookups (since the last run, or since start) the rate is not judged.",
+     NULL, NULL},
+    {"master-name", 0, MW_OPT_STRING, 0, "NAME", NULL,
+     "sentinel: the name the Sentinel monitors the master under (sentinel monitor NAME ...).", NULL,
+     NULL},
+    {"master-password-file", 0, MW_OPT_STRING, 0, "FILE", NULL,
+     "sentinel: file whose first line is the password of the master the Sentinel names (the "
+     "default user's AUTH); --password-file is the Sentinel's own.",
      NULL, NULL},
     {"slowlog-window", 0, MW_OPT_DURATION, 0, "DURATION", "5m",
      "slowlog: a first run (and every run from a shell) reads the entries of this last span.", NULL,
@@ -125,6 +138,13 @@ static const char redis_description[] =
     "  slowlog      SLOWLOG GET 128: the entries since the last run (a first run: those of\n"
     "               the last --slowlog-window), the slowest with its command's name only,\n"
     "               never its arguments; -w/-c on the count (10) or the slowest time (100ms).\n"
+    "  sentinel     on a Sentinel (-p 26379): the master it names for --master-name, which\n"
+    "               must answer ROLE as master (CRITICAL if down, unreachable or not a\n"
+    "               master); CKQUORUM; replicas down and a failover in progress are WARNING;\n"
+    "               --min-replicas healthy replicas; -w/-c on the master's answer time.\n"
+    "  cluster      CLUSTER INFO and CLUSTER NODES on one node of a cluster: a state other\n"
+    "               than ok, unassigned or failing slots are CRITICAL; slots possibly failing\n"
+    "               and failing nodes WARNING (-w/-c: a number of failing nodes instead).\n"
     "With several modes -w and -c cannot be given: each mode uses its default. Units in\n"
     "ranges: %, B, KB, MB, GB, KiB, MiB, GiB, ms, s, min, h. A server that cannot be reached or\n"
     "refuses the password is CRITICAL; answers larger than 1 MiB are refused.\n"
@@ -230,7 +250,10 @@ static void redis_run(void *state, struct mw_result *res, mw_deadline deadline)
   redisReply *pong = NULL;
   redisReply *reply = NULL;
   redisReply *slow = NULL;
-  struct snapshot snap = {NULL, 0, 0, 0, &r->last, NULL};
+  redisReply *cluster_info = NULL;
+  redisReply *cluster_nodes = NULL;
+  struct sentinel_view sentinel = {0};
+  struct snapshot snap = {NULL, 0, 0, 0, &r->last, NULL, NULL, NULL, NULL};
   enum redis_status status;
   char err[512];
   int64_t started;
@@ -267,6 +290,24 @@ static void redis_run(void *state, struct mw_result *res, mw_deadline deadline)
       goto failed;
     snap.slowlog = slow;
   }
+  if (modes_has(&r->modes, M_SENTINEL)) {
+    status = redis_sentinel_gather(r, &sentinel, deadline, err, sizeof(err));
+    if (status != REDIS_DONE)
+      goto failed;
+    snap.sentinel = &sentinel;
+  }
+  if (modes_has(&r->modes, M_CLUSTER)) {
+    const char *cinfo[] = {"CLUSTER", "INFO"};
+    const char *cnodes[] = {"CLUSTER", "NODES"};
+
+    status = redis_conn_command(&r->conn, 2, cinfo, &cluster_info, deadline, err, sizeof(err));
+    if (status == REDIS_DONE && cluster_info->type == REDIS_REPLY_STRING)
+      status = redis_conn_command(&r->conn, 2, cnodes, &cluster_nodes, deadline, err, sizeof(err));
+    if (status != REDIS_DONE)
+      goto failed;
+    snap.cluster_info = cluster_info;
+    snap.cluster_nodes = cluster_nodes;
+  }
   run_modes(r, res, &snap);
   keep_counters(r, &snap);
   if (r->conn.tls) {
@@ -286,6 +327,11 @@ cleanup:
     freeReplyObject(reply);
   if (slow)
     freeReplyObject(slow);
+  if (cluster_info)
+    freeReplyObject(cluster_info);
+  if (cluster_nodes)
+    freeReplyObject(cluster_nodes);
+  redis_sentinel_view_free(&sentinel);
 }
 
 /* The TLS options are checked together and the certificates loaded here, so that a file that
@@ -359,6 +405,8 @@ static int redis_open(const struct mw_args *args, void **state, struct mw_result
   r->target.password_file = mw_args_str(args, "password-file");
   r->target.database = mw_args_int(args, "database");
   r->field = mw_args_str(args, "field");
+  r->master_name = mw_args_str(args, "master-name");
+  r->master_password_file = mw_args_str(args, "master-password-file");
   r->min_replicas = mw_args_int(args, "min-replicas");
   r->min_requests = mw_args_int(args, "min-requests");
   r->timeout_state = mw_args_state(args, "timeout-state");
@@ -373,6 +421,15 @@ static int redis_open(const struct mw_args *args, void **state, struct mw_result
   }
   if (r->target.database < 0 || r->target.database > 1000000) {
     mw_result_summary(err, "--database must be a database number, 0 or more");
+    goto fail;
+  }
+  if (modes_has(&r->modes, M_SENTINEL) != (r->master_name != NULL)) {
+    mw_result_summary(err, r->master_name ? "--master-name is only used by --mode sentinel"
+                                          : "--mode sentinel needs --master-name NAME");
+    goto fail;
+  }
+  if (r->master_password_file && !r->master_name) {
+    mw_result_summary(err, "--master-password-file is only used by --mode sentinel");
     goto fail;
   }
   if (tls_options(args, r, err) != 0)

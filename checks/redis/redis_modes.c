@@ -328,6 +328,6 @@ static void mode_info(const struct redis *r, struct mw_result *res, const struct
   modes_perf(res, &r->ranges[M_INFO], plain, r->field, value, "", NAN, NAN);
 }
 
-mode_func *const mode_funcs[M_N] = {mode_ping,    mode_memory,      mode_clients,
-                                    mode_hitrate, mode_replication, mode_persistence,
-                                    mode_info,    mode_ops,         mode_slowlog};
+mode_func *const mode_funcs[M_N] = {mode_ping,        mode_memory,      mode_clients, mode_hitrate,
+                                    mode_replication, mode_persistence, mode_info,    mode_ops,
+                                    mode_slowlog,     mode_sentinel,    mode_cluster};
