@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "child_spawn.h"
 #include "exec_output.h"
 
 #define MAX_ENV 64
@@ -61,62 +61,19 @@ struct exec {
   enum mw_state timeout_state;
 };
 
-/* A descriptor of ours must not be 0, 1 or 2, where the plugin's streams go. */
-static int above_stdio(int fd)
-{
-  int moved;
-
-  if (fd < 0 || fd > 2)
-    return fd;
-  moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-  close(fd);
-  return moved;
-}
-
 static int spawn(const struct exec *x, int out, int errw, pid_t *pid, char *err, size_t errlen)
 {
-  posix_spawn_file_actions_t actions;
-  posix_spawnattr_t attr;
-  sigset_t none, all;
-  int rc;
+  const struct child_spawn spec = {x->argv, (char *const *)x->envp, -1, out, errw, NULL, false};
+  enum child_spawn_step step;
+  int rc = child_spawn(&spec, pid, &step);
 
-  if (posix_spawn_file_actions_init(&actions) != 0) {
-    snprintf(err, errlen, "out of memory");
-    return -1;
-  }
-  if (posix_spawnattr_init(&attr) != 0) {
-    posix_spawn_file_actions_destroy(&actions);
-    snprintf(err, errlen, "out of memory");
-    return -1;
-  }
-  sigemptyset(&none);
-  sigfillset(&all);
-  rc = posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   if (rc == 0)
-    rc = posix_spawn_file_actions_adddup2(&actions, out, 1);
-  if (rc == 0)
-    rc = posix_spawn_file_actions_adddup2(&actions, errw, 2);
-  if (rc == 0) /* whatever the host process opened without O_CLOEXEC stays out */
-    rc = posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-  if (rc == 0)
-    rc = posix_spawnattr_setpgroup(&attr, 0);
-  if (rc == 0) /* no signal blocked or ignored as they may be in the agent's threads */
-    rc = posix_spawnattr_setsigmask(&attr, &none);
-  if (rc == 0)
-    rc = posix_spawnattr_setsigdefault(&attr, &all);
-  if (rc == 0)
-    rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                             POSIX_SPAWN_SETSIGDEF);
-  if (rc == 0) {
-    rc = posix_spawn(pid, x->argv[0], &actions, &attr, x->argv, (char *const *)x->envp);
-    if (rc != 0)
-      snprintf(err, errlen, "cannot run %.300s: %s", x->argv[0], strerror(rc));
-  } else {
+    return 0;
+  if (step == CHILD_START)
+    snprintf(err, errlen, "cannot run %.300s: %s", x->argv[0], strerror(rc));
+  else
     snprintf(err, errlen, "cannot prepare the plugin's process: %s", strerror(rc));
-  }
-  posix_spawnattr_destroy(&attr);
-  posix_spawn_file_actions_destroy(&actions);
-  return rc == 0 ? 0 : -1;
+  return -1;
 }
 
 struct run {
@@ -301,8 +258,8 @@ static void exec_run(void *state, struct mw_result *res, mw_deadline deadline)
     goto cleanup;
   }
   for (i = 0; i < 2; i++) {
-    outp[i] = above_stdio(outp[i]);
-    errp[i] = above_stdio(errp[i]);
+    outp[i] = child_fd_above_stdio(outp[i]);
+    errp[i] = child_fd_above_stdio(errp[i]);
   }
   if (outp[0] < 0 || outp[1] < 0 || errp[0] < 0 || errp[1] < 0 ||
       spawn(x, outp[1], errp[1], &r.pid, err, sizeof(err)) != 0) {

@@ -10,7 +10,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "child_spawn.h"
 #include "mcp_stdio.h"
 
 #define FIRST_BUFFER 16384
@@ -44,72 +44,22 @@ static void close_fd(int *fd)
   *fd = -1;
 }
 
-/* A descriptor of ours must not be 0, 1 or 2, where the server's streams go. */
-static int above_stdio(int fd)
-{
-  int moved;
-
-  if (fd < 0 || fd > 2)
-    return fd;
-  moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-  close(fd);
-  return moved;
-}
-
 static int spawn(struct mcp_stdio *s, const struct mcp_stdio_command *cmd, int in, int out,
                  int errw, char *err, size_t errlen)
 {
-  posix_spawn_file_actions_t actions;
-  posix_spawnattr_t attr;
-  sigset_t none;
-  sigset_t all;
-  int rc;
+  const struct child_spawn spec = {cmd->argv, cmd->envp, in, out, errw, cmd->cwd, true};
+  enum child_spawn_step step;
+  int rc = child_spawn(&spec, &s->pid, &step);
 
-  if (posix_spawn_file_actions_init(&actions) != 0) {
-    snprintf(err, errlen, "out of memory");
-    return -1;
-  }
-  if (posix_spawnattr_init(&attr) != 0) {
-    posix_spawn_file_actions_destroy(&actions);
-    snprintf(err, errlen, "out of memory");
-    return -1;
-  }
-  sigemptyset(&none);
-  sigfillset(&all);
-  /* Its own process group, so that SIGTERM and SIGKILL reach what it starts; no signal blocked
-   * or ignored as they may be in the agent's threads (SIGPIPE is ignored there). */
-  rc = posix_spawn_file_actions_adddup2(&actions, in, 0);
   if (rc == 0)
-    rc = posix_spawn_file_actions_adddup2(&actions, out, 1);
-  if (rc == 0)
-    rc = posix_spawn_file_actions_adddup2(&actions, errw, 2);
-  /* Whatever the host process opened without O_CLOEXEC stays out of the server. */
-  if (rc == 0)
-    rc = posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-  if (rc == 0 && cmd->cwd)
-    rc = posix_spawn_file_actions_addchdir_np(&actions, cmd->cwd);
-  if (rc == 0)
-    rc = posix_spawnattr_setpgroup(&attr, 0);
-  if (rc == 0)
-    rc = posix_spawnattr_setsigmask(&attr, &none);
-  if (rc == 0)
-    rc = posix_spawnattr_setsigdefault(&attr, &all);
-  if (rc == 0)
-    rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                             POSIX_SPAWN_SETSIGDEF);
-  if (rc == 0) {
-    rc = posix_spawnp(&s->pid, cmd->argv[0], &actions, &attr, cmd->argv, cmd->envp);
-    if (rc != 0) {
-      s->pid = 0;
-      snprintf(err, errlen, "cannot start %.200s%s%.200s: %s", cmd->argv[0], cmd->cwd ? " in " : "",
-               cmd->cwd ? cmd->cwd : "", strerror(rc));
-    }
-  } else {
+    return 0;
+  s->pid = 0;
+  if (step == CHILD_START)
+    snprintf(err, errlen, "cannot start %.200s%s%.200s: %s", cmd->argv[0], cmd->cwd ? " in " : "",
+             cmd->cwd ? cmd->cwd : "", strerror(rc));
+  else
     snprintf(err, errlen, "cannot prepare the server's process: %s", strerror(rc));
-  }
-  posix_spawnattr_destroy(&attr);
-  posix_spawn_file_actions_destroy(&actions);
-  return rc == 0 ? 0 : -1;
+  return -1;
 }
 
 int mcp_stdio_start(struct mcp_stdio *s, const struct mcp_stdio_command *cmd, char *err,
@@ -138,9 +88,9 @@ int mcp_stdio_start(struct mcp_stdio *s, const struct mcp_stdio_command *cmd, ch
     goto cleanup;
   }
   for (i = 0; i < 2; i++) {
-    in[i] = above_stdio(in[i]);
-    out[i] = above_stdio(out[i]);
-    errpipe[i] = above_stdio(errpipe[i]);
+    in[i] = child_fd_above_stdio(in[i]);
+    out[i] = child_fd_above_stdio(out[i]);
+    errpipe[i] = child_fd_above_stdio(errpipe[i]);
   }
   if (in[0] < 0 || in[1] < 0 || out[0] < 0 || out[1] < 0 || errpipe[0] < 0 || errpipe[1] < 0) {
     snprintf(err, errlen, "cannot make the server's pipes: %s", strerror(errno));
