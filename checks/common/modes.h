@@ -12,6 +12,21 @@
 #define MODES_MAX 16
 #define MODE_KINDS 8 /* unit kinds a check may use in its ranges: 1 .. MODE_KINDS - 1 */
 
+/* Entries of a check's units table (struct mw_unit), so that every check with modes reads a
+ * size and a time the same way: B, KB, MB, GB (powers of 1000), KiB, MiB, GiB, TiB (powers of
+ * 1024); ms, s, min, h. kind is the check's own number for bytes or seconds. */
+#define MODES_BYTE_UNITS(kind)                                                                     \
+  {"B", 1, kind}, {"KB", 1e3, kind}, {"MB", 1e6, kind}, {"GB", 1e9, kind}, {"KiB", 1024, kind},    \
+      {"MiB", 1048576, kind}, {"GiB", 1073741824, kind},                                           \
+  {                                                                                                \
+    "TiB", 1099511627776.0, kind                                                                   \
+  }
+#define MODES_TIME_UNITS(kind)                                                                     \
+  {"ms", 0.001, kind}, {"s", 1, kind}, {"min", 60, kind},                                          \
+  {                                                                                                \
+    "h", 3600, kind                                                                                \
+  }
+
 /* How a mode reads -w/-c: what a plain number means, which unit kinds it accepts (bit per kind)
  * and its default ranges. A mode with takes == NULL does not use -w/-c. */
 struct mode_rule {

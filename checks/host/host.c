@@ -36,17 +36,8 @@ static const struct mode_rule rules[M_N] = {
     [M_PRESSURE] = {K_PERCENT, 1u << K_PERCENT, "10%", "25%", "percent of time stalled (10%)"},
 };
 
-static const struct mw_unit units[] = {{"", 1, K_PLAIN},
-                                       {"%", 1, K_PERCENT},
-                                       {"B", 1, K_BYTES},
-                                       {"KB", 1e3, K_BYTES},
-                                       {"MB", 1e6, K_BYTES},
-                                       {"GB", 1e9, K_BYTES},
-                                       {"KiB", 1024, K_BYTES},
-                                       {"MiB", 1048576, K_BYTES},
-                                       {"GiB", 1073741824, K_BYTES},
-                                       {"TiB", 1099511627776.0, K_BYTES},
-                                       {NULL, 0, 0}};
+static const struct mw_unit units[] = {
+    {"", 1, K_PLAIN}, {"%", 1, K_PERCENT}, MODES_BYTE_UNITS(K_BYTES), {NULL, 0, 0}};
 
 static const struct mw_option host_options[] = {
     {"mode", 'm', MW_OPT_STRING, MW_OPT_REPEAT, "MODE", "load",

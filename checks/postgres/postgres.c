@@ -37,21 +37,9 @@ static const struct mode_rule rules[M_N] = {
                      "(90%)"},
 };
 
-static const struct mw_unit units[] = {{"", 1, K_PLAIN},
-                                       {"%", 1, K_PERCENT},
-                                       {"left", 1, K_LEFT},
-                                       {"B", 1, K_BYTES},
-                                       {"KB", 1e3, K_BYTES},
-                                       {"MB", 1e6, K_BYTES},
-                                       {"GB", 1e9, K_BYTES},
-                                       {"KiB", 1024, K_BYTES},
-                                       {"MiB", 1048576, K_BYTES},
-                                       {"GiB", 1073741824, K_BYTES},
-                                       {"ms", 0.001, K_SECONDS},
-                                       {"s", 1, K_SECONDS},
-                                       {"min", 60, K_SECONDS},
-                                       {"h", 3600, K_SECONDS},
-                                       {NULL, 0, 0}};
+static const struct mw_unit units[] = {
+    {"", 1, K_PLAIN},          {"%", 1, K_PERCENT},         {"left", 1, K_LEFT},
+    MODES_BYTE_UNITS(K_BYTES), MODES_TIME_UNITS(K_SECONDS), {NULL, 0, 0}};
 
 static const struct mw_unit plain_units[] = {{"", 1, K_PLAIN}, {NULL, 0, 0}};
 

@@ -41,17 +41,8 @@ static const struct mode_rule rules[M_N] = {
 
 static const struct mw_unit units[] = {{"", 1, K_PLAIN},
                                        {"%", 1, K_PERCENT},
-                                       {"B", 1, K_BYTES},
-                                       {"KB", 1e3, K_BYTES},
-                                       {"MB", 1e6, K_BYTES},
-                                       {"GB", 1e9, K_BYTES},
-                                       {"KiB", 1024, K_BYTES},
-                                       {"MiB", 1048576, K_BYTES},
-                                       {"GiB", 1073741824, K_BYTES},
-                                       {"ms", 0.001, K_SECONDS},
-                                       {"s", 1, K_SECONDS},
-                                       {"min", 60, K_SECONDS},
-                                       {"h", 3600, K_SECONDS},
+                                       MODES_BYTE_UNITS(K_BYTES),
+                                       MODES_TIME_UNITS(K_SECONDS),
                                        {NULL, 0, 0}};
 
 static const struct mw_option redis_options[] = {
@@ -146,7 +137,8 @@ static const char redis_description[] =
     "               than ok, unassigned or failing slots are CRITICAL; slots possibly failing\n"
     "               and failing nodes WARNING (-w/-c: a number of failing nodes instead).\n"
     "With several modes -w and -c cannot be given: each mode uses its default. Units in\n"
-    "ranges: %, B, KB, MB, GB, KiB, MiB, GiB, ms, s, min, h. A server that cannot be reached or\n"
+    "ranges: %, B, KB, MB, GB, KiB, MiB, GiB, TiB, ms, s, min, h. A server that cannot be reached "
+    "or\n"
     "refuses the password is CRITICAL; answers larger than 1 MiB are refused.\n"
     "With --tls the long output names the protocol, cipher and what was verified; a certificate\n"
     "that is not trusted or does not name the host is CRITICAL with OpenSSL's reason.\n";
