@@ -11,9 +11,6 @@
 
 #include "redis_check.h"
 #include "redis_info.h"
-#if REDIS_TLS
-#include "redis_tls.h"
-#endif
 
 const char *const mode_names[] = {"ping",        "memory",      "clients", "hitrate",
                                   "replication", "persistence", "info",    "ops",
@@ -326,61 +323,6 @@ cleanup:
   redis_sentinel_view_free(&sentinel);
 }
 
-/* The TLS options are checked together and the certificates loaded here, so that a file that
- * cannot be used is refused once, in one line, rather than failing every run. */
-static int tls_options(const struct mw_args *args, struct redis *r, struct mw_result *err)
-{
-  static const char *const needs_tls[] = {"ca-cert", "client-cert", "client-key", "sni"};
-  bool tls = mw_args_bool(args, "tls");
-  size_t i;
-
-  for (i = 0; i < sizeof(needs_tls) / sizeof(needs_tls[0]); i++) {
-    if (!tls && mw_args_str(args, needs_tls[i])) {
-      mw_result_summary(err, "--%s needs --tls", needs_tls[i]);
-      return -1;
-    }
-  }
-  if (!tls && mw_args_bool(args, "insecure")) {
-    mw_result_summary(err, "--insecure needs --tls");
-    return -1;
-  }
-  if (!tls)
-    return 0;
-#if REDIS_TLS
-  {
-    struct redis_tls_config config = {
-        mw_args_str(args, "ca-cert"), mw_args_str(args, "client-cert"),
-        mw_args_str(args, "client-key"), mw_args_str(args, "sni"), mw_args_bool(args, "insecure")};
-    char reason[512];
-
-    if (r->target.socket) {
-      mw_result_summary(err, "--tls needs --host and --port: Redis speaks TLS on TCP only");
-      return -1;
-    }
-    if (!config.client_cert != !config.client_key) {
-      mw_result_summary(err, config.client_cert ? "--client-cert needs --client-key"
-                                                : "--client-key needs --client-cert");
-      return -1;
-    }
-    if (config.insecure && config.ca_cert) {
-      mw_result_summary(err, "--insecure and --ca-cert contradict each other: give one");
-      return -1;
-    }
-    r->target.tls = redis_tls_context_new(&config, reason, sizeof(reason));
-    if (!r->target.tls) {
-      mw_result_summary(err, "%s", reason);
-      return -1;
-    }
-    return 0;
-  }
-#else
-  (void)r;
-  mw_result_summary(err, "--tls: this redis check was built without OpenSSL (configure "
-                         "--enable-tls)");
-  return -1;
-#endif
-}
-
 static int redis_open(const struct mw_args *args, void **state, struct mw_result *err)
 {
   struct redis *r = calloc(1, sizeof(*r));
@@ -424,7 +366,7 @@ static int redis_open(const struct mw_args *args, void **state, struct mw_result
     mw_result_summary(err, "--master-password-file is only used by --mode sentinel");
     goto fail;
   }
-  if (tls_options(args, r, err) != 0)
+  if (redis_tls_options(args, r, err) != 0)
     goto fail;
   if (modes_has(&r->modes, M_INFO) != (r->field != NULL)) {
     mw_result_summary(err, r->field ? "--field is only used by --mode info"
@@ -434,9 +376,7 @@ static int redis_open(const struct mw_args *args, void **state, struct mw_result
   *state = r;
   return 0;
 fail:
-#if REDIS_TLS
-  redis_tls_context_free(r->target.tls);
-#endif
+  redis_tls_close(r);
   free(r);
   return -1;
 }
@@ -446,9 +386,7 @@ static void redis_close(void *state)
   struct redis *r = state;
 
   redis_conn_close(&r->conn);
-#if REDIS_TLS
-  redis_tls_context_free(r->target.tls);
-#endif
+  redis_tls_close(r);
   free(r);
 }
 

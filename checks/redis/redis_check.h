@@ -51,6 +51,7 @@ struct redis {
   enum mw_state timeout_state;
   double slowlog_window_s; /* a first run reads the entries of this last span */
   struct redis_conn conn;
+  void *tls_handle; /* the TLS helper, loaded for --tls */
   struct counters last;
   bool slowlog_seen;         /* a run read the slow log: later ones count from its last id */
   long long slowlog_last_id; /* the highest id seen, -1 while the log was empty */
@@ -92,6 +93,11 @@ void mode_cluster(const struct redis *r, struct mw_result *res, const struct sna
 enum redis_status redis_sentinel_gather(struct redis *r, struct sentinel_view *view,
                                         mw_deadline deadline, char *err, size_t errlen);
 void redis_sentinel_view_free(struct sentinel_view *view);
+/* Checks the TLS options together and, with --tls, loads the helper and the certificates, so
+ * that a file that cannot be used is refused once, in one line, rather than failing every run.
+ * 0, or -1 with the reason in err. redis_tls_close undoes it (also after a failure). */
+int redis_tls_options(const struct mw_args *args, struct redis *r, struct mw_result *err);
+void redis_tls_close(struct redis *r);
 
 bool snap_num(const struct snapshot *s, const char *field, double *out);
 bool snap_is(const struct snapshot *s, const char *field, const char *value);

@@ -13,23 +13,21 @@
 #include <unistd.h>
 
 #include "redis_conn.h"
-#if REDIS_TLS
 #include "redis_tls.h"
-#endif
 
 void redis_conn_init(struct redis_conn *conn)
 {
   conn->fd = -1;
   conn->tls = NULL;
+  conn->tls_helper = NULL;
   conn->reader = NULL;
   conn->where[0] = '\0';
 }
 
 void redis_conn_close(struct redis_conn *conn)
 {
-#if REDIS_TLS
-  redis_tls_free(conn->tls);
-#endif
+  if (conn->tls)
+    conn->tls_helper->free(conn->tls);
   conn->tls = NULL;
   if (conn->fd >= 0)
     close(conn->fd);
@@ -42,30 +40,21 @@ void redis_conn_close(struct redis_conn *conn)
 void redis_conn_describe(const struct redis_conn *conn, char *out, size_t outlen)
 {
   out[0] = '\0';
-#if REDIS_TLS
   if (conn->tls)
-    redis_tls_describe(conn->tls, out, outlen);
-#else
-  (void)conn;
-  (void)outlen;
-#endif
+    conn->tls_helper->describe(conn->tls, out, outlen);
 }
 
 static int conn_send(struct redis_conn *conn, const void *data, size_t len, mw_deadline deadline)
 {
-#if REDIS_TLS
   if (conn->tls)
-    return redis_tls_send(conn->tls, data, len, deadline);
-#endif
+    return conn->tls_helper->send(conn->tls, data, len, deadline);
   return mw_send_all(conn->fd, data, len, deadline);
 }
 
 static ssize_t conn_recv(struct redis_conn *conn, void *buf, size_t len, mw_deadline deadline)
 {
-#if REDIS_TLS
   if (conn->tls)
-    return redis_tls_recv(conn->tls, buf, len, deadline);
-#endif
+    return conn->tls_helper->recv(conn->tls, buf, len, deadline);
   return mw_recv_some(conn->fd, buf, len, deadline);
 }
 
@@ -77,13 +66,12 @@ static enum redis_status fail(struct redis_conn *conn, int error, const char *wh
     redis_conn_close(conn);
     return REDIS_TIMED_OUT;
   }
-#if REDIS_TLS
   if (error == EPROTO && conn->tls) {
-    snprintf(err, errlen, "%s: %s: TLS: %s", conn->where, what, redis_tls_reason(conn->tls));
+    snprintf(err, errlen, "%s: %s: TLS: %s", conn->where, what,
+             conn->tls_helper->reason(conn->tls));
     redis_conn_close(conn);
     return REDIS_FAILED;
   }
-#endif
   snprintf(err, errlen, "%s: %s: %s", conn->where, what,
            error ? strerror(error) : "connection closed by the server");
   redis_conn_close(conn);
@@ -205,19 +193,18 @@ enum redis_status redis_conn_open(struct redis_conn *conn, const struct redis_ta
                         errlen);
   if (conn->fd < 0)
     return mw_deadline_passed(deadline) ? REDIS_TIMED_OUT : REDIS_FAILED;
-#if REDIS_TLS
   if (target->tls) {
     char reason[400];
-    int rc = redis_tls_start(target->tls, conn->fd, target->host, deadline, &conn->tls, reason,
-                             sizeof(reason));
+    int rc = target->tls_helper->start(target->tls, conn->fd, target->host, deadline, &conn->tls,
+                                       reason, sizeof(reason));
 
+    conn->tls_helper = target->tls_helper;
     if (rc != 0) {
       snprintf(err, errlen, "%s: %s", conn->where, reason);
       status = rc == ETIMEDOUT ? REDIS_TIMED_OUT : REDIS_FAILED;
       goto out;
     }
   }
-#endif
   conn->reader = redisReaderCreate();
   if (!conn->reader) {
     snprintf(err, errlen, "out of memory");

@@ -16,10 +16,12 @@
 
 struct redis_tls;
 struct redis_tls_context;
+struct redis_tls_helper;
 
 struct redis_conn {
   int fd;                /* -1 when not connected */
   struct redis_tls *tls; /* NULL: plain text */
+  const struct redis_tls_helper *tls_helper;
   redisReader *reader;
   char where[160]; /* "host:port" or the socket path, to start error messages */
 };
@@ -31,7 +33,8 @@ struct redis_target {
   const char *user;   /* ACL user, or NULL for the legacy AUTH */
   const char *password_file;
   long long database;
-  struct redis_tls_context *tls; /* NULL: plain text */
+  struct redis_tls_context *tls;             /* NULL: plain text */
+  const struct redis_tls_helper *tls_helper; /* with tls: the loaded helper's table */
 };
 
 enum redis_status {

@@ -18,6 +18,9 @@
 
 #include "redis_tls.h"
 
+static void redis_tls_context_free(struct redis_tls_context *context);
+static void redis_tls_free(struct redis_tls *tls);
+
 struct redis_tls_context {
   SSL_CTX *ctx;
   char sni[256]; /* empty: the host */
@@ -113,8 +116,8 @@ static int load_files(SSL_CTX *ctx, const struct redis_tls_config *config, char 
   return 0;
 }
 
-struct redis_tls_context *redis_tls_context_new(const struct redis_tls_config *config, char *err,
-                                                size_t errlen)
+static struct redis_tls_context *redis_tls_context_new(const struct redis_tls_config *config,
+                                                       char *err, size_t errlen)
 {
   struct redis_tls_context *context = calloc(1, sizeof(*context));
   char reason[160];
@@ -148,7 +151,7 @@ fail:
   return NULL;
 }
 
-void redis_tls_context_free(struct redis_tls_context *context)
+static void redis_tls_context_free(struct redis_tls_context *context)
 {
   if (!context)
     return;
@@ -245,8 +248,8 @@ static int handshake(struct redis_tls *tls, mw_deadline deadline, char *err, siz
   }
 }
 
-int redis_tls_start(struct redis_tls_context *context, int fd, const char *host,
-                    mw_deadline deadline, struct redis_tls **out, char *err, size_t errlen)
+static int redis_tls_start(struct redis_tls_context *context, int fd, const char *host,
+                           mw_deadline deadline, struct redis_tls **out, char *err, size_t errlen)
 {
   struct redis_tls *tls = calloc(1, sizeof(*tls));
   const char *name = context->sni[0] ? context->sni : host;
@@ -293,7 +296,7 @@ fail:
   return result;
 }
 
-void redis_tls_free(struct redis_tls *tls)
+static void redis_tls_free(struct redis_tls *tls)
 {
   if (!tls)
     return;
@@ -307,7 +310,7 @@ static void protocol_error(struct redis_tls *tls, const char *fallback)
   errno = EPROTO;
 }
 
-int redis_tls_send(struct redis_tls *tls, const void *data, size_t len, mw_deadline deadline)
+static int redis_tls_send(struct redis_tls *tls, const void *data, size_t len, mw_deadline deadline)
 {
   const char *at = data;
 
@@ -335,7 +338,7 @@ int redis_tls_send(struct redis_tls *tls, const void *data, size_t len, mw_deadl
   return 0;
 }
 
-ssize_t redis_tls_recv(struct redis_tls *tls, void *buf, size_t len, mw_deadline deadline)
+static ssize_t redis_tls_recv(struct redis_tls *tls, void *buf, size_t len, mw_deadline deadline)
 {
   for (;;) {
     int rc = SSL_read(tls->ssl, buf, len > 65536 ? 65536 : (int)len);
@@ -361,12 +364,12 @@ ssize_t redis_tls_recv(struct redis_tls *tls, void *buf, size_t len, mw_deadline
   }
 }
 
-const char *redis_tls_reason(const struct redis_tls *tls)
+static const char *redis_tls_reason(const struct redis_tls *tls)
 {
   return tls->reason[0] ? tls->reason : "TLS error";
 }
 
-void redis_tls_describe(const struct redis_tls *tls, char *out, size_t outlen)
+static void redis_tls_describe(const struct redis_tls *tls, char *out, size_t outlen)
 {
   if (tls->insecure)
     snprintf(out, outlen, "%s, %s, certificate not verified (--insecure)",
@@ -374,4 +377,14 @@ void redis_tls_describe(const struct redis_tls *tls, char *out, size_t outlen)
   else
     snprintf(out, outlen, "%s, %s, certificate verified for %s", SSL_get_version(tls->ssl),
              SSL_get_cipher_name(tls->ssl), tls->name);
+}
+
+static const struct redis_tls_helper helper = {
+    REDIS_TLS_HELPER_ABI, redis_tls_context_new, redis_tls_context_free,
+    redis_tls_start,      redis_tls_free,        redis_tls_send,
+    redis_tls_recv,       redis_tls_reason,      redis_tls_describe};
+
+const struct redis_tls_helper *redis_tls_helper_entry(void)
+{
+  return &helper;
 }

@@ -79,6 +79,11 @@ cleanup:
   return result;
 }
 
+int mw_object_trusted(const char *path, char *err, size_t errlen)
+{
+  return check_trust(path, err, errlen);
+}
+
 int mw_plugin_load_path(const char *path, struct mw_plugin *out, char *err, size_t errlen)
 {
   const struct mw_check *(*entry)(void);
@@ -249,15 +254,19 @@ int mw_dir_names(const char *dir, char *(*name_of)(const char *dir, const char *
   return 0;
 }
 
-/* "rest_health.so" -> "rest-health"; anything else is not a check. */
+/* "rest_health.so" -> "rest-health"; anything else is not a check. "NAME_helper.so" is code a
+ * check loads itself when an option needs it (redis_tls_helper.so: OpenSSL for redis --tls). */
 static char *check_name_of(const char *dir, const char *entry)
 {
+  static const char helper[] = "_helper.so";
   size_t len = strlen(entry);
   char *name;
   char *p;
 
   (void)dir;
   if (len <= 3 || strcmp(entry + len - 3, ".so") != 0)
+    return NULL;
+  if (len > sizeof(helper) - 1 && strcmp(entry + len - (sizeof(helper) - 1), helper) == 0)
     return NULL;
   name = strndup(entry, len - 3);
   for (p = name; p && *p; p++) {

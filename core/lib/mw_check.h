@@ -189,6 +189,13 @@ int mw_send_all(int fd, const void *data, size_t len, mw_deadline deadline);
  * errno set (ETIMEDOUT when the deadline passed). */
 ssize_t mw_recv_some(int fd, void *buf, size_t len, mw_deadline deadline);
 
+/* ---- code a check loads itself ------------------------------------------------------------ */
+
+/* The loader's own rules for a shared object a check dlopens (redis's TLS helper): a regular
+ * file owned by root or this user, not world-writable, in a folder others cannot swap it in.
+ * 0, or -1 with a one-line reason naming PATH in err. */
+int mw_object_trusted(const char *path, char *err, size_t errlen);
+
 /* ---- secrets ------------------------------------------------------------------------------ */
 
 /* The first line of path without its line end (a password or token file), read at each use so a

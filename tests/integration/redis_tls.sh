@@ -10,8 +10,7 @@ need_check redis
 command -v redis-server >/dev/null || skip_all "redis-server is not installed (Debian: redis-server)"
 command -v redis-cli >/dev/null || skip_all "redis-cli is not installed (Debian: redis-tools)"
 command -v openssl >/dev/null || skip_all "openssl is not installed"
-mw redis --tls -p 1 -t 1
-grep -q "built without OpenSSL" <<<"$OUT" && skip_all "the redis check was built without OpenSSL"
+[ -f "$MCPWATCH_CHECK_DIR/redis_tls_helper.so" ] || skip_all "the redis check's TLS helper was not built (no OpenSSL)"
 
 C=$TMP/certs
 make_ca "$C" || skip_all "openssl cannot make a test CA: $(tail -n 3 "$C/openssl.log")"
@@ -81,7 +80,7 @@ redis-cli -p "$PLAIN_PORT" config set requirepass tls-secret >/dev/null
 mw redis --tls -H localhost -p "$MUTUAL_TLS" --ca-cert "$C/ca.pem" --password-file "$TMP/pw"
 expect_rc 2 "client certificate required and none given: CRITICAL"
 expect_one_line "client certificate required: one line"
-expect_first "certificate required|closed|handshake" "client certificate required: says the TLS layer refused ($FIRST)"
+expect_first "certificate required|closed|handshake|reset" "client certificate required: says the TLS layer refused ($FIRST)"
 mw redis --tls -H localhost -p "$MUTUAL_TLS" --ca-cert "$C/ca.pem" --client-cert "$C/client.pem" \
   --client-key "$C/client.key" --password-file "$TMP/pw"
 expect_rc 0 "client certificate and a password over TLS: OK"
@@ -145,6 +144,30 @@ mw redis --tls --ca-cert "$C/ca.pem" --client-cert "$C/client.pem" --client-key 
 expect_one_error_line "is not the key of --client-cert" "options: a key that does not match its certificate"
 mw redis --help
 expect_out "--client-cert" "--help lists the TLS options"
+
+# ---- the helper: loaded for --tls only ---------------------------------------------------
+# OpenSSL is loaded from redis_tls_helper.so on --tls; a plain run maps neither libssl nor
+# libcrypto (their loading would cost a plain run from a shell several times its own CPU).
+LOADED=$(LD_DEBUG=files "$MCPWATCH" redis -H 127.0.0.1 -p "$MAIN_PLAIN" 2>&1 >/dev/null | grep -cE 'file=lib(ssl|crypto)\.so' || true)
+expect_true "[ '$LOADED' = 0 ]" "a plain-text run loads no OpenSSL library ($LOADED loaded)"
+LOADED=$(LD_DEBUG=files "$MCPWATCH" redis --tls --ca-cert "$C/ca.pem" -H localhost -p "$MAIN_TLS" 2>&1 >/dev/null | grep -cE 'file=libssl\.so.*needed by .*redis_tls_helper\.so' || true)
+expect_true "[ '$LOADED' -ge 1 ]" "--tls loads OpenSSL through the helper"
+mkdir -p "$TMP/nohelper"
+cp "$MCPWATCH_CHECK_DIR/redis.so" "$TMP/nohelper/"
+OUT=$(MCPWATCH_CHECK_DIR=$TMP/nohelper "$MCPWATCH" redis --tls -H localhost -p "$MAIN_TLS" 2>"$TMP/.stderr")
+RC=$? ERR=$(cat "$TMP/.stderr")
+expect_one_error_line "--tls: cannot read .*nohelper/redis_tls_helper\.so.*--enable-tls" "a missing helper: one line naming the file it looked for"
+cp "$MCPWATCH_CHECK_DIR/redis_tls_helper.so" "$TMP/nohelper/"
+chmod o+w "$TMP/nohelper/redis_tls_helper.so"
+OUT=$(MCPWATCH_CHECK_DIR=$TMP/nohelper "$MCPWATCH" redis --tls -H localhost -p "$MAIN_TLS" 2>"$TMP/.stderr")
+RC=$? ERR=$(cat "$TMP/.stderr")
+expect_one_error_line "--tls: refusing .*redis_tls_helper\.so: it is world-writable" "a world-writable helper is refused, as the loader refuses a check"
+rm -f "$TMP/nohelper/redis_tls_helper.so"
+OUT=$(MCPWATCH_CHECK_DIR=$TMP/nohelper "$MCPWATCH" redis -H 127.0.0.1 -p "$MAIN_PLAIN" 2>"$TMP/.stderr")
+RC=$?
+expect_rc 0 "without the helper, plain text still works"
+mw list
+expect_no_out "helper" "mcpwatch list does not take the helper for a check"
 
 echo "redis_tls: $PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ]
