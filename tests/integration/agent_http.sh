@@ -41,15 +41,22 @@ expect_true "jq -e '.status == \"pass\" and .checks[\"service:stack\"][0].observ
   "/health: application/health+json, services and instances"
 expect_true "curl -s -D - -o /dev/null http://127.0.0.1:$HPORT/health | grep -qi '^content-type: application/health+json'" "/health: its content type"
 
-get /metrics
-cp "$TMP/body" "$TMP/metrics"
+# Every instance's perfdata is published once it has run; poll for it rather than take the
+# first scrape, which can come between a run and its publication under load.
 M=$TMP/metrics
+has_perfdata() {
+  get /metrics
+  cp "$TMP/body" "$M" 2>/dev/null
+  grep -qE '^mcpwatch_perfdata_seconds[{]instance="api",check="rest-health",label="time"[}] [0-9.e-]+$' "$M" &&
+    grep -qE '^mcpwatch_perfdata_ratio[{]instance="disk",check="disk",label="/ inodes"[}] [0-9.e+-]+$' "$M"
+}
+wait_for has_perfdata 10
 expect_true "[ '$CODE' = 200 ] && curl -s -D - -o /dev/null http://127.0.0.1:$HPORT/metrics | grep -qi '^content-type: text/plain; version=0.0.4'" \
   "/metrics: 200, the Prometheus text format"
 expect_true "grep -qx 'mcpwatch_check_state{instance=\"api\",check=\"rest-health\"} 0' '$M' && grep -qx 'mcpwatch_service_state{service=\"stack\"} 0' '$M'" \
   "/metrics: instance and service states"
-expect_true "grep -qE '^mcpwatch_perfdata_seconds[{]instance=\"api\",check=\"rest-health\",label=\"time\"[}] [0-9.e-]+$' '$M' && grep -qE '^mcpwatch_perfdata_ratio[{]instance=\"disk\",check=\"disk\",label=\"/ inodes\"[}] 0[.][0-9]+' '$M'" \
-  "/metrics: perfdata in base units (seconds, a ratio for %)"
+expect_true "grep -qE '^mcpwatch_perfdata_seconds[{]instance=\"api\",check=\"rest-health\",label=\"time\"[}] [0-9.e-]+$' '$M' && grep -qE '^mcpwatch_perfdata_ratio[{]instance=\"disk\",check=\"disk\",label=\"/ inodes\"[}] [0-9.e+-]+$' '$M'" \
+  "/metrics: perfdata in base units (seconds, a ratio for %) ($(grep -E '^mcpwatch_perfdata' "$M" | head -n 4 | tr '\n' ' '))"
 expect_true "grep -qE '^mcpwatch_check_runs_total[{]instance=\"api\",check=\"rest-health\"[}] [1-9]' '$M'" "/metrics: run counters"
 if command -v promtool >/dev/null; then
   expect_true "promtool check metrics <'$M' >'$TMP/promtool.out' 2>&1" "promtool check metrics: no problem"
@@ -63,10 +70,18 @@ expect_true "grep -qi '^content-type: application/openmetrics-text; version=1.0.
   "/metrics with Accept: application/openmetrics-text: OpenMetrics 1.0 (counter families without _total, # EOF)"
 
 # /api/v1/status: the JSON of `mcpwatch status --format json`, from the same status file.
-get /api/v1/status
-cp "$TMP/body" "$TMP/api.json"
-"$MCPWATCH" status --config "$TMP/agent.conf" --format json >"$TMP/cli.json"
 shape='[paths(scalars) | map(if type == "number" then 0 else . end) | join(".")] | unique'
+# The API and the command read the same status file at two moments: a run in between can add
+# or change a field, so the two are read again (up to 5 times) until one pair was taken between
+# runs.
+same_status() {
+  get /api/v1/status
+  cp "$TMP/body" "$TMP/api.json"
+  "$MCPWATCH" status --config "$TMP/agent.conf" --format json >"$TMP/cli.json"
+  [ "$(jq -c "$shape" "$TMP/api.json")" = "$(jq -c "$shape" "$TMP/cli.json")" ] &&
+    [ "$(jq -c '[.instances[].state, .services[].state]' "$TMP/api.json")" = "$(jq -c '[.instances[].state, .services[].state]' "$TMP/cli.json")" ]
+}
+for _ in 1 2 3 4 5; do same_status && break; done
 expect_true "[ '$CODE' = 200 ] && jq -e '.agent.running and (.instances | map(.name)) == [\"api\",\"disk\"] and (.services | map(.name)) == [\"stack\",\"front\"]' '$TMP/api.json' >/dev/null" \
   "/api/v1/status: 200, the agent running, its instances and services"
 expect_true "[ \"\$(jq -c \"\$shape\" '$TMP/api.json')\" = \"\$(jq -c \"\$shape\" '$TMP/cli.json')\" ] && [ \"\$(jq -c '[.instances[].state, .services[].state]' '$TMP/api.json')\" = \"\$(jq -c '[.instances[].state, .services[].state]' '$TMP/cli.json')\" ]" \

@@ -315,7 +315,7 @@ sed -n '/^### Alerting/,/^### The agent/p' "$SRCDIR/README.md" | awk '/^```$/ { 
   sed "s|/var/lib/mcpwatch|$TMP/state-readme|; s|/var/spool/mcpwatch|$TMP/spool-readme|; s|/etc/mcpwatch/pagerduty.key|$TMP/pd.key|" \
     >"$TMP/readme.conf"
 mw downtime list --config "$TMP/readme.conf"
-expect_true "[ $RC = 0 ] && grep -q '^ *nightly-deploy  *Sun 02:00-04:00 Europe/Berlin: api mcp - weekly release$' <<<\"\$OUT\"" \
+expect_true "[ $RC = 0 ] && grep -qE '^ *(NOW +)?nightly-deploy +Sun 02:00-04:00 Europe/Berlin: api mcp - weekly release$' <<<\"\$OUT\"" \
   "the README's Alerting example loads ($OUT)"
 
 # ---- the agent: the same dependency, and status says why ----------------------------------------
