@@ -97,12 +97,13 @@ enum redis_status redis_sentinel_gather(struct redis *r, struct sentinel_view *v
   snprintf(view->master_at, sizeof(view->master_at), "%s:%s", ip, port);
   redis_conn_init(&conn);
   started = mw_now_ns();
-  view->master_status =
-      target.port > 0 && target.port < 65536
-          ? redis_conn_open(&conn, &target, deadline, view->master_err, sizeof(view->master_err))
-          : REDIS_FAILED;
-  if (view->master_status == REDIS_FAILED && !(target.port > 0 && target.port < 65536))
+  if (target.port > 0 && target.port < 65536) {
+    view->master_status =
+        redis_conn_open(&conn, &target, deadline, view->master_err, sizeof(view->master_err));
+  } else {
+    view->master_status = REDIS_FAILED;
     snprintf(view->master_err, sizeof(view->master_err), "port %s is not a port", port);
+  }
   if (view->master_status == REDIS_DONE)
     view->master_status = redis_conn_command(&conn, 1, role, &answer, deadline, view->master_err,
                                              sizeof(view->master_err));
