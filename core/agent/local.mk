@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
-# core/agent: the agent and the forwarding `run --notify` shares with it, linked into the
-# mcpwatch command. May include core/spool and core/lib.
+# core/agent: the agent and the forwarding `run --notify` shares with it, linked into
+# mwagent.so (core/cli), never into the mcpwatch program. May include core/spool and core/lib.
 AGENT_CPPFLAGS = $(SPOOL_CPPFLAGS) -I$(srcdir)/%reldir%
 noinst_LTLIBRARIES += %reldir%/libmwagent.la
 %canon_reldir%_libmwagent_la_SOURCES = %reldir%/agent.c %reldir%/agent_log.c \

@@ -34,8 +34,10 @@ static void print_usage(FILE *fp)
           "Environment:\n"
           "  MCPWATCH_CHECK_DIR     load checks from this folder instead of %s\n"
           "  MCPWATCH_NOTIFIER_DIR  load notifiers from this folder instead of %s\n"
-          "  MCPWATCH_SPOOL_DIR     the spool, instead of %s\n",
-          MW_CHECK_DIR, MW_NOTIFIER_DIR, MW_DEFAULT_SPOOL);
+          "  MCPWATCH_SPOOL_DIR     the spool, instead of %s\n"
+          "  MCPWATCH_AGENT_MODULE  run, agent, status and history from this module instead of\n"
+          "                         %s\n",
+          MW_CHECK_DIR, MW_NOTIFIER_DIR, MW_DEFAULT_SPOOL, MW_AGENT_MODULE);
 }
 
 static void print_check_help(const struct mw_check *check)
@@ -170,7 +172,7 @@ static int cmd_help(int argc, char **argv)
   }
   if (strcmp(argv[1], "run") == 0 || strcmp(argv[1], "flush") == 0) {
     char *sub_help[] = {argv[1], "--help", NULL};
-    return argv[1][0] == 'r' ? cmd_run(2, sub_help) : cmd_flush(2, sub_help);
+    return argv[1][0] == 'r' ? cli_agent_command(2, sub_help) : cmd_flush(2, sub_help);
   }
   if (strcmp(argv[1], "notify") == 0) {
     char *notify_help[] = {"notify", argc > 2 ? argv[2] : "--help", "--help", NULL};
@@ -205,20 +207,14 @@ int main(int argc, char **argv)
       return cli_fail("MCPWATCH", "'list' takes no arguments");
     return cmd_list();
   }
-  if (strcmp(command, "run") == 0)
-    return cmd_run(argc - 1, argv + 1);
+  if (cli_is_agent_command(command))
+    return cli_agent_command(argc - 1, argv + 1);
   if (strcmp(command, "notify") == 0)
     return cmd_notify(argc - 1, argv + 1);
   if (strcmp(command, "flush") == 0)
     return cmd_flush(argc - 1, argv + 1);
-  if (strcmp(command, "agent") == 0)
-    return cmd_agent(argc - 1, argv + 1);
-  if (strcmp(command, "status") == 0)
-    return cmd_status(argc - 1, argv + 1);
   if (strcmp(command, "downtime") == 0)
     return cmd_downtime(argc - 1, argv + 1);
-  if (strcmp(command, "history") == 0)
-    return cmd_history(argc - 1, argv + 1);
   if (command[0] == '-')
     return cli_fail("MCPWATCH", "unknown option '%.80s' (see 'mcpwatch --help')", command);
   return cmd_check(command, argc - 1, argv + 1);

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# `mcpwatch disk` loads the disk plugin and nothing heavy: no libpq, libcurl or OpenSSL, and not
-# even the configuration parser; each other check loads only its own client library.
+# `mcpwatch disk` loads the disk plugin and nothing heavy: no libpq, libcurl or OpenSSL, not even
+# the configuration parser, nor the agent's module with SQLite, libmicrohttpd and GnuTLS; each
+# other check loads only its own client library.
 . "$(dirname "$0")/lib.sh"
 
 LD_DEBUG=files "$MCPWATCH" disk -p / >"$TMP/out" 2>"$TMP/ld.log"
@@ -9,7 +10,8 @@ RC=$?
 OUT=$(cat "$TMP/out")
 expect_true "[ $RC -le 2 ]" "disk ran (exit $RC)"
 expect_true "grep -q 'file=.*disk\.so' '$TMP/ld.log'" "the disk plugin was loaded"
-for lib in libpq libcurl libssl libcrypto libhiredis libjansson libmwhttp libconfig mwconfig; do
+for lib in libpq libcurl libssl libcrypto libhiredis libjansson libmwhttp libconfig mwconfig \
+  mwagent libsqlite3 libmicrohttpd libgnutls libcrypt; do
   expect_true "! grep -q 'file=.*$lib' '$TMP/ld.log'" "$lib not loaded"
 done
 
@@ -28,11 +30,16 @@ for spec in "postgres|-H 127.0.0.1 -p 1|libpq|libhiredis libcurl libjansson" \
   for lib in $own; do
     expect_true "grep -q 'file=.*$lib' '$TMP/ld.log'" "$check loads $lib"
   done
-  for lib in $others libconfig mwconfig; do
+  for lib in $others libconfig mwconfig mwagent libsqlite3 libmicrohttpd; do
     expect_true "! grep -q 'file=.*$lib' '$TMP/ld.log'" "$check does not load $lib"
   done
 done
 
 LD_DEBUG=files "$MCPWATCH" run --config /nonexistent.conf >"$TMP/out" 2>"$TMP/ld.log"
 expect_true "grep -q 'file=.*mwconfig\.so' '$TMP/ld.log'" "run loads the configuration module"
+expect_true "grep -q 'file=.*mwagent\.so' '$TMP/ld.log'" "run loads the agent module"
+LD_DEBUG=files "$MCPWATCH" notify --help >"$TMP/out" 2>"$TMP/ld.log"
+for lib in mwagent libsqlite3 libmicrohttpd libgnutls; do
+  expect_true "! grep -q 'file=.*$lib' '$TMP/ld.log'" "notify --help does not load $lib"
+done
 finish

@@ -54,6 +54,24 @@ expect_one_error_line "nosym\.so is not the mcpwatch configuration module" "wron
 MCPWATCH_CONFIG_MODULE=$TMP/none.so mw run --config "$TMP/one.conf"
 expect_one_error_line "^MCPWATCH UNKNOWN - cannot read $TMP/none\.so: No such file or directory" "missing configuration module"
 
+: "${MCPWATCH_AGENT_MODULE:?}"
+# So is the agent's module, which run, agent, status and history come from; the other commands
+# and a check never load it.
+cp "$MCPWATCH_AGENT_MODULE" "$D/mwagent.so"
+MCPWATCH_AGENT_MODULE=$D/mwagent.so mw run --config "$TMP/one.conf"
+expect_true "[ $RC -le 2 ]" "a copy of the agent module works"
+chmod 666 "$D/mwagent.so"
+MCPWATCH_AGENT_MODULE=$D/mwagent.so mw status
+expect_one_error_line "refusing .*mwagent\.so: it is world-writable" "world-writable agent module refused"
+MCPWATCH_AGENT_MODULE=$D/nosym.so mw history x
+expect_one_error_line "nosym\.so is not the mcpwatch agent module" "wrong agent module refused"
+MCPWATCH_AGENT_MODULE=$D/unresolved.so mw agent
+expect_one_error_line "^MCPWATCH UNKNOWN - cannot load the agent module: .*undefined symbol" "agent module with an undefined symbol refused"
+MCPWATCH_AGENT_MODULE=$TMP/none.so mw run --help
+expect_one_error_line "^MCPWATCH UNKNOWN - cannot read $TMP/none\.so: No such file or directory" "missing agent module"
+MCPWATCH_AGENT_MODULE=$TMP/none.so mw disk -p /
+expect_true "[ $RC -le 2 ]" "a check runs without the agent module"
+
 export MCPWATCH_CHECK_DIR=$TMP/nowhere
 mw list
 expect_one_error_line "cannot read the check directory" "missing check directory"
