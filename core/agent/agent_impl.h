@@ -64,6 +64,9 @@ size_t forwarder_opened(const struct forwarder *fw, struct mw_destination *const
 enum mw_track_action forward_result(struct forwarder *fw, const struct mw_instance *inst,
                                     const struct mw_result *res, struct mw_track *track,
                                     int64_t now, size_t *queued);
+/* For a caller that keeps each track in memory between results (the agent): a change to the
+ * flap window alone is written at most every window_every_s seconds (mw_forward_spec). */
+void forwarder_keep_tracks(struct forwarder *fw, int64_t window_every_s);
 /* Delivers for up to wait seconds (0: not at all), closes everything; 1 when something failed. */
 int forwarder_free(struct forwarder *fw, double wait);
 
@@ -89,6 +92,7 @@ struct agent_inst {
   struct mw_track track;
   /* Below: under agent.lock. */
   int64_t next_ns;  /* CLOCK_MONOTONIC */
+  int64_t due_ns;   /* the next_ns of the run under way */
   int64_t early_ns; /* how much sooner it may run, taken with others due (agent_slack) */
   int64_t last_run; /* Unix seconds, 0 before the first */
   int64_t last_ms;  /* duration of the last run */
@@ -141,6 +145,21 @@ void agent_free_slos(struct agent *a);
 void agent_slo_tick(struct agent *a, const char *history_path);
 const char *agent_slo_objective(int objective);
 
+/* agent_lateness.c: a histogram of how late runs start (start minus due time). Under
+ * agent.lock. */
+#define LATENESS_BUCKETS 61
+struct agent_lateness {
+  unsigned long long count[LATENESS_BUCKETS];
+  unsigned long long runs;
+  double sum_s;
+  double max_s;
+};
+void lateness_add(struct agent_lateness *l, int64_t late_ns);
+/* The q quantile in seconds (interpolated within its bucket); NaN before the first run. */
+double lateness_quantile(const struct agent_lateness *l, double q);
+/* mcpwatch_agent_run_lateness_seconds as a Prometheus histogram. */
+void lateness_metrics(const struct agent_lateness *l, struct mw_buf *out);
+
 struct history;
 struct sqlite3;
 
@@ -157,6 +176,8 @@ struct agent {
   struct mw_courier *courier;
   struct agent_inst *insts;
   size_t n;
+  size_t *queue; /* indices of the instances not running, a heap on next_ns (scheduler.c) */
+  size_t nqueue;
   pthread_mutex_t lock;
   pthread_cond_t cond; /* CLOCK_MONOTONIC */
   pthread_t *workers;
@@ -165,6 +186,7 @@ struct agent {
   bool dirty;
   bool timer_waiter;   /* a worker sleeps until the next due run; the others until it hands over */
   int64_t timer_until; /* when that worker wakes (CLOCK_MONOTONIC) */
+  struct agent_lateness lateness;
   struct agent_slo *slos;
   size_t nslos;
   double slo_every_s;
@@ -211,6 +233,8 @@ void agent_log_forward(void *ctx, enum mw_log_level level, const char *message);
 /* scheduler.c: a worker thread (arg: the agent), and how much sooner than due an instance of
  * this interval may run when taken with others. */
 void *agent_worker_main(void *arg);
+/* An instance into the workers' queue, with agent.lock held (or before the workers start). */
+void agent_queue_push(struct agent *a, size_t index);
 int64_t agent_slack(double interval_s);
 /* One result to the Nagios command file and the passive_results receivers; slot is the
  * instance's index, or a->n + the service's. */

@@ -254,5 +254,6 @@ int agent_render_metrics(const struct agent *a, struct mw_buf *out)
     perf_family(out, a, f);
   slo_families(out, a);
   pipeline_families(out, a);
+  lateness_metrics(&a->lateness, out);
   return out->failed ? -1 : 0;
 }

@@ -26,6 +26,7 @@ struct forwarder {
   int downtimes_unreadable; /* said once until the list reads again */
   mw_log_fn log;
   void *log_ctx;
+  int64_t window_every_s; /* mw_forward_spec's: 0 unless forwarder_keep_tracks */
 };
 
 /* "FILE:LINE: notifier 'NAME': why", with the line of the setting at fault when why names one. */
@@ -316,6 +317,7 @@ enum mw_track_action forward_result(struct forwarder *fw, const struct mw_instan
   spec.describe_ctx = &ctx;
   spec.log = fw->log;
   spec.log_ctx = fw->log_ctx;
+  spec.window_every_s = fw->window_every_s;
   mw_buf_init(&ctx.text, 1 << 20);
   memset(&ev, 0, sizeof(ev));
   ev.time = now;
@@ -333,6 +335,11 @@ enum mw_track_action forward_result(struct forwarder *fw, const struct mw_instan
     *queued = report.queued;
   mw_buf_free(&ctx.text);
   return action;
+}
+
+void forwarder_keep_tracks(struct forwarder *fw, int64_t window_every_s)
+{
+  fw->window_every_s = window_every_s;
 }
 
 int forwarder_free(struct forwarder *fw, double wait)

@@ -142,6 +142,20 @@ static void adopt_legacy(struct mw_track *track, const struct mw_forward_spec *s
     mw_track_set_told(track, spec->targets[i].name, track->hard);
 }
 
+/* Whether after differs from before in the flap window only: the states looked back over and
+ * the percentage they give, not whether it is flapping. */
+static bool only_window_changed(const struct mw_track *before, const struct mw_track *after)
+{
+  struct mw_track a = *before;
+  struct mw_track b = *after;
+
+  a.nhistory = b.nhistory = 0;
+  memset(a.history, 0, sizeof(a.history));
+  memset(b.history, 0, sizeof(b.history));
+  a.flap_percent = b.flap_percent = 0.0;
+  return memcmp(&a, &b, sizeof(a)) == 0;
+}
+
 enum mw_track_action mw_track_forward(const struct mw_forward_spec *spec, struct mw_track *track,
                                       enum mw_state state, const struct mw_track_policy *policy,
                                       int64_t now, const struct mw_event *base,
@@ -155,6 +169,7 @@ enum mw_track_action mw_track_forward(const struct mw_forward_spec *spec, struct
   char *track_path = NULL;
   char err[ERR_MAX_SPOOL];
   bool described = false;
+  bool changed;
   size_t nstaged = 0;
   size_t i;
   size_t k;
@@ -239,8 +254,11 @@ enum mw_track_action mw_track_forward(const struct mw_forward_spec *spec, struct
     track->last_notified = now;
     crash_point("staged");
   }
-  if (memcmp(&before, track, sizeof(before)) != 0 &&
-      mw_track_save(spec->state_dir, spec->name, track, err, sizeof(err)) != 0) {
+  changed = memcmp(&before, track, sizeof(before)) != 0;
+  if (changed && nstaged == 0 && spec->window_every_s > 0 &&
+      now - track->written < spec->window_every_s && only_window_changed(&before, track))
+    changed = false; /* written with the next change that matters, or when it is due */
+  if (changed && mw_track_save(spec->state_dir, spec->name, track, err, sizeof(err)) != 0) {
     if (nstaged == 0) {
       logf_handoff(spec, MW_LOG_ERROR, "%s", err);
       goto cleanup;
@@ -254,6 +272,8 @@ enum mw_track_action mw_track_forward(const struct mw_forward_spec *spec, struct
     nstaged = 0;
     goto restore;
   }
+  if (changed)
+    track->written = now;
   crash_point("recorded");
   for (i = 0; i < nstaged; i++) {
     if (spool_commit(staged[i].dest, staged[i].name, err, sizeof(err)) != 0) {

@@ -164,6 +164,9 @@ struct mw_track {
   /* Why the last result's notifications were or were not sent ("held: downtime deploy",
    * "flapping (34.2% state change)", "WARNING: no notifier takes it"); "" when all went out. */
   char note[MW_TRACK_NOTE_MAX];
+  /* Unix seconds this process last wrote the file (mw_track_forward); not in the file, 0
+   * after a load. */
+  int64_t written;
 };
 
 struct mw_track_policy {
@@ -235,6 +238,11 @@ struct mw_forward_spec {
   void *describe_ctx;
   mw_log_fn log; /* errors, and one INFO line per event queued ("NAME: STATE for DEST: ID") */
   void *log_ctx;
+  /* A change to the flap window alone (the states flap detection looks back over) is written
+   * at most this often, seconds (0: with every result). For a caller that keeps the track in
+   * memory between results (the agent): flap detection on made every result a write and two
+   * fsyncs; after a kill -9 or a reload the window misses at most this much. */
+  int64_t window_every_s;
 };
 
 struct mw_forward_report {

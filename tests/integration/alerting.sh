@@ -348,6 +348,18 @@ expect_true "jq -e '.[0] == [\"s1\", null] and .[1][1] > 5 and .[1][1] <= 6.25' 
   "status JSON: db's percent state change (one change, recent: 5 to 6.25%), null where flap detection is off ($GOT)"
 OUT=$("$MCPWATCH" status --status-file "$TMP/agent.status" 2>&1)
 expect_out "^OK +db .*\[flap [56]\.[0-9]%\] " "and the table shows it"
+# The agent keeps tracks in memory: results that only move db's flap window are not written
+# (a write and two fsyncs each), while the percentage the agent shows keeps moving.
+flap_of_db() { "$MCPWATCH" status --status-file "$TMP/agent.status" --format json 2>/dev/null | jq -r '.instances[] | select(.name == "db") | .flap_percent'; }
+window_in_file() { sed -n 's/^history //p' "$TMP/state-agent/db.state" | tr -d '\n' | wc -c; }
+H0=$(window_in_file)
+P0=$(flap_of_db)
+wait_for "[ \"\$(flap_of_db)\" != '$P0' ]" 10
+P1=$(flap_of_db)
+wait_for "[ \"\$(flap_of_db)\" != '$P1' ]" 10
+P2=$(flap_of_db)
+expect_true "[ '$P0' != '$P1' ] && [ '$P1' != '$P2' ] && [ \"\$(window_in_file)\" = '$H0' ]" \
+  "agent: two more results moved db's flap window in memory ($P0, $P1, $P2 %), its state file's window not ($H0 states, now $(window_in_file))"
 # An ad-hoc downtime set while the agent runs.
 mw downtime add s1 --for 1h --comment "deploy 1.4" --config "$TMP/agent.conf"
 expect_rc 0 "agent running: downtime add s1"
