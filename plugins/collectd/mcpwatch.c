@@ -7,6 +7,7 @@
  *       Type "postgres"       # the check
  *       Interval 30           # seconds between reads (collectd's interval when absent)
  *       Notify true           # notifications on state changes (default)
+ *       Values "time" "state" # dispatch only these values (default: every perfdata and state)
  *       Host "127.0.0.1"      # any other key: the check's option, case and '-' ignored
  *       Mode "backends"
  *     </Check>
@@ -18,7 +19,8 @@
  * notification when the state changed. It always returns 0: a target that is down is a state
  * to report, and a failing read callback would be suspended by collectd.
  *
- * Only this file includes collectd's headers, and it calls only what the daemon exports.
+ * Only this file and values.c include collectd's headers, and they call only what the daemon
+ * exports.
  * The checks stay loaded until the last instance is freed (collectd frees read callbacks
  * before it calls shutdown callbacks, but this does not rely on it).
  */
@@ -32,6 +34,7 @@
 
 #include "forward.h"
 #include "mw_core.h"
+#include "values.h"
 
 #define PLUGIN "mcpwatch"
 #define ERR_MAX 512
@@ -39,6 +42,7 @@
 
 struct instance {
   char *name;
+  struct value_filter values;
   const struct mw_check *check;
   struct mw_args *args;
   void *state;
@@ -91,119 +95,6 @@ static void instance_free(void *data)
   free(inst->name);
   free(inst);
   release_plugins(false);
-}
-
-/* ---- values ------------------------------------------------------------------------------- */
-
-struct metric {
-  const char *type;
-  double value;
-};
-
-static bool has_prefix(const char *text, const char *prefix)
-{
-  return strncmp(text, prefix, strlen(prefix)) == 0;
-}
-
-static bool is_response_time(const char *label)
-{
-  size_t len = strlen(label);
-
-  return strcmp(label, "time") == 0 || has_prefix(label, "time_") ||
-         (len > 5 && strcmp(label + len - 5, "_time") == 0);
-}
-
-/* A perfdata value as a types.db type and the unit that type means. */
-static struct metric metric_of(const struct mw_perf *perf)
-{
-  static const struct {
-    const char *uom;
-    double factor;
-  } byte_units[] = {
-      {"B", 1}, {"KB", 1024}, {"MB", 1048576}, {"GB", 1073741824.0}, {"TB", 1099511627776.0}};
-  struct metric m = {"gauge", perf->value};
-  size_t i;
-
-  if (strcmp(perf->uom, "%") == 0) {
-    m.type = "percent";
-  } else if (strcmp(perf->uom, "s") == 0 || strcmp(perf->uom, "ms") == 0 ||
-             strcmp(perf->uom, "us") == 0) {
-    if (perf->uom[0] == 'm')
-      m.value /= 1e3;
-    else if (perf->uom[0] == 'u')
-      m.value /= 1e6;
-    m.type = is_response_time(perf->label) ? "response_time" : "duration";
-  } else if (strcmp(perf->uom, "c") == 0) {
-    m.type = "derive";
-  } else if (perf->uom[0] == '\0' && has_prefix(perf->label, "days")) {
-    m.type = "timeleft"; /* tls-expiry's days left, in seconds as types.db's timeleft */
-    m.value *= 86400.0;
-  } else {
-    for (i = 0; i < sizeof(byte_units) / sizeof(byte_units[0]); i++) {
-      if (strcmp(perf->uom, byte_units[i].uom) == 0) {
-        m.type = "bytes";
-        m.value *= byte_units[i].factor;
-      }
-    }
-  }
-  return m;
-}
-
-static void dispatch(const struct instance *inst, const char *type, const char *type_instance,
-                     double number)
-{
-  value_list_t vl = VALUE_LIST_INIT;
-  value_t value;
-
-  if (strcmp(type, "derive") == 0) {
-    if (!isfinite(number))
-      return;
-    value.derive = (derive_t)llround(number);
-  } else {
-    value.gauge = isfinite(number) ? number : NAN;
-  }
-  vl.values = &value;
-  vl.values_len = 1;
-  sstrncpy(vl.plugin, PLUGIN, sizeof(vl.plugin));
-  sstrncpy(vl.plugin_instance, inst->name, sizeof(vl.plugin_instance));
-  sstrncpy(vl.type, type, sizeof(vl.type));
-  sstrncpy(vl.type_instance, type_instance, sizeof(vl.type_instance));
-  plugin_dispatch_values(&vl);
-}
-
-/* A perfdata label as a type instance, named the way the df plugin names mounts: "/" is "root",
- * "/var/lib" is "var-lib", and "/ inodes" is "root_inodes". */
-static void type_instance_of(const char *label, char *out, size_t outlen)
-{
-  size_t len = 0;
-
-  if (label[0] == '/' && (label[1] == '\0' || label[1] == ' ')) {
-    len = (size_t)snprintf(out, outlen, "root");
-    label++;
-  } else if (label[0] == '/') {
-    label++;
-  }
-  for (; *label && len + 1 < outlen; label++, len++) {
-    unsigned char c = (unsigned char)*label;
-    out[len] = c == '/' ? '-' : (isalnum(c) || c == '-' || c == '.' || c >= 0x80) ? (char)c : '_';
-  }
-  out[len < outlen ? len : outlen - 1] = '\0';
-}
-
-static void dispatch_tree(const struct instance *inst, const struct mw_result *res)
-{
-  const struct mw_result *child;
-  struct mw_perf perf;
-  char type_instance[DATA_MAX_NAME_LEN];
-  size_t i;
-
-  for (i = 0; mw_result_perf_at(res, i, &perf) == 0; i++) {
-    struct metric m = metric_of(&perf);
-    type_instance_of(perf.label, type_instance, sizeof(type_instance));
-    dispatch(inst, m.type, type_instance, m.value);
-  }
-  for (child = mw_result_first(res); child; child = mw_result_next(child))
-    dispatch_tree(inst, child);
 }
 
 /* ---- notifications ------------------------------------------------------------------------ */
@@ -291,8 +182,7 @@ static int instance_read(user_data_t *user_data)
   inst->has_last = true;
   pthread_mutex_unlock(&inst->lock);
 
-  dispatch_tree(inst, res);
-  dispatch(inst, "gauge", "state", (double)state);
+  values_dispatch(inst->name, &inst->values, res, state);
   if (inst->notify)
     forward_own_result(inst->name, inst->check->name, res, state);
   /* A first OK is no news; a first problem is. */
@@ -310,7 +200,7 @@ static int instance_read(user_data_t *user_data)
 
 /* Opens the check on args (taken over) and registers the instance's read callback. */
 static void instance_start(const char *name, const struct mw_check *check, struct mw_args *args,
-                           double interval, bool notify)
+                           double interval, bool notify, const struct value_filter *values)
 {
   struct instance *inst = calloc(1, sizeof(*inst));
   struct mw_result *why = mw_result_new();
@@ -329,6 +219,8 @@ static void instance_start(const char *name, const struct mw_check *check, struc
   inst->check = check;
   inst->args = args;
   inst->notify = notify;
+  if (values)
+    inst->values = *values;
   inst->timeout_ns = (int64_t)(mw_args_duration(args, "timeout") * 1e9);
   mw_service_name(check->name, inst->service, sizeof(inst->service));
   pthread_mutex_init(&inst->lock, NULL);
@@ -451,6 +343,7 @@ static void config_check_block(const oconfig_item_t *block)
   struct mw_args *args = NULL;
   double interval = 0;
   bool notify = true;
+  struct value_filter values = {.n = 0};
   char err[ERR_MAX];
   int i;
 
@@ -487,6 +380,8 @@ static void config_check_block(const oconfig_item_t *block)
         interval = item->values[0].value.number;
       else
         snprintf(err, sizeof(err), "Interval must be a number of seconds");
+    } else if (strcasecmp(item->key, "Values") == 0) {
+      status = values_parse(item, &values, err, sizeof(err));
     } else if (strcasecmp(item->key, "Notify") == 0) {
       status = item->values_num == 1 && item->values[0].type == OCONFIG_TYPE_BOOLEAN ? 0 : -1;
       if (status == 0)
@@ -502,7 +397,7 @@ static void config_check_block(const oconfig_item_t *block)
       return;
     }
   }
-  instance_start(name, check, args, interval, notify);
+  instance_start(name, check, args, interval, notify, &values);
 }
 
 static void config_file(const oconfig_item_t *item)
@@ -538,7 +433,7 @@ static void config_file(const oconfig_item_t *item)
       ERROR(PLUGIN " plugin: check \"%s\": %s; the check is not loaded", inst->name, err);
       continue;
     }
-    instance_start(inst->name, check, args, inst->interval, true);
+    instance_start(inst->name, check, args, inst->interval, true, NULL);
   }
   forward_config_file(&cfg);
   mw_config_free(&cfg);

@@ -167,6 +167,16 @@ write_conf "$TMP/once.conf" 10 "
     Path \"$M\"
     Warning \"10%\"
   </Check>
+  <Check \"fs-few\">
+    Type \"disk\"
+    Path \"$M\"
+    Values \"state\" \"$(printf '%s' "${M#/}" | tr / -)_inodes\"
+  </Check>
+  <Check \"bad-values\">
+    Type \"disk\"
+    Path \"$M\"
+    Values 3
+  </Check>
   <Check \"fs\">
     Type \"disk\"
     Path \"$M\"
@@ -191,7 +201,7 @@ no_sanitizer_report "collectd -T"
 expect_out 'check "typo": no option "Paht"' "collectd -T: the config error is logged"
 expect_out 'check "fs": not loaded: collectd refused' "a second instance of the same name is refused"
 rm -f "$TMP/notes/notifications"
-ALL_READ='for i in fs fs-warn cache from-file; do [ "$(rows $i gauge-state)" -ge 1 ] || exit 1; done'
+ALL_READ='for i in fs fs-warn fs-few cache from-file; do [ "$(rows $i gauge-state)" -ge 1 ] || exit 1; done'
 [ "$META" = yes ] && ALL_READ="$ALL_READ; notifications | grep -q 'PluginInstance: fs-warn'"
 collectd_until "$TMP/once.conf" "($ALL_READ)"
 expect_rc 0 "collectd stops cleanly on SIGTERM"
@@ -213,6 +223,11 @@ expect_true "awk -v v='$v' -v m='$mem' 'BEGIN { exit !(v > m / 2 && v < m * 2) }
 expect_true "[ -n '$(last_value cache derive-evicted_keys)' ]" "redis: a counter ('c') as derive"
 expect_true "near '$(last_value cache gauge-state)' 0" "redis: state gauge 0"
 expect_true "near '$(last_value from-file gauge-state)' 0" "ConfigFile: its instance is read too"
+GOT=$(cd "$TMP/csv/$HOST/mcpwatch-fs-few" && ls | sed 's/-[0-9-]*$//' | sort | tr '\n' ' ')
+expect_true "[ '$GOT' = 'gauge-state percent-${MOUNT_INSTANCE}_inodes ' ]" \
+  "Values \"state\" \"${MOUNT_INSTANCE}_inodes\": only those two are dispatched, not the bytes ($GOT)"
+expect_out 'check "bad-values": Values takes names in quotes' "Values with a number is refused, naming the instance"
+expect_true "[ ! -d '$TMP/csv/$HOST/mcpwatch-bad-values' ]" "and that instance is not read"
 expect_out 'check "typo": no option "Paht"' "config error logged with the instance's name"
 expect_out 'check "no-such": unknown check' "unknown check type logged with the instance's name"
 expect_out 'check "bad-range": Warning: ' "invalid value logged with the instance's name and key"
