@@ -9,6 +9,14 @@ mcpwatch_SOURCES = %reldir%/mcpwatch.c %reldir%/cli.c %reldir%/cli_agent.c %reld
 mcpwatch_CPPFLAGS = $(AGENT_CPPFLAGS) -I$(srcdir)/%reldir% \
 	-DMW_AGENT_MODULE='"$(pkglibdir)/mwagent.so"'
 mcpwatch_LDADD = libmcpwatch.la
+if SANITIZERS
+if BUILD_HTTPD
+# The sanitizers intercept crypt_r and look the real one up when the program starts: libcrypt
+# must be mapped then, not only by mwagent.so later, or the agent's first Basic credential
+# check calls a null pointer. Sanitizer builds only: a release maps it with mwagent.so alone.
+mcpwatch_LDADD += -lcrypt
+endif
+endif
 
 pkglib_LTLIBRARIES += mwagent.la
 mwagent_la_SOURCES = %reldir%/cli_commands.c %reldir%/cli.c %reldir%/cmd_run.c \
