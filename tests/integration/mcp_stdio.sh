@@ -154,16 +154,28 @@ AGENT=$!
 on_exit "kill -9 $AGENT"
 instance_state() { "$MCPWATCH" status --config "$TMP/agent.conf" 2>/dev/null | awk -v n="$1" '$2 == n { print $1 }'; }
 zombies() { ps -o stat= --ppid "$AGENT" | grep -c '^Z'; }
-fds() { ls "/proc/$AGENT/fd" | wc -l; }
 wait_for "[ \"\$(instance_state srv)\" = OK ] && [ \"\$(instance_state stuck)\" = CRITICAL ]" 20
 expect_true "[ \"\$(instance_state srv)\" = OK ] && [ \"\$(instance_state stuck)\" = CRITICAL ]" "agent: the stdio instance OK, the one that ignores SIGTERM CRITICAL"
 expect_true "\"\$MCPWATCH\" status --config '$TMP/agent.conf' | grep -q 'MCP 2026-07-28 (modern, stdio)'" "agent: the status names the era and transport"
-# The fewest descriptors seen in two seconds: the agent's own, and those of the runs under way
-# at the quietest moment (under ThreadSanitizer the two instances' runs may always overlap).
+# Descriptors the agent holds that none of its children shares: the pipes of a run under way are
+# shared with its server and do not count, so what is left is the agent's own plus whatever a
+# finished run left open. The fewest seen in two seconds, since a child may end between the two
+# listings.
+own_fds() {
+  local shared n=0 link
+  shared=$(for child in $(ps -o pid= --ppid "$AGENT"); do
+    readlink /proc/"$child"/fd/* 2>/dev/null
+  done | sort -u)
+  for fd in /proc/"$AGENT"/fd/*; do
+    link=$(readlink "$fd" 2>/dev/null) || continue
+    grep -qxF "$link" <<<"$shared" || n=$((n + 1))
+  done
+  echo "$n"
+}
 min_fds() {
   local least=999 n
   for _ in $(seq 40); do
-    n=$(fds)
+    n=$(own_fds)
     [ "$n" -lt "$least" ] && least=$n
     sleep 0.05
   done
