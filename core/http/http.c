@@ -16,6 +16,7 @@
 
 struct mw_http {
   CURL *curl;
+  CURLSH *share; /* the client's connections and host names, whichever multi handle drives it */
   struct curl_slist *resolve;
   struct http_pin_cache pin_cache;
   size_t max_size;
@@ -52,6 +53,7 @@ static void global_init(void)
 /* The library may be unloaded with its check: give back what curl_global_init took. */
 __attribute__((destructor)) static void global_cleanup(void)
 {
+  http_drive_cleanup();
   if (global_result == CURLE_OK)
     curl_global_cleanup();
 }
@@ -182,7 +184,10 @@ struct mw_http *mw_http_new(const struct mw_http_config *config, char *err, size
   }
   http->max_size = config->max_size ? config->max_size : MW_HTTP_MAX_SIZE_DEFAULT;
   http->curl = curl_easy_init();
-  if (!http->curl) {
+  http->share = curl_share_init();
+  if (!http->curl || !http->share ||
+      curl_share_setopt(http->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK ||
+      curl_share_setopt(http->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK) {
     snprintf(err, errlen, "libcurl: cannot create a handle");
     goto fail;
   }
@@ -197,6 +202,7 @@ struct mw_http *mw_http_new(const struct mw_http_config *config, char *err, size
   }
   /* Threads and signals: curl must never raise SIGALRM for its resolver timeouts. */
   SET(CURLOPT_NOSIGNAL, 1L);
+  SET(CURLOPT_SHARE, http->share);
   SET(CURLOPT_ERRORBUFFER, http->errbuf);
   SET(CURLOPT_PROTOCOLS_STR, "http,https");
   SET(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
@@ -409,7 +415,7 @@ enum mw_http_status mw_http_perform(struct mw_http *http, const struct mw_http_r
     goto cleanup;
   }
   http->errbuf[0] = '\0';
-  code = curl_easy_perform(http->curl);
+  code = http_drive(http->curl);
   result = outcome(&t, code, http->errbuf, err, errlen);
 cleanup:
   /* The handle keeps option pointers: never leave it pointing at this request's memory. */
@@ -549,6 +555,9 @@ void mw_http_free(struct mw_http *http)
     return;
   if (http->curl)
     curl_easy_cleanup(http->curl);
+  /* After the handle that used it: the share closes the client's connections. */
+  if (http->share)
+    curl_share_cleanup(http->share);
   curl_slist_free_all(http->resolve);
   free(http);
 }

@@ -22,4 +22,11 @@ int http_pin_host(const char *url, const struct curl_slist *config_pins,
                   struct http_pin_cache *cache, mw_deadline deadline, struct curl_slist **out,
                   bool *timed_out, char *err, size_t errlen);
 
+/* Runs one request of an easy handle to its end on a multi handle from the process's pool
+ * (http_drive.c): what curl_easy_perform does, without a multi handle, and its descriptors,
+ * kept inside every easy handle. */
+CURLcode http_drive(CURL *curl);
+/* Gives the pool's handles back to libcurl; before curl_global_cleanup. */
+void http_drive_cleanup(void);
+
 #endif

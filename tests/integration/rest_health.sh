@@ -293,6 +293,13 @@ OUT=$("$TEST_BIN/httpreuse" "$U/file.txt" 3 2>&1)
 expect_true "[ \"\$OUT\" = \$'200 new\\n200 reused\\n200 reused' ]" "one client keeps its connection between requests"
 OUT=$("$TEST_BIN/httpreuse" "https://localhost:$TLS_PORT/" 2 "$PKI/ca.pem" 2>&1)
 expect_true "[ \"\$OUT\" = \$'200 new\\n200 reused' ]" "and its TLS connection"
+# 50 clients taking turns, as the agent's instances do: each keeps its own connection, and the
+# process holds one descriptor per client (libcurl 7.88's easy interface held three: the
+# connection and its hidden multi handle's wake-up socket pair).
+OUT=$(HTTPREUSE_CLIENTS=50 "$TEST_BIN/httpreuse" "$U/file.txt" 3 2>&1)
+HELD=$(sed -n 's/.* \([0-9]*\) descriptors held$/\1/p' <<<"$OUT")
+expect_true "grep -q '^clients 50: 100 of 150 requests reused' <<<\"\$OUT\" && [ \"$HELD\" -le 54 ]" \
+  "50 clients: each keeps its connection, about one descriptor each ($(tail -n 1 <<<"$OUT"))"
 
 # ---- misbehaving servers ---------------------------------------------------------------------
 mw "${H[@]}" "$U/big"
