@@ -23,6 +23,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
     fuzz_expect(strchr(err, '\n') == NULL, "a reason of more than one line", err);
     return 0;
   }
+  fuzz_expect(strchr(out.warnings, '\n') == NULL, "warnings of more than one line", out.warnings);
+  fuzz_expect(strchr(out.text, '\n') == NULL, "a string of more than one line", out.text);
   for (i = 0; i < out.nseries; i++) {
     fuzz_expect(out.series[i].state <= MW_UNKNOWN, "a state out of range", out.series[i].name);
     fuzz_expect(strlen(out.series[i].name) < PROM_LABEL_MAX, "a name too long", NULL);
