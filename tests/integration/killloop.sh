@@ -74,7 +74,24 @@ settled() {
   [ "$(find "$D/spool" -name 'E*.event' -o -name 'P*' 2>/dev/null | wc -l)" = 0 ] &&
     ! grep -qs '^told' "$D/state/cache.state" && [ -s "$D/state/cache.state" ]
 }
-wait_for settled 60
+# The agents' failures add up in each queue's backoff (kept across restarts, doubling up to
+# 300 s), so the last agent may first wait that out: the bound is 60 s after the latest one.
+backoff_left_s() {
+  local now_ms latest=0 attempts next f
+  now_ms=$(date +%s%3N)
+  for f in "$D"/spool/*/.backoff; do
+    [ -f "$f" ] && read -r attempts next <"$f" && [ "${next:-0}" -gt "$latest" ] && latest=$next
+  done
+  echo $(((latest > now_ms ? latest - now_ms : 0) / 1000 + 1))
+}
+LEFT=$(backoff_left_s)
+echo "# the queues' backoff: $(cat "$D"/spool/*/.backoff 2>/dev/null | tr '\n' ' ')(${LEFT} s left)"
+wait_for settled $((60 + LEFT))
+if ! settled; then
+  echo "# left in the spool: $(find "$D/spool" -name 'E*.event' -o -name 'P*' -o -name .backoff | tr '\n' ' ')"
+  echo "# state: $(head -c 300 "$D/state/cache.state" 2>/dev/null | tr '\n' ' ')"
+  tail -5 "$D/agent.log" | sed 's/^/# agent: /'
+fi
 expect_true settled "the last agent empties the queue and nothing stays told a problem"
 stop_agent "$pid" 10
 expect_true "[ $RC = 0 ]" "the last agent stops cleanly"
