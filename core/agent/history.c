@@ -185,74 +185,106 @@ fail:
 
 /* ---- writing --------------------------------------------------------------------------------- */
 
+/* The statements a batch writes with, prepared once per batch: preparing them for every result
+ * was the history's largest cost (SQLite's parser, 4.6% of the agent's CPU at 1,000 instances). */
+struct statements {
+  sqlite3_stmt *ensure_series;
+  sqlite3_stmt *find_series;
+  sqlite3_stmt *add_run;
+  sqlite3_stmt *add_change;
+  sqlite3_stmt *set_state;
+};
+
+static void statements_finalize(struct statements *sts)
+{
+  sqlite3_finalize(sts->ensure_series);
+  sqlite3_finalize(sts->find_series);
+  sqlite3_finalize(sts->add_run);
+  sqlite3_finalize(sts->add_change);
+  sqlite3_finalize(sts->set_state);
+  memset(sts, 0, sizeof(*sts));
+}
+
+static int statements_prepare(sqlite3 *db, struct statements *sts)
+{
+  memset(sts, 0, sizeof(*sts));
+  if (sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO series(name, service) VALUES(?1, ?2)", -1,
+                         &sts->ensure_series, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(db, "SELECT id, state FROM series WHERE name = ?1", -1, &sts->find_series,
+                         NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO runs VALUES(?1, ?2, ?3, ?4)", -1, &sts->add_run,
+                         NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO changes VALUES(?1, ?2, ?3, ?4, ?5)", -1,
+                         &sts->add_change, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2(db, "UPDATE series SET state = ?1 WHERE id = ?2", -1, &sts->set_state,
+                         NULL) != SQLITE_OK) {
+    statements_finalize(sts);
+    return -1;
+  }
+  return 0;
+}
+
+/* Steps st to its end; it is reset and its bindings cleared for the next result either way. */
+static int step_done(sqlite3_stmt *st)
+{
+  int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  return rc;
+}
+
 /* The id of series (created at its first result) and the state it last wrote (-1: none). No
  * RETURNING: SQLite before 3.35 (RHEL 9) has none. */
-static int64_t series_id(sqlite3 *db, const struct pending *p, int *last_state)
+static int64_t series_id(const struct statements *sts, const struct pending *p, int *last_state)
 {
-  sqlite3_stmt *st = NULL;
+  sqlite3_stmt *st = sts->find_series;
   int64_t id = -1;
 
   *last_state = -1;
-  if (sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO series(name, service) VALUES(?1, ?2)", -1, &st,
-                         NULL) != SQLITE_OK ||
-      sqlite3_bind_text(st, 1, p->series, -1, SQLITE_STATIC) != SQLITE_OK ||
-      sqlite3_bind_int(st, 2, p->service) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE) {
-    sqlite3_finalize(st);
+  if (sqlite3_bind_text(sts->ensure_series, 1, p->series, -1, SQLITE_STATIC) != SQLITE_OK ||
+      sqlite3_bind_int(sts->ensure_series, 2, p->service) != SQLITE_OK ||
+      step_done(sts->ensure_series) != 0)
     return -1;
-  }
-  sqlite3_finalize(st);
-  st = NULL;
-  if (sqlite3_prepare_v2(db, "SELECT id, state FROM series WHERE name = ?1", -1, &st, NULL) ==
-          SQLITE_OK &&
-      sqlite3_bind_text(st, 1, p->series, -1, SQLITE_STATIC) == SQLITE_OK &&
+  if (sqlite3_bind_text(st, 1, p->series, -1, SQLITE_STATIC) == SQLITE_OK &&
       sqlite3_step(st) == SQLITE_ROW) {
     id = sqlite3_column_int64(st, 0);
     if (sqlite3_column_type(st, 1) != SQLITE_NULL)
       *last_state = sqlite3_column_int(st, 1);
   }
-  sqlite3_finalize(st);
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
   return id;
 }
 
-static int write_one(sqlite3 *db, const struct pending *p)
+static int write_one(const struct statements *sts, const struct pending *p)
 {
   int last_state;
-  int64_t id = series_id(db, p, &last_state);
-  sqlite3_stmt *st = NULL;
-  int rc;
+  int64_t id = series_id(sts, p, &last_state);
+  sqlite3_stmt *st = sts->add_run;
 
   if (id < 0)
     return -1;
-  rc = sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO runs VALUES(?1, ?2, ?3, ?4)", -1, &st, NULL);
-  if (rc == SQLITE_OK) {
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int64(st, 2, p->t_ms);
-    sqlite3_bind_int(st, 3, (int)p->state);
-    sqlite3_bind_int64(st, 4, p->took_ms);
-    rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
-  }
-  sqlite3_finalize(st);
-  if (rc != SQLITE_OK || last_state == (int)p->state)
-    return rc == SQLITE_OK ? 0 : -1;
-  st = NULL;
-  rc = sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO changes VALUES(?1, ?2, ?3, ?4, ?5)", -1, &st,
-                          NULL);
-  if (rc == SQLITE_OK) {
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int64(st, 2, p->t_ms);
-    if (last_state >= 0)
-      sqlite3_bind_int(st, 3, last_state);
-    sqlite3_bind_int(st, 4, (int)p->state);
-    sqlite3_bind_text(st, 5, p->output ? p->output : "", -1, SQLITE_STATIC);
-    rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
-  }
-  sqlite3_finalize(st);
-  if (rc == SQLITE_OK) {
-    int64_t args[2] = {(int64_t)p->state, id};
-
-    return exec_int(db, "UPDATE series SET state = ?1 WHERE id = ?2", args, 2);
-  }
-  return -1;
+  if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK ||
+      sqlite3_bind_int64(st, 2, p->t_ms) != SQLITE_OK ||
+      sqlite3_bind_int(st, 3, (int)p->state) != SQLITE_OK ||
+      sqlite3_bind_int64(st, 4, p->took_ms) != SQLITE_OK || step_done(st) != 0)
+    return -1;
+  if (last_state == (int)p->state)
+    return 0;
+  st = sts->add_change;
+  if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK ||
+      sqlite3_bind_int64(st, 2, p->t_ms) != SQLITE_OK ||
+      (last_state >= 0 && sqlite3_bind_int(st, 3, last_state) != SQLITE_OK) ||
+      sqlite3_bind_int(st, 4, (int)p->state) != SQLITE_OK ||
+      sqlite3_bind_text(st, 5, p->output ? p->output : "", -1, SQLITE_STATIC) != SQLITE_OK ||
+      step_done(st) != 0)
+    return -1;
+  st = sts->set_state;
+  if (sqlite3_bind_int(st, 1, (int)p->state) != SQLITE_OK ||
+      sqlite3_bind_int64(st, 2, id) != SQLITE_OK || step_done(st) != 0)
+    return -1;
+  return 0;
 }
 
 static void free_pending(struct pending *p)
@@ -266,15 +298,20 @@ static void free_pending(struct pending *p)
  * record, never a reason to hold results in memory without bound). */
 static void write_batch(struct history *h, struct pending *batch, size_t n)
 {
+  struct statements sts = {0};
   size_t i;
-  bool failed = sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK;
+  bool failed = sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
+                statements_prepare(h->db, &sts) != 0;
 
   for (i = 0; i < n && !failed; i++)
-    failed = write_one(h->db, &batch[i]) != 0;
-  if (!failed)
+    failed = write_one(&sts, &batch[i]) != 0;
+  if (!failed) {
+    statements_finalize(&sts);
     failed = sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK;
+  }
   if (failed) {
     h->log("error: history: %zu results not written: %s", n, sqlite3_errmsg(h->db));
+    statements_finalize(&sts);
     sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
   }
   pthread_mutex_lock(&h->lock);

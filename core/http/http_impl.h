@@ -13,6 +13,11 @@
 struct http_pin_cache {
   char pin[1024]; /* "+HOST:PORT:ADDR,...", "" when none */
   int64_t until;  /* mw_now_ns() past which it is resolved again */
+  /* The URL last looked at and whether its host needs no pin (numeric, pinned by the user,
+   * proxied): the agent asks for the same URL every run, and parsing it each time cost as much
+   * as the rest of the request's setup. */
+  char url[512];
+  bool no_pin;
 };
 
 /* Resolves url's host within the deadline (or takes it from cache) and returns in *out the pins

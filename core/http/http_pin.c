@@ -83,11 +83,18 @@ static int pin_text(const char *host, const char *port, const struct addrinfo *l
 
 #define PIN_CACHE_NS (60LL * 1000000000LL)
 
+/* A URL too long for the cache is parsed every time. */
+static void remember_url(struct http_pin_cache *cache, const char *url)
+{
+  if (strlen(url) < sizeof(cache->url))
+    memcpy(cache->url, url, strlen(url) + 1);
+}
+
 int http_pin_host(const char *url, const struct curl_slist *config_pins,
                   struct http_pin_cache *cache, mw_deadline deadline, struct curl_slist **out,
                   bool *timed_out, char *err, size_t errlen)
 {
-  CURLU *parsed = curl_url();
+  CURLU *parsed = NULL;
   struct addrinfo *list = NULL;
   struct in6_addr scratch;
   char *host = NULL;
@@ -98,13 +105,24 @@ int http_pin_host(const char *url, const struct curl_slist *config_pins,
 
   *out = NULL;
   *timed_out = false;
-  if (!parsed || proxied() || curl_url_set(parsed, CURLUPART_URL, url, 0) != CURLUE_OK ||
+  if (strcmp(cache->url, url) == 0) {
+    if (cache->no_pin)
+      return 0;
+    if (cache->pin[0] && mw_now_ns() < cache->until)
+      goto pin;
+  }
+  cache->url[0] = '\0';
+  parsed = curl_url();
+  if (!parsed || curl_url_set(parsed, CURLUPART_URL, url, 0) != CURLUE_OK ||
       curl_url_get(parsed, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
       curl_url_get(parsed, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK)
     goto cleanup;
-  if (host[0] == '[' || inet_pton(AF_INET, host, &scratch) == 1 ||
-      pinned_already(config_pins, host, port))
+  cache->no_pin = proxied() || host[0] == '[' || inet_pton(AF_INET, host, &scratch) == 1 ||
+                  pinned_already(config_pins, host, port);
+  if (cache->no_pin) {
+    remember_url(cache, url);
     goto cleanup;
+  }
   snprintf(key, sizeof(key), "+%s:%s:", host, port);
   if (strncasecmp(cache->pin, key, strlen(key)) != 0 || mw_now_ns() >= cache->until) {
     cache->pin[0] = '\0';
@@ -122,6 +140,8 @@ int http_pin_host(const char *url, const struct curl_slist *config_pins,
     }
     cache->until = mw_now_ns() + PIN_CACHE_NS;
   }
+  remember_url(cache, url);
+pin:
   for (; config_pins; config_pins = config_pins->next)
     if (!(*out = curl_slist_append(*out, config_pins->data)))
       goto oom;
