@@ -34,8 +34,16 @@ CONF
 redis-server "$TMP/sentinel/sentinel.conf" --sentinel &
 SENTINEL_PID=$!
 on_exit "kill $SENTINEL_PID; wait $SENTINEL_PID"
-wait_for "redis-cli -p $S sentinel replicas cache 2>/dev/null | grep -qx '127.0.0.1'" 30 ||
-  skip_all "the Sentinel did not find the replica: $(tail -n 3 "$TMP/sentinel/log")"
+# The Sentinel lists a replica it learnt from the master's INFO before it has connected to it
+# ("slave,disconnected"); the check rightly counts that one down, so wait for the Sentinel's own
+# view to be healthy: flags "slave" and the replica's link to the master "ok".
+sentinel_sees_replica() {
+  redis-cli -p "$S" sentinel replicas cache 2>/dev/null |
+    awk 'k == "flags" && $0 == "slave" { f = 1 } k == "master-link-status" && $0 == "ok" { l = 1 }
+         { k = $0 } END { exit !(f && l) }'
+}
+wait_for sentinel_sees_replica 30 ||
+  skip_all "the Sentinel did not see a healthy replica: $(tail -n 3 "$TMP/sentinel/log")"
 
 SN=(redis -H 127.0.0.1 -p "$S" -m sentinel --master-name cache)
 mw "${SN[@]}"
