@@ -330,6 +330,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *connection, 
 /* libmicrohttpd's own messages: the last one before the start explains a refusal (a key that does
  * not match the certificate); later ones (a client's failed handshake) go to the log, where
  * repeats are held back. */
+static void mhd_message(void *cls, const char *fmt, va_list ap) MW_PRINTF(2, 0);
 static void mhd_message(void *cls, const char *fmt, va_list ap)
 {
   struct agent_http *h = cls;
