@@ -186,16 +186,16 @@ void agent_publish(struct agent *a, size_t slot, const struct mw_instance *inst,
   mw_buf_free(&text);
 }
 
-/* ---- the queue: instances not running, soonest due on top (a binary heap of indices) ---- */
+/* ---- the queue: instances not running, soonest due on top (a binary heap) ---- */
 
-static bool due_before(const struct agent *a, size_t x, size_t y)
+static bool due_before(const struct agent *a, size_t i, size_t j)
 {
-  return a->insts[x].next_ns < a->insts[y].next_ns;
+  return a->queue[i].next_ns < a->queue[j].next_ns;
 }
 
 static void queue_swap(struct agent *a, size_t i, size_t j)
 {
-  size_t t = a->queue[i];
+  struct agent_due t = a->queue[i];
 
   a->queue[i] = a->queue[j];
   a->queue[j] = t;
@@ -206,8 +206,9 @@ void agent_queue_push(struct agent *a, size_t index)
 {
   size_t i = a->nqueue++;
 
-  a->queue[i] = index;
-  while (i > 0 && due_before(a, a->queue[i], a->queue[(i - 1) / 2])) {
+  a->queue[i].next_ns = a->insts[index].next_ns;
+  a->queue[i].index = index;
+  while (i > 0 && due_before(a, i, (i - 1) / 2)) {
     queue_swap(a, i, (i - 1) / 2);
     i = (i - 1) / 2;
   }
@@ -215,7 +216,7 @@ void agent_queue_push(struct agent *a, size_t index)
 
 static size_t queue_pop(struct agent *a)
 {
-  size_t top = a->queue[0];
+  size_t top = a->queue[0].index;
   size_t i = 0;
 
   a->queue[0] = a->queue[--a->nqueue];
@@ -223,9 +224,9 @@ static size_t queue_pop(struct agent *a)
     size_t left = 2 * i + 1;
     size_t least = i;
 
-    if (left < a->nqueue && due_before(a, a->queue[left], a->queue[least]))
+    if (left < a->nqueue && due_before(a, left, least))
       least = left;
-    if (left + 1 < a->nqueue && due_before(a, a->queue[left + 1], a->queue[least]))
+    if (left + 1 < a->nqueue && due_before(a, left + 1, least))
       least = left + 1;
     if (least == i)
       break;
@@ -249,7 +250,7 @@ void *agent_worker_main(void *arg)
     int64_t soonest = now + 1000000000LL;
     struct timespec until;
     if (a->nqueue > 0) {
-      struct agent_inst *top = &a->insts[a->queue[0]];
+      struct agent_inst *top = &a->insts[a->queue[0].index];
       if (top->next_ns - top->early_ns <= now) {
         struct agent_inst *due = &a->insts[queue_pop(a)];
         due->running = true;
