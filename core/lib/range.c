@@ -91,11 +91,10 @@ static int parse_endpoint(const char *text, size_t len, const struct mw_unit *un
                  (int)len, text);
       return -1;
     }
-    double written = out->value;
+    bool was_zero = out->value == 0.0;
 
     out->value *= unit->factor;
-    if (!isfinite(out->value) || fpclassify(out->value) == FP_SUBNORMAL ||
-        (out->value == 0.0 && written != 0.0)) {
+    if (!isfinite(out->value) || (!was_zero && !isnormal(out->value))) {
       /* "5e301G": finite as written, infinite in the unit's base; "30e-309ms": subnormal in
        * it, which strtod refuses as ERANGE when the range is printed and read again (both
        * found by fuzz_range). */
