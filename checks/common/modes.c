@@ -167,8 +167,8 @@ static bool mapped(const struct mw_range *range, bool has, const double factor[M
   /* 80% of a limit is not 20220850995.2 bytes; but a number given in the value's own unit is
    * shown as written (-w 2.5 stays 2.5). */
   if (whole && factor[range->kind] != 1) {
-    out->start = isfinite(out->start) ? round(out->start) : out->start;
-    out->end = isfinite(out->end) ? round(out->end) : out->end;
+    out->start = isfinite(out->start) ? mw_round(out->start) : out->start;
+    out->end = isfinite(out->end) ? mw_round(out->end) : out->end;
   }
   return true;
 }
@@ -185,7 +185,7 @@ void modes_perf(struct mw_result *res, const struct mode_ranges *ranges,
   /* Durations are measured to the microsecond: more digits (0.005955993000000001) are noise
    * from adding two of them. */
   if (strcmp(uom, "s") == 0 && isfinite(value))
-    p.value = round(value * 1e6) / 1e6;
+    p.value = mw_round(value * 1e6) / 1e6;
 
   if (ranges && mapped(&ranges->warn, ranges->has_warn, factor, whole, &w))
     p.warn = &w;

@@ -98,8 +98,8 @@ struct host {
   char procfs[512];
   struct cpu_times last; /* the CPU counters of the previous run */
   bool have_last;
-  char *buf; /* FILE_MAX bytes, and STAT_MAX for /proc/stat */
-  char *stat_buf;
+  char *buf;      /* FILE_MAX bytes */
+  char *stat_buf; /* STAT_MAX bytes for /proc/stat, with the cpu mode only */
 };
 
 /* Reads procfs/name into h's buffer: the text, or NULL with res UNKNOWN and the reason. */
@@ -149,7 +149,7 @@ static int read_cpu(struct host *h, struct cpu_times *out, struct mw_result *res
 /* Percentages in perfdata: two decimals are more than the kernel's own precision. */
 static double round2(double value)
 {
-  return round(value * 100.0) / 100.0;
+  return mw_round(value * 100.0) / 100.0;
 }
 
 /* Sleeps seconds, or until shortly before the deadline. */
@@ -468,8 +468,7 @@ static int host_open(const struct mw_args *args, void **state, struct mw_result 
     return -1;
   }
   h->buf = malloc(FILE_MAX);
-  h->stat_buf = malloc(STAT_MAX);
-  if (!h->buf || !h->stat_buf) {
+  if (!h->buf) {
     mw_result_summary(err, "out of memory");
     goto fail;
   }
@@ -477,6 +476,12 @@ static int host_open(const struct mw_args *args, void **state, struct mw_result 
       modes_set_ranges(args, &h->modes, mode_names, rules, units, K_PLAIN, h->ranges, err) != 0 ||
       parse_resources(args, h, err) != 0)
     goto fail;
+  /* Only the cpu mode reads /proc/stat: a buffer this size is an mmap and munmap of its own in
+   * every run of the others. */
+  if (modes_has(&h->modes, M_CPU) && !(h->stat_buf = malloc(STAT_MAX))) {
+    mw_result_summary(err, "out of memory");
+    goto fail;
+  }
   h->sample_s = mw_args_duration(args, "sample");
   if (h->sample_s < 0.1 || h->sample_s > 60) {
     mw_result_summary(err, "--sample must be between 100ms and 60s");

@@ -499,7 +499,7 @@ void mcp_calls_report(const struct mcp_tools *m, const struct outcome *out, stru
   for (i = 0; i < m->n_calls; i++) {
     const struct mcp_call *call = &m->calls[i];
     struct mw_perf perf = {call->label,
-                           isnan(out->call_s[i]) ? NAN : round(out->call_s[i] * 1e6) / 1e6,
+                           isnan(out->call_s[i]) ? NAN : mw_round(out->call_s[i] * 1e6) / 1e6,
                            "s",
                            call->has_warn ? &call->warn : NULL,
                            call->has_crit ? &call->crit : NULL,

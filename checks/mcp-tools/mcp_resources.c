@@ -186,7 +186,7 @@ void mcp_resources_report(const struct mcp_tools *m, const struct outcome *out,
                           struct mw_result *res)
 {
   struct mw_perf time = {
-      "time_read", isnan(out->read_s) ? NAN : round(out->read_s * 1e6) / 1e6, "s", NULL, NULL, 0,
+      "time_read", isnan(out->read_s) ? NAN : mw_round(out->read_s * 1e6) / 1e6, "s", NULL, NULL, 0,
       NAN};
   struct mw_perf size = {"read_bytes", out->read_bytes, "B", NULL, NULL, 0, NAN};
 

@@ -176,7 +176,7 @@ static void judge(struct mcp_tools *m, struct outcome *out)
 static void perf(struct mw_result *res, const char *label, double value, const char *uom,
                  const struct mw_range *warn, const struct mw_range *crit)
 {
-  struct mw_perf p = {label, isnan(value) ? NAN : round(value * 1e6) / 1e6, uom, warn, crit, 0,
+  struct mw_perf p = {label, isnan(value) ? NAN : mw_round(value * 1e6) / 1e6, uom, warn, crit, 0,
                       NAN};
 
   mw_result_perf(res, &p);

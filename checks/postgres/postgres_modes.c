@@ -50,8 +50,8 @@ static struct mw_range as_connections(const struct mw_range *range, double max)
                                                    : *range;
 
   if (range->kind == K_PERCENT) { /* 80% of 15 connections is 12, not 12.000000000000002 */
-    out.start = isfinite(out.start) ? round(out.start) : out.start;
-    out.end = isfinite(out.end) ? round(out.end) : out.end;
+    out.start = isfinite(out.start) ? mw_round(out.start) : out.start;
+    out.end = isfinite(out.end) ? mw_round(out.end) : out.end;
   }
   return out;
 }
@@ -311,8 +311,8 @@ static void mode_wraparound(struct postgres *p, struct mw_result *res, struct ru
   mw_result_state(res, modes_judge(&p->ranges[M_WRAPAROUND], K_PERCENT, pct));
   mw_result_summary(res, "oldest datfrozenxid is %.0f transactions old in %s (%.2f%% of 2^31)", age,
                     PQntuples(r) ? PQgetvalue(r, 0, 0) : "?", pct);
-  modes_perf(res, &p->ranges[M_WRAPAROUND], percent, "wraparound", round(pct * 1e6) / 1e6, "%", 0,
-             100);
+  modes_perf(res, &p->ranges[M_WRAPAROUND], percent, "wraparound", mw_round(pct * 1e6) / 1e6, "%",
+             0, 100);
   modes_perf(res, NULL, NONE, "datfrozenxid_age", age, "", 0, XID_SPACE);
   PQclear(r);
 }

@@ -100,12 +100,12 @@ static void report_series(struct prom *p, const struct prom_outcome *o, struct m
     double f = p->for_s;
 
     snprintf(window, sizeof(window), " over the last %g%s",
-             fmod(f, 3600) == 0 ? f / 3600
-             : fmod(f, 60) == 0 ? f / 60
-                                : f,
-             fmod(f, 3600) == 0 ? "h"
-             : fmod(f, 60) == 0 ? "min"
-                                : "s");
+             mw_whole_multiple(f, 3600) ? f / 3600
+             : mw_whole_multiple(f, 60) ? f / 60
+                                        : f,
+             mw_whole_multiple(f, 3600) ? "h"
+             : mw_whole_multiple(f, 60) ? "min"
+                                        : "s");
   }
   mw_result_state(res, worst->state);
   if (o->type == PROM_SCALAR)
@@ -170,7 +170,7 @@ static void report(struct prom *p, const struct mw_http_response *resp, struct m
   if (p->insecure)
     mw_result_note(res, "(certificate not verified: --insecure)");
   {
-    struct mw_perf perf = {"time", round(resp->time.total * 1e6) / 1e6, "s", NULL, NULL, 0, NAN};
+    struct mw_perf perf = {"time", mw_round(resp->time.total * 1e6) / 1e6, "s", NULL, NULL, 0, NAN};
 
     mw_result_perf(res, &perf);
   }

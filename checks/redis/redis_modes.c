@@ -283,8 +283,8 @@ static void mode_persistence(const struct redis *r, struct mw_result *res, const
   snap_num(s, "rdb_changes_since_last_save", &changes);
   snap_num(s, "aof_enabled", &aof);
   /* The server's own clock when it tells it (Redis 7), so a skewed clock here does not count. */
-  age = round((snap_num(s, "server_time_usec", &now_us) ? now_us / 1e6 : (double)time(NULL)) -
-              last_save);
+  age = mw_round((snap_num(s, "server_time_usec", &now_us) ? now_us / 1e6 : (double)time(NULL)) -
+                 last_save);
   problem = redis_persistence_problem(s->info, s->len, &severity);
   state = severity == 2 ? MW_CRITICAL : severity == 1 ? MW_WARNING : MW_OK;
   if (changes > 0 && isfinite(age))

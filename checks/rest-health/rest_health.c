@@ -240,7 +240,7 @@ static void add_perf(struct mw_result *res, const char *label, double value, con
 {
   /* curl measures in microseconds: more digits would be noise from the subtractions. */
   struct mw_perf perf = {
-      label, strcmp(uom, "s") == 0 ? round(value * 1e6) / 1e6 : value, uom, warn, crit, 0, NAN};
+      label, strcmp(uom, "s") == 0 ? mw_round(value * 1e6) / 1e6 : value, uom, warn, crit, 0, NAN};
 
   mw_result_perf(res, &perf);
 }

@@ -20,7 +20,7 @@ static void days_perf(struct mw_result *res, const char *label, double days,
 {
   struct mw_range warn = {t->warn_days, INFINITY, false, 0};
   struct mw_range crit = {t->crit_days, INFINITY, false, 0};
-  struct mw_perf perf = {label, round(days * 1000) / 1000, "", &warn, &crit, NAN, NAN};
+  struct mw_perf perf = {label, mw_round(days * 1000) / 1000, "", &warn, &crit, NAN, NAN};
 
   mw_result_perf(res, &perf);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* test_modes.c - perfdata thresholds of the checks with modes: a range converted from another
  * unit (a percentage of a limit) is a whole number, one given in the value's own unit is shown
- * as written. */
+ * as written. And the checks' rounding without libm (mw_round) against libm's round(). */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -61,9 +62,74 @@ static void test_converted_whole(void **state)
   assert_string_equal(perf, "clients=7;8;14;0;15");
 }
 
+static void same_as_round(double x)
+{
+  double want = round(x);
+  double got = mw_round(x);
+
+  if (isnan(want)) {
+    assert_true(isnan(got));
+    return;
+  }
+  if (got != want || signbit(got) != signbit(want))
+    fail_msg("mw_round(%.17g) = %.17g, round() = %.17g", x, got, want);
+}
+
+static void test_round_without_libm(void **state)
+{
+  static const double edges[] = {0.0,
+                                 -0.0,
+                                 0.3,
+                                 -0.3,
+                                 0.5,
+                                 -0.5,
+                                 1.5,
+                                 2.5,
+                                 -2.5,
+                                 0.49999999999999994,
+                                 -0.49999999999999994,
+                                 4503599627370495.5,
+                                 -4503599627370495.5,
+                                 4503599627370496.0,
+                                 9007199254740993.0,
+                                 1e300,
+                                 -1e300,
+                                 5e-324,
+                                 123456.7894999,
+                                 INFINITY,
+                                 -INFINITY,
+                                 NAN};
+  uint64_t seed = 0x9e3779b97f4a7c15ull;
+  size_t i;
+
+  (void)state;
+  for (i = 0; i < sizeof(edges) / sizeof(edges[0]); i++)
+    same_as_round(edges[i]);
+  /* Random bit patterns cover every exponent; scaled ones the values checks round. */
+  for (i = 0; i < 200000; i++) {
+    double x;
+
+    seed ^= seed << 13;
+    seed ^= seed >> 7;
+    seed ^= seed << 17;
+    memcpy(&x, &seed, sizeof(x));
+    same_as_round(x);
+    same_as_round((double)(int64_t)(seed >> 11) / 9007199254740992.0 * 2e7 - 1e7);
+    same_as_round(((double)(seed >> 40) + 0.5) * ((seed & 1) ? 1 : -1));
+  }
+  assert_true(mw_whole_multiple(7200, 3600));
+  assert_true(mw_whole_multiple(-120, 60));
+  assert_true(mw_whole_multiple(0, 60));
+  assert_false(mw_whole_multiple(90, 60));
+  assert_false(mw_whole_multiple(3600.5, 3600));
+  assert_false(mw_whole_multiple(NAN, 60));
+  assert_false(mw_whole_multiple(INFINITY, 60));
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_round_without_libm),
       cmocka_unit_test(test_own_unit_kept),
       cmocka_unit_test(test_converted_whole),
   };
