@@ -188,6 +188,8 @@ static void prom_run(void *state, struct mw_result *res, mw_deadline deadline)
   struct mw_http_response resp;
   enum mw_http_status status;
   int rc = 0;
+  /* Only a configured credential puts a secret in auth; see rest_run on the cost of wiping it. */
+  bool with_secret = p->user || p->token_file || p->token_env;
 
   auth[0] = '\0';
   if (p->user)
@@ -199,7 +201,7 @@ static void prom_run(void *state, struct mw_result *res, mw_deadline deadline)
   if (rc != 0) {
     mw_result_state(res, MW_UNKNOWN);
     mw_result_summary(res, "%s", err);
-    return;
+    goto cleanup;
   }
   if (auth[0])
     req.n_headers = 2;
@@ -222,8 +224,10 @@ static void prom_run(void *state, struct mw_result *res, mw_deadline deadline)
     mw_result_state(res, status == MW_HTTP_TIMED_OUT ? p->timeout_state : MW_CRITICAL);
     mw_result_summary(res, "%s", err);
   }
-  explicit_bzero(auth, sizeof(auth));
   mw_http_response_free(&resp);
+cleanup:
+  if (with_secret)
+    explicit_bzero(auth, sizeof(auth));
 }
 
 static void prom_close(void *state)

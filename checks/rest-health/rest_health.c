@@ -303,14 +303,17 @@ static void rest_run(void *state, struct mw_result *res, mw_deadline deadline)
       .url = rest->url, .headers = headers, .n_headers = rest->n_headers, .body = rest->data};
   struct mw_http_response resp;
   enum mw_http_status status;
+  /* Only a configured token puts a secret in auth: wiping its 4 KiB on every run without one
+   * was 4,100 instructions of a 100,000-instruction read in collectd (callgrind). */
+  bool with_token = rest->token_file || rest->token_env;
 
   memcpy(headers, rest->headers, rest->n_headers * sizeof(*headers));
-  if (rest->token_file || rest->token_env) {
+  if (with_token) {
     if (mw_http_token_header("Authorization: Bearer ", rest->token_file, rest->token_env, auth,
                              sizeof(auth), err, sizeof(err)) != 0) {
       mw_result_state(res, MW_UNKNOWN);
       mw_result_summary(res, "%s", err);
-      return;
+      goto cleanup;
     }
     headers[req.n_headers++] = auth;
   }
@@ -325,8 +328,10 @@ static void rest_run(void *state, struct mw_result *res, mw_deadline deadline)
     mw_result_state(res, status == MW_HTTP_TIMED_OUT ? rest->timeout_state : MW_CRITICAL);
     mw_result_summary(res, "%s", err);
   }
-  explicit_bzero(auth, sizeof(auth));
   mw_http_response_free(&resp);
+cleanup:
+  if (with_token)
+    explicit_bzero(auth, sizeof(auth));
 }
 
 static const struct mw_check rest_check = {

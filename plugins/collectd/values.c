@@ -103,14 +103,11 @@ static bool wanted(const struct value_filter *values, const char *type_instance)
   return false;
 }
 
-static void dispatch(const char *name, const struct value_filter *values, const char *type,
-                     const char *type_instance, double number)
+static void dispatch(const char *name, const char *type, const char *type_instance, double number)
 {
   value_list_t vl = VALUE_LIST_INIT;
   value_t value;
 
-  if (!wanted(values, type_instance))
-    return;
   if (strcmp(type, "derive") == 0) {
     if (!isfinite(number))
       return;
@@ -154,10 +151,14 @@ static void dispatch_tree(const char *name, const struct value_filter *values,
   char type_instance[DATA_MAX_NAME_LEN];
   size_t i;
 
+  /* The filter first: a value not wanted costs its name only, not its type and unit. */
   for (i = 0; mw_result_perf_at(res, i, &perf) == 0; i++) {
-    struct metric m = metric_of(&perf);
+    struct metric m;
     type_instance_of(perf.label, type_instance, sizeof(type_instance));
-    dispatch(name, values, m.type, type_instance, m.value);
+    if (!wanted(values, type_instance))
+      continue;
+    m = metric_of(&perf);
+    dispatch(name, m.type, type_instance, m.value);
   }
   for (child = mw_result_first(res); child; child = mw_result_next(child))
     dispatch_tree(name, values, child);
@@ -167,5 +168,6 @@ void values_dispatch(const char *name, const struct value_filter *values,
                      const struct mw_result *res, enum mw_state state)
 {
   dispatch_tree(name, values, res);
-  dispatch(name, values, "gauge", "state", (double)state);
+  if (wanted(values, "state"))
+    dispatch(name, "gauge", "state", (double)state);
 }
