@@ -209,13 +209,16 @@ int main(int argc, char **argv)
   }
   if (cli_is_agent_command(command))
     return cli_agent_command(argc - 1, argv + 1);
-  if (strcmp(command, "notify") == 0)
+  if (strcmp(command, "notify") == 0) {
+    mw_loader_keep_loaded();
     return cmd_notify(argc - 1, argv + 1);
+  }
   if (strcmp(command, "flush") == 0)
     return cmd_flush(argc - 1, argv + 1);
   if (strcmp(command, "downtime") == 0)
     return cmd_downtime(argc - 1, argv + 1);
   if (command[0] == '-')
     return cli_fail("MCPWATCH", "unknown option '%.80s' (see 'mcpwatch --help')", command);
+  mw_loader_keep_loaded();
   return cmd_check(command, argc - 1, argv + 1);
 }

@@ -156,6 +156,30 @@ static const char *unbound_call(void *handle)
   return NULL;
 }
 
+/* Set by one-shot commands (a check from the shell or Nagios, `notify`): see mw_loader_keep_loaded.
+ * Set before any thread starts and never cleared. */
+static bool keep_loaded;
+
+void mw_loader_keep_loaded(void)
+{
+  keep_loaded = true;
+}
+
+/* A module that passed every test at load stays mapped until exit (RTLD_NODELETE, promoted on
+ * the loaded object): its dlclose would unmap libcurl's or libpq's tree, 20 to 30 libraries,
+ * one munmap each, where exit tears the address space down at once. A refused module is still
+ * unloaded at once. */
+static void keep_if_asked(const char *path)
+{
+  void *again;
+
+  if (!keep_loaded)
+    return;
+  again = dlopen(path, RTLD_LAZY | RTLD_NOLOAD | RTLD_NODELETE);
+  if (again)
+    dlclose(again);
+}
+
 /* RTLD_LAZY: binding every call of libpq's or libcurl's dependency tree at load was most of a
  * single check's start; unbound_call keeps the refusal of a module that cannot run. */
 static void *load_object(const char *path, char *err, size_t errlen)
@@ -220,6 +244,7 @@ int mw_plugin_load_path(const char *path, struct mw_plugin *out, char *err, size
     snprintf(err, errlen, "%s: %s", base, why);
     goto fail;
   }
+  keep_if_asked(path);
   out->handle = handle;
   out->check = check;
   return 0;
@@ -455,6 +480,7 @@ int mw_notifier_load(const char *name, struct mw_notifier_plugin *out, char *err
   }
   if (notifier_check(notifier, name, path.data, err, errlen) != 0)
     goto cleanup;
+  keep_if_asked(path.data);
   out->handle = handle;
   out->notifier = notifier;
   handle = NULL;

@@ -265,6 +265,10 @@ const char *mw_check_dir(void);
 int mw_plugin_load(const char *name, struct mw_plugin *out, char *err, size_t errlen);
 int mw_plugin_load_path(const char *path, struct mw_plugin *out, char *err, size_t errlen);
 void mw_plugin_unload(struct mw_plugin *plugin);
+/* For a process that runs one check or sends one notification and exits: modules loaded from
+ * now on stay mapped after their unload, until exit. Call before any thread starts; never in
+ * the agent or collectd, which load modules again on reload. */
+void mw_loader_keep_loaded(void);
 /* Checks loaded on first use by name and kept until mw_plugin_set_free: what a configuration
  * with many instances of few checks needs. Not thread-safe; zero-initialise. */
 struct mw_plugin_set {

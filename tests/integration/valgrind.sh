@@ -69,4 +69,24 @@ if [ -f "$MCPWATCH_CHECK_DIR/mcp_tools.so" ] && command -v python3 >/dev/null; t
   OUT=$(cat "$TMP/out" "$TMP/vg.log")
   expect_true "[ $RC != 42 ] && [ ! -s '$TMP/vg.log' ]" "valgrind clean: a kept MCP session re-initialised (exit $RC)"
 fi
+
+# A notification delivered and one left queued: the notifier and libcurl's tree loaded, kept
+# mapped until exit as a one-shot command keeps them, and given back at exit. mcpwatch's own
+# warning goes to stderr, valgrind's report to its own file.
+if [ -f "$MCPWATCH_NOTIFIER_DIR/pagerduty.so" ]; then
+  start_receiver
+  printf '0123456789abcdef0123456789abcdef\n' >"$TMP/pd.key"
+  chmod 600 "$TMP/pd.key"
+  for case in "0 http://127.0.0.1:$RECEIVER_PORT delivered to" "1 http://127.0.0.1:1 queued in"; do
+    read -r want url words <<<"$case"
+    # shellcheck disable=SC2086
+    $LIBTOOL --mode=execute $VG --log-file="$TMP/vg.log" "$MCPWATCH" notify pagerduty \
+      --spool-dir "$TMP/spool" --url "$url/v2/enqueue" --routing-key-file "$TMP/pd.key" -H web1 \
+      --service api --state CRITICAL -o "HTTP 503" --wait 200ms >"$TMP/out" 2>"$TMP/err"
+    RC=$?
+    OUT=$(cat "$TMP/out" "$TMP/err" "$TMP/vg.log")
+    expect_true "[ $RC = $want ] && grep -q '$words' '$TMP/out'" "notify pagerduty to $url: $words (exit $RC)"
+    expect_true "[ ! -s '$TMP/vg.log' ]" "valgrind clean: mcpwatch notify pagerduty to $url"
+  done
+fi
 finish
