@@ -244,7 +244,6 @@ int mw_plugin_load_path(const char *path, struct mw_plugin *out, char *err, size
     snprintf(err, errlen, "%s: %s", base, why);
     goto fail;
   }
-  keep_if_asked(path);
   out->handle = handle;
   out->check = check;
   return 0;
@@ -294,6 +293,7 @@ int mw_plugin_load(const char *name, struct mw_plugin *out, char *err, size_t er
     mw_plugin_unload(out);
     goto cleanup;
   }
+  keep_if_asked(path.data);
   result = 0;
 cleanup:
   mw_buf_free(&path);
