@@ -68,10 +68,14 @@ ok "$CYCLES agents killed at random moments"
 # The end: Redis up, the receiver answering; the last agent sends what is left and resolves.
 echo ok >"$R/mode"
 redis_up
+# The status file is written once the agent holds its signals: an agent asked to stop before
+# that dies of SIGTERM (143), so "settled" waits for it too (the queues may be empty already).
+rm -f "$D/status"
 "$MCPWATCH" agent --config "$D/mcpwatch.conf" --status-file "$D/status" 2>>"$D/agent.log" &
 pid=$!
 settled() {
-  [ "$(find "$D/spool" -name 'E*.event' -o -name 'P*' 2>/dev/null | wc -l)" = 0 ] &&
+  [ -s "$D/status" ] &&
+    [ "$(find "$D/spool" -name 'E*.event' -o -name 'P*' 2>/dev/null | wc -l)" = 0 ] &&
     ! grep -qs '^told' "$D/state/cache.state" && [ -s "$D/state/cache.state" ]
 }
 # The agents' failures add up in each queue's backoff (kept across restarts, doubling up to
