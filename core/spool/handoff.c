@@ -177,6 +177,12 @@ enum mw_track_action mw_track_forward(const struct mw_forward_spec *spec, struct
   memset(report, 0, sizeof(*report));
   memset(&decision, 0, sizeof(decision));
   adopt_legacy(track, spec);
+  /* A track first seen by this process counts as written now: its file (or its absence, the
+   * same as a fresh track) is what a load gives, and rewriting every instance's file for the
+   * one state its window gained made each start (a thousand instances: two thousand fsyncs)
+   * cost more than minutes of checks. */
+  if (spec->window_every_s > 0 && track->written == 0)
+    track->written = now;
   before = *track;
   action = mw_track_update(track, state, policy, now);
   ev = *base;

@@ -164,8 +164,8 @@ struct mw_track {
   /* Why the last result's notifications were or were not sent ("held: downtime deploy",
    * "flapping (34.2% state change)", "WARNING: no notifier takes it"); "" when all went out. */
   char note[MW_TRACK_NOTE_MAX];
-  /* Unix seconds this process last wrote the file (mw_track_forward); not in the file, 0
-   * after a load. */
+  /* Unix seconds this process last wrote the file or, with a window_every_s, first forwarded
+   * a result of it (mw_track_forward); not in the file, 0 after a load. */
   int64_t written;
 };
 
