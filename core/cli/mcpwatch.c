@@ -207,8 +207,11 @@ int main(int argc, char **argv)
       return cli_fail("MCPWATCH", "'list' takes no arguments");
     return cmd_list();
   }
-  if (cli_is_agent_command(command))
+  if (cli_is_agent_command(command)) {
+    if (strcmp(command, "agent") != 0)
+      mw_loader_keep_loaded();
     return cli_agent_command(argc - 1, argv + 1);
+  }
   if (strcmp(command, "notify") == 0) {
     mw_loader_keep_loaded();
     return cmd_notify(argc - 1, argv + 1);

@@ -503,7 +503,8 @@ void mw_notifier_unload(struct mw_notifier_plugin *plugin)
 /* ---- the configuration module ---- */
 
 /* Loaded by the first configuration read and unloaded when the last one read is freed, so that
- * nothing of it is left mapped (or reported by valgrind) once no configuration is in use. */
+ * nothing of it is left mapped (or reported by valgrind) once no configuration is in use; a
+ * one-shot command keeps it mapped until exit, as it keeps the checks (keep_if_asked). */
 static struct {
   pthread_mutex_t mutex;
   void *handle;
@@ -536,6 +537,7 @@ static int conf_module_open(char *err, size_t errlen)
     dlclose(handle);
     return -1;
   }
+  keep_if_asked(path);
   conf_module.handle = handle;
   return 0;
 }
