@@ -100,7 +100,7 @@ expect_one_error_line "zz\.conf:2: unknown check 'nosuch'" "unknown check type w
 printf 'checks: {\n  x: {\n    check = "disk";\n    format = "json";\n  };\n};\n' >"$TMP/cfg/conf.d/zz.conf"
 mw run --config "$TMP/cfg/main.conf"
 expect_one_error_line "has no option 'format'" "command-line-only option refused in a file"
-# libconfig 1.5 leaks the string token it discards here (tests/integration/lsan.supp): under
+# libconfig 1.5 leaks the string token it discards here (tests/lsan.supp): under
 # ASan this holds the suppression, as random bytes below hit it only now and then.
 printf '""\n' >"$TMP/cfg/conf.d/zz.conf"
 mw run --config "$TMP/cfg/main.conf"
