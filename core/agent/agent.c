@@ -204,6 +204,8 @@ static void agent_stop_workers(struct agent *a)
   pthread_mutex_lock(&a->lock);
   a->stopping = true;
   pthread_cond_broadcast(&a->cond);
+  pthread_cond_broadcast(&a->clock_cond);
+  pthread_cond_broadcast(&a->backup_cond);
   pthread_mutex_unlock(&a->lock);
   for (i = 0; i < a->nworkers; i++)
     pthread_join(a->workers[i], NULL);
@@ -224,6 +226,8 @@ static struct agent *agent_new(void)
   pthread_mutex_init(&a->lock, NULL);
   pthread_mutex_init(&a->service_lock, NULL);
   mw_cond_init_monotonic(&a->cond);
+  mw_cond_init_monotonic(&a->clock_cond);
+  mw_cond_init_monotonic(&a->backup_cond);
   return a;
 }
 
@@ -232,6 +236,8 @@ void agent_free(struct agent *a)
   if (!a)
     return;
   agent_close(a);
+  pthread_cond_destroy(&a->backup_cond);
+  pthread_cond_destroy(&a->clock_cond);
   pthread_cond_destroy(&a->cond);
   pthread_mutex_destroy(&a->service_lock);
   pthread_mutex_destroy(&a->lock);

@@ -187,13 +187,18 @@ struct agent {
   struct agent_due *queue;
   size_t nqueue;
   pthread_mutex_t lock;
-  pthread_cond_t cond; /* CLOCK_MONOTONIC */
+  /* The workers' roles (scheduler.c); each condition variable has at most one role's sleepers,
+   * all on CLOCK_MONOTONIC. */
+  pthread_cond_t cond;        /* idle workers */
+  pthread_cond_t clock_cond;  /* the worker on the clock */
+  pthread_cond_t backup_cond; /* the backup */
   pthread_t *workers;
   size_t nworkers;
   bool stopping;
   bool dirty;
-  bool timer_waiter;   /* a worker sleeps until the next due run; the others until it hands over */
-  int64_t timer_until; /* when that worker wakes (CLOCK_MONOTONIC) */
+  bool clock_waiter;   /* a worker sleeps until the next run is due */
+  int64_t clock_until; /* when it wakes (CLOCK_MONOTONIC) */
+  bool backup_waiter;  /* a worker sleeps until a run is overdue by its slack */
   struct agent_lateness lateness;
   struct agent_slo *slos;
   size_t nslos;
