@@ -185,6 +185,8 @@ static int agent_start(struct agent *a, size_t nworkers, char *err, size_t errle
     snprintf(err, errlen, "out of memory");
     return -1;
   }
+  if (agent_workers_open(a, err, errlen) != 0)
+    return -1;
   for (i = 0; i < nworkers; i++) {
     if (pthread_create(&a->workers[i], NULL, agent_worker_main, a) != 0) {
       snprintf(err, errlen, "cannot start worker threads");
@@ -203,15 +205,14 @@ static void agent_stop_workers(struct agent *a)
 
   pthread_mutex_lock(&a->lock);
   a->stopping = true;
-  pthread_cond_broadcast(&a->cond);
-  pthread_cond_broadcast(&a->clock_cond);
-  pthread_cond_broadcast(&a->backup_cond);
+  agent_workers_wake_all(a);
   pthread_mutex_unlock(&a->lock);
   for (i = 0; i < a->nworkers; i++)
     pthread_join(a->workers[i], NULL);
   free(a->workers);
   a->workers = NULL;
   a->nworkers = 0;
+  agent_workers_close(a);
 }
 
 /* An agent with its locks; everything it runs is loaded by agent_load. Heap-allocated, since a
@@ -227,7 +228,7 @@ static struct agent *agent_new(void)
   pthread_mutex_init(&a->service_lock, NULL);
   mw_cond_init_monotonic(&a->cond);
   mw_cond_init_monotonic(&a->clock_cond);
-  mw_cond_init_monotonic(&a->backup_cond);
+  a->watch_fd = -1;
   return a;
 }
 
@@ -236,7 +237,7 @@ void agent_free(struct agent *a)
   if (!a)
     return;
   agent_close(a);
-  pthread_cond_destroy(&a->backup_cond);
+  agent_workers_close(a);
   pthread_cond_destroy(&a->clock_cond);
   pthread_cond_destroy(&a->cond);
   pthread_mutex_destroy(&a->service_lock);

@@ -187,18 +187,18 @@ struct agent {
   struct agent_due *queue;
   size_t nqueue;
   pthread_mutex_t lock;
-  /* The workers' roles (scheduler.c); each condition variable has at most one role's sleepers,
-   * all on CLOCK_MONOTONIC. */
-  pthread_cond_t cond;        /* idle workers */
-  pthread_cond_t clock_cond;  /* the worker on the clock */
-  pthread_cond_t backup_cond; /* the backup */
+  /* The workers' roles (workers.c), on CLOCK_MONOTONIC. */
+  pthread_cond_t cond;       /* idle workers */
+  pthread_cond_t clock_cond; /* the worker on the clock */
   pthread_t *workers;
   size_t nworkers;
   bool stopping;
   bool dirty;
   bool clock_waiter;   /* a worker sleeps until the next run is due */
   int64_t clock_until; /* when it wakes (CLOCK_MONOTONIC) */
-  bool backup_waiter;  /* a worker sleeps until a run is overdue by its slack */
+  bool backup_waiter;  /* a worker waits for watch_fd: a run overdue by its slack */
+  int watch_fd;        /* the backup's timer (timerfd), -1 when the workers are not started */
+  int64_t watch_ns;    /* when it fires (CLOCK_MONOTONIC), 0: stopped */
   struct agent_lateness lateness;
   struct agent_slo *slos;
   size_t nslos;
@@ -243,12 +243,22 @@ void agent_log_open(void);
 void agent_log_close(void);
 void agent_log_courier(void *ctx, enum mw_log_level level, const char *message);
 void agent_log_forward(void *ctx, enum mw_log_level level, const char *message);
-/* scheduler.c: a worker thread (arg: the agent), and how much sooner than due an instance of
- * this interval may run when taken with others. */
-void *agent_worker_main(void *arg);
-/* An instance into the workers' queue, with agent.lock held (or before the workers start). */
-void agent_queue_push(struct agent *a, size_t index);
+/* scheduler.c: one run of an instance taken from the queue (not under agent.lock); how much
+ * sooner than due an instance of this interval may run when taken with others. */
+void agent_run_one(struct agent *a, struct agent_inst *ai);
 int64_t agent_slack(double interval_s);
+/* An instance into the workers' queue, or the one due soonest out of it, with agent.lock held
+ * (or before the workers start). */
+void agent_queue_push(struct agent *a, size_t index);
+size_t agent_queue_pop(struct agent *a);
+/* workers.c: a worker thread (arg: the agent). open before the first starts, close after the
+ * last is joined; the others with agent.lock held: wake_all once a->stopping is set, pushed after
+ * an instance went back into the queue. */
+void *agent_worker_main(void *arg);
+int agent_workers_open(struct agent *a, char *err, size_t errlen);
+void agent_workers_close(struct agent *a);
+void agent_workers_wake_all(struct agent *a);
+void agent_workers_pushed(struct agent *a, const struct agent_inst *ai);
 /* One result to the Nagios command file and the passive_results receivers; slot is the
  * instance's index, or a->n + the service's. */
 void agent_publish(struct agent *a, size_t slot, const struct mw_instance *inst,

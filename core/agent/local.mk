@@ -4,7 +4,7 @@
 AGENT_CPPFLAGS = $(SPOOL_CPPFLAGS) -I$(srcdir)/%reldir%
 noinst_LTLIBRARIES += %reldir%/libmwagent.la
 %canon_reldir%_libmwagent_la_SOURCES = %reldir%/agent.c %reldir%/agent_log.c \
-	%reldir%/scheduler.c %reldir%/agent_services.c %reldir%/agent_status.c %reldir%/status_view.c \
+	%reldir%/scheduler.c %reldir%/workers.c %reldir%/agent_services.c %reldir%/agent_status.c %reldir%/status_view.c \
 	%reldir%/agent_stop.c %reldir%/agent_slo.c %reldir%/agent_lateness.c %reldir%/forward.c %reldir%/passive.c %reldir%/submit.c \
 	%reldir%/agent.h %reldir%/agent_impl.h
 %canon_reldir%_libmwagent_la_CPPFLAGS = $(AGENT_CPPFLAGS) $(SQLITE_CFLAGS)

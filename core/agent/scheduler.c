@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* scheduler.c - the agent's workers: each takes the instance due soonest, runs its check within
- * its timeout, hands the result to the forwarder, the Nagios command file and the passive
- * receivers, and schedules the next run (interval, retry_interval, the circuit breaker). */
+/* scheduler.c - one run of an instance: its check within its timeout, the result handed to the
+ * forwarder, the Nagios command file and the passive receivers, and the next run scheduled
+ * (interval, retry_interval, the circuit breaker) in the queue the workers (workers.c) take from.
+ */
 #include "config.h"
 
 #include <pthread.h>
@@ -104,7 +105,7 @@ static void keep_perf(struct agent_inst *ai, const struct mw_result *res)
     keep_node_perf(ai, child);
 }
 
-static void run_one(struct agent *a, struct agent_inst *ai)
+void agent_run_one(struct agent *a, struct agent_inst *ai)
 {
   struct mw_result *res = mw_result_new();
   int64_t start = mw_now_ns();
@@ -146,10 +147,7 @@ static void run_one(struct agent *a, struct agent_inst *ai)
   ai->running = false;
   agent_queue_push(a, (size_t)(ai - a->insts));
   a->dirty = true;
-  /* The worker on the clock chose its wake-up while this instance was running, without it: if
-   * this run is due before then (few instances, short intervals), it must choose again. */
-  if (a->clock_waiter && ai->next_ns - ai->early_ns < a->clock_until)
-    pthread_cond_signal(&a->clock_cond);
+  agent_workers_pushed(a, ai);
   pthread_mutex_unlock(&a->lock);
   mw_result_free(res);
   agent_evaluate_services(a, (size_t)(ai - a->insts));
@@ -214,7 +212,7 @@ void agent_queue_push(struct agent *a, size_t index)
   }
 }
 
-static size_t queue_pop(struct agent *a)
+size_t agent_queue_pop(struct agent *a)
 {
   size_t top = a->queue[0].index;
   size_t i = 0;
@@ -234,98 +232,4 @@ static size_t queue_pop(struct agent *a)
     i = least;
   }
   return top;
-}
-
-/* The workers' roles, all under a->lock. The clock: one worker sleeps until the next run is
- * due, then takes it and those due within the slack, one after another. The backup: one more
- * sleeps until a run is overdue by its slack, which happens only while every other worker is in a
- * run that outlasted it (a hung server), and takes it. The others sleep until the backup leaves
- * its role. So taking a run wakes nobody while a backup waits: with each run handing the clock to
- * another worker, four workers cost 1.68 context switches per check against one worker's 1.12
- * (docs/PERFORMANCE.md), for runs a worker finishes in a millisecond. The price is that a hung run
- * delays the next one by up to its slack (100 ms, or a quarter of a short interval). */
-enum worker_role {
-  ROLE_RUN,    /* back from a run, or just started */
-  ROLE_CLOCK,  /* slept on the clock */
-  ROLE_BACKUP, /* slept as the backup */
-  ROLE_IDLE,   /* slept until woken */
-};
-
-/* A sleeper keeps its role, since nobody could take it meanwhile. A worker back from a run takes
- * the clock first (it is the one that left it); one woken from idle was woken to be the backup. */
-static enum worker_role choose_role(const struct agent *a, enum worker_role slept)
-{
-  if (slept == ROLE_CLOCK || slept == ROLE_BACKUP)
-    return slept;
-  if (slept == ROLE_RUN)
-    return !a->clock_waiter ? ROLE_CLOCK : !a->backup_waiter ? ROLE_BACKUP : ROLE_IDLE;
-  return !a->backup_waiter ? ROLE_BACKUP : !a->clock_waiter ? ROLE_CLOCK : ROLE_IDLE;
-}
-
-static void wait_until(pthread_cond_t *cond, pthread_mutex_t *lock, int64_t until_ns)
-{
-  struct timespec until;
-
-  until.tv_sec = (time_t)(until_ns / 1000000000LL);
-  until.tv_nsec = (long)(until_ns % 1000000000LL);
-  pthread_cond_timedwait(cond, lock, &until);
-}
-
-/* With a->lock held, nothing to take in this role: sleeps in it. The backup wakes at most once a
- * slack, however many runs the clock takes meanwhile: its deadline is never sooner than that. */
-static void sleep_in_role(struct agent *a, enum worker_role role, const struct agent_inst *top,
-                          int64_t now)
-{
-  if (role == ROLE_CLOCK) {
-    a->clock_until = top && top->next_ns < now + 1000000000LL ? top->next_ns : now + 1000000000LL;
-    a->clock_waiter = true;
-    wait_until(&a->clock_cond, &a->lock, a->clock_until);
-    a->clock_waiter = false;
-  } else if (role == ROLE_BACKUP) {
-    int64_t from = top && top->next_ns > now ? top->next_ns : now;
-
-    a->backup_waiter = true;
-    wait_until(&a->backup_cond, &a->lock, from + (top ? top->early_ns : 1000000000LL));
-    a->backup_waiter = false;
-  } else {
-    pthread_cond_wait(&a->cond, &a->lock);
-  }
-}
-
-void *agent_worker_main(void *arg)
-{
-  struct agent *a = arg;
-  enum worker_role slept = ROLE_RUN;
-
-  pthread_mutex_lock(&a->lock);
-  while (!a->stopping) {
-    /* Picking costs O(log n) at 10,000 instances, where a scan of them all for every run was
-     * the agent's largest cost of its own. */
-    int64_t now = mw_now_ns();
-    enum worker_role role = choose_role(a, slept);
-    struct agent_inst *top = a->nqueue > 0 ? &a->insts[a->queue[0].index] : NULL;
-    int64_t takes_from = 0;
-
-    if (top)
-      takes_from =
-          role == ROLE_BACKUP ? top->next_ns + top->early_ns : top->next_ns - top->early_ns;
-    if (top && role != ROLE_IDLE && takes_from <= now) {
-      struct agent_inst *due = &a->insts[queue_pop(a)];
-
-      due->running = true;
-      due->due_ns = due->next_ns;
-      /* The clock is left; the backup watches it. Without one, an idle worker becomes it. */
-      if (!a->backup_waiter)
-        pthread_cond_signal(&a->cond);
-      pthread_mutex_unlock(&a->lock);
-      run_one(a, due);
-      pthread_mutex_lock(&a->lock);
-      slept = ROLE_RUN;
-      continue;
-    }
-    sleep_in_role(a, role, top, now);
-    slept = role;
-  }
-  pthread_mutex_unlock(&a->lock);
-  return NULL;
 }
