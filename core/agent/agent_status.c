@@ -34,18 +34,8 @@ void status_field(struct mw_buf *out, const char *text)
  * it once a second at 1,000 instances. */
 static void number_field(struct mw_buf *out, long long n)
 {
-  char digits[24];
-  size_t at = sizeof(digits);
-  unsigned long long u = n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n;
-
-  do {
-    digits[--at] = (char)('0' + u % 10);
-    u /= 10;
-  } while (u > 0);
-  if (n < 0)
-    digits[--at] = '-';
-  digits[--at] = '\t';
-  mw_buf_add(out, digits + at, sizeof(digits) - at);
+  mw_buf_add(out, "\t", 1);
+  mw_buf_add_int(out, n);
 }
 
 /* The percent state change of flap detection, empty when it is off. */

@@ -61,6 +61,21 @@ int mw_buf_adds(struct mw_buf *buf, const char *str)
   return mw_buf_add(buf, str, strlen(str));
 }
 
+int mw_buf_add_int(struct mw_buf *buf, long long n)
+{
+  char digits[24];
+  size_t at = sizeof(digits);
+  unsigned long long u = n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n;
+
+  do {
+    digits[--at] = (char)('0' + u % 10);
+    u /= 10;
+  } while (u > 0);
+  if (n < 0)
+    digits[--at] = '-';
+  return mw_buf_add(buf, digits + at, sizeof(digits) - at);
+}
+
 /* Short texts (most of them) are formatted once, into a stack buffer; only longer ones are
  * measured first. Float formatting is what a check's run spends most of its own time on. */
 int mw_buf_vaddf(struct mw_buf *buf, const char *fmt, va_list ap)

@@ -98,9 +98,11 @@ int mw_prom_sample(struct mw_buf *out, const char *name, const char *const *labe
 
   if (mw_buf_adds(out, name) != 0)
     return -1;
+  /* Without vfprintf: a scrape at 1,000 instances is some 10,000 samples. */
   for (i = 0; i + 1 < nlabels * 2; i += 2) {
-    if (mw_buf_addf(out, "%s%s=\"", i == 0 ? "{" : ",", labels[i]) != 0 ||
-        add_escaped(out, labels[i + 1], true) != 0 || mw_buf_adds(out, "\"") != 0)
+    if (mw_buf_add(out, i == 0 ? "{" : ",", 1) != 0 || mw_buf_adds(out, labels[i]) != 0 ||
+        mw_buf_add(out, "=\"", 2) != 0 || add_escaped(out, labels[i + 1], true) != 0 ||
+        mw_buf_add(out, "\"", 1) != 0)
       return -1;
   }
   if (nlabels && mw_buf_adds(out, "}") != 0)
@@ -109,8 +111,10 @@ int mw_prom_sample(struct mw_buf *out, const char *name, const char *const *labe
     return mw_buf_adds(out, " NaN\n");
   if (isinf(value))
     return mw_buf_adds(out, value > 0 ? " +Inf\n" : " -Inf\n");
-  if (value == (double)(long long)value && fabs(value) < 1e15)
-    return mw_buf_addf(out, " %lld\n", (long long)value); /* most samples: states, counters */
+  if (fabs(value) < 1e15 && value == (double)(long long)value) /* most: states, counters */
+    return mw_buf_add(out, " ", 1) != 0 || mw_buf_add_int(out, (long long)value) != 0
+               ? -1
+               : mw_buf_add(out, "\n", 1);
   {
     /* The shortest of 15 or 17 digits that reads back as the same double: 0.999, not
      * 0.99900000000000011. */

@@ -2,11 +2,13 @@
 /* test_prom.c - the Prometheus text exposition writer: names made valid, label values and help
  * texts escaped (a server's text ends up in labels), values as Prometheus parses them, and
  * perfdata converted to base units. */
+#include <limits.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -52,6 +54,36 @@ static void test_samples(void **state)
                       "# TYPE mcpwatch_check_state gauge\n"
                       "mcpwatch_check_state{instance=\"a\\\"b\\\\c\\nd\",check=\"mcp-tools\"} 2\n"
                       "up NaN\nup +Inf\nup -Inf\nup 0.1\n");
+  mw_buf_free(&out);
+}
+
+/* Whole numbers are written without vfprintf: the same digits "%lld" gives, at the edges too. */
+static void test_whole_numbers(void **state)
+{
+  static const long long values[] = {
+      0, 7, -7, 10, 999999999999999LL, -999999999999999LL, LLONG_MAX, LLONG_MIN};
+  char expected[64];
+  struct mw_buf out;
+  size_t i;
+
+  (void)state;
+  for (i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+    mw_buf_init(&out, 64);
+    assert_int_equal(mw_buf_add_int(&out, values[i]), 0);
+    snprintf(expected, sizeof(expected), "%lld", values[i]);
+    assert_string_equal(mw_buf_str(&out), expected);
+    mw_buf_free(&out);
+  }
+  mw_buf_init(&out, 4096);
+  assert_int_equal(mw_prom_sample(&out, "a", NULL, 0, -42), 0);
+  assert_int_equal(mw_prom_sample(&out, "b", NULL, 0, 1e14), 0);
+  assert_int_equal(mw_prom_sample(&out, "c", NULL, 0, 1e15), 0); /* past the whole-number path */
+  assert_int_equal(mw_prom_sample(&out, "d", NULL, 0, 1e300), 0);
+  assert_string_equal(mw_buf_str(&out), "a -42\nb 100000000000000\nc 1e+15\nd 1e+300\n");
+  mw_buf_free(&out);
+  /* A buffer too small for the digits fails rather than cutting the number. */
+  mw_buf_init(&out, 4);
+  assert_int_equal(mw_buf_add_int(&out, 12345), -1);
   mw_buf_free(&out);
 }
 
@@ -121,7 +153,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_names),       cmocka_unit_test(test_samples),
       cmocka_unit_test(test_full_buffer), cmocka_unit_test(test_base_units),
-      cmocka_unit_test(test_openmetrics),
+      cmocka_unit_test(test_openmetrics), cmocka_unit_test(test_whole_numbers),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);
