@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,6 +48,47 @@ static void flap_field(struct mw_buf *out, double flap)
     mw_buf_add(out, "\t", 1);
 }
 
+/* path replaced by data through path.tmp and a rename, so a reader sees the old file or the new.
+ * One write(2), not stdio's 4 KiB at a time: 25 system calls a second at 1,000 instances. Not
+ * synced: the file is rewritten within a second, and a crash leaves the previous one. */
+static int write_replacing(const char *path, const char *data, size_t len)
+{
+  char tmp[4200];
+  int fd;
+  int saved;
+
+  snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+  fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0)
+    return -1;
+  while (len > 0) {
+    ssize_t n = write(fd, data, len);
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      errno = n < 0 ? errno : EIO;
+      goto fail;
+    }
+    data += n;
+    len -= (size_t)n;
+  }
+  if (close(fd) != 0) {
+    fd = -1;
+    goto fail;
+  }
+  fd = -1;
+  if (rename(tmp, path) == 0)
+    return 0;
+fail:
+  saved = errno;
+  if (fd >= 0)
+    close(fd);
+  unlink(tmp);
+  errno = saved;
+  return -1;
+}
+
 char *agent_status_path(const char *status_file, const struct mw_config *cfg)
 {
   struct mw_buf path;
@@ -62,10 +104,8 @@ char *agent_status_path(const char *status_file, const struct mw_config *cfg)
 void agent_write_status(struct agent *a, const char *path)
 {
   struct mw_buf text;
-  char tmp[4200];
   int64_t mono = mw_now_ns();
   int64_t wall = (int64_t)time(NULL);
-  FILE *fp;
   size_t i;
 
   pthread_mutex_lock(&a->lock);
@@ -129,15 +169,11 @@ void agent_write_status(struct agent *a, const char *path)
   }
   pthread_mutex_unlock(&a->lock);
   submitter_report(a->submitter, &text);
-  snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-  fp = fopen(tmp, "we");
-  if (!fp || fputs(mw_buf_str(&text), fp) < 0 || fclose(fp) != 0 || rename(tmp, path) != 0) {
+  if (write_replacing(path, mw_buf_str(&text), text.len) != 0) {
     static bool said;
     if (!said)
       agent_log("error: cannot write the status file %s: %s", path, strerror(errno));
     said = true;
-    if (fp)
-      unlink(tmp);
   }
   mw_buf_free(&text);
 }

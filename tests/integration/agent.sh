@@ -252,6 +252,18 @@ wait_exit "$FAST" 10
 expect_true "[ $runs -le $((window_ms * 30 / 1000)) ] && [ $runs -ge $((window_ms * 5 / 1000)) ]" \
   "interval 0.05: $runs runs in $window_ms ms (about 20 a second, at most 30)"
 
+# A status file that cannot be written is said once, and the checks go on.
+: >"$TMP/fast.cmd"
+"$MCPWATCH" agent --config "$TMP/fast.conf" --status-file "$TMP/no-such-dir/agent.status" 2>"$TMP/fast.log" &
+FAST=$!
+on_exit "kill $FAST"
+wait_for "[ \$(wc -l <'$TMP/fast.cmd') -ge 40 ]" 10
+stop_agent "$FAST" 10
+expect_true "[ $RC = 0 ] && [ \$(wc -l <'$TMP/fast.cmd') -ge 40 ]" "status file not writable: the checks ran on (exit $RC)"
+expect_true "[ \"\$(grep -c 'error: cannot write the status file $TMP/no-such-dir/agent.status: No such file or directory' '$TMP/fast.log')\" = 1 ]" \
+  "status file not writable: said once, with the path and the reason"
+expect_true "[ ! -e '$TMP/no-such-dir' ]" "status file not writable: nothing created in its place"
+
 # valgrind: an agent that ran every kind of instance, reloaded and stopped gives back everything.
 if [ "${SANITIZERS:-no}" = no ] && command -v valgrind >/dev/null; then
   : >"$TMP/agent.log"
