@@ -17,7 +17,7 @@ if BUILD_HTTPD
 endif
 if BUILD_HISTORY
 %canon_reldir%_libmwagent_la_SOURCES += %reldir%/history.c %reldir%/history_hist.c \
-	%reldir%/history_query.c %reldir%/history.h
+	%reldir%/history_query.c %reldir%/history_series.c %reldir%/history.h %reldir%/history_series.h
 %canon_reldir%_libmwagent_la_CPPFLAGS += $(SQLITE_CFLAGS)
 %canon_reldir%_libmwagent_la_LIBADD += $(SQLITE_LIBS)
 endif

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "history.h"
+#include "history_series.h"
 
 static char path[64];
 
@@ -175,6 +176,81 @@ static void test_downsampling(void **state)
   close_db(db);
 }
 
+/* The writer's memory of series: thousands of names through its growth, each read back; a cleared
+ * or missing memory knows nothing. */
+static void test_series_cache(void **state)
+{
+  struct series_cache *c = series_cache_new();
+  char name[32];
+  int64_t id;
+  int st;
+  int i;
+  (void)state;
+
+  assert_non_null(c);
+  assert_false(series_cache_get(c, "api", &id, &st));
+  for (i = 0; i < 5000; i++) {
+    snprintf(name, sizeof(name), "web%d", i);
+    series_cache_put(c, name, 1000 + i, i % 4 - 1);
+  }
+  series_cache_put(c, "web7", 7, 2); /* put again: replaced, not added */
+  for (i = 0; i < 5000; i++) {
+    snprintf(name, sizeof(name), "web%d", i);
+    assert_true(series_cache_get(c, name, &id, &st));
+    assert_int_equal(id, i == 7 ? 7 : 1000 + i);
+    assert_int_equal(st, i == 7 ? 2 : i % 4 - 1);
+  }
+  assert_false(series_cache_get(c, "web5000", &id, &st));
+  series_cache_clear(c);
+  assert_false(series_cache_get(c, "web1", &id, &st));
+  series_cache_put(c, "web1", 1, 0);
+  assert_true(series_cache_get(c, "web1", &id, &st));
+  series_cache_free(c);
+  assert_false(series_cache_get(NULL, "web1", &id, &st));
+  series_cache_put(NULL, "web1", 1, 0);
+  series_cache_free(NULL);
+}
+
+static void quiet(const char *fmt, ...)
+{
+  (void)fmt;
+}
+
+/* Changes through the real writer, whose memory starts empty at each open: a state equal to the
+ * one in the file is no change after a restart, a different one is. */
+static void test_writer_changes(void **state)
+{
+  static const enum mw_state first[] = {MW_OK, MW_CRITICAL, MW_CRITICAL, MW_OK};
+  struct mw_history_conf conf = {.set = true, .retention_s = 90 * 86400.0};
+  int64_t t_ms = 1790000000000LL;
+  struct history *h;
+  sqlite3 *db = fresh_db();
+  char err[256];
+  size_t i;
+  (void)state;
+
+  sqlite3_close(db);
+  h = history_open(path, &conf, quiet, err, sizeof(err));
+  assert_non_null(h);
+  for (i = 0; i < 4; i++)
+    history_record(h, "api", false, t_ms += 1000, first[i], 5, "x");
+  history_close(h);
+  h = history_open(path, &conf, quiet, err, sizeof(err));
+  assert_non_null(h);
+  history_record(h, "api", false, t_ms += 1000, MW_OK, 5, "x");
+  history_record(h, "api", false, t_ms += 1000, MW_WARNING, 5, "x");
+  history_record(h, "db", false, t_ms += 1000, MW_OK, 5, "x");
+  history_close(h);
+  assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+  assert_int_equal(one_int(db, "SELECT count(*) FROM runs"), 7);
+  /* none>OK, OK>CRITICAL, CRITICAL>OK, OK>WARNING for api; none>OK for db. */
+  assert_int_equal(one_int(db, "SELECT count(*) FROM changes"), 5);
+  assert_int_equal(one_int(db, "SELECT count(*) FROM changes WHERE previous = 0 AND state = 1"), 1);
+  assert_int_equal(one_int(db, "SELECT state FROM series WHERE name = 'api'"), 1);
+  assert_int_equal(one_int(db, "SELECT state FROM series WHERE name = 'db'"), 0);
+  close_db(db);
+}
+
 static void test_size_bound(void **state)
 {
   sqlite3 *db = fresh_db();
@@ -285,7 +361,8 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_buckets_and_encoding), cmocka_unit_test(test_quantiles),
       cmocka_unit_test(test_downsampling),         cmocka_unit_test(test_size_bound),
-      cmocka_unit_test(test_slo_fixture),
+      cmocka_unit_test(test_slo_fixture),          cmocka_unit_test(test_series_cache),
+      cmocka_unit_test(test_writer_changes),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);
