@@ -50,6 +50,7 @@ static void agent_close(struct agent *a)
     if (a->insts[i].state)
       a->insts[i].check->close(a->insts[i].state);
     mw_args_free(a->insts[i].args);
+    mw_buf_free(&a->insts[i].row);
   }
   free(a->insts);
   free(a->queue);
@@ -119,6 +120,7 @@ static int agent_load(struct agent *a, const char *path, char *err, size_t errle
                                  : a->cfg.backoff_max > 0 ? a->cfg.backoff_max
                                                           : BACKOFF_MAX_DEFAULT);
     ai->last_state = MW_UNKNOWN;
+    mw_buf_init(&ai->row, 1 << 16);
   }
   a->forwarder = forwarder_new(&a->cfg, "agent", 0, agent_log_forward, NULL, err, errlen);
   if (!a->forwarder)

@@ -110,6 +110,10 @@ struct agent_inst {
   size_t nperf;
   unsigned long long runs;     /* since the agent started */
   unsigned long long problems; /* runs that were not OK */
+  /* The status file's line (agent_status.c), current until the instance runs again. */
+  struct mw_buf row;
+  bool row_current;
+  int64_t row_next_run;
 };
 
 /* A group of instances: HEALTHY when every member's hard state is OK, UNHEALTHY when none is,

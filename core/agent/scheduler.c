@@ -145,6 +145,7 @@ void agent_run_one(struct agent *a, struct agent_inst *ai)
   ai->next_ns = start + (int64_t)(next_interval(ai) * 1e9);
   ai->early_ns = agent_slack(next_interval(ai));
   ai->running = false;
+  ai->row_current = false;
   agent_queue_push(a, (size_t)(ai - a->insts));
   a->dirty = true;
   agent_workers_pushed(a, ai);
