@@ -228,7 +228,7 @@ OUT=$(cat "$TMP/agent.log")
 expect_no_out "AddressSanitizer|runtime error|ThreadSanitizer|LeakSanitizer" "agent: no sanitizer report"
 expect_true "! grep -q 0123456789abcdef0123456789abcdef '$TMP/agent.log'" "the routing key is not in the log"
 
-# An interval shorter than the scheduler's 100 ms batching slack is still an interval: a disk
+# An interval shorter than the scheduler's 250 ms batching slack is still an interval: a disk
 # instance every 50 ms runs about 20 times a second, not back to back (it ran 326 times a
 # second before the slack was capped at a quarter of the interval).
 cat >"$TMP/fast.conf" <<CONF
