@@ -11,7 +11,8 @@ static const struct mw_option agent_options[] = {
     {"config", 0, MW_OPT_STRING, 0, "FILE", MW_DEFAULT_CONFIG,
      "Main configuration file; every *.conf in its conf_dir is read after it.", NULL, NULL},
     {"workers", 0, MW_OPT_INT, MW_OPT_CLI_ONLY, "N", "4",
-     "Threads running checks; a check waiting on a slow server holds one.", NULL, NULL},
+     "Threads running checks: one runs them in turn, more join when a run is 250 ms overdue.", NULL,
+     NULL},
     {"status-file", 0, MW_OPT_STRING, MW_OPT_CLI_ONLY, "FILE", NULL,
      "Where the agent writes every instance's state each second (default "
      "STATE_DIR/agent.status).",
