@@ -61,18 +61,8 @@ static int write_replacing(const char *path, const char *data, size_t len)
   fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
   if (fd < 0)
     return -1;
-  while (len > 0) {
-    ssize_t n = write(fd, data, len);
-
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0) {
-      errno = n < 0 ? errno : EIO;
-      goto fail;
-    }
-    data += n;
-    len -= (size_t)n;
-  }
+  if (mw_write_all(fd, data, len) != 0)
+    goto fail;
   if (close(fd) != 0) {
     fd = -1;
     goto fail;

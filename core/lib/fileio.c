@@ -171,6 +171,26 @@ char *fileio_read(const char *path, size_t max, size_t *len)
   return data.data;
 }
 
+int mw_write_all(int fd, const void *data, size_t len)
+{
+  const char *at = data;
+
+  while (len > 0) {
+    ssize_t n = write(fd, at, len);
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      if (n == 0)
+        errno = EIO;
+      return -1;
+    }
+    at += n;
+    len -= (size_t)n;
+  }
+  return 0;
+}
+
 /* Writes data to dir/final through a temporary file, fsync and rename, then fsyncs dir. */
 int fileio_write_durably(const char *dir, const char *final, const char *data, size_t len,
                          char *err, size_t errlen)
@@ -181,7 +201,6 @@ int fileio_write_durably(const char *dir, const char *final, const char *data, s
   char *target = NULL;
   int fd = -1;
   int result = -1;
-  size_t done = 0;
 
   snprintf(tmpname, sizeof(tmpname), ".tmp-%ld-%lu-%08x", (long)getpid(),
            __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED), (unsigned)(mw_random01() * 4e9));
@@ -196,15 +215,9 @@ int fileio_write_durably(const char *dir, const char *final, const char *data, s
     snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
     goto cleanup;
   }
-  while (done < len) {
-    ssize_t n = write(fd, data + done, len - done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0) {
-      snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(n < 0 ? errno : EIO));
-      goto cleanup;
-    }
-    done += (size_t)n;
+  if (mw_write_all(fd, data, len) != 0) {
+    snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+    goto cleanup;
   }
   if (fsync(fd) != 0 || close(fd) != 0) {
     fd = -1;

@@ -347,6 +347,12 @@ void mw_ratelog_free(struct mw_ratelog *rl);
  * every deadline (a wall-clock step must not stretch or cut a wait). */
 void mw_cond_init_monotonic(pthread_cond_t *cond);
 
+/* ---- files ------------------------------------------------------------------------------- */
+
+/* All of data to fd, resumed after EINTR and short writes (fileio.c). 0, or -1 with errno set
+ * (EIO when the file takes nothing). */
+int mw_write_all(int fd, const void *data, size_t len);
+
 /* ---- Prometheus text exposition (prom.c) ------------------------------------------------ */
 
 /* text as a metric or label name: [a-zA-Z_:][a-zA-Z0-9_:]*, anything else as '_'. */
