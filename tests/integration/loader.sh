@@ -4,6 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 : "${TEST_PLUGINS:?}"
 
+CHECKS=$MCPWATCH_CHECK_DIR
 D=$TMP/plugins
 mkdir -p "$D"
 chmod 755 "$D"
@@ -71,6 +72,47 @@ MCPWATCH_AGENT_MODULE=$TMP/none.so mw run --help
 expect_one_error_line "^MCPWATCH UNKNOWN - cannot read $TMP/none\.so: No such file or directory" "missing agent module"
 MCPWATCH_AGENT_MODULE=$TMP/none.so mw disk -p /
 expect_true "[ $RC -le 2 ]" "a check runs without the agent module"
+
+# Binding order. A one-shot check binds its module's library tree in the module's own scope first
+# (RTLD_DEEPBIND) only when the process maps nothing but the program, libmcpwatch, libc and the
+# dynamic loader; anything else mapped (a preloaded library, a sanitizer's runtime) keeps the
+# default order, so that a preloaded library still sees the calls it wraps.
+# scopes_of ENV...: runs `disk -p /` under LD_DEBUG=scopes; sets GLOBAL (the program's scope) and
+# MODULE (disk.so's first scope).
+scopes_of() {
+  env "$@" LD_DEBUG=scopes MCPWATCH_CHECK_DIR="$CHECKS" "$MCPWATCH" disk -p / >/dev/null 2>"$TMP/scopes" || true
+  GLOBAL=$(awk '/Initial object scopes/ { init = 1; next }
+    init && /scope 0:/ { sub(/.*scope 0: /, ""); global = $0; init = 0 }
+    END { print global }' "$TMP/scopes")
+  MODULE=$(awk '/object=.*\/disk\.so \[/ { mod = 1; next }
+    mod && /scope 0:/ { sub(/.*scope 0: /, ""); print; exit }' "$TMP/scopes")
+}
+scopes_of
+own=yes
+for object in $GLOBAL; do
+  case ${object##*/} in
+  *mcpwatch | libmcpwatch.so* | libc.so.* | ld-linux* | ld64.so* | linux-vdso* | linux-gate*) ;;
+  *) own=no ;;
+  esac
+done
+expect_true "[ -n '$GLOBAL' ] && [ -n '$MODULE' ]" "LD_DEBUG shows the program's and the module's scopes"
+if [ $own = yes ]; then
+  expect_true "[[ '${MODULE%% *}' == */disk.so ]]" "nothing else mapped: the module's own scope comes first"
+else
+  expect_true "[ '${MODULE%% *}' = '${GLOBAL%% *}' ]" \
+    "a sanitizer runtime mapped (${GLOBAL}): the program's scope comes first"
+fi
+PRELOAD_ENV=(LD_PRELOAD="$TEST_PLUGINS/slowdns.so" ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0")
+scopes_of "${PRELOAD_ENV[@]}"
+expect_true "[ -n '$MODULE' ] && [ '${MODULE%% *}' = '${GLOBAL%% *}' ]" \
+  "a preloaded library: the program's scope comes first"
+if [ -f "$CHECKS/rest_health.so" ]; then
+  # The point of it: libcurl's getaddrinfo goes to the preloaded shim, not straight to libc.
+  env "${PRELOAD_ENV[@]}" LD_DEBUG=bindings MCPWATCH_CHECK_DIR="$CHECKS" "$MCPWATCH" rest-health --help \
+    >/dev/null 2>"$TMP/bindings" || true
+  expect_true "grep -q 'binding file .*libcurl[^ ]* .* to .*slowdns\.so .*getaddrinfo' '$TMP/bindings'" \
+    "a preloaded getaddrinfo still sees libcurl's calls"
+fi
 
 export MCPWATCH_CHECK_DIR=$TMP/nowhere
 mw list
