@@ -48,37 +48,6 @@ static void flap_field(struct mw_buf *out, double flap)
     mw_buf_add(out, "\t", 1);
 }
 
-/* path replaced by data through path.tmp and a rename, so a reader sees the old file or the new.
- * One write(2), not stdio's 4 KiB at a time: 25 system calls a second at 1,000 instances. Not
- * synced: the file is rewritten within a second, and a crash leaves the previous one. */
-static int write_replacing(const char *path, const char *data, size_t len)
-{
-  char tmp[4200];
-  int fd;
-  int saved;
-
-  snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-  fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  if (fd < 0)
-    return -1;
-  if (mw_write_all(fd, data, len) != 0)
-    goto fail;
-  if (close(fd) != 0) {
-    fd = -1;
-    goto fail;
-  }
-  fd = -1;
-  if (rename(tmp, path) == 0)
-    return 0;
-fail:
-  saved = errno;
-  if (fd >= 0)
-    close(fd);
-  unlink(tmp);
-  errno = saved;
-  return -1;
-}
-
 /* An instance's line, kept between writes until it runs again or its next run moves: at 1,000
  * instances every 10 s a tenth of them ran since the last write, and formatting the others again
  * was most of writing the file. Under a->lock. */
@@ -175,7 +144,9 @@ void agent_write_status(struct agent *a, const char *path)
   }
   pthread_mutex_unlock(&a->lock);
   submitter_report(a->submitter, &text);
-  if (write_replacing(path, mw_buf_str(&text), text.len) != 0) {
+  /* One write(2), not stdio's 4 KiB at a time; not synced: the file is rewritten within a second,
+   * and a crash leaves the previous one. */
+  if (mw_file_replace(path, mw_buf_str(&text), text.len, 0666) != 0) {
     static bool said;
     if (!said)
       agent_log("error: cannot write the status file %s: %s", path, strerror(errno));

@@ -191,6 +191,73 @@ int mw_write_all(int fd, const void *data, size_t len)
   return 0;
 }
 
+int mw_file_replace(const char *path, const void *data, size_t len, mode_t mode)
+{
+  char tmp[4352];
+  int fd;
+  int saved;
+
+  if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  /* Whatever stands at PATH.tmp goes first, and the new file must be new: a symbolic or hard link
+   * planted there by whoever can write to the folder would otherwise have this process truncate
+   * and write the file it points to. */
+  if (unlink(tmp) != 0 && errno != ENOENT)
+    return -1;
+  fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+  if (fd < 0)
+    return -1;
+  if (mw_write_all(fd, data, len) != 0) {
+    saved = errno;
+    close(fd);
+    goto fail;
+  }
+  if (close(fd) != 0) {
+    saved = errno;
+    goto fail;
+  }
+  if (rename(tmp, path) == 0)
+    return 0;
+  saved = errno;
+fail:
+  unlink(tmp);
+  errno = saved;
+  return -1;
+}
+
+int mw_file_first_line(const char *path, char *out, size_t outlen)
+{
+  struct stat st;
+  ssize_t n;
+  int fd;
+
+  if (outlen == 0) {
+    errno = EINVAL;
+    return -1;
+  }
+  out[0] = '\0';
+  /* O_NONBLOCK: a FIFO planted in its place must not hold the caller. */
+  fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    errno = EINVAL;
+    return -1;
+  }
+  do
+    n = read(fd, out, outlen - 1);
+  while (n < 0 && errno == EINTR);
+  close(fd);
+  if (n < 0)
+    return -1;
+  out[n] = '\0';
+  out[strcspn(out, "\n")] = '\0';
+  return 0;
+}
+
 /* Writes data to dir/final through a temporary file, fsync and rename, then fsyncs dir. */
 int fileio_write_durably(const char *dir, const char *final, const char *data, size_t len,
                          char *err, size_t errlen)

@@ -12,6 +12,8 @@
 #ifndef MW_NOTIFY_H
 #define MW_NOTIFY_H
 
+#include <sys/types.h>
+
 #include "mw_check.h"
 
 #ifdef __cplusplus
@@ -70,6 +72,16 @@ struct mw_notifier {
 const struct mw_notifier *mw_notifier_entry(void);
 
 /* ---- helpers notifiers share (libmcpwatch) ------------------------------------------------ */
+
+/* Replaces the small file at path (in a notifier's data_dir) with data, through PATH.tmp and a
+ * rename: readers see the old file or the new one, never a part. Not fsync'd. Never writes
+ * through a link planted at either name. 0, or -1 with errno set. */
+int mw_file_replace(const char *path, const void *data, size_t len, mode_t mode);
+
+/* The first line of the regular file at path, without its newline, cut to outlen - 1 bytes; a
+ * symbolic link at path is refused (ELOOP), anything but a regular file too (EINVAL). 0, or -1
+ * with errno set and out empty. */
+int mw_file_first_line(const char *path, char *out, size_t outlen);
 
 /* JSON string literal of text, quotes included, appended to out. */
 int mw_json_string(struct mw_buf *out, const char *text);

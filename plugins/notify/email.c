@@ -174,33 +174,20 @@ static void thread_path(const struct email *em, const struct mw_event *ev, char 
 
 static void thread_read(const char *path, char *out, size_t outlen)
 {
-  FILE *fp = fopen(path, "re");
-
-  out[0] = '\0';
-  if (!fp)
-    return;
-  if (!fgets(out, (int)outlen, fp) || out[0] != '<' || !strchr(out, '>'))
+  if (mw_file_first_line(path, out, outlen) != 0 || out[0] != '<' || !strchr(out, '>'))
     out[0] = '\0';
   else
     strchr(out, '>')[1] = '\0';
-  fclose(fp);
 }
 
 static void thread_write(const char *path, const char *id)
 {
-  char tmp[4300];
-  int fd;
+  char line[512];
+  int n = snprintf(line, sizeof(line), "%s\n", id);
 
-  if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
-    return;
-  fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
-  if (fd < 0)
-    return; /* the next message starts a thread of its own: nothing is lost */
-  if (write(fd, id, strlen(id)) == (ssize_t)strlen(id) && write(fd, "\n", 1) == 1)
-    rename(tmp, path);
-  else
-    unlink(tmp);
-  close(fd);
+  /* Not written: the next message starts a thread of its own, nothing is lost. */
+  if (n > 0 && (size_t)n < sizeof(line))
+    (void)mw_file_replace(path, line, (size_t)n, 0640);
 }
 
 /* ---- sending -------------------------------------------------------------------------------- */

@@ -252,12 +252,13 @@ static void open_incident(struct statuspage *sp, const struct mw_event *ev, cons
   char *file = incident_file(sp, component);
   json_t *root = NULL;
   const char *id;
-  FILE *fp;
+  char line[96];
 
   mw_buf_init(&url, 4096);
   mw_buf_init(&body, 64 * 1024);
-  if (!file || access(file, F_OK) == 0)
-    goto cleanup; /* one is open already */
+  /* One is open already. A link planted in its place is none: the new one's file replaces it. */
+  if (!file || mw_file_first_line(file, line, sizeof(line)) == 0 || errno == EACCES)
+    goto cleanup;
   mw_buf_addf(&url, "%s/pages/%s/incidents", sp->url, sp->page);
   mw_buf_adds(&body, "{\"incident\":{\"name\":");
   {
@@ -275,11 +276,8 @@ static void open_incident(struct statuspage *sp, const struct mw_event *ev, cons
   if (status->outcome == MW_DELIVERED) {
     root = json_loadb(resp.body, resp.body_len, 0, NULL);
     id = json_string_value(json_object_get(root, "id"));
-    fp = id && is_id(id) ? fopen(file, "we") : NULL;
-    if (fp) {
-      fprintf(fp, "%s\n", id);
-      fclose(fp);
-    }
+    if (id && is_id(id) && snprintf(line, sizeof(line), "%s\n", id) < (int)sizeof(line))
+      (void)mw_file_replace(file, line, strlen(line), 0640);
   }
   mw_http_response_free(&resp);
 cleanup:
@@ -297,16 +295,11 @@ static void resolve_incident(struct statuspage *sp, const struct mw_event *ev,
   struct mw_buf body;
   char *file = incident_file(sp, component);
   char id[80] = "";
-  FILE *fp = file ? fopen(file, "re") : NULL;
 
-  if (!fp) {
+  if (!file || mw_file_first_line(file, id, sizeof(id)) != 0) {
     free(file);
     return;
   }
-  if (!fgets(id, sizeof(id), fp))
-    id[0] = '\0';
-  fclose(fp);
-  id[strcspn(id, "\n")] = '\0';
   mw_buf_init(&url, 4096);
   mw_buf_init(&body, 64 * 1024);
   if (is_id(id)) {

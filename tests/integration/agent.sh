@@ -264,6 +264,26 @@ expect_true "[ \"\$(grep -c 'error: cannot write the status file $TMP/no-such-di
   "status file not writable: said once, with the path and the reason"
 expect_true "[ ! -e '$TMP/no-such-dir' ]" "status file not writable: nothing created in its place"
 
+# A link planted where the status file's temporary copy goes is replaced, never written through:
+# neither the file a symbolic link points to nor one a hard link shares is touched.
+mkdir -p "$TMP/planted"
+echo precious >"$TMP/victim-sym"
+echo precious >"$TMP/victim-hard"
+ln -s "$TMP/victim-sym" "$TMP/planted/agent.status.tmp"
+ln "$TMP/victim-hard" "$TMP/planted/other.status.tmp"
+for name in agent other; do
+  : >"$TMP/fast.cmd"
+  "$MCPWATCH" agent --config "$TMP/fast.conf" --status-file "$TMP/planted/$name.status" 2>"$TMP/fast.log" &
+  FAST=$!
+  on_exit "kill $FAST"
+  wait_for "[ -s '$TMP/planted/$name.status' ] && [ \$(wc -l <'$TMP/fast.cmd') -ge 5 ]" 10
+  stop_agent "$FAST" 10
+done
+expect_true "[ \"\$(cat '$TMP/victim-sym')\" = precious ] && [ \"\$(cat '$TMP/victim-hard')\" = precious ]" \
+  "status file: a planted symbolic or hard link is not written through"
+expect_true "[ -f '$TMP/planted/agent.status' ] && [ ! -L '$TMP/planted/agent.status' ] && grep -q '^root' '$TMP/planted/agent.status'" \
+  "status file: written in place of the planted link"
+
 # valgrind: an agent that ran every kind of instance, reloaded and stopped gives back everything.
 if [ "${SANITIZERS:-no}" = no ] && command -v valgrind >/dev/null; then
   : >"$TMP/agent.log"

@@ -141,4 +141,22 @@ expect_true "[ \"\$(header starttls/2 In-Reply-To)\" = \"\$(header starttls/1 Me
 echo degraded >"$R/health-api"
 mw run --config "$TMP/mail.conf" --notify
 expect_true "[ ! -f '$TMP/starttls/3.eml' ] && grep -q '/hook/chat' '$R/requests.jsonl'" "a WARNING goes to chat, not by email"
+# ---- a link planted as a thread's file is neither read nor written through ----------------------
+rm -f "$TMP"/starttls/*.eml "$TMP"/starttls/*.json
+LINKS=(notify email --from mcpwatch@example.com --to oncall@example.com --user monitor
+  --password-file "$TMP/smtp.pass" --ca-cert "$TMP/ca/ca.pem" --spool-dir "$TMP/spool-links" --wait 10
+  --url "smtp://localhost:$STARTTLS_PORT" -H web9 --service db)
+mw "${LINKS[@]}" -S CRITICAL -o down
+THREAD=$(ls "$TMP"/spool-links/email-*/thread-* 2>/dev/null | head -n 1)
+expect_true "[ $RC = 0 ] && [ -f '$THREAD' ]" "a problem keeps its thread's Message-ID in a file"
+rm -f "$THREAD"
+echo '<stolen@example.net>' >"$TMP/thread-secret"
+ln -s "$TMP/thread-secret" "$THREAD"
+mw "${LINKS[@]}" -S OK -T RECOVERY --previous-state CRITICAL -o up
+expect_true "[ $RC = 0 ] && [ -f '$TMP/starttls/2.eml' ] && [ -z \"\$(header starttls/2 In-Reply-To)\" ]" \
+  "a thread file that is a symbolic link is not read ($(header starttls/2 In-Reply-To))"
+ln -sf "$TMP/thread-victim" "$THREAD"
+mw "${LINKS[@]}" -S CRITICAL -o down
+expect_true "[ $RC = 0 ] && [ ! -e '$TMP/thread-victim' ] && [ -f '$THREAD' ] && [ ! -L '$THREAD' ]" \
+  "nor written through: the new thread's file replaces the link"
 finish

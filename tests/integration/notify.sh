@@ -255,6 +255,23 @@ forget
 mw "${SP[@]}" -H web1 --service api --state OK -o "back"
 GOT=$(received '[.method, .path, (.body | fromjson | .component.status // .incident.status)] | join(" ")' | tr -d '"' | tr '\n' ';')
 expect_true "[ '$GOT' = 'PATCH /v1/pages/pg1/components/cmp1 operational;PATCH /v1/pages/pg1/incidents/inc1 resolved;' ]" "operational, incident resolved ($GOT)"
+# A link planted where the incident's id is kept is neither written through nor read.
+SPDIR=$(ls -d "$SPOOL"/statuspage-* | head -n 1)
+ln -s "$TMP/sp-victim" "$SPDIR/incident-cmp1"
+forget
+mw "${SP[@]}" -H web1 --service api --state CRITICAL -o "down"
+GOT=$(received '[.method, .path] | join(" ")' | tr -d '"' | tr '\n' ';')
+expect_true "[ $RC = 0 ] && [ ! -e '$TMP/sp-victim' ] && [ ! -L '$SPDIR/incident-cmp1' ] && grep -qE '^inc[0-9]+\$' '$SPDIR/incident-cmp1'" \
+  "statuspage: a link planted as the incident's file is replaced, not written through"
+expect_true "[[ '$GOT' == *'POST /v1/pages/pg1/incidents;'* ]]" "and the incident is opened ($GOT)"
+rm "$SPDIR/incident-cmp1"
+echo stolen1 >"$TMP/sp-secret"
+ln -s "$TMP/sp-secret" "$SPDIR/incident-cmp1"
+forget
+mw "${SP[@]}" -H web1 --service api --state OK -o "back"
+GOT=$(received '[.method, .path] | join(" ")' | tr -d '"' | tr '\n' ';')
+expect_true "[ $RC = 0 ] && [[ '$GOT' != *stolen1* ]]" "statuspage: an incident id is not read through a link ($GOT)"
+rm -f "$SPDIR/incident-cmp1"
 forget
 mw "${SP[@]}" -H web1 --service other --state CRITICAL
 expect_rc 0 "a service without a component is done with"

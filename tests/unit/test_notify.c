@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* test_notify.c - the parts of forwarding that need no receiver: hard and soft states (as Nagios
  * counts them), backoff bounds, event files (escapes, cuts, garbage), dedup keys, Retry-After,
- * status codes, and the Standard Webhooks test vector. */
+ * status codes, the Standard Webhooks test vector, and the small files notifiers keep (never
+ * through a planted link). */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -263,6 +266,82 @@ static void test_standard_webhooks_vector(void **unused)
 }
 #endif
 
+static void path_in(char *out, size_t outlen, const char *dir, const char *name)
+{
+  int n = snprintf(out, outlen, "%s/%s", dir, name);
+
+  assert_true(n > 0 && (size_t)n < outlen);
+}
+
+static void test_small_files_and_links(void **unused)
+{
+  char dir[] = "/tmp/mw-test-files.XXXXXX";
+  char line[16];
+  struct stat st;
+  FILE *fp;
+  char file[256], victim[256], tmp[256], other[256];
+
+  (void)unused;
+  assert_non_null(mkdtemp(dir));
+  path_in(file, sizeof(file), dir, "incident");
+  path_in(victim, sizeof(victim), dir, "victim");
+  path_in(tmp, sizeof(tmp), dir, "incident.tmp");
+  /* Written, read back without its newline, cut to the buffer. */
+  assert_int_equal(mw_file_replace(file, "inc42\nrest\n", 11, 0600), 0);
+  assert_int_equal(mw_file_first_line(file, line, sizeof(line)), 0);
+  assert_string_equal(line, "inc42");
+  assert_int_equal(mw_file_replace(file, "0123456789abcdefghij", 20, 0600), 0);
+  assert_int_equal(mw_file_first_line(file, line, sizeof(line)), 0);
+  assert_string_equal(line, "0123456789abcde");
+  assert_int_equal(stat(file, &st), 0);
+  assert_int_equal(st.st_mode & 0777, 0600);
+  /* Missing: ENOENT and an empty line. */
+  path_in(other, sizeof(other), dir, "none");
+  assert_int_equal(mw_file_first_line(other, line, sizeof(line)), -1);
+  assert_int_equal(errno, ENOENT);
+  assert_string_equal(line, "");
+  /* A symbolic link is not read through. */
+  fp = fopen(victim, "w");
+  assert_non_null(fp);
+  fputs("secret\n", fp);
+  fclose(fp);
+  assert_int_equal(unlink(file), 0);
+  assert_int_equal(symlink(victim, file), 0);
+  assert_int_equal(mw_file_first_line(file, line, sizeof(line)), -1);
+  assert_int_equal(errno, ELOOP);
+  assert_string_equal(line, "");
+  /* Nor written through: the link is replaced, the file it pointed to stays. */
+  assert_int_equal(mw_file_replace(file, "new\n", 4, 0600), 0);
+  assert_int_equal(lstat(file, &st), 0);
+  assert_true(S_ISREG(st.st_mode));
+  assert_int_equal(mw_file_first_line(victim, line, sizeof(line)), 0);
+  assert_string_equal(line, "secret");
+  /* A link planted at the temporary name, symbolic or hard, is not written through either. */
+  assert_int_equal(symlink(victim, tmp), 0);
+  assert_int_equal(mw_file_replace(file, "again\n", 6, 0600), 0);
+  assert_int_equal(mw_file_first_line(victim, line, sizeof(line)), 0);
+  assert_string_equal(line, "secret");
+  assert_int_equal(link(victim, tmp), 0);
+  assert_int_equal(mw_file_replace(file, "third\n", 6, 0600), 0);
+  assert_int_equal(mw_file_first_line(victim, line, sizeof(line)), 0);
+  assert_string_equal(line, "secret");
+  assert_int_equal(mw_file_first_line(file, line, sizeof(line)), 0);
+  assert_string_equal(line, "third");
+  assert_int_equal(access(tmp, F_OK), -1);
+  /* A FIFO in its place neither holds the reader nor counts as a file. */
+  assert_int_equal(unlink(file), 0);
+  assert_int_equal(mkfifo(file, 0600), 0);
+  assert_int_equal(mw_file_first_line(file, line, sizeof(line)), -1);
+  assert_int_equal(errno, EINVAL);
+  /* A folder that is not there: the write fails with the reason. */
+  path_in(other, sizeof(other), dir, "no/such");
+  assert_int_equal(mw_file_replace(other, "x", 1, 0600), -1);
+  assert_int_equal(errno, ENOENT);
+  unlink(file);
+  unlink(victim);
+  assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -275,6 +354,7 @@ int main(void)
       cmocka_unit_test(test_cuts),
       cmocka_unit_test(test_event_key),
       cmocka_unit_test(test_status_and_retry_after),
+      cmocka_unit_test(test_small_files_and_links),
 #ifdef HAVE_WEBHOOK_SIGN
       cmocka_unit_test(test_standard_webhooks_vector),
 #endif
