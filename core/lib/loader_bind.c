@@ -91,7 +91,9 @@ const char *loader_unbound_call(void *handle)
 
 /* Names, after the last '/', that may stand in the process before a module: they define nothing
  * the module's own scope does not also hold, or (valgrind's preloads) they redirect calls by
- * address, whatever the order of binding. */
+ * address, whatever the order of binding. The program itself (no name) defines only copies
+ * (copy relocations) of libc's stdout and stderr and of libmcpwatch's option tables, which hold
+ * the same values as the originals a deep-bound module reads: nothing assigns them. */
 static bool name_is_own(const char *name, const char *interp, const char *library)
 {
   const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
