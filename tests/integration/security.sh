@@ -133,7 +133,7 @@ echo echo >"$R/mode"
 mw "${PDN[@]}" --routing-key-file "$S/keys/pd.key"
 expect_true "grep -q 'HTTP 400' <<<\"\$OUT\$ERR\"" "the echoing receiver refused the event"
 expect_true "grep -q '\[secret\]' <<<\"\$OUT\$ERR\"" "its reply is shown scrubbed"
-expect_true "! grep -rq 0123456789abcdef <<<\"\$OUT\$ERR\" && ! grep -rq 0123456789abcdef '$S/spool'" "the key is in neither output, stderr nor the spool (dead/*.reason)"
+expect_true "! grep -q 0123456789abcdef <<<\"\$OUT\$ERR\" && ! grep -rq 0123456789abcdef '$S/spool'" "the key is in neither output, stderr nor the spool (dead/*.reason)"
 echo ok >"$R/mode"
 
 finish
