@@ -252,13 +252,18 @@ wait_exit "$FAST" 10
 expect_true "[ $runs -le $((window_ms * 30 / 1000)) ] && [ $runs -ge $((window_ms * 5 / 1000)) ]" \
   "interval 0.05: $runs runs in $window_ms ms (about 20 a second, at most 30)"
 
+# fast_agent STATUS_FILE UNTIL: the fast agent with that status file, stopped once UNTIL holds.
+fast_agent() {
+  : >"$TMP/fast.cmd"
+  "$MCPWATCH" agent --config "$TMP/fast.conf" --status-file "$1" 2>"$TMP/fast.log" &
+  FAST=$!
+  on_exit "kill $FAST"
+  wait_for "$2" 10
+  stop_agent "$FAST" 10
+}
+
 # A status file that cannot be written is said once, and the checks go on.
-: >"$TMP/fast.cmd"
-"$MCPWATCH" agent --config "$TMP/fast.conf" --status-file "$TMP/no-such-dir/agent.status" 2>"$TMP/fast.log" &
-FAST=$!
-on_exit "kill $FAST"
-wait_for "[ \$(wc -l <'$TMP/fast.cmd') -ge 40 ]" 10
-stop_agent "$FAST" 10
+fast_agent "$TMP/no-such-dir/agent.status" "[ \$(wc -l <'$TMP/fast.cmd') -ge 40 ]"
 expect_true "[ $RC = 0 ] && [ \$(wc -l <'$TMP/fast.cmd') -ge 40 ]" "status file not writable: the checks ran on (exit $RC)"
 expect_true "[ \"\$(grep -c 'error: cannot write the status file $TMP/no-such-dir/agent.status: No such file or directory' '$TMP/fast.log')\" = 1 ]" \
   "status file not writable: said once, with the path and the reason"
@@ -272,12 +277,7 @@ echo precious >"$TMP/victim-hard"
 ln -s "$TMP/victim-sym" "$TMP/planted/agent.status.tmp"
 ln "$TMP/victim-hard" "$TMP/planted/other.status.tmp"
 for name in agent other; do
-  : >"$TMP/fast.cmd"
-  "$MCPWATCH" agent --config "$TMP/fast.conf" --status-file "$TMP/planted/$name.status" 2>"$TMP/fast.log" &
-  FAST=$!
-  on_exit "kill $FAST"
-  wait_for "[ -s '$TMP/planted/$name.status' ] && [ \$(wc -l <'$TMP/fast.cmd') -ge 5 ]" 10
-  stop_agent "$FAST" 10
+  fast_agent "$TMP/planted/$name.status" "[ -s '$TMP/planted/$name.status' ] && [ \$(wc -l <'$TMP/fast.cmd') -ge 5 ]"
 done
 expect_true "[ \"\$(cat '$TMP/victim-sym')\" = precious ] && [ \"\$(cat '$TMP/victim-hard')\" = precious ]" \
   "status file: a planted symbolic or hard link is not written through"
