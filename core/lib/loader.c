@@ -142,7 +142,7 @@ int mw_plugin_load_path(const char *path, struct mw_plugin *out, char *err, size
 {
   const struct mw_check *(*entry)(void);
   const struct mw_check *check;
-  const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+  const char *base = loader_file_name(path);
   void *handle;
   char why[256];
 

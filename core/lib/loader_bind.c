@@ -20,6 +20,13 @@
 #define SYMBOL_BINDING(info) ELF32_ST_BIND(info)
 #endif
 
+const char *loader_file_name(const char *path)
+{
+  const char *slash = strrchr(path, '/');
+
+  return slash ? slash + 1 : path;
+}
+
 /* The dynamic section's addresses: glibc relocates them in place on most targets, not on all. */
 static uintptr_t dyn_address(const struct link_map *map, ElfW(Addr) value)
 {
@@ -96,7 +103,7 @@ const char *loader_unbound_call(void *handle)
  * the same values as the originals a deep-bound module reads: nothing assigns them. */
 static bool name_is_own(const char *name, const char *interp, const char *library)
 {
-  const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+  const char *base = loader_file_name(name);
   static const char *const prefixes[] = {"libc.so.", "linux-vdso.so.", "linux-gate.so.",
                                          "vgpreload_"};
   size_t i;
@@ -127,7 +134,7 @@ static int visit_object(struct dl_phdr_info *info, size_t size, void *data)
     for (i = 0; i < info->dlpi_phnum; i++)
       if (info->dlpi_phdr[i].p_type == PT_INTERP) {
         const char *path = (const char *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
-        walk->interp = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+        walk->interp = loader_file_name(path);
       }
   }
   if (name_is_own(name, walk->interp, walk->library))

@@ -7,6 +7,9 @@
 
 #include <stdbool.h>
 
+/* What follows the last '/' of path (all of it when it has none). */
+const char *loader_file_name(const char *path);
+
 /* The first function the object behind a dlopen handle calls that nothing loaded defines, or
  * NULL. */
 const char *loader_unbound_call(void *handle);
