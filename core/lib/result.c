@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "format.h"
 #include "result_impl.h"
 
 static struct mw_result *root_of(struct mw_result *res)
@@ -41,7 +42,8 @@ void mw_result_free(struct mw_result *res)
   for (i = 0; i < res->nperf; i++)
     free(res->perf[i].label);
   free(res->perf);
-  free(res->summary);
+  if (res->summary != res->summary_inline)
+    free(res->summary);
   free(res);
 }
 
@@ -87,11 +89,24 @@ static void sanitise(char *text)
 
 void mw_result_summary(struct mw_result *res, const char *fmt, ...)
 {
+  char fits[MW_SUMMARY_INLINE]; /* not in place: an argument may be this summary itself */
   struct mw_buf buf;
   va_list ap;
+  int n;
 
   if (!res)
     return;
+  va_start(ap, fmt);
+  n = format_fast(fits, sizeof(fits), fmt, ap);
+  va_end(ap);
+  if (n >= 0) {
+    if (res->summary != res->summary_inline)
+      free(res->summary);
+    memcpy(res->summary_inline, fits, (size_t)n + 1);
+    res->summary = res->summary_inline;
+    sanitise(res->summary);
+    return;
+  }
   mw_buf_init(&buf, MW_SUMMARY_MAX);
   va_start(ap, fmt);
   mw_buf_vaddf(&buf, fmt, ap);
@@ -111,7 +126,8 @@ void mw_result_summary(struct mw_result *res, const char *fmt, ...)
     return;
   }
   sanitise(buf.data);
-  free(res->summary);
+  if (res->summary != res->summary_inline)
+    free(res->summary);
   res->summary = buf.data;
 }
 

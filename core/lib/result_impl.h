@@ -6,6 +6,8 @@
 #include "mw_core.h"
 
 #define MW_SUMMARY_MAX 4096
+/* Most summaries fit here: no allocation for them on a run. */
+#define MW_SUMMARY_INLINE 120
 #define MW_LABEL_MAX 256
 #define MW_UOM_MAX 8
 
@@ -26,7 +28,8 @@ struct mw_result {
   struct mw_result *first_child;
   struct mw_result *last_child;
   struct mw_result *next;
-  char *summary;
+  char *summary; /* NULL, summary_inline or allocated */
+  char summary_inline[MW_SUMMARY_INLINE];
   struct mw_perf_item *perf;
   size_t nperf;
   size_t capperf;

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -263,6 +264,35 @@ static void test_number_format(void **state)
   assert_true(strtod(out, NULL) == 1e20);
 }
 
+/* Short summaries live in the result, longer ones on the heap: replaced in either direction,
+ * built from the summary they replace, sanitised either way, freed (ASan and valgrind). */
+static void test_summary_storage(void **state)
+{
+  struct mw_result *res = mw_result_new();
+  char long_text[300];
+  char expected[400];
+  (void)state;
+
+  assert_non_null(res);
+  memset(long_text, 'y', sizeof(long_text) - 1);
+  long_text[sizeof(long_text) - 1] = '\0';
+  mw_result_summary(res, "%.0f of %.0f|ok\n", 3.0, 100.0);
+  assert_string_equal(mw_result_get_summary(res), "3 of 100!ok ");
+  mw_result_summary(res, "was %s, again", mw_result_get_summary(res));
+  assert_string_equal(mw_result_get_summary(res), "was 3 of 100!ok , again");
+  mw_result_summary(res, "%s|%s", long_text, mw_result_get_summary(res));
+  snprintf(expected, sizeof(expected), "%s!was 3 of 100!ok , again", long_text);
+  assert_string_equal(mw_result_get_summary(res), expected);
+  mw_result_summary(res, "%.5s", mw_result_get_summary(res));
+  assert_string_equal(mw_result_get_summary(res), "yyyyy");
+  mw_result_summary(res, "%5.1f%%\t", 2.25); /* not the fast path's: vsnprintf, on the heap */
+  assert_string_equal(mw_result_get_summary(res), "  2.2% ");
+  mw_result_summary(res, "%s", "");
+  assert_string_equal(mw_result_get_summary(res), "");
+  assert_false(mw_result_failed(res));
+  mw_result_free(res);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -277,6 +307,7 @@ int main(void)
       cmocka_unit_test(test_long_summary_is_capped),
       cmocka_unit_test(test_buf_cap),
       cmocka_unit_test(test_number_format),
+      cmocka_unit_test(test_summary_storage),
   };
   return cmocka_run_group_tests_name("render", tests, NULL, NULL);
 }
