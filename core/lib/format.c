@@ -7,6 +7,7 @@
  * formats the whole text. */
 #include "config.h"
 
+#include <langinfo.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -60,6 +61,15 @@ static bool rounds_to_nearest(void)
   return one + 0x1.8p-53 == 1.0 + 0x1p-52 && one + 0x1p-54 == 1.0;
 }
 
+/* printf writes the locale's decimal point. mcpwatch never sets a locale and collectd sets
+ * LC_NUMERIC to "C", but a library in the same process could set another. */
+static bool radix_is_dot(void)
+{
+  const char *radix = nl_langinfo(RADIXCHAR);
+
+  return radix[0] == '.' && radix[1] == '\0';
+}
+
 /* "%.*f" of value when the digits are certain without multi-precision arithmetic: the scaled
  * value under 2^40 (its rounding error under 2^-12) and not within 1e-3 of a tie, which the
  * exact binary value could fall either side of. With no decimals nothing is scaled, and a tie
@@ -85,6 +95,8 @@ static bool fixed_digits(struct out *out, double value, int precision)
   whole = (unsigned long long)scaled; /* exact: below 2^63, and whole from 2^53 on */
   fraction = scaled - (double)whole;  /* exact too */
   if (precision > 0 && fraction > 0.5 - 1e-3 && fraction < 0.5 + 1e-3)
+    return false;
+  if (precision > 0 && !radix_is_dot())
     return false;
   if (fraction > 0.5 || (fraction == 0.5 && (whole & 1)))
     whole++;

@@ -9,6 +9,7 @@
 #include <fenv.h>
 #include <float.h>
 #include <limits.h>
+#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -147,6 +148,16 @@ static void test_doubles(void **unused)
     doubles_one((double)(next_random(&state) % 100000) / 8.0);
     for (k = 0; k < 4; k++)
       doubles_one((double)(next_random(&state) >> (k * 12)) / (double)(1ULL << (k * 8 + 3)));
+  }
+  /* A decimal comma, where the machine has such a locale (Debian's C.UTF-8 has none). */
+  if (setlocale(LC_NUMERIC, "de_DE.UTF-8") || setlocale(LC_NUMERIC, "fr_FR.UTF-8")) {
+    char comma[8];
+    snprintf(comma, sizeof(comma), "%.1f", 2.5);
+    assert_string_equal(comma, "2,5");
+    assert_true(same("%.1f of %.0f", 2.5, 3.0));
+    for (i = 0; i < sizeof(edges) / sizeof(edges[0]); i++)
+      doubles_one(edges[i]);
+    assert_non_null(setlocale(LC_NUMERIC, "C"));
   }
   /* The rounding mode is printf's to follow; the fast path steps aside unless it is nearest. */
   for (k = 0; k < 3; k++) {
