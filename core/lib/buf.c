@@ -64,16 +64,10 @@ int mw_buf_adds(struct mw_buf *buf, const char *str)
 
 int mw_buf_add_int(struct mw_buf *buf, long long n)
 {
-  char digits[24];
-  size_t at = sizeof(digits);
-  unsigned long long u = n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n;
+  char digits[FORMAT_DECIMAL_MAX];
+  size_t at =
+      format_decimal(digits, n < 0 ? 0ULL - (unsigned long long)n : (unsigned long long)n, n < 0);
 
-  do {
-    digits[--at] = (char)('0' + u % 10);
-    u /= 10;
-  } while (u > 0);
-  if (n < 0)
-    digits[--at] = '-';
   return mw_buf_add(buf, digits + at, sizeof(digits) - at);
 }
 

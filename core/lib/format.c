@@ -33,17 +33,24 @@ static void put(struct out *out, const char *text, size_t len)
   out->len += len;
 }
 
-static void put_unsigned(struct out *out, unsigned long long u, bool negative)
+size_t format_decimal(char digits[FORMAT_DECIMAL_MAX], unsigned long long magnitude, bool negative)
 {
-  char digits[24];
-  size_t at = sizeof(digits);
+  size_t at = FORMAT_DECIMAL_MAX;
 
   do {
-    digits[--at] = (char)('0' + u % 10);
-    u /= 10;
-  } while (u > 0);
+    digits[--at] = (char)('0' + magnitude % 10);
+    magnitude /= 10;
+  } while (magnitude > 0);
   if (negative)
     digits[--at] = '-';
+  return at;
+}
+
+static void put_unsigned(struct out *out, unsigned long long u, bool negative)
+{
+  char digits[FORMAT_DECIMAL_MAX];
+  size_t at = format_decimal(digits, u, negative);
+
   put(out, digits + at, sizeof(digits) - at);
 }
 
