@@ -54,3 +54,16 @@ start_redis() {
   PIDS+=($!)
   wait_for "redis-cli -p $RPORT ping 2>/dev/null | grep -q PONG"
 }
+
+# tree_sum FILE AWK PID: AWK's number from /proc/PID/FILE, summed over PID and its live
+# descendants (pgrep -P). A process that exits between pgrep and the read counts as 0.
+tree_sum() {
+  local total pid sub
+  total=$(awk "$2" "/proc/$3/$1" 2>/dev/null || true)
+  total=${total:-0}
+  for pid in $(pgrep -P "$3"); do
+    sub=$(tree_sum "$1" "$2" "$pid")
+    total=$((total + sub))
+  done
+  echo "$total"
+}
